@@ -1,0 +1,1 @@
+//! BayStore Worker.

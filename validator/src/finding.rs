@@ -1,0 +1,50 @@
+//! The unit of output: one broken promise at one place.
+
+use serde::Serialize;
+
+/// How bad a finding is. Only errors fail a check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// One finding, located in a file of the bundle.
+///
+/// `line` and `column` are 1-based; `column` counts Unicode scalar values.
+/// Both are `None` for whole-file findings (a missing header, say).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// `CATEGORY/NAME`, e.g. `inline/event-handler`.
+    pub rule: String,
+    pub severity: Severity,
+    /// Path relative to the bundle root, with `/` separators.
+    pub file: String,
+    pub line: Option<u32>,
+    pub column: Option<u32>,
+    pub message: String,
+    /// The offending source text, shortened and with secrets redacted.
+    #[serde(skip)]
+    pub snippet: Option<String>,
+    /// How to fix it.
+    #[serde(skip)]
+    pub help: Option<String>,
+}
+
+/// A finding inside one piece of text, before it is placed in a file.
+///
+/// Scanners that work on a string (a script body, a page's visible text)
+/// return detections with byte offsets into that string; the caller maps
+/// them to file, line and column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Detection {
+    /// `CATEGORY/NAME`.
+    pub rule: &'static str,
+    pub severity: Severity,
+    /// Byte range of the offending text in the scanned string.
+    pub start: usize,
+    pub end: usize,
+    pub message: String,
+    pub help: &'static str,
+}
