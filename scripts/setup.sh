@@ -31,14 +31,16 @@ if [ -z "$bindgen_version" ]; then
     say "Cargo.lock names no wasm-bindgen version" >&2
     exit 1
 fi
-if [ "$("$cargo_bin/wasm-bindgen" --version 2>/dev/null | awk '{print $2}')" != "$bindgen_version" ]; then
+if [ "$("$cargo_bin/wasm-bindgen" --version 2>/dev/null | awk '{print $NF}')" != "$bindgen_version" ]; then
     say "installing wasm-bindgen-cli $bindgen_version (the Cargo.lock version)"
-    cargo install wasm-bindgen-cli --version "$bindgen_version" --locked --force
+    # Not --locked: the CLI's own lockfile pins a crate version that the
+    # registry no longer serves; its dependencies resolve fine without it.
+    cargo install wasm-bindgen-cli --version "$bindgen_version" --force
 fi
 
 # worker-build is released in step with the worker crate.
 worker_version=$(locked_version worker)
-if [ "$("$cargo_bin/worker-build" --version 2>/dev/null | awk '{print $2}')" != "$worker_version" ]; then
+if [ "$("$cargo_bin/worker-build" --version 2>/dev/null | awk '{print $NF}')" != "$worker_version" ]; then
     say "installing worker-build $worker_version"
     cargo install worker-build --version "$worker_version" --locked --force
 fi

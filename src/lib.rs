@@ -1,2 +1,31 @@
 //! The BayStore site generator: Markdown + YAML front matter + Tera templates
 //! + static assets in, a self-hosted, fingerprinted, validated HTML bundle out.
+//!
+//! [`bundle::build`] is the whole pipeline: [`config`] reads `site.yaml`,
+//! [`content`] parses pages and places them at pretty URLs, [`markdown`]
+//! renders them under the [`raw_html`] policy, [`templates`] wraps them in
+//! Tera layouts, [`assets`] fingerprints `static/`, [`rewrite`] points pages
+//! at the fingerprinted files with SRI, [`sitemap`] and [`headers`] write the
+//! remaining files, and the validator checks the bundle before it replaces
+//! the previous output.
+
+pub mod assets;
+pub mod benchmark;
+pub mod bundle;
+pub mod config;
+pub mod content;
+pub mod corpus;
+pub mod dev;
+pub mod error;
+pub mod headers;
+pub mod markdown;
+pub mod raw_html;
+pub mod report;
+pub mod rewrite;
+pub mod scaffold;
+pub mod sitemap;
+pub mod templates;
+mod yaml;
+
+pub use bundle::{BuildOptions, BuildSummary, build};
+pub use error::Error;

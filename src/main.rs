@@ -1,1 +1,151 @@
-fn main() {}
+//! Command line of the BayStore site generator.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use baystore_site::{BuildOptions, BuildSummary, Error, build, dev, report, scaffold};
+use clap::{Parser, Subcommand};
+
+/// Builds the BayStore site into a self-hosted, validated bundle.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the site and validate the bundle.
+    Build {
+        /// Site folder (holding site.yaml).
+        #[arg(long, default_value = ".")]
+        site: PathBuf,
+        /// Output folder, replaced only when the build succeeds.
+        #[arg(long, default_value = "dist")]
+        out: PathBuf,
+        /// Keep the bundle of a build that fails validation, for inspection.
+        #[arg(long)]
+        keep_failed: bool,
+    },
+    /// Run the validator on a bundle folder.
+    Check {
+        /// Bundle folder.
+        dir: PathBuf,
+        /// Site folder whose site.yaml supplies the validator config.
+        #[arg(long, default_value = ".")]
+        site: PathBuf,
+    },
+    /// Rebuild on change and serve with wrangler dev when installed.
+    Dev {
+        /// Site folder (holding site.yaml).
+        #[arg(long, default_value = ".")]
+        site: PathBuf,
+        /// Output folder.
+        #[arg(long, default_value = "dist")]
+        out: PathBuf,
+    },
+    /// Scaffold a Markdown page under content/.
+    New {
+        /// Page path, e.g. `blog/launch` for content/blog/launch.md.
+        path: String,
+        /// Page title.
+        #[arg(long)]
+        title: String,
+        /// Site folder (holding site.yaml).
+        #[arg(long, default_value = ".")]
+        site: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Build {
+            site,
+            out,
+            keep_failed,
+        } => {
+            let progress = |done: usize, total: usize| eprintln!("rendered {done}/{total} pages");
+            let mut options = BuildOptions::new(site, out);
+            options.keep_failed = keep_failed;
+            options.progress = Some(&progress);
+            let result = build(&options);
+            print_outcome(&result, &options);
+            Ok(if result.is_ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Command::Check { dir, site } => {
+            let config = baystore_site::config::SiteConfig::load(&site)
+                .map(|c| c.validator_config(&site))
+                .unwrap_or_default();
+            let found = bundle_validator::check(&dir, &config)
+                .with_context(|| format!("cannot check {}", dir.display()))?;
+            print!("{}", report::format_findings(&found));
+            println!(
+                "{} error(s), {} warning(s)",
+                found.error_count(),
+                found.warning_count()
+            );
+            Ok(if found.error_count() == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Command::Dev { site, out } => {
+            let options = BuildOptions::new(site.clone(), out);
+            let _server = match dev::start_wrangler(&site) {
+                Some(child) => Some(child.context("cannot start wrangler dev")?),
+                None => {
+                    eprintln!("{}", dev::SERVE_HINT);
+                    None
+                }
+            };
+            dev::watch(&options, |result| print_outcome(result, &options), || true);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::New { path, title, site } => {
+            let file = scaffold::new_page(&site, &path, &title)?;
+            println!("created {}", file.display());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn print_outcome(result: &Result<BuildSummary, Error>, options: &BuildOptions<'_>) {
+    match result {
+        Ok(summary) => {
+            eprint!("{}", report::format_findings(&summary.report));
+            println!(
+                "built {} pages, {} assets in {:.2}s -> {}/ (0 errors, {} warnings)",
+                summary.pages,
+                summary.assets,
+                summary.elapsed.as_secs_f64(),
+                options.out_dir.display(),
+                summary.report.warning_count()
+            );
+        }
+        Err(error) => {
+            if let Error::ValidationFailed { report: found, .. } = error {
+                eprint!("{}", report::format_findings(found));
+            }
+            for each in error.errors() {
+                eprintln!("error: {each}");
+            }
+        }
+    }
+}

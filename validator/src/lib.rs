@@ -7,15 +7,33 @@
 //! touches the network: it reads the bundle, judges it and returns a
 //! [`Report`]. Rendering a report is the job of [`output`].
 
+mod bundle;
 pub mod config;
+mod css;
+pub mod csp;
+mod emit;
 pub mod finding;
+pub mod headers_file;
+pub mod html;
+pub mod location;
 pub mod output;
 pub mod rules;
+mod scan;
+mod site;
+pub mod url_norm;
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
 
 pub use config::Config;
 pub use finding::{Detection, Finding, Severity};
+
+use crate::headers_file::HeadersFile;
+use crate::rules::claims::{EvidenceRegister, RegisterError};
+use crate::scan::{FileOutcome, PageFacts, Pending};
+use crate::site::{DEFAULT_ADMIN_WORDS, Site};
 
 /// Everything that can stop a check from running at all. Broken promises are
 /// not errors: they are findings inside an `Ok(Report)`.
@@ -31,6 +49,8 @@ pub enum Error {
     NotADirectory { path: PathBuf },
     #[error(transparent)]
     Config(#[from] config::ConfigError),
+    #[error(transparent)]
+    Register(#[from] RegisterError),
 }
 
 /// The outcome of one check: every finding, sorted by file, line and rule.
@@ -55,6 +75,11 @@ impl Report {
 }
 
 /// Checks the bundle in `dir` against `config` and returns every finding.
+///
+/// Files are read and scanned in parallel, each read and parsed once; the
+/// findings that depend on other files (fragments, the gated analytics
+/// script) are settled afterwards, and the bundle-wide rules (`_headers`,
+/// CSP, caching, sitemap) run last.
 pub fn check(dir: &Path, config: &Config) -> Result<Report, Error> {
     let meta = std::fs::metadata(dir).map_err(|source| Error::UnreadableBundle {
         path: dir.to_path_buf(),
@@ -65,6 +90,135 @@ pub fn check(dir: &Path, config: &Config) -> Result<Report, Error> {
             path: dir.to_path_buf(),
         });
     }
-    let _ = config;
-    Ok(Report::default())
+    let paths = bundle::list(dir).map_err(|source| Error::UnreadableBundle {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let register = match &config.evidence_register {
+        Some(path) => EvidenceRegister::load(path)?,
+        None => EvidenceRegister::default(),
+    };
+    let read_small = |name: &str| {
+        paths
+            .iter()
+            .any(|p| p == name)
+            .then(|| std::fs::read_to_string(dir.join(name)).ok())
+            .flatten()
+    };
+    let headers_text = read_small("_headers");
+    let sitemap_text = read_small("sitemap.xml");
+    let origin = config
+        .site_origin
+        .clone()
+        .or_else(|| sitemap_text.as_deref().and_then(origin_from_sitemap))
+        .or_else(|| origin_from_canonical(dir, &paths));
+    let words = |configured: &Option<Vec<String>>| {
+        configured.clone().unwrap_or_else(|| {
+            DEFAULT_ADMIN_WORDS.iter().map(|w| w.to_string()).collect()
+        })
+    };
+    let site = Site::new(
+        dir.to_path_buf(),
+        paths,
+        origin.as_deref(),
+        &config.allowed_origins,
+        headers_text.as_deref().map(HeadersFile::parse),
+        words(&config.admin_prefixes),
+        words(&config.admin_hosts),
+        register,
+    );
+
+    let outcomes: Vec<FileOutcome> = (0..site.paths.len())
+        .into_par_iter()
+        .map(|index| scan::scan_file(&site, index))
+        .collect();
+    let mut findings = Vec::new();
+    let mut pages: Vec<PageFacts> = Vec::new();
+    for outcome in outcomes {
+        findings.extend(outcome.findings);
+        pages.extend(outcome.facts);
+    }
+    settle(&mut findings, pages.as_mut_slice());
+
+    let html_paths: Vec<&str> = site
+        .paths
+        .iter()
+        .map(String::as_str)
+        .filter(|p| p.ends_with(".html") || p.ends_with(".htm"))
+        .collect();
+    findings.extend(rules::headers::check(&site, headers_text.as_deref(), &html_paths));
+    if let Some(text) = headers_text.as_deref() {
+        findings.extend(rules::csp::check_routes(&site, text, &html_paths));
+    }
+    findings.extend(rules::cache::check(&site, headers_text.as_deref()));
+    if let Some(xml) = sitemap_text.as_deref() {
+        let noindex: HashSet<usize> = pages.iter().filter(|p| p.noindex).map(|p| p.file).collect();
+        findings.extend(rules::sitemap::check(&site, xml, &noindex));
+    }
+
+    findings.sort_by(|a, b| {
+        (&a.file, a.line, a.column, &a.rule, &a.message).cmp(&(&b.file, b.line, b.column, &b.rule, &b.message))
+    });
+    findings.dedup_by(|a, b| {
+        a.file == b.file && a.line == b.line && a.column == b.column && a.rule == b.rule && a.message == b.message
+    });
+    Ok(Report { findings })
+}
+
+/// Settles the findings that depended on other pages.
+fn settle(findings: &mut Vec<Finding>, pages: &mut [PageFacts]) {
+    let gated: HashSet<String> = pages.iter().flat_map(|p| p.gated.iter().cloned()).collect();
+    let anchors: HashMap<usize, &HashSet<String>> = pages.iter().map(|p| (p.file, &p.anchors)).collect();
+    let mut settled = Vec::new();
+    for page in pages.iter() {
+        for pending in &page.pending {
+            match pending {
+                Pending::GatedReference { path, finding } => {
+                    if gated.contains(path) {
+                        settled.push(finding.clone());
+                    }
+                }
+                Pending::Fragment {
+                    target,
+                    fragment,
+                    finding,
+                } => {
+                    if anchors.get(target).is_some_and(|a| !a.contains(fragment)) {
+                        settled.push(finding.clone());
+                    }
+                }
+            }
+        }
+    }
+    findings.extend(settled);
+}
+
+/// The origin of the first `<loc>` in a sitemap.
+fn origin_from_sitemap(xml: &str) -> Option<String> {
+    rules::sitemap::locations(xml)
+        .into_iter()
+        .find_map(|(_, loc)| http_origin(&loc))
+}
+
+/// The origin of the first absolute canonical link, looking at HTML files
+/// in path order. Only read when neither config nor sitemap names one.
+fn origin_from_canonical(dir: &Path, paths: &[String]) -> Option<String> {
+    paths
+        .iter()
+        .filter(|p| p.ends_with(".html"))
+        .take(50)
+        .find_map(|p| {
+            let text = std::fs::read_to_string(dir.join(p)).ok()?;
+            let page = html::parse(&text);
+            page.elements
+                .iter()
+                .filter(|e| e.name == "link" && e.has_token("rel", "canonical"))
+                .find_map(|e| http_origin(e.value("href")?))
+        })
+}
+
+fn http_origin(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url.trim()).ok()?;
+    matches!(parsed.scheme(), "http" | "https")
+        .then(|| parsed.origin().ascii_serialization())
 }

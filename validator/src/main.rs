@@ -1,5 +1,73 @@
 //! Thin CLI over the `bundle_validator` library. Exit codes: 0 no error
 //! finding, 1 at least one, 2 could not run.
-fn main() {
-    std::process::exit(2);
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use bundle_validator::output::{self, Format};
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(name = "bundle-validator", version, about = "Checks a static site bundle against its security promises.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check the bundle in DIR and report every finding.
+    Check {
+        /// The bundle directory (e.g. dist/).
+        dir: PathBuf,
+        /// Validator config (YAML, the `validator:` section of the site config).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = FormatArg::Human)]
+        format: FormatArg,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Human,
+    Json,
+    Sarif,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to stdout with success; usage errors exit 2.
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    match run(cli) {
+        Ok(failed) => ExitCode::from(u8::from(failed)),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Runs the command; `Ok(true)` when a finding of severity error was found.
+fn run(cli: Cli) -> anyhow::Result<bool> {
+    let Command::Check { dir, config, format } = cli.command;
+    let config = match config {
+        Some(path) => bundle_validator::Config::from_file(&path)?,
+        None => bundle_validator::Config::default(),
+    };
+    let report = bundle_validator::check(&dir, &config).context("cannot check the bundle")?;
+    let format = match format {
+        FormatArg::Human => Format::Human,
+        FormatArg::Json => Format::Json,
+        FormatArg::Sarif => Format::Sarif,
+    };
+    print!("{}", output::render(&report, format));
+    Ok(report.error_count() > 0)
 }

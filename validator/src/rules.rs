@@ -1,2 +1,159 @@
 //! One module per rule category. The category is the part of a rule id
 //! before the `/`.
+//!
+//! Page rules run on the one parse of each HTML file; text rules on every
+//! text file; site rules (`csp`, `headers`, `cache`, `sitemap`) on the
+//! bundle as a whole once every file has been scanned.
+
+pub mod admin;
+pub mod cache;
+pub mod claims;
+pub mod consent;
+pub mod csp;
+pub mod form;
+pub mod headers;
+mod hosts;
+pub mod inline;
+pub mod link;
+pub mod payment;
+pub mod script;
+pub mod secret;
+pub mod sink;
+pub mod sitemap;
+pub mod sri;
+
+use crate::emit::{FileFindings, Message};
+use crate::html::{Attr, Element, Page};
+use crate::scan::{PageContext, PageFacts};
+use crate::url_norm::{refresh_url, srcset_urls};
+
+/// Runs every page rule on one parsed HTML file.
+pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, facts: &mut PageFacts) {
+    inline::check_page(ctx, out);
+    script::check_page(ctx, out);
+    sri::check_page(ctx, out);
+    admin::check_page(ctx, out, facts);
+    consent::check_page(ctx, out, facts);
+    form::check_page(ctx, out);
+    payment::check_page(ctx, out);
+    link::check_page(ctx, out, facts);
+    csp::check_page(ctx, out);
+    for detection in claims::scan(&ctx.page.visible.text, &ctx.site.register) {
+        let offset = ctx.page.visible.html_offset(detection.start);
+        out.at(
+            offset,
+            Message {
+                rule: detection.rule,
+                severity: detection.severity,
+                message: detection.message,
+                help: detection.help,
+            },
+        );
+    }
+}
+
+/// Attributes whose value is a URL a browser follows or fetches.
+const URL_ATTRIBUTES: &[&str] = &[
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "xlink:href",
+    "data",
+    "poster",
+    "background",
+    "cite",
+    "longdesc",
+    "manifest",
+    "lowsrc",
+    "dynsrc",
+    "codebase",
+    "archive",
+    "icon",
+    "profile",
+    "classid",
+    "ping",
+];
+
+/// One URL found in an attribute of an element.
+pub struct UrlRef<'p> {
+    pub element: &'p Element,
+    pub attr: &'p Attr,
+    /// The URL, entities decoded.
+    pub url: &'p str,
+    /// Byte offset in the file to point findings at.
+    pub offset: usize,
+}
+
+/// Every URL on the page: URL attributes, `srcset` candidates and
+/// `<meta http-equiv="refresh">` targets.
+pub fn page_urls(page: &Page) -> Vec<UrlRef<'_>> {
+    let mut out = Vec::new();
+    for element in &page.elements {
+        for attr in &element.attrs {
+            let name = attr.name.as_str();
+            if name == "data" && element.name != "object" {
+                continue;
+            }
+            if URL_ATTRIBUTES.contains(&name) {
+                if name == "ping" || name == "archive" {
+                    for part in attr.value.split_ascii_whitespace() {
+                        out.push(UrlRef {
+                            element,
+                            attr,
+                            url: part,
+                            offset: attr.offset(),
+                        });
+                    }
+                } else {
+                    out.push(UrlRef {
+                        element,
+                        attr,
+                        url: &attr.value,
+                        offset: attr.offset(),
+                    });
+                }
+            } else if name == "srcset" || name == "imagesrcset" {
+                for (at, url) in srcset_urls(&attr.value) {
+                    out.push(UrlRef {
+                        element,
+                        attr,
+                        url,
+                        offset: attr.offset() + at,
+                    });
+                }
+            } else if name == "content"
+                && element.name == "meta"
+                && element
+                    .value("http-equiv")
+                    .is_some_and(|v| v.trim().eq_ignore_ascii_case("refresh"))
+            {
+                if let Some((at, url)) = refresh_url(&attr.value) {
+                    out.push(UrlRef {
+                        element,
+                        attr,
+                        url,
+                        offset: attr.offset() + at,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether a `<link>` with this `rel` makes the browser fetch its `href`.
+pub fn link_fetches(element: &Element) -> bool {
+    const FETCHING: &[&str] = &[
+        "stylesheet",
+        "preload",
+        "modulepreload",
+        "prefetch",
+        "icon",
+        "apple-touch-icon",
+        "apple-touch-icon-precomposed",
+        "manifest",
+        "mask-icon",
+    ];
+    FETCHING.iter().any(|rel| element.has_token("rel", rel))
+}

@@ -1,0 +1,405 @@
+//! The static asset pipeline: every file under `static/` is published as
+//! `assets/<stem>.<16 hex of SHA-256>.<ext>` so it can be cached forever,
+//! and carries a SHA-384 integrity value for SRI.
+//!
+//! Stylesheets are rewritten before they are hashed: their `url(...)`
+//! references to other static files point at the fingerprinted names, so a
+//! changed font or image also changes the stylesheet's hash.
+//!
+//! One exception keeps its name as well: `static/favicon.ico` is also
+//! copied to the bundle root, because browsers request `/favicon.ico`
+//! without being told to.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use sha2::{Digest, Sha256, Sha384};
+
+use crate::error::Error;
+
+/// Name of the static folder inside a site folder.
+pub const STATIC_DIR: &str = "static";
+
+/// Bundle folder holding fingerprinted assets.
+pub const ASSETS_DIR: &str = "assets";
+
+/// Static files that are also published under their own name at the root.
+pub const ROOT_COPIES: [&str; 1] = ["favicon.ico"];
+
+/// One published static file.
+#[derive(Debug, Clone)]
+pub struct Asset {
+    /// Unfingerprinted site path, e.g. `/css/site.css`.
+    pub site_path: String,
+    /// Fingerprinted URL, e.g. `/assets/site.3f2a9c0d1b2e4f56.css`.
+    pub url: String,
+    /// `sha384-<base64>` of the published bytes.
+    pub integrity: String,
+    /// Published bytes (stylesheets after rewriting).
+    pub bytes: Vec<u8>,
+}
+
+impl Asset {
+    fn new(site_path: String, bytes: Vec<u8>) -> Self {
+        let file_name = site_path.rsplit('/').next().unwrap_or_default();
+        let (stem, extension) = match file_name.rsplit_once('.') {
+            Some((stem, ext)) if !stem.is_empty() => (stem, Some(ext)),
+            _ => (file_name, None),
+        };
+        let digest = Sha256::digest(&bytes);
+        let mut hash = String::with_capacity(16);
+        for byte in &digest[..8] {
+            hash.push_str(&format!("{byte:02x}"));
+        }
+        let url = match extension {
+            Some(ext) => format!("/{ASSETS_DIR}/{stem}.{hash}.{ext}"),
+            None => format!("/{ASSETS_DIR}/{stem}.{hash}"),
+        };
+        let integrity = integrity_of(&bytes);
+        Self {
+            site_path,
+            url,
+            integrity,
+            bytes,
+        }
+    }
+}
+
+/// `sha384-<base64>` of some bytes, as used by SRI.
+pub fn integrity_of(bytes: &[u8]) -> String {
+    format!(
+        "sha384-{}",
+        base64::engine::general_purpose::STANDARD.encode(Sha384::digest(bytes))
+    )
+}
+
+/// All static files of a site, by unfingerprinted site path.
+#[derive(Debug, Default)]
+pub struct AssetMap {
+    by_site_path: HashMap<String, Asset>,
+}
+
+impl AssetMap {
+    /// Reads and fingerprints every file under `static_dir` (a missing
+    /// folder means no assets). Fails with every broken stylesheet reference.
+    pub fn collect(static_dir: &Path) -> Result<Self, Error> {
+        let mut files: Vec<(String, PathBuf)> = Vec::new();
+        if static_dir.is_dir() {
+            for entry in walkdir::WalkDir::new(static_dir).sort_by_file_name() {
+                let entry = entry.map_err(|e| {
+                    let path = e.path().unwrap_or(static_dir).to_path_buf();
+                    Error::io("cannot walk static files", path, e.into())
+                })?;
+                if entry.file_type().is_file() {
+                    let relative = entry
+                        .path()
+                        .strip_prefix(static_dir)
+                        .unwrap_or(entry.path())
+                        .components()
+                        .map(|c| c.as_os_str().to_string_lossy())
+                        .collect::<Vec<_>>()
+                        .join("/");
+                    files.push((format!("/{relative}"), entry.into_path()));
+                }
+            }
+        }
+        let mut sources: Vec<(String, Vec<u8>)> = Vec::with_capacity(files.len());
+        for (site_path, path) in files {
+            let bytes =
+                std::fs::read(&path).map_err(|e| Error::io("cannot read static file", &path, e))?;
+            sources.push((site_path, bytes));
+        }
+        Self::from_sources(sources)
+    }
+
+    /// Fingerprints files given as `(site path, bytes)` pairs.
+    pub fn from_sources(sources: Vec<(String, Vec<u8>)>) -> Result<Self, Error> {
+        let mut map = AssetMap::default();
+        let (mut stylesheets, others): (Vec<_>, Vec<_>) = sources
+            .into_iter()
+            .partition(|(path, _)| path.ends_with(".css"));
+        for (site_path, bytes) in others {
+            map.insert(Asset::new(site_path, bytes));
+        }
+        // Stylesheets may import each other, so publish them in rounds: a
+        // stylesheet is ready once every static file it references is.
+        while !stylesheets.is_empty() {
+            let known: Vec<&str> = stylesheets.iter().map(|(p, _)| p.as_str()).collect();
+            let mut ready = Vec::new();
+            let mut waiting = Vec::new();
+            for (index, (site_path, bytes)) in stylesheets.iter().enumerate() {
+                let text = String::from_utf8_lossy(bytes);
+                let pending = css_references(&text).into_iter().any(|reference| {
+                    resolve(site_path, reference.target).is_some_and(|target| {
+                        known.contains(&target.as_str()) && target != *site_path
+                    })
+                });
+                if pending {
+                    waiting.push(index);
+                } else {
+                    ready.push(index);
+                }
+            }
+            if ready.is_empty() {
+                // A cycle of imports: publish the rest as they are, with
+                // the references between them left unrewritten.
+                ready = std::mem::take(&mut waiting);
+            }
+            let mut errors = Vec::new();
+            let mut rest = Vec::new();
+            for (index, (site_path, bytes)) in stylesheets.into_iter().enumerate() {
+                if ready.contains(&index) {
+                    let text = String::from_utf8_lossy(&bytes);
+                    match map.rewrite_css(&site_path, &text) {
+                        Ok(rewritten) => map.insert(Asset::new(site_path, rewritten.into_bytes())),
+                        Err(mut e) => errors.append(&mut e),
+                    }
+                } else {
+                    rest.push((site_path, bytes));
+                }
+            }
+            Error::collect(errors)?;
+            stylesheets = rest;
+        }
+        Ok(map)
+    }
+
+    fn insert(&mut self, asset: Asset) {
+        self.by_site_path.insert(asset.site_path.clone(), asset);
+    }
+
+    /// The asset published for an unfingerprinted site path.
+    pub fn get(&self, site_path: &str) -> Option<&Asset> {
+        self.by_site_path.get(site_path)
+    }
+
+    /// Number of static files.
+    pub fn len(&self) -> usize {
+        self.by_site_path.len()
+    }
+
+    /// Whether the site has no static files.
+    pub fn is_empty(&self) -> bool {
+        self.by_site_path.is_empty()
+    }
+
+    /// Every asset, in a stable order.
+    pub fn iter(&self) -> impl Iterator<Item = &Asset> {
+        let mut assets: Vec<&Asset> = self.by_site_path.values().collect();
+        assets.sort_by(|a, b| a.site_path.cmp(&b.site_path));
+        assets.into_iter()
+    }
+
+    /// Writes every asset into `out_dir/assets/` (and the root copies).
+    pub fn write(&self, out_dir: &Path) -> Result<(), Error> {
+        let assets_dir = out_dir.join(ASSETS_DIR);
+        std::fs::create_dir_all(&assets_dir)
+            .map_err(|e| Error::io("cannot create folder", &assets_dir, e))?;
+        for asset in self.by_site_path.values() {
+            let path = out_dir.join(asset.url.trim_start_matches('/'));
+            std::fs::write(&path, &asset.bytes)
+                .map_err(|e| Error::io("cannot write asset", &path, e))?;
+            let name = asset.site_path.trim_start_matches('/');
+            if ROOT_COPIES.contains(&name) {
+                let path = out_dir.join(name);
+                std::fs::write(&path, &asset.bytes)
+                    .map_err(|e| Error::io("cannot write asset", &path, e))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Rewrites `url(...)` and `@import "..."` references in a stylesheet
+    /// to fingerprinted URLs. External, data and fragment references stay.
+    fn rewrite_css(&self, site_path: &str, text: &str) -> Result<String, Vec<Error>> {
+        let mut out = String::with_capacity(text.len());
+        let mut errors = Vec::new();
+        let mut last = 0;
+        for reference in css_references(text) {
+            let Some(target) = resolve(site_path, reference.target) else {
+                continue;
+            };
+            out.push_str(&text[last..reference.start]);
+            match self.get(&target) {
+                Some(asset) => {
+                    out.push_str(&asset.url);
+                    out.push_str(reference.suffix);
+                }
+                None if target == site_path => out.push_str(&text[reference.start..reference.end]),
+                None => {
+                    errors.push(Error::MissingAsset {
+                        source_file: format!("{STATIC_DIR}{site_path}"),
+                        template: None,
+                        reference: reference.target.to_string(),
+                    });
+                    out.push_str(&text[reference.start..reference.end]);
+                }
+            }
+            last = reference.end;
+        }
+        out.push_str(&text[last..]);
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// One reference inside a stylesheet: the byte range of the URL text (no
+/// quotes), the path part and the `?query#fragment` suffix.
+struct CssReference<'a> {
+    start: usize,
+    end: usize,
+    target: &'a str,
+    suffix: &'a str,
+}
+
+/// Finds `url(...)` and `@import "..."` URLs, skipping comments.
+fn css_references(text: &str) -> Vec<CssReference<'_>> {
+    let bytes = text.as_bytes();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i..].starts_with(b"/*") {
+            i = text[i + 2..]
+                .find("*/")
+                .map_or(bytes.len(), |end| i + 2 + end + 2);
+            continue;
+        }
+        let value_start = if bytes[i..].len() >= 4 && bytes[i..i + 4].eq_ignore_ascii_case(b"url(")
+        {
+            Some(i + 4)
+        } else if bytes[i..].len() >= 7 && bytes[i..i + 7].eq_ignore_ascii_case(b"@import") {
+            Some(i + 7)
+        } else {
+            None
+        };
+        let Some(mut j) = value_start else {
+            i += 1;
+            continue;
+        };
+        while j < bytes.len() && bytes[j].is_ascii_whitespace() {
+            j += 1;
+        }
+        if j >= bytes.len() {
+            break;
+        }
+        let (start, end) = match bytes[j] {
+            quote @ (b'"' | b'\'') => {
+                let start = j + 1;
+                let end = text[start..]
+                    .find(char::from(quote))
+                    .map_or(bytes.len(), |e| start + e);
+                (start, end)
+            }
+            // `@import url(...)` is found by the `url(` branch next round.
+            _ if value_start == Some(i + 7) => {
+                i = j;
+                continue;
+            }
+            _ => {
+                let start = j;
+                let end = text[start..]
+                    .find(|c: char| c == ')' || c.is_ascii_whitespace())
+                    .map_or(bytes.len(), |e| start + e);
+                (start, end)
+            }
+        };
+        let raw = &text[start..end];
+        let split = raw.find(['?', '#']).unwrap_or(raw.len());
+        found.push(CssReference {
+            start,
+            end,
+            target: &raw[..split],
+            suffix: &raw[split..],
+        });
+        i = end.max(i + 1);
+    }
+    found
+}
+
+/// Resolves a reference found in the file at `base` (a site path) to a
+/// site path. Returns `None` for references that are not local files.
+fn resolve(base: &str, target: &str) -> Option<String> {
+    let lower = target.to_ascii_lowercase();
+    if target.is_empty()
+        || target.starts_with("//")
+        || lower.starts_with("data:")
+        || target.contains("://")
+        || lower.starts_with("mailto:")
+    {
+        return None;
+    }
+    let joined = if target.starts_with('/') {
+        target.to_string()
+    } else {
+        let folder = &base[..base.rfind('/').map_or(0, |i| i + 1)];
+        format!("{folder}{target}")
+    };
+    let mut segments: Vec<&str> = Vec::new();
+    for segment in joined.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                segments.pop();
+            }
+            other => segments.push(other),
+        }
+    }
+    Some(format!("/{}", segments.join("/")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints_with_sha256_prefix_and_sha384_integrity() {
+        let map = AssetMap::from_sources(vec![("/js/app.js".into(), b"x".to_vec())]).unwrap();
+        let asset = map.get("/js/app.js").unwrap();
+        // SHA-256("x") starts with 2d711642b726b044.
+        assert_eq!(asset.url, "/assets/app.2d711642b726b044.js");
+        assert_eq!(
+            asset.integrity,
+            "sha384-11LCxR+6DimqGQVwqdQlPkQHegWNMpf6OlYw1b0BJiL5fCisrtMTtcg7uZDKp9qF"
+        );
+    }
+
+    #[test]
+    fn stylesheet_references_are_rewritten_before_hashing() {
+        let map = AssetMap::from_sources(vec![
+            (
+                "/css/site.css".into(),
+                b"/* url(ignored.png) */ @import \"base.css\";\nbody{background:url( '../img/a.png?v=1#x' )} .b{background:url(data:image/png;base64,AA)}".to_vec(),
+            ),
+            ("/css/base.css".into(), b"a{}".to_vec()),
+            ("/img/a.png".into(), b"png".to_vec()),
+        ])
+        .unwrap();
+        let site = String::from_utf8(map.get("/css/site.css").unwrap().bytes.clone()).unwrap();
+        let base_url = &map.get("/css/base.css").unwrap().url;
+        let image_url = &map.get("/img/a.png").unwrap().url;
+        assert!(site.contains(&format!("@import \"{base_url}\"")), "{site}");
+        assert!(
+            site.contains(&format!("url( '{image_url}?v=1#x' )")),
+            "{site}"
+        );
+        assert!(site.contains("url(ignored.png)"), "{site}");
+        assert!(site.contains("url(data:image/png;base64,AA)"), "{site}");
+    }
+
+    #[test]
+    fn missing_stylesheet_reference_is_an_error() {
+        let error = AssetMap::from_sources(vec![(
+            "/css/site.css".into(),
+            b"a{background:url(/img/none.png)}".to_vec(),
+        )])
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "static/css/site.css: refers to /img/none.png, which is not a file under static/"
+        );
+    }
+}

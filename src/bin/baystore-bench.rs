@@ -1,0 +1,45 @@
+//! Benchmark command: builds an N-page corpus with this generator and with
+//! Hugo, on tmpfs and on disk, and prints a Markdown table of medians.
+
+use std::path::PathBuf;
+
+use baystore_site::benchmark::{BenchOptions, markdown_table, run};
+use clap::Parser;
+
+/// Times this generator against Hugo on a generated corpus.
+#[derive(Parser)]
+#[command(about)]
+struct Args {
+    /// Pages in the corpus.
+    #[arg(long, default_value_t = 1000)]
+    pages: usize,
+    /// Timed runs per command.
+    #[arg(long, default_value_t = 5)]
+    runs: usize,
+    /// Folder on tmpfs.
+    #[arg(long, default_value = "/dev/shm")]
+    tmpfs: PathBuf,
+    /// Folder on disk.
+    #[arg(long, default_value = "target")]
+    disk: PathBuf,
+    /// Hugo binary.
+    #[arg(long, default_value = "hugo")]
+    hugo: String,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    // The generator binary is built next to this one by the same cargo run.
+    let generator = std::env::current_exe()?.with_file_name("baystore-site");
+    let disk = std::path::absolute(&args.disk)?;
+    let options = BenchOptions {
+        pages: args.pages,
+        runs: args.runs,
+        locations: vec![("tmpfs".into(), args.tmpfs), ("disk".into(), disk)],
+        generator,
+        hugo: args.hugo,
+    };
+    let measurements = run(&options)?;
+    print!("{}", markdown_table(args.pages, &measurements));
+    Ok(())
+}

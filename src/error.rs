@@ -1,0 +1,234 @@
+//! The one error type of the generator. Every variant that stems from an
+//! authored file names that file (relative to the site root) and, where the
+//! position is known, its line and column, so an author can jump straight to
+//! the cause.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use crate::raw_html::RawHtmlViolation;
+
+/// A position inside an authored file: `file:line:column` (1-based).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceSpot {
+    /// Path relative to the site root, with `/` separators.
+    pub file: String,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// 1-based column, when known.
+    pub column: Option<usize>,
+}
+
+impl SourceSpot {
+    /// A spot with a known line and column.
+    pub fn at(file: impl Into<String>, line: usize, column: usize) -> Self {
+        Self {
+            file: file.into(),
+            line: Some(line),
+            column: Some(column),
+        }
+    }
+
+    /// A spot naming only the file.
+    pub fn file(file: impl Into<String>) -> Self {
+        Self {
+            file: file.into(),
+            line: None,
+            column: None,
+        }
+    }
+}
+
+impl fmt::Display for SourceSpot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(column) = self.column {
+                write!(f, ":{column}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Everything that can make a build fail.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file or folder could not be read or written.
+    #[error("{}: {action}: {source}", path.display())]
+    Io {
+        /// What the generator was doing, e.g. "cannot read".
+        action: &'static str,
+        /// The file or folder concerned.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// `site.yaml` is missing, is not valid YAML or does not match the schema.
+    #[error("{spot}: invalid site config: {message}")]
+    SiteConfig {
+        /// Where in `site.yaml`.
+        spot: SourceSpot,
+        /// What is wrong.
+        message: String,
+    },
+    /// A page's front matter is not valid YAML or does not match the schema
+    /// (unknown key, missing `title`, wrong type).
+    #[error("{spot}: invalid front matter: {message}")]
+    FrontMatter {
+        /// Where in the Markdown file (lines count from the file's start).
+        spot: SourceSpot,
+        /// What is wrong.
+        message: String,
+    },
+    /// A page names a template that `templates/` does not have.
+    #[error("{spot}: unknown template `{template}` (expected templates/{template}.html)")]
+    UnknownTemplate {
+        /// Where the page names the template.
+        spot: SourceSpot,
+        /// The template name as written.
+        template: String,
+    },
+    /// Two content files map to the same URL.
+    #[error("{first} and {second} both map to the URL {url}")]
+    DuplicateUrl {
+        /// The URL both produce.
+        url: String,
+        /// One source file.
+        first: String,
+        /// The other source file.
+        second: String,
+    },
+    /// A template does not parse.
+    #[error("{spot}: template syntax error: {message}")]
+    TemplateSyntax {
+        /// Where in the template.
+        spot: SourceSpot,
+        /// The parser's message.
+        message: String,
+    },
+    /// A template failed while rendering a page, e.g. on an undefined variable.
+    #[error("{spot}: template error while rendering {page}: {message}")]
+    TemplateRender {
+        /// Where in the template.
+        spot: SourceSpot,
+        /// The content file being rendered.
+        page: String,
+        /// The engine's message.
+        message: String,
+    },
+    /// Raw HTML in Markdown breaks the script boundary.
+    #[error("{spot}: raw HTML {violation}; {}", violation.help())]
+    UnsafeRawHtml {
+        /// Where in the Markdown file.
+        spot: SourceSpot,
+        /// Which rule the HTML breaks.
+        violation: RawHtmlViolation,
+    },
+    /// Rendered HTML or a stylesheet refers to a static file that does not exist.
+    #[error("{source_file}: refers to {reference}, which is not a file under static/{}", template.as_ref().map(|t| format!(" (template {t})")).unwrap_or_default())]
+    MissingAsset {
+        /// The content file or stylesheet holding the reference.
+        source_file: String,
+        /// The template that rendered the page, when it is a page.
+        template: Option<String>,
+        /// The reference as written.
+        reference: String,
+    },
+    /// The HTML rewriter could not process a page.
+    #[error("{file}: cannot rewrite HTML: {message}")]
+    Rewrite {
+        /// The content file of the page.
+        file: String,
+        /// The rewriter's message.
+        message: String,
+    },
+    /// The generated `_headers` breaks the host's limits.
+    #[error("_headers: {message}")]
+    HeadersLimit {
+        /// Which limit and by how much.
+        message: String,
+    },
+    /// The validator could not run on the new bundle.
+    #[error("validator could not check the bundle: {0}")]
+    Validator(#[from] bundle_validator::Error),
+    /// The validator found broken promises in the new bundle.
+    #[error("the built bundle fails validation with {errors} error(s) and {warnings} warning(s); the previous output was left untouched{}", kept.as_ref().map(|k| format!("; the failed bundle was kept in {}", k.display())).unwrap_or_else(|| "; pass --keep-failed to keep the failed bundle for inspection".to_string()))]
+    ValidationFailed {
+        /// The validator's report.
+        report: Box<bundle_validator::Report>,
+        /// Number of error findings.
+        errors: usize,
+        /// Number of warning findings.
+        warnings: usize,
+        /// Where the failed bundle was kept, if asked to.
+        kept: Option<PathBuf>,
+    },
+    /// Several independent errors, all collected before failing.
+    #[error("{}", ErrorListDisplay(.0))]
+    Many(Vec<Error>),
+}
+
+impl Error {
+    /// Wraps an I/O error with the path it concerns.
+    pub(crate) fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+        source: std::io::Error,
+    ) -> Self {
+        Self::Io {
+            action,
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// Turns a list of errors into a result: `Ok` when empty, else the
+    /// error of [`Error::from_list`].
+    pub(crate) fn collect(errors: Vec<Error>) -> Result<(), Error> {
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::from_list(errors))
+        }
+    }
+
+    /// One error from a non-empty list: the single error, or `Many`.
+    /// Nested lists are flattened so every error is printed at one level.
+    pub(crate) fn from_list(errors: Vec<Error>) -> Error {
+        let mut errors: Vec<Error> = errors
+            .into_iter()
+            .flat_map(|error| match error {
+                Error::Many(list) => list,
+                other => vec![other],
+            })
+            .collect();
+        if errors.len() == 1 {
+            errors.remove(0)
+        } else {
+            Error::Many(errors)
+        }
+    }
+
+    /// The individual errors: itself, or each member of `Many`.
+    pub fn errors(&self) -> Vec<&Error> {
+        match self {
+            Error::Many(list) => list.iter().flat_map(Error::errors).collect(),
+            other => vec![other],
+        }
+    }
+}
+
+struct ErrorListDisplay<'a>(&'a [Error]);
+
+impl fmt::Display for ErrorListDisplay<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} errors:", self.0.len())?;
+        for error in self.0 {
+            write!(f, "\n  {error}")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,43 @@
+//! `new`: scaffolds a Markdown page with front matter.
+
+use std::path::{Path, PathBuf};
+
+use crate::content::CONTENT_DIR;
+use crate::error::Error;
+
+/// Creates `content/<path>.md` in `site_dir` with a title and an empty
+/// description, refusing to overwrite. Returns the created file.
+pub fn new_page(site_dir: &Path, path: &str, title: &str) -> Result<PathBuf, Error> {
+    let relative = path.trim_start_matches('/');
+    let relative = relative
+        .strip_prefix(&format!("{CONTENT_DIR}/"))
+        .unwrap_or(relative);
+    let relative = relative.trim_end_matches('/');
+    let file = if relative.ends_with(".md") {
+        site_dir.join(CONTENT_DIR).join(relative)
+    } else {
+        site_dir.join(CONTENT_DIR).join(format!("{relative}.md"))
+    };
+    if let Some(parent) = file.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| Error::io("cannot create folder", parent, e))?;
+    }
+    let text = format!(
+        "---\ntitle: {}\ndescription: \"\"\n---\n\n# {title}\n\nWrite the page here.\n",
+        yaml_string(title)
+    );
+    let mut handle = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&file)
+        .map_err(|e| Error::io("cannot create page", &file, e))?;
+    std::io::Write::write_all(&mut handle, text.as_bytes())
+        .map_err(|e| Error::io("cannot write page", &file, e))?;
+    Ok(file)
+}
+
+/// A double-quoted YAML scalar, so titles with `:` or `#` stay strings.
+fn yaml_string(text: &str) -> String {
+    let escaped = text.replace('\\', "\\\\").replace('"', "\\\"");
+    format!("\"{escaped}\"")
+}

@@ -1,0 +1,84 @@
+//! `sitemap.xml` and `robots.txt`.
+//!
+//! The sitemap lists only public, indexable, published pages. `robots.txt`
+//! never disallows anything: a crawler that may not fetch a page cannot see
+//! its `noindex`, so disallowing would make hidden pages more visible.
+
+use crate::content::Page;
+
+/// The sitemap for `pages` (already without drafts), URLs absolute.
+pub fn sitemap_xml(base_url: &str, pages: &[Page]) -> String {
+    let mut urls: Vec<&str> = pages
+        .iter()
+        .filter(|p| p.in_sitemap())
+        .map(|p| p.url.as_str())
+        .collect();
+    urls.sort_unstable();
+    let mut out = String::with_capacity(100 + urls.len() * (base_url.len() + 40));
+    out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    out.push_str("<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    for url in urls {
+        out.push_str("  <url><loc>");
+        push_xml_escaped(&mut out, base_url);
+        push_xml_escaped(&mut out, url);
+        out.push_str("</loc></url>\n");
+    }
+    out.push_str("</urlset>\n");
+    out
+}
+
+/// `robots.txt`: allow everything and name the sitemap.
+pub fn robots_txt(base_url: &str) -> String {
+    format!("User-agent: *\nAllow: /\n\nSitemap: {base_url}/sitemap.xml\n")
+}
+
+fn push_xml_escaped(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            other => out.push(other),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SiteConfig;
+    use crate::content::parse_page;
+
+    #[test]
+    fn lists_only_public_indexable_pages() {
+        let config = SiteConfig::parse(
+            "name: S\nbase_url: https://s.example\ncontact_email: a@s.example\nadmin_prefixes: [console]\n",
+        )
+        .unwrap();
+        let pages: Vec<Page> = [
+            ("index.md", "---\ntitle: Home\n---\n"),
+            ("b&c.md", "---\ntitle: B\n---\n"),
+            ("thanks.md", "---\ntitle: T\nnoindex: true\n---\n"),
+            ("console/index.md", "---\ntitle: C\n---\n"),
+            ("ops.md", "---\ntitle: O\nsurface: admin\n---\n"),
+            ("404.md", "---\ntitle: Missing\n---\n"),
+        ]
+        .iter()
+        .map(|(source, text)| parse_page(source, text, &config).unwrap())
+        .collect();
+        let xml = sitemap_xml(&config.base_url, &pages);
+        assert_eq!(
+            xml,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+             <urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n  \
+             <url><loc>https://s.example/</loc></url>\n  \
+             <url><loc>https://s.example/b&amp;c/</loc></url>\n\
+             </urlset>\n"
+        );
+        let robots = robots_txt(&config.base_url);
+        assert!(robots.contains("Sitemap: https://s.example/sitemap.xml"));
+        assert!(!robots.contains("Disallow"));
+    }
+}

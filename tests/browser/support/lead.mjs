@@ -1,0 +1,55 @@
+// The lead form on /contact/ and the test leads submitted through it.
+
+import { randomUUID } from 'node:crypto';
+
+/** The lead form: the one form that posts to /lead. */
+export function leadForm(page) {
+  return page.locator('form[action="/lead"]');
+}
+
+/** The lead form's submit button. */
+export function submitButton(page) {
+  return leadForm(page).locator('button[type="submit"], input[type="submit"], button:not([type])');
+}
+
+/**
+ * A made-up lead whose email address is unique to this run, so the stored
+ * row can be found again without relying on what earlier tests stored.
+ */
+export function uniqueLead(tag) {
+  const id = randomUUID();
+  return {
+    name: `Test Visitor ${tag}`,
+    email: `visitor.${tag}.${id}@example.com`,
+    company: `Example Co ${tag}`,
+    message: `Browser test lead ${id}: please call about named instances.\nSecond line of the message.`,
+  };
+}
+
+/** Types each field of `lead` into the lead form. */
+export async function fillLeadForm(page, lead) {
+  const form = leadForm(page);
+  for (const [name, value] of Object.entries(lead)) {
+    await form.locator(`[name="${name}"]`).fill(value);
+  }
+}
+
+/**
+ * Whether an element is out of a sighted visitor's view, by any of the ways
+ * CSS hides things while keeping them in the form: not rendered at all,
+ * placed entirely off the page, or itself or an ancestor clipped to at most
+ * one pixel. Runs in the page.
+ *
+ * @param {Element} element
+ */
+export function isVisuallyHidden(element) {
+  if (!element.checkVisibility({ visibilityProperty: true, opacityProperty: true })) return true;
+  const rect = element.getBoundingClientRect();
+  if (rect.right + window.scrollX <= 0 || rect.bottom + window.scrollY <= 0) return true;
+  for (let node = element; node instanceof Element; node = node.parentElement) {
+    const box = node.getBoundingClientRect();
+    const clips = getComputedStyle(node).overflow !== 'visible' || getComputedStyle(node).clipPath !== 'none';
+    if (clips && box.width <= 1 && box.height <= 1) return true;
+  }
+  return false;
+}

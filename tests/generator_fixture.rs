@@ -1,0 +1,159 @@
+//! End-to-end builds of the fixture site in `tests/generator/site/`.
+
+#[path = "generator/support.rs"]
+mod support;
+
+use std::path::Path;
+
+use baystore_site::{BuildOptions, build};
+
+/// Builds the fixture site into a fresh temporary folder.
+fn build_fixture() -> (tempfile::TempDir, baystore_site::BuildSummary) {
+    let work = tempfile::tempdir().unwrap();
+    let options = BuildOptions::new(support::fixtures().join("site"), work.path().join("dist"));
+    let summary = build(&options).unwrap();
+    (work, summary)
+}
+
+fn read(dist: &Path, file: &str) -> String {
+    std::fs::read_to_string(dist.join(file)).unwrap()
+}
+
+#[test]
+fn fixture_bundle_has_pretty_urls_fingerprinted_assets_and_no_drafts() {
+    let (work, summary) = build_fixture();
+    let dist = work.path().join("dist");
+    assert_eq!(summary.pages, 9);
+    assert_eq!(summary.assets, 6);
+    insta::with_settings!({ snapshot_path => "generator/snapshots" }, {
+        insta::assert_json_snapshot!("fixture_files", support::list_files(&dist));
+    });
+    assert!(!dist.join("draft/index.html").exists());
+}
+
+#[test]
+fn fixture_pages_render_as_snapshotted() {
+    let (work, _) = build_fixture();
+    let dist = work.path().join("dist");
+    insta::with_settings!({ snapshot_path => "generator/snapshots" }, {
+        for file in support::list_files(&dist) {
+            if file.ends_with(".html") {
+                let name = format!("fixture_page__{}", file.replace('/', "__"));
+                insta::assert_snapshot!(name, read(&dist, &file));
+            }
+        }
+        insta::assert_snapshot!("fixture_site_css", read(&dist, &css_file(&dist)));
+    });
+}
+
+fn css_file(dist: &Path) -> String {
+    support::list_files(dist)
+        .into_iter()
+        .find(|f| f.starts_with("assets/site.") && f.ends_with(".css"))
+        .unwrap()
+}
+
+#[test]
+fn fixture_bundle_keeps_the_script_boundary_and_integrity() {
+    let (work, _) = build_fixture();
+    let dist = work.path().join("dist");
+    assert_eq!(support::check_bundle(&dist), Vec::<String>::new());
+    // The stylesheet's own references were rewritten before it was hashed.
+    let css = read(&dist, &css_file(&dist));
+    assert!(!css.contains("body.woff2\""), "{css}");
+    assert!(!css.contains("url(/img/hero.svg)"), "{css}");
+}
+
+#[test]
+fn every_page_has_its_canonical_link_and_admin_pages_noindex_nofollow() {
+    let (work, _) = build_fixture();
+    let dist = work.path().join("dist");
+    for file in support::list_files(&dist) {
+        let Some(path) = file.strip_suffix("index.html") else {
+            continue;
+        };
+        let html = read(&dist, &file);
+        let canonical = format!("<link rel=\"canonical\" href=\"https://fixture.example/{path}\">");
+        assert!(html.contains(&canonical), "{file} lacks {canonical}");
+    }
+    for admin in ["console/index.html", "ops/index.html"] {
+        assert!(
+            read(&dist, admin).contains("<meta name=\"robots\" content=\"noindex,nofollow\">"),
+            "{admin}"
+        );
+    }
+    assert!(read(&dist, "contact/thanks/index.html").contains("content=\"noindex\""));
+    assert!(read(&dist, "404.html").contains("content=\"noindex\""));
+}
+
+#[test]
+fn navigation_lists_public_pages_only_in_order() {
+    let (work, _) = build_fixture();
+    let html = read(&work.path().join("dist"), "pricing/index.html");
+    let nav = html
+        .split("<nav")
+        .nth(1)
+        .unwrap()
+        .split("</nav>")
+        .next()
+        .unwrap();
+    assert_eq!(
+        nav,
+        " aria-label=\"Main\"><ul><li><a href=\"/\">Home</a></li>\
+         <li><a href=\"/about/\">About</a></li>\
+         <li><a href=\"/pricing/\" aria-current=\"page\">Pricing</a></li></ul>"
+    );
+}
+
+#[test]
+fn sitemap_robots_and_headers_exclude_and_mark_admin_surfaces() {
+    let (work, _) = build_fixture();
+    let dist = work.path().join("dist");
+    assert_eq!(
+        support::sitemap_urls(&dist),
+        [
+            "https://fixture.example/",
+            "https://fixture.example/about/",
+            "https://fixture.example/guides/",
+            "https://fixture.example/guides/start/",
+            "https://fixture.example/pricing/",
+        ]
+    );
+    let robots = read(&dist, "robots.txt");
+    assert!(robots.contains("Sitemap: https://fixture.example/sitemap.xml"));
+    assert!(!robots.contains("Disallow"));
+    let headers = read(&dist, "_headers");
+    let authored = read(&support::fixtures().join("site"), "_headers");
+    assert!(
+        headers.starts_with(&authored),
+        "authored _headers must come first verbatim"
+    );
+    for rule in [
+        "/console\n  X-Robots-Tag: noindex, nofollow\n",
+        "/console/*\n  X-Robots-Tag: noindex, nofollow\n",
+        "/ops/\n  X-Robots-Tag: noindex, nofollow\n",
+        "/contact/thanks/\n  X-Robots-Tag: noindex\n",
+    ] {
+        assert!(headers.contains(rule), "missing {rule:?} in {headers}");
+    }
+    assert!(
+        dist.join("favicon.ico").exists(),
+        "favicon keeps its root copy"
+    );
+}
+
+#[test]
+fn rebuild_replaces_the_output_and_leaves_no_temporary_folders() {
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("dist");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("stale.html"), "old").unwrap();
+    let options = BuildOptions::new(support::fixtures().join("site"), &out);
+    build(&options).unwrap();
+    assert!(!out.join("stale.html").exists());
+    assert!(out.join("index.html").exists());
+    assert_eq!(
+        support::siblings_starting_with(work.path(), "dist."),
+        Vec::<String>::new()
+    );
+}

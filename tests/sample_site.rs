@@ -1,0 +1,122 @@
+//! The shipped BayStore sample site (`site.yaml`, `content/`, `templates/`,
+//! `static/` and `_headers` at the repository root) builds into a bundle
+//! that keeps the script boundary, SRI, sitemap and admin promises.
+
+#[path = "generator/support.rs"]
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use baystore_site::{BuildOptions, build};
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn build_sample() -> (tempfile::TempDir, PathBuf) {
+    let work = tempfile::tempdir().unwrap();
+    let dist = work.path().join("dist");
+    let summary = build(&BuildOptions::new(repo_root(), &dist)).unwrap();
+    assert!(
+        summary.pages >= 8,
+        "home, product, pricing, security, contact, privacy, 404, console"
+    );
+    (work, dist)
+}
+
+fn read(dist: &Path, file: &str) -> String {
+    std::fs::read_to_string(dist.join(file)).unwrap()
+}
+
+#[test]
+fn sample_bundle_has_no_inline_code_and_every_integrity_matches() {
+    let (_work, dist) = build_sample();
+    assert_eq!(support::check_bundle(&dist), Vec::<String>::new());
+}
+
+#[test]
+fn sample_assets_are_fingerprinted() {
+    let (_work, dist) = build_sample();
+    let assets: Vec<String> = support::list_files(&dist)
+        .into_iter()
+        .filter_map(|f| f.strip_prefix("assets/").map(str::to_string))
+        .collect();
+    assert!(!assets.is_empty());
+    for name in &assets {
+        let parts: Vec<&str> = name.rsplitn(3, '.').collect();
+        assert_eq!(parts.len(), 3, "{name}");
+        let hash = parts[1];
+        assert!(
+            hash.len() == 16
+                && hash
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)),
+            "{name} lacks a 16-hex fingerprint"
+        );
+    }
+}
+
+#[test]
+fn sample_sitemap_lists_only_public_indexable_pages() {
+    let (_work, dist) = build_sample();
+    let urls = support::sitemap_urls(&dist);
+    assert!(
+        urls.contains(&"https://baystore.example/".to_string()),
+        "{urls:?}"
+    );
+    for url in &urls {
+        let path = url
+            .strip_prefix("https://baystore.example/")
+            .unwrap_or_else(|| panic!("{url} is not absolute on the site origin"));
+        assert!(!path.to_ascii_lowercase().starts_with("console"), "{url}");
+        let html = read(&dist, &format!("{path}index.html"));
+        assert!(
+            !html.contains("name=\"robots\""),
+            "{url} is noindex but in the sitemap"
+        );
+    }
+    assert!(!urls.iter().any(|u| u.contains("/contact/thanks/")));
+    assert!(!urls.iter().any(|u| u.contains("404")));
+}
+
+#[test]
+fn sample_headers_keep_the_authored_file_and_add_admin_rules() {
+    let (_work, dist) = build_sample();
+    let headers = read(&dist, "_headers");
+    let authored = read(&repo_root(), "_headers");
+    assert!(headers.starts_with(&authored));
+    assert!(headers.contains("/console\n  X-Robots-Tag: noindex, nofollow\n"));
+    assert!(headers.contains("/console/*\n  X-Robots-Tag: noindex, nofollow\n"));
+    assert!(!headers.contains("'unsafe-inline'"));
+}
+
+#[test]
+fn sample_pages_have_canonical_links_and_the_console_stays_hidden() {
+    let (_work, dist) = build_sample();
+    for file in support::list_files(&dist) {
+        let Some(path) = file.strip_suffix("index.html") else {
+            continue;
+        };
+        let html = read(&dist, &file);
+        let canonical =
+            format!("<link rel=\"canonical\" href=\"https://baystore.example/{path}\">");
+        assert!(html.contains(&canonical), "{file} lacks {canonical}");
+        if path.starts_with("console") {
+            assert!(html.contains("<meta name=\"robots\" content=\"noindex,nofollow\">"));
+        } else {
+            assert!(
+                !html.contains("href=\"/console"),
+                "{file} links the console"
+            );
+        }
+    }
+}
+
+#[test]
+fn sample_contact_page_posts_to_lead_with_a_mailto_fallback() {
+    let (_work, dist) = build_sample();
+    let html = read(&dist, "contact/index.html");
+    assert!(html.contains("action=\"/lead\""));
+    assert!(html.contains("method=\"post\""));
+    assert!(html.contains("href=\"mailto:sales@baystore.example"));
+}

@@ -1,0 +1,205 @@
+// Helpers for tests that run the real Worker and static bundle in
+// `wrangler dev` (workerd with local D1) on a loopback port.
+//
+//   import { startWrangler } from "../support/wrangler.mjs";
+//   const dev = await startWrangler({ vars: { ANALYTICS_UPSTREAM: "" } });
+//   const response = await fetch(`${dev.url}/contact/`);
+//   ...
+//   await dev.stop();
+//
+// startWrangler({ port?, vars?, persistTo?, migrate?, testScheduled?, timeoutMs? })
+//   Starts `wrangler dev --ip 127.0.0.1` from the repository root and
+//   resolves once it answers HTTP. Options:
+//     port           fixed port; default: a free one chosen by the OS
+//     vars           { NAME: "value" } overrides of wrangler.toml [vars]
+//     persistTo      local state directory (D1); default: a fresh temp dir
+//     migrate        apply migrations/ to local D1 first (default true)
+//     testScheduled  expose /__scheduled for cron tests (default true)
+//     timeoutMs      readiness timeout (default 120000)
+//   Resolves to { url, port, persistTo, logs(), stop() }:
+//     url       "http://127.0.0.1:<port>"
+//     logs()    everything wrangler and the Worker printed so far (string)
+//     stop()    ends wrangler and its workerd children; resolves when gone
+//
+// d1Query(persistTo, sql) runs SQL against the local D1 state and resolves to
+// the result rows. applyMigrations(persistTo) applies migrations/.
+// freePort() resolves to a free loopback port. allLogs() returns the output
+// of every wrangler started in this process, for suite-wide log scans.
+//
+// The Worker must already be built (scripts/build-worker.sh); wrangler's own
+// [build] step re-runs it and returns at once when nothing changed.
+
+import { spawn, execFile } from "node:child_process";
+import { mkdtemp, mkdir } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+const execFileAsync = promisify(execFile);
+
+/** Repository root (two levels above this file). */
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+const wranglerBin = join(repoRoot, "node_modules", ".bin", "wrangler");
+
+const baseEnv = {
+  ...process.env,
+  WRANGLER_SEND_METRICS: "false",
+  // Non-interactive: no prompts (migrations), no hotkey panel.
+  CI: "true",
+  NO_COLOR: "1",
+  FORCE_COLOR: "0",
+};
+
+const everyLog = [];
+
+/** Output of every wrangler process started by this module so far. */
+export function allLogs() {
+  return everyLog.map((entry) => entry.text()).join("\n");
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+async function runWrangler(args, { timeoutMs = 120_000 } = {}) {
+  const { stdout } = await execFileAsync(wranglerBin, args, {
+    cwd: repoRoot,
+    env: baseEnv,
+    timeout: timeoutMs,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return stdout;
+}
+
+/** Applies migrations/ to the local D1 state in `persistTo`. */
+export async function applyMigrations(persistTo) {
+  await runWrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo]);
+}
+
+/** Runs `sql` against the local D1 state in `persistTo`; resolves to rows. */
+export async function d1Query(persistTo, sql) {
+  const stdout = await runWrangler([
+    "d1",
+    "execute",
+    "DB",
+    "--local",
+    "--persist-to",
+    persistTo,
+    "--json",
+    "--command",
+    sql,
+  ]);
+  const parsed = JSON.parse(stdout);
+  return parsed.flatMap((statement) => statement.results ?? []);
+}
+
+async function waitForHttp(url, child, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(`wrangler dev exited early with code ${child.exitCode}`);
+    }
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      await response.arrayBuffer();
+      return;
+    } catch {
+      await new Promise((wake) => setTimeout(wake, 250));
+    }
+  }
+  throw new Error(`wrangler dev did not answer on ${url} within ${timeoutMs} ms`);
+}
+
+/** Starts `wrangler dev`; see the module comment for options and result. */
+export async function startWrangler({
+  port,
+  vars = {},
+  persistTo,
+  migrate = true,
+  testScheduled = true,
+  timeoutMs = 120_000,
+} = {}) {
+  const chosenPort = port ?? (await freePort());
+  const state = persistTo ?? (await mkdtemp(join(tmpdir(), "baystore-wrangler-")));
+  await mkdir(state, { recursive: true });
+  if (migrate) {
+    await applyMigrations(state);
+  }
+
+  const args = [
+    "dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(chosenPort),
+    "--persist-to",
+    state,
+    "--show-interactive-dev-session=false",
+    "--log-level",
+    "info",
+  ];
+  if (testScheduled) {
+    args.push("--test-scheduled");
+  }
+  for (const [name, value] of Object.entries(vars)) {
+    args.push("--var", `${name}:${value}`);
+  }
+
+  const chunks = [];
+  const child = spawn(wranglerBin, args, {
+    cwd: repoRoot,
+    env: baseEnv,
+    // Own process group, so stop() can end workerd along with wrangler.
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout.on("data", (chunk) => chunks.push(chunk));
+  child.stderr.on("data", (chunk) => chunks.push(chunk));
+  const exited = new Promise((resolveExit) => child.once("exit", resolveExit));
+  const logs = () => Buffer.concat(chunks).toString("utf8");
+  everyLog.push({ text: logs });
+
+  const url = `http://127.0.0.1:${chosenPort}`;
+  try {
+    await waitForHttp(`${url}/`, child, timeoutMs);
+  } catch (error) {
+    killGroup(child);
+    await exited;
+    throw new Error(`${error.message}\n--- wrangler output ---\n${logs()}`);
+  }
+
+  return {
+    url,
+    port: chosenPort,
+    persistTo: state,
+    logs,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        killGroup(child);
+        const timer = setTimeout(() => killGroup(child, "SIGKILL"), 5_000);
+        await exited;
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+function killGroup(child, signal = "SIGTERM") {
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // Already gone.
+  }
+}

@@ -1,0 +1,335 @@
+// POST /lead over real HTTP against `wrangler dev` with local D1: every
+// answer class, what is stored, and that nothing personal reaches the logs.
+
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { after, before, describe, test } from "node:test";
+
+import {
+  assertErrorPage,
+  assertWorkerHeaders,
+  leadFields,
+  postLead,
+} from "../support/lead-client.mjs";
+import { d1Query, startWrangler } from "../support/wrangler.mjs";
+
+const run = randomBytes(4).toString("hex");
+let dev;
+let ipCounter = 0;
+// Everything personal this file sends, for the log scan at the end.
+const sent = new Set();
+
+/** A CF-Connecting-IP no other request in this file uses. */
+function nextIp() {
+  ipCounter += 1;
+  const ip = `198.51.${100 + Math.floor(ipCounter / 250)}.${(ipCounter % 250) + 1}`;
+  sent.add(ip);
+  return ip;
+}
+
+function remember(fields) {
+  for (const key of ["name", "email", "company", "message"]) {
+    if (fields[key]) sent.add(fields[key]);
+  }
+  return fields;
+}
+
+function fieldsFor(tag) {
+  return remember(leadFields(`${run}${tag}`));
+}
+
+function sqlString(value) {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+async function rowsByEmail(email) {
+  return d1Query(dev.persistTo, `SELECT * FROM leads WHERE email = ${sqlString(email)}`);
+}
+
+before(async () => {
+  dev = await startWrangler();
+});
+
+after(async () => {
+  await dev?.stop();
+});
+
+describe("accepted leads", () => {
+  test("a form post is stored, then answered 303 to the thank-you page", async () => {
+    const fields = fieldsFor("happy");
+    const before = Date.now();
+    const { response, text } = await postLead(dev.url, fields, { ip: nextIp() });
+    assert.equal(response.status, 303);
+    assert.equal(response.headers.get("location"), "/contact/thanks/");
+    assert.equal(text, "");
+    assertWorkerHeaders(response);
+
+    const rows = await rowsByEmail(fields.email);
+    assert.equal(rows.length, 1);
+    const [row] = rows;
+    assert.match(row.id, /^[0-9a-f]{32}$/);
+    assert.equal(row.data_class, "pii");
+    assert.equal(row.name, fields.name);
+    assert.equal(row.company, fields.company);
+    assert.equal(row.message, fields.message);
+    assert.match(row.received_at, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    const received = Date.parse(row.received_at);
+    assert.ok(received >= before - 2_000 && received <= Date.now() + 2_000, row.received_at);
+    assert.match(dev.logs(), new RegExp(`lead outcome=stored id=${row.id}`));
+  });
+
+  test("a JSON post gets 200 with the stored lead's id", async () => {
+    const fields = fieldsFor("json");
+    delete fields.company;
+    const { response, text } = await postLead(dev.url, fields, { ip: nextIp(), json: true });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("content-type"), "application/json");
+    assertWorkerHeaders(response);
+    const { id } = JSON.parse(text);
+    assert.match(id, /^[0-9a-f]{32}$/);
+    const rows = await rowsByEmail(fields.email);
+    assert.deepEqual(
+      rows.map((row) => [row.id, row.company]),
+      [[id, null]],
+    );
+  });
+
+  test("a form post that accepts JSON gets the JSON answer", async () => {
+    const fields = fieldsFor("accept");
+    const { response, text } = await postLead(dev.url, fields, {
+      ip: nextIp(),
+      accept: "application/json",
+    });
+    assert.equal(response.status, 200);
+    const { id } = JSON.parse(text);
+    const rows = await rowsByEmail(fields.email);
+    assert.deepEqual(
+      rows.map((row) => row.id),
+      [id],
+    );
+  });
+
+  test("a same-origin Referer stands in for a missing Origin", async () => {
+    const fields = fieldsFor("referer");
+    const { response } = await postLead(dev.url, fields, {
+      ip: nextIp(),
+      origin: null,
+      referer: `${dev.url}/contact/`,
+    });
+    assert.equal(response.status, 303);
+    assert.equal((await rowsByEmail(fields.email)).length, 1);
+  });
+
+  test("the configured public origin is accepted too", async () => {
+    const fields = fieldsFor("site-origin");
+    const { response } = await postLead(dev.url, fields, {
+      ip: nextIp(),
+      origin: "https://baystore.example",
+    });
+    assert.equal(response.status, 303);
+    assert.equal((await rowsByEmail(fields.email)).length, 1);
+  });
+
+  test("a filled honeypot is answered like a lead and nothing is stored", async () => {
+    const fields = { ...fieldsFor("honeypot"), website: "https://spam.example" };
+    const { response } = await postLead(dev.url, fields, { ip: nextIp() });
+    assert.equal(response.status, 303);
+    assert.equal(response.headers.get("location"), "/contact/thanks/");
+    assert.equal((await rowsByEmail(fields.email)).length, 0);
+
+    const json = await postLead(dev.url, fields, { ip: nextIp(), json: true });
+    assert.equal(json.response.status, 200);
+    assert.match(JSON.parse(json.text).id, /^[0-9a-f]{32}$/);
+    assert.equal((await rowsByEmail(fields.email)).length, 0);
+  });
+});
+
+describe("refused requests store nothing and keep the mailto fallback", () => {
+  test("GET is 405 with Allow: POST", async () => {
+    const { response, text } = await postLead(dev.url, {}, { method: "GET", ip: nextIp() });
+    assertErrorPage(response, text, 405);
+    assert.equal(response.headers.get("allow"), "POST");
+  });
+
+  test("a declared body over 16 KiB is 413", async () => {
+    const fields = fieldsFor("too-large");
+    fields.message = "x".repeat(17 * 1024);
+    const { response, text } = await postLead(dev.url, fields, { ip: nextIp() });
+    assertErrorPage(response, text, 413);
+    assert.equal((await rowsByEmail(fields.email)).length, 0);
+  });
+
+  test("a streamed body over 16 KiB without Content-Length is 413", async () => {
+    const fields = fieldsFor("too-large-stream");
+    const encoded = new TextEncoder().encode(
+      `${new URLSearchParams(fields).toString()}&pad=${"y".repeat(20 * 1024)}`,
+    );
+    const stream = new ReadableStream({
+      start(controller) {
+        for (let at = 0; at < encoded.length; at += 4096) {
+          controller.enqueue(encoded.slice(at, at + 4096));
+        }
+        controller.close();
+      },
+    });
+    const response = await fetch(`${dev.url}/lead`, {
+      method: "POST",
+      headers: {
+        origin: dev.url,
+        "content-type": "application/x-www-form-urlencoded",
+        "cf-connecting-ip": nextIp(),
+      },
+      body: stream,
+      duplex: "half",
+      redirect: "manual",
+    });
+    assertErrorPage(response, await response.text(), 413);
+    assert.equal((await rowsByEmail(fields.email)).length, 0);
+  });
+
+  test("other content types are 415", async () => {
+    const fields = fieldsFor("media");
+    for (const contentType of ["text/plain", "multipart/form-data; boundary=x"]) {
+      const { response, text } = await postLead(dev.url, fields, { ip: nextIp(), contentType });
+      assertErrorPage(response, text, 415);
+    }
+    assert.equal((await rowsByEmail(fields.email)).length, 0);
+  });
+
+  test("a foreign Origin is 403", async () => {
+    const fields = fieldsFor("foreign");
+    const { response, text } = await postLead(dev.url, fields, {
+      ip: nextIp(),
+      origin: "https://attacker.example",
+    });
+    assertErrorPage(response, text, 403);
+    assert.equal((await rowsByEmail(fields.email)).length, 0);
+  });
+
+  test("a request with neither Origin nor Referer is 403", async () => {
+    const fields = fieldsFor("no-origin");
+    const { response, text } = await postLead(dev.url, fields, { ip: nextIp(), origin: null });
+    assertErrorPage(response, text, 403);
+    assert.equal((await rowsByEmail(fields.email)).length, 0);
+  });
+
+  test("an undecodable body is 400", async () => {
+    const { response, text } = await postLead(dev.url, {}, {
+      ip: nextIp(),
+      json: true,
+      body: "{not json",
+    });
+    assert.equal(response.status, 400);
+    assert.equal(JSON.parse(text).error.code, "malformed_body");
+  });
+
+  const fieldCases = [
+    ["missing name", { name: "" }, "name", "missing"],
+    ["missing email", { email: "" }, "email", "missing"],
+    ["missing message", { message: "   " }, "message", "missing"],
+    ["name over 100", { name: "n".repeat(101) }, "name", "too_long"],
+    ["email over 254", { email: `${"e".repeat(64)}@${"d".repeat(190)}.example` }, "email", "too_long"],
+    ["company over 200", { company: "c".repeat(201) }, "company", "too_long"],
+    ["message over 5000", { message: "m".repeat(5001) }, "message", "too_long"],
+    ["bad email", { email: "quinn-at-customer.example" }, "email", "invalid_email"],
+    ["CR/LF in name", { name: "Quinn\r\nBcc: victim@customer.example" }, "name", "line_break"],
+    ["LF in email", { email: "quinn@customer.example\nbcc:x@y.example" }, "email", "line_break"],
+  ];
+
+  for (const [label, override, field, problem] of fieldCases) {
+    test(`${label} is 400 naming the field`, async () => {
+      const fields = { ...fieldsFor(`field-${field}-${problem}`), ...override };
+      remember(fields);
+      const json = await postLead(dev.url, fields, { ip: nextIp(), json: true });
+      assert.equal(json.response.status, 400);
+      assertWorkerHeaders(json.response);
+      const { error } = JSON.parse(json.text);
+      assert.equal(error.code, "invalid_fields");
+      assert.deepEqual(
+        error.fields.map((entry) => [entry.field, entry.problem]),
+        [[field, problem]],
+      );
+
+      const html = await postLead(dev.url, fields, { ip: nextIp() });
+      assertErrorPage(html.response, html.text, 400);
+      const label = field[0].toUpperCase() + field.slice(1);
+      assert.match(html.text, new RegExp(`<li>${label} [^<]+</li>`));
+
+      const count = await d1Query(
+        dev.persistTo,
+        `SELECT COUNT(*) AS n FROM leads WHERE message = ${sqlString(fields.message)} OR name = ${sqlString(fields.name)}`,
+      );
+      assert.equal(count[0].n, 0);
+    });
+  }
+
+  test("error answers never echo what was sent", async () => {
+    const fields = fieldsFor("echo");
+    fields.email = `${fields.email}<script>`;
+    remember(fields);
+    const { text } = await postLead(dev.url, fields, { ip: nextIp() });
+    for (const value of [fields.name, fields.email, fields.company, fields.message]) {
+      assert.ok(!text.includes(value), "the page repeats a submitted value");
+    }
+  });
+});
+
+describe("rate limit", () => {
+  test("the sixth valid lead from one address in a minute is 429 with Retry-After", async () => {
+    const ip = nextIp();
+    const statuses = [];
+    let limited;
+    for (let attempt = 0; attempt < 6; attempt += 1) {
+      const result = await postLead(dev.url, fieldsFor(`rate-${attempt}`), { ip });
+      statuses.push(result.response.status);
+      limited = result;
+    }
+    assert.deepEqual(statuses, [303, 303, 303, 303, 303, 429]);
+    assertErrorPage(limited.response, limited.text, 429);
+    assert.equal(limited.response.headers.get("retry-after"), "60");
+    const stored = await d1Query(
+      dev.persistTo,
+      `SELECT COUNT(*) AS n FROM leads WHERE email LIKE ${sqlString(`quinn.${run}rate-%`)}`,
+    );
+    assert.equal(stored[0].n, 5);
+
+    // Another address is unaffected.
+    const other = await postLead(dev.url, fieldsFor("rate-other"), { ip: nextIp() });
+    assert.equal(other.response.status, 303);
+  });
+});
+
+describe("load", () => {
+  test("200 concurrent valid leads are all stored", async () => {
+    const tag = `${run}burst`;
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, index) => {
+        const ip = `10.77.${index >> 8}.${index & 255}`;
+        sent.add(ip);
+        return postLead(dev.url, fieldsFor(`burst${index}`), { ip });
+      }),
+    );
+    const statuses = results.map((result) => result.response.status);
+    assert.deepEqual(
+      statuses.filter((status) => status !== 303),
+      [],
+    );
+    const stored = await d1Query(
+      dev.persistTo,
+      `SELECT COUNT(DISTINCT email) AS n, COUNT(*) AS total FROM leads WHERE email LIKE ${sqlString(`quinn.${tag}%`)}`,
+    );
+    assert.deepEqual(stored[0], { n: 200, total: 200 });
+  });
+});
+
+describe("logs", () => {
+  test("wrangler output holds outcome codes and ids, and nothing a visitor sent", () => {
+    const logs = dev.logs();
+    assert.match(logs, /lead outcome=stored id=[0-9a-f]{32}/);
+    assert.match(logs, /lead outcome=invalid_fields/);
+    const leaked = [...sent].filter((value) => logs.includes(value));
+    assert.deepEqual(leaked, []);
+    // Pieces of the values, too: the unique tag must not appear at all.
+    assert.ok(!logs.includes(run), "the run tag appears in the logs");
+  });
+});

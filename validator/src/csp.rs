@@ -1,0 +1,156 @@
+//! Content Security Policy parsing per CSP Level 3: a header value is a
+//! comma-separated list of policies, each a semicolon-separated list of
+//! directives; names are case-insensitive and the first occurrence of a
+//! directive wins. Fetch directives fall back along fixed chains (for
+//! example `script-src-elem` -> `script-src` -> `default-src`).
+
+/// One directive: lowercased name and its source expressions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Directive {
+    pub name: String,
+    pub sources: Vec<String>,
+}
+
+/// One policy.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Policy {
+    pub directives: Vec<Directive>,
+}
+
+/// Parses a serialized CSP list (a header value, maybe several policies
+/// joined by commas). Empty policies are dropped.
+pub fn parse_list(value: &str) -> Vec<Policy> {
+    value
+        .split(',')
+        .map(parse_policy)
+        .filter(|p| !p.directives.is_empty())
+        .collect()
+}
+
+/// Parses one serialized policy.
+pub fn parse_policy(value: &str) -> Policy {
+    let mut directives: Vec<Directive> = Vec::new();
+    for token in value.split(';') {
+        let mut parts = token.split_ascii_whitespace();
+        let Some(name) = parts.next() else { continue };
+        let name = name.to_ascii_lowercase();
+        if directives.iter().any(|d| d.name == name) {
+            continue;
+        }
+        directives.push(Directive {
+            name,
+            sources: parts.map(str::to_string).collect(),
+        });
+    }
+    Policy { directives }
+}
+
+/// The fallback chain of a directive, itself first.
+pub fn fallback_chain(name: &str) -> &'static [&'static str] {
+    match name {
+        "script-src-elem" => &["script-src-elem", "script-src", "default-src"],
+        "script-src-attr" => &["script-src-attr", "script-src", "default-src"],
+        "script-src" => &["script-src", "default-src"],
+        "style-src-elem" => &["style-src-elem", "style-src", "default-src"],
+        "style-src-attr" => &["style-src-attr", "style-src", "default-src"],
+        "style-src" => &["style-src", "default-src"],
+        "worker-src" => &["worker-src", "child-src", "script-src", "default-src"],
+        "frame-src" => &["frame-src", "child-src", "default-src"],
+        "child-src" => &["child-src", "default-src"],
+        "img-src" => &["img-src", "default-src"],
+        "font-src" => &["font-src", "default-src"],
+        "connect-src" => &["connect-src", "default-src"],
+        "media-src" => &["media-src", "default-src"],
+        "object-src" => &["object-src", "default-src"],
+        "manifest-src" => &["manifest-src", "default-src"],
+        "base-uri" => &["base-uri"],
+        "form-action" => &["form-action"],
+        "frame-ancestors" => &["frame-ancestors"],
+        _ => &[],
+    }
+}
+
+impl Policy {
+    /// The directive called `name`, if the policy has it.
+    pub fn get(&self, name: &str) -> Option<&Directive> {
+        self.directives.iter().find(|d| d.name == name)
+    }
+
+    /// The directive that governs `name` after fallback.
+    pub fn effective(&self, name: &str) -> Option<&Directive> {
+        fallback_chain(name).iter().find_map(|n| self.get(n))
+    }
+}
+
+impl Directive {
+    /// Whether any source expression equals `keyword` (case-insensitive,
+    /// e.g. `'unsafe-inline'`).
+    pub fn has(&self, keyword: &str) -> bool {
+        self.sources.iter().any(|s| s.eq_ignore_ascii_case(keyword))
+    }
+
+    /// Whether the directive is exactly `'none'`.
+    pub fn is_none(&self) -> bool {
+        self.sources.len() == 1 && self.has("'none'")
+    }
+
+    /// Whether the directive carries a nonce or hash source, which makes
+    /// browsers ignore `'unsafe-inline'`.
+    pub fn has_nonce_or_hash(&self) -> bool {
+        self.sources.iter().any(|s| {
+            let lower = s.to_ascii_lowercase();
+            ["'nonce-", "'sha256-", "'sha384-", "'sha512-"]
+                .iter()
+                .any(|p| lower.starts_with(p))
+        })
+    }
+
+    /// Whether `'unsafe-inline'` is in force (present, not neutralised).
+    pub fn allows_unsafe_inline(&self) -> bool {
+        self.has("'unsafe-inline'") && !self.has_nonce_or_hash() && !self.has("'strict-dynamic'")
+    }
+
+    /// Hash sources (`'sha256-...'`), lowercased algorithm, original digest.
+    pub fn hashes(&self) -> impl Iterator<Item = (String, &str)> {
+        self.sources.iter().filter_map(|s| {
+            let inner = s.strip_prefix('\'')?.strip_suffix('\'')?;
+            let (alg, digest) = inner.split_once('-')?;
+            let alg = alg.to_ascii_lowercase();
+            matches!(alg.as_str(), "sha256" | "sha384" | "sha512").then_some((alg, digest))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policies_split_on_commas_and_first_directive_wins() {
+        let list = parse_list("Default-Src 'none'; SCRIPT-SRC 'self'; script-src *, img-src 'self'");
+        assert_eq!(list.len(), 2);
+        assert_eq!(list[0].get("script-src").unwrap().sources, ["'self'"]);
+        assert_eq!(list[1].get("img-src").unwrap().sources, ["'self'"]);
+        assert!(parse_list(" , ;").is_empty());
+    }
+
+    #[test]
+    fn fallback_follows_csp3_chains() {
+        let policy = parse_policy("default-src 'none'; child-src 'self'");
+        assert_eq!(policy.effective("script-src-elem").unwrap().name, "default-src");
+        assert_eq!(policy.effective("worker-src").unwrap().name, "child-src");
+        assert_eq!(policy.effective("frame-src").unwrap().name, "child-src");
+        assert!(policy.effective("base-uri").is_none());
+        assert!(policy.effective("object-src").unwrap().is_none());
+    }
+
+    #[test]
+    fn unsafe_inline_is_neutralised_by_hashes_and_nonces() {
+        let plain = parse_policy("script-src 'self' 'UNSAFE-INLINE'");
+        assert!(plain.get("script-src").unwrap().allows_unsafe_inline());
+        let hashed = parse_policy("script-src 'unsafe-inline' 'sha256-abc='");
+        assert!(!hashed.get("script-src").unwrap().allows_unsafe_inline());
+        let hashes: Vec<_> = hashed.get("script-src").unwrap().hashes().collect();
+        assert_eq!(hashes, [("sha256".to_string(), "abc=")]);
+    }
+}

@@ -1,0 +1,171 @@
+//! The URLs a stylesheet fetches: `url(...)` values and `@import` targets,
+//! with their byte offsets. A small tokenizer that respects comments,
+//! strings and escapes, so `u\72l(` or a URL inside a comment are judged
+//! the way a browser would read them.
+
+/// One URL referenced by CSS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CssUrl {
+    /// Byte offset of the URL (or its opening quote) in the text.
+    pub offset: usize,
+    /// The URL with CSS escapes decoded.
+    pub url: String,
+}
+
+/// Every URL in `css`.
+pub fn urls(css: &str) -> Vec<CssUrl> {
+    let bytes = css.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i = css[i + 2..].find("*/").map_or(bytes.len(), |end| i + 2 + end + 2);
+            }
+            b'"' | b'\'' => {
+                let (_, end) = read_string(css, i);
+                i = end;
+            }
+            b'@' => {
+                let (word, after) = read_ident(css, i + 1);
+                i = after;
+                if word.eq_ignore_ascii_case("import") {
+                    let start = skip_whitespace(css, i);
+                    if matches!(bytes.get(start), Some(b'"' | b'\'')) {
+                        let (value, end) = read_string(css, start);
+                        out.push(CssUrl {
+                            offset: start,
+                            url: value,
+                        });
+                        i = end;
+                    }
+                }
+            }
+            c if c.is_ascii_alphabetic() || c == b'\\' || c == b'-' => {
+                let (word, after) = read_ident(css, i);
+                i = after;
+                if word.eq_ignore_ascii_case("url") && bytes.get(i) == Some(&b'(') {
+                    let start = skip_whitespace(css, i + 1);
+                    match bytes.get(start) {
+                        Some(b'"' | b'\'') => {
+                            let (value, end) = read_string(css, start);
+                            out.push(CssUrl {
+                                offset: start,
+                                url: value,
+                            });
+                            i = end;
+                        }
+                        Some(_) => {
+                            let end = css[start..].find(')').map_or(css.len(), |e| start + e);
+                            out.push(CssUrl {
+                                offset: start,
+                                url: unescape(css[start..end].trim()),
+                            });
+                            i = end;
+                        }
+                        None => {}
+                    }
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+fn skip_whitespace(css: &str, mut i: usize) -> usize {
+    let bytes = css.as_bytes();
+    while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    i
+}
+
+/// Reads an identifier (with escapes) starting at `i`.
+fn read_ident(css: &str, mut i: usize) -> (String, usize) {
+    let bytes = css.as_bytes();
+    let start = i;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i = (i + 2).min(bytes.len()),
+            c if c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c >= 0x80 => i += 1,
+            _ => break,
+        }
+    }
+    while !css.is_char_boundary(i) {
+        i += 1;
+    }
+    (unescape(&css[start..i]), i.max(start + 1).min(css.len().max(start + 1)))
+}
+
+/// Reads a quoted string starting at its quote; returns the decoded value
+/// and the offset after the closing quote.
+fn read_string(css: &str, start: usize) -> (String, usize) {
+    let bytes = css.as_bytes();
+    let quote = bytes[start];
+    let mut i = start + 1;
+    while i < bytes.len() && bytes[i] != quote && bytes[i] != b'\n' {
+        if bytes[i] == b'\\' {
+            i += 1;
+        }
+        i += 1;
+    }
+    let end = i.min(bytes.len());
+    let mut inner_end = end;
+    while !css.is_char_boundary(inner_end) {
+        inner_end -= 1;
+    }
+    (unescape(&css[start + 1..inner_end]), (end + 1).min(bytes.len()))
+}
+
+/// Decodes CSS escapes: `\72` (hex, optional trailing space) and `\x`.
+fn unescape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let mut hex = String::new();
+        while hex.len() < 6 && chars.peek().is_some_and(|c| c.is_ascii_hexdigit()) {
+            hex.extend(chars.next());
+        }
+        if hex.is_empty() {
+            match chars.next() {
+                Some('\n') | None => {}
+                Some(other) => out.push(other),
+            }
+        } else {
+            if chars.peek().is_some_and(|c| c.is_ascii_whitespace()) {
+                chars.next();
+            }
+            let code = u32::from_str_radix(&hex, 16).unwrap_or(0xFFFD);
+            out.push(char::from_u32(code).filter(|c| *c != '\0').unwrap_or('\u{FFFD}'));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(css: &str) -> Vec<String> {
+        urls(css).into_iter().map(|u| u.url).collect()
+    }
+
+    #[test]
+    fn finds_urls_and_imports() {
+        let css = "@import \"a.css\";\n@import url(b.css);\nbody{background:url( 'c.png' )}\n.x{src:URL(d.woff2)}";
+        assert_eq!(found(css), ["a.css", "b.css", "c.png", "d.woff2"]);
+        let first = &urls(css)[0];
+        assert_eq!(&css[first.offset..first.offset + 6], "\"a.css");
+    }
+
+    #[test]
+    fn ignores_comments_and_strings_but_decodes_escapes() {
+        let css = "/* url(x.png) */ .a::before{content:\"url(y.png)\"} .b{background:u\\72l(//cdn.example/z.png)} .c{background:url(\"\\2f\\2f t.example/p\")}";
+        assert_eq!(found(css), ["//cdn.example/z.png", "//t.example/p"]);
+    }
+}

@@ -1,0 +1,358 @@
+//! Parser and matcher for Cloudflare's `_headers` file.
+//!
+//! The syntax: a URL pattern on an unindented line, then indented
+//! `Name: value` lines that apply to every request matching it, `! Name`
+//! lines that detach a header set by a broader rule, and `#` comments.
+//! Patterns may hold one splat (`*`, any characters) and placeholders
+//! (`:name`, one path segment), and may be absolute URLs that also match
+//! the host. Every matching rule applies; a header set by several rules is
+//! sent once with the values joined by `, `. Cloudflare accepts at most
+//! 100 rules and 2,000 characters a line.
+
+use regex::{Regex, RegexSet};
+
+/// Cloudflare's limit on header rules in one file.
+pub const MAX_RULES: usize = 100;
+/// Cloudflare's limit on the length of one line.
+pub const MAX_LINE_CHARS: usize = 2_000;
+
+/// One `Name: value` line.
+#[derive(Debug, Clone)]
+pub struct HeaderLine {
+    /// Lowercased header name.
+    pub name: String,
+    pub value: String,
+    /// 1-based line number in `_headers`.
+    pub line: u32,
+}
+
+/// One URL pattern with its header lines.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub pattern: String,
+    pub line: u32,
+    pub headers: Vec<HeaderLine>,
+    /// Lowercased names detached with `! Name`.
+    pub detached: Vec<String>,
+    host: Option<Regex>,
+}
+
+/// Something wrong with the file itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub kind: ProblemKind,
+    pub line: u32,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemKind {
+    Syntax,
+    LineTooLong,
+    TooManyRules,
+}
+
+/// A parsed `_headers` file.
+#[derive(Debug, Clone)]
+pub struct HeadersFile {
+    pub rules: Vec<Rule>,
+    pub problems: Vec<Problem>,
+    paths: RegexSet,
+}
+
+impl Default for HeadersFile {
+    fn default() -> Self {
+        HeadersFile {
+            rules: Vec::new(),
+            problems: Vec::new(),
+            paths: RegexSet::empty(),
+        }
+    }
+}
+
+/// The headers a path receives: every header line of every matching rule,
+/// in file order, minus detached names.
+#[derive(Debug, Clone, Default)]
+pub struct Applied<'a> {
+    pub lines: Vec<&'a HeaderLine>,
+    /// 1-based line numbers of the matching rules' patterns.
+    pub rule_lines: Vec<u32>,
+}
+
+impl<'a> Applied<'a> {
+    /// Every line that sets `name` (lowercase).
+    pub fn all<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'a HeaderLine> + 's {
+        self.lines.iter().copied().filter(move |h| h.name == name)
+    }
+
+    /// The value a client sees for `name`: all values joined with `, `,
+    /// with the line of the first.
+    pub fn joined(&self, name: &str) -> Option<(String, u32)> {
+        let mut lines = self.all(name);
+        let first = lines.next()?;
+        let mut value = first.value.clone();
+        for more in lines {
+            value.push_str(", ");
+            value.push_str(&more.value);
+        }
+        Some((value, first.line))
+    }
+}
+
+impl HeadersFile {
+    /// Parses the file. Problems are collected, never fatal.
+    pub fn parse(text: &str) -> HeadersFile {
+        let mut rules: Vec<Rule> = Vec::new();
+        let mut path_patterns = Vec::new();
+        let mut problems = Vec::new();
+        for (index, raw_line) in text.lines().enumerate() {
+            let line = u32::try_from(index + 1).unwrap_or(u32::MAX);
+            if raw_line.chars().count() > MAX_LINE_CHARS {
+                problems.push(Problem {
+                    kind: ProblemKind::LineTooLong,
+                    line,
+                    message: format!(
+                        "line is longer than Cloudflare's limit of {MAX_LINE_CHARS} characters and is ignored"
+                    ),
+                });
+                continue;
+            }
+            let trimmed = raw_line.trim();
+            if trimmed.is_empty() || trimmed.starts_with('#') {
+                continue;
+            }
+            let indented = raw_line.starts_with([' ', '\t']);
+            if !indented {
+                let (host, path) = split_pattern(trimmed);
+                rules.push(Rule {
+                    pattern: trimmed.to_string(),
+                    line,
+                    headers: Vec::new(),
+                    detached: Vec::new(),
+                    host: host.map(|h| compile(&h, true)),
+                });
+                path_patterns.push(pattern_regex(&path, false));
+                continue;
+            }
+            let Some(rule) = rules.last_mut() else {
+                problems.push(Problem {
+                    kind: ProblemKind::Syntax,
+                    line,
+                    message: "header line before any URL pattern".into(),
+                });
+                continue;
+            };
+            if let Some(name) = trimmed.strip_prefix('!') {
+                let name = name.trim();
+                if valid_header_name(name) {
+                    rule.detached.push(name.to_ascii_lowercase());
+                } else {
+                    problems.push(Problem {
+                        kind: ProblemKind::Syntax,
+                        line,
+                        message: "`!` must be followed by a header name".into(),
+                    });
+                }
+                continue;
+            }
+            match trimmed.split_once(':') {
+                Some((name, value)) if valid_header_name(name.trim()) => {
+                    rule.headers.push(HeaderLine {
+                        name: name.trim().to_ascii_lowercase(),
+                        value: value.trim().to_string(),
+                        line,
+                    });
+                }
+                _ => problems.push(Problem {
+                    kind: ProblemKind::Syntax,
+                    line,
+                    message: "expected `Name: value` or `! Name` on an indented line".into(),
+                }),
+            }
+        }
+        if rules.len() > MAX_RULES {
+            problems.push(Problem {
+                kind: ProblemKind::TooManyRules,
+                line: rules[MAX_RULES].line,
+                message: format!(
+                    "{} rules; Cloudflare applies at most {MAX_RULES} and ignores the rest",
+                    rules.len()
+                ),
+            });
+        }
+        for rule in &rules {
+            if rule.pattern.matches('*').count() > 1 {
+                problems.push(Problem {
+                    kind: ProblemKind::Syntax,
+                    line: rule.line,
+                    message: "a URL pattern may hold only one splat (`*`)".into(),
+                });
+            }
+        }
+        let paths = RegexSet::new(&path_patterns).unwrap_or_else(|_| RegexSet::empty());
+        HeadersFile {
+            rules,
+            problems,
+            paths,
+        }
+    }
+
+    /// The headers a request for `path` on `host` receives. `host` is the
+    /// site's host when known; absolute-URL rules apply only when it matches.
+    pub fn applied(&self, path: &str, host: Option<&str>) -> Applied<'_> {
+        let mut matching: Vec<&Rule> = Vec::new();
+        for index in self.paths.matches(path).iter() {
+            if index >= MAX_RULES {
+                continue;
+            }
+            let rule = &self.rules[index];
+            let host_ok = match (&rule.host, host) {
+                (None, _) => true,
+                (Some(pattern), Some(host)) => pattern.is_match(host),
+                (Some(_), None) => false,
+            };
+            if host_ok {
+                matching.push(rule);
+            }
+        }
+        let detached: Vec<&str> = matching
+            .iter()
+            .flat_map(|r| r.detached.iter().map(String::as_str))
+            .collect();
+        Applied {
+            lines: matching
+                .iter()
+                .flat_map(|r| r.headers.iter())
+                .filter(|h| !detached.contains(&h.name.as_str()))
+                .collect(),
+            rule_lines: matching.iter().map(|r| r.line).collect(),
+        }
+    }
+}
+
+fn valid_header_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// Splits an absolute-URL pattern into host and path patterns.
+fn split_pattern(pattern: &str) -> (Option<String>, String) {
+    let rest = pattern
+        .strip_prefix("https://")
+        .or_else(|| pattern.strip_prefix("http://"))
+        .or_else(|| pattern.strip_prefix("//"));
+    match rest {
+        Some(rest) => match rest.find('/') {
+            Some(slash) => (Some(rest[..slash].to_string()), rest[slash..].to_string()),
+            None => (Some(rest.to_string()), "/".to_string()),
+        },
+        None => (None, pattern.to_string()),
+    }
+}
+
+fn compile(pattern: &str, host: bool) -> Regex {
+    Regex::new(&pattern_regex(pattern, host)).unwrap_or_else(|_| {
+        Regex::new("^$").expect("the empty pattern is a valid regex")
+    })
+}
+
+/// Turns a pattern into an anchored regex: `*` matches anything and
+/// `:name` one path segment (or one host label).
+fn pattern_regex(pattern: &str, host: bool) -> String {
+    let mut out = String::from("^");
+    let mut chars = pattern.chars().peekable();
+    let segment = if host { "[^.]+" } else { "[^/]+" };
+    while let Some(c) = chars.next() {
+        match c {
+            '*' => out.push_str(".*"),
+            ':' if chars.peek().is_some_and(|n| n.is_ascii_alphabetic()) => {
+                while chars.peek().is_some_and(|n| n.is_ascii_alphanumeric() || *n == '_') {
+                    chars.next();
+                }
+                out.push_str(segment);
+            }
+            other => out.push_str(&regex::escape(&other.to_string())),
+        }
+    }
+    out.push('$');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = "\
+# Security headers for every page
+/*
+  X-Frame-Options: DENY
+  Content-Security-Policy: default-src 'self'
+
+/assets/*
+  Cache-Control: public, max-age=31536000, immutable
+  ! X-Frame-Options
+
+/blog/:slug/
+  X-Robots-Tag: noindex
+  Content-Security-Policy: script-src 'none'
+
+https://:project.example/*
+  X-Robots-Tag: nofollow
+";
+
+    #[test]
+    fn every_matching_rule_applies_and_values_join() {
+        let file = HeadersFile::parse(SAMPLE);
+        assert!(file.problems.is_empty(), "{:?}", file.problems);
+        assert_eq!(file.rules.len(), 4);
+        let applied = file.applied("/blog/hello/", None);
+        assert_eq!(applied.rule_lines, [2, 10]);
+        assert_eq!(
+            applied.joined("content-security-policy"),
+            Some(("default-src 'self', script-src 'none'".to_string(), 4))
+        );
+        assert_eq!(applied.all("x-frame-options").count(), 1);
+    }
+
+    #[test]
+    fn detach_removes_a_header_from_broader_rules() {
+        let file = HeadersFile::parse(SAMPLE);
+        let applied = file.applied("/assets/site.css", None);
+        assert_eq!(applied.all("x-frame-options").count(), 0);
+        assert!(applied.joined("cache-control").is_some());
+    }
+
+    #[test]
+    fn placeholders_match_one_segment_and_hosts_must_match() {
+        let file = HeadersFile::parse(SAMPLE);
+        assert!(file.applied("/blog/a/b/", None).joined("x-robots-tag").is_none());
+        assert!(
+            file.applied("/", Some("www.example"))
+                .joined("x-robots-tag")
+                .is_some()
+        );
+        assert!(file.applied("/", Some("www.other")).joined("x-robots-tag").is_none());
+        assert!(file.applied("/", None).joined("x-robots-tag").is_none());
+    }
+
+    #[test]
+    fn syntax_problems_and_limits_are_reported_with_lines() {
+        let long = format!("/x\n  X-Long: {}\n", "a".repeat(MAX_LINE_CHARS));
+        let file = HeadersFile::parse(&format!("  Early: 1\n/*/*\n  not a header\n  !\n{long}"));
+        let kinds: Vec<_> = file.problems.iter().map(|p| (p.kind, p.line)).collect();
+        assert!(kinds.contains(&(ProblemKind::Syntax, 1)));
+        assert!(kinds.contains(&(ProblemKind::Syntax, 2)));
+        assert!(kinds.contains(&(ProblemKind::Syntax, 3)));
+        assert!(kinds.contains(&(ProblemKind::Syntax, 4)));
+        assert!(kinds.contains(&(ProblemKind::LineTooLong, 6)));
+
+        let many: String = (0..=MAX_RULES).map(|i| format!("/p{i}\n  A: b\n")).collect();
+        let file = HeadersFile::parse(&many);
+        assert_eq!(file.problems[0].kind, ProblemKind::TooManyRules);
+        // Rules past the limit never apply.
+        assert!(file.applied(&format!("/p{MAX_RULES}"), None).lines.is_empty());
+        assert_eq!(file.applied("/p0", None).lines.len(), 1);
+    }
+}

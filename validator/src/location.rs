@@ -1,0 +1,118 @@
+//! Byte offsets to 1-based lines and columns, and source snippets for
+//! diagnostics.
+
+/// Start offsets of every line of one file, for offset-to-line lookups.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    line_starts: Vec<usize>,
+}
+
+impl LineIndex {
+    /// Indexes `text`. Lines end at `\n`; a `\r` before it stays part of the line.
+    pub fn new(text: &str) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(memchr_newlines(text.as_bytes()));
+        LineIndex { line_starts }
+    }
+
+    /// 1-based line and column of `offset`. Columns count Unicode scalar
+    /// values, so an offset inside a multi-byte character rounds down.
+    pub fn position(&self, text: &str, offset: usize) -> (u32, u32) {
+        let offset = offset.min(text.len());
+        let line = match self.line_starts.binary_search(&offset) {
+            Ok(exact) => exact,
+            Err(next) => next - 1,
+        };
+        let start = self.line_starts[line];
+        let column = text
+            .get(start..)
+            .map(|rest| {
+                rest.char_indices()
+                    .take_while(|(i, _)| start + i < offset)
+                    .count()
+            })
+            .unwrap_or(0);
+        (to_u32(line + 1), to_u32(column + 1))
+    }
+
+    /// The full text of the 1-based `line`, without its line ending.
+    pub fn line_text<'t>(&self, text: &'t str, line: u32) -> &'t str {
+        let index = (line as usize).saturating_sub(1);
+        let Some(&start) = self.line_starts.get(index) else {
+            return "";
+        };
+        let end = self
+            .line_starts
+            .get(index + 1)
+            .map_or(text.len(), |next| next - 1);
+        text.get(start..end)
+            .unwrap_or("")
+            .trim_end_matches('\r')
+    }
+}
+
+fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .map(|(i, _)| i + 1)
+}
+
+fn to_u32(value: usize) -> u32 {
+    u32::try_from(value).unwrap_or(u32::MAX)
+}
+
+/// The longest snippet a finding carries, in characters.
+const SNIPPET_LIMIT: usize = 120;
+
+/// Shortens `text` to a one-line snippet for a diagnostic.
+pub fn snippet(text: &str) -> String {
+    let one_line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let trimmed = one_line.trim();
+    if trimmed.chars().count() > SNIPPET_LIMIT {
+        let cut: String = trimmed.chars().take(SNIPPET_LIMIT).collect();
+        format!("{cut}…")
+    } else {
+        trimmed.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_are_one_based_and_count_characters() {
+        let text = "ab\nçd\n\nx";
+        let index = LineIndex::new(text);
+        assert_eq!(index.position(text, 0), (1, 1));
+        assert_eq!(index.position(text, 1), (1, 2));
+        assert_eq!(index.position(text, 3), (2, 1));
+        // `ç` is two bytes; the `d` after it is the second character.
+        assert_eq!(index.position(text, 5), (2, 2));
+        assert_eq!(index.position(text, 7), (3, 1));
+        assert_eq!(index.position(text, 8), (4, 1));
+        assert_eq!(index.position(text, 999), (4, 2));
+    }
+
+    #[test]
+    fn line_text_strips_line_endings() {
+        let text = "one\r\ntwo\nthree";
+        let index = LineIndex::new(text);
+        assert_eq!(index.line_text(text, 1), "one");
+        assert_eq!(index.line_text(text, 2), "two");
+        assert_eq!(index.line_text(text, 3), "three");
+        assert_eq!(index.line_text(text, 4), "");
+    }
+
+    #[test]
+    fn snippets_are_single_line_and_bounded() {
+        assert_eq!(snippet("  a\nb  "), "a b");
+        let long = "x".repeat(200);
+        assert_eq!(snippet(&long).chars().count(), SNIPPET_LIMIT + 1);
+    }
+}

@@ -1,0 +1,73 @@
+//! `admin`: public pages never link an admin surface, and admin surfaces
+//! that ship in the bundle keep out of search engines. A link from the
+//! marketing site to the console tells every crawler and attacker where to
+//! knock, whatever spelling (`/%63onsole`, `//Console.`, `\\console`) it
+//! hides behind.
+
+use crate::emit::{FileFindings, Message};
+use crate::rules::page_urls;
+use crate::scan::{PageContext, PageFacts};
+
+const LINK_HELP: &str = "Remove the link; admin surfaces are reached by direct address, never from public pages.";
+const NOINDEX_HELP: &str = "Add <meta name=\"robots\" content=\"noindex,nofollow\"> to the admin page (and an X-Robots-Tag rule in _headers).";
+
+/// Whether an element/attribute pair navigates to (or submits to) its URL.
+fn navigates(element: &str, attr: &str) -> bool {
+    matches!(
+        (element, attr),
+        (_, "href" | "xlink:href" | "action" | "formaction")
+            | ("iframe" | "frame" | "embed", "src")
+            | ("object", "data")
+            | ("meta", "content")
+    )
+}
+
+pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, facts: &mut PageFacts) {
+    let robots: Vec<String> = ctx
+        .page
+        .elements
+        .iter()
+        .filter(|e| e.name == "meta" && !e.in_noscript)
+        .filter(|e| {
+            e.value("name")
+                .is_some_and(|n| n.trim().eq_ignore_ascii_case("robots"))
+        })
+        .filter_map(|e| e.value("content"))
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let has = |token: &str| {
+        robots
+            .iter()
+            .any(|c| c.split(',').any(|t| t.trim() == token || t.trim() == "none"))
+    };
+    facts.noindex = has("noindex");
+    if ctx.is_admin {
+        if !(has("noindex") && has("nofollow")) {
+            out.whole_file(Message::error(
+                "admin/missing-noindex",
+                "admin surface without <meta name=\"robots\" content=\"noindex,nofollow\">",
+                NOINDEX_HELP,
+            ));
+        }
+        return;
+    }
+    for url in page_urls(ctx.page) {
+        if !navigates(&url.element.name, &url.attr.name) {
+            continue;
+        }
+        let target = ctx.classify(url.url);
+        if ctx.site.is_admin_target(&target) {
+            out.at(
+                url.offset,
+                Message::error(
+                    "admin/public-link",
+                    format!(
+                        "public page links an admin surface through `{}` of <{}>",
+                        url.attr.name, url.element.name
+                    ),
+                    LINK_HELP,
+                ),
+            );
+        }
+    }
+}

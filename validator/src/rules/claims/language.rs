@@ -1,0 +1,416 @@
+//! Sentences, normalisation and the judgement of whether a sentence asserts
+//! holding a certification.
+
+use super::standard::Mention;
+
+/// One sentence of the scanned text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Sentence<'t> {
+    pub(super) text: &'t str,
+    /// Byte offset of `text` in the scanned text.
+    pub(super) start: usize,
+}
+
+/// Splits text into sentences: after `.`, `!`, `?` followed by whitespace,
+/// and at blank lines (which separate blocks such as headings, paragraphs,
+/// list items and table cells). Single line breaks are soft wraps inside a
+/// paragraph and do not end a sentence.
+pub(super) fn sentences(text: &str) -> Vec<Sentence<'_>> {
+    let mut found = Vec::new();
+    let mut start = 0;
+    let bytes = text.as_bytes();
+    let mut index = 0;
+    while index < bytes.len() {
+        let byte = bytes[index];
+        let boundary_end = match byte {
+            b'.' | b'!' | b'?' => {
+                let next = index + 1;
+                let followed_by_space = next >= bytes.len() || bytes[next].is_ascii_whitespace();
+                (followed_by_space && !ends_with_abbreviation(&text[start..index])).then_some(next)
+            }
+            b'\n' => blank_line_end(bytes, index),
+            _ => None,
+        };
+        if let Some(end) = boundary_end {
+            push_sentence(&mut found, text, start, end);
+            start = end;
+            index = end;
+        } else {
+            index += 1;
+        }
+    }
+    push_sentence(&mut found, text, start, text.len());
+    found
+}
+
+fn push_sentence<'t>(found: &mut Vec<Sentence<'t>>, text: &'t str, start: usize, end: usize) {
+    let slice = &text[start..end];
+    let trimmed_start = slice.len() - slice.trim_start().len();
+    let trimmed = slice.trim();
+    if !trimmed.is_empty() {
+        found.push(Sentence {
+            text: trimmed,
+            start: start + trimmed_start,
+        });
+    }
+}
+
+/// If a blank line starts at the newline at `index`, the offset after it.
+fn blank_line_end(bytes: &[u8], index: usize) -> Option<usize> {
+    let mut next = index + 1;
+    while next < bytes.len() && matches!(bytes[next], b' ' | b'\t' | b'\r') {
+        next += 1;
+    }
+    (next < bytes.len() && bytes[next] == b'\n').then_some(next + 1)
+}
+
+/// Abbreviations whose period does not end a sentence.
+fn ends_with_abbreviation(before: &str) -> bool {
+    let last_word = before
+        .rsplit(|c: char| c.is_whitespace() || c == '(')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    matches!(
+        last_word.as_str(),
+        "e.g" | "i.e" | "etc" | "vs" | "inc" | "ltd" | "co" | "corp" | "approx" | "no" | "cf"
+    )
+}
+
+/// Text folded for matching, with a map back to the original offsets:
+/// lowercase ASCII, curly apostrophes straightened, hyphens and dashes as
+/// spaces, zero-width characters and soft hyphens dropped, and each run of
+/// whitespace (including non-breaking and thin spaces) as one space.
+pub(super) struct Normalized {
+    pub(super) text: String,
+    /// `offsets[i]` is the original byte offset of normalised byte `i`;
+    /// one extra entry maps the end.
+    offsets: Vec<usize>,
+}
+
+impl Normalized {
+    pub(super) fn new(original: &str) -> Normalized {
+        let mut text = String::with_capacity(original.len());
+        let mut offsets = Vec::with_capacity(original.len() + 1);
+        for (offset, character) in original.char_indices() {
+            let folded = match character {
+                '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{ad}' => {
+                    continue;
+                }
+                '-'
+                | '\u{2010}'..='\u{2015}'
+                | '\u{2212}'
+                | '\u{fe58}'
+                | '\u{fe63}'
+                | '\u{ff0d}' => ' ',
+                '\u{2018}' | '\u{2019}' | '\u{02bc}' => '\'',
+                c if c.is_whitespace() => ' ',
+                c => c.to_ascii_lowercase(),
+            };
+            if folded == ' ' && (text.is_empty() || text.ends_with(' ')) {
+                continue;
+            }
+            let mut buffer = [0u8; 4];
+            let encoded = folded.encode_utf8(&mut buffer);
+            text.push_str(encoded);
+            offsets.extend(std::iter::repeat_n(offset, encoded.len()));
+        }
+        offsets.push(original.len());
+        Normalized { text, offsets }
+    }
+
+    /// The original byte offset of normalised byte `index`.
+    pub(super) fn original_offset(&self, index: usize) -> usize {
+        self.offsets[index.min(self.offsets.len() - 1)]
+    }
+}
+
+/// Words that deny the claim: "we are not", "no SOC 2 report", "without".
+const NEGATIONS: &[&str] = &[
+    "not",
+    "no",
+    "never",
+    "none",
+    "neither",
+    "nor",
+    "without",
+    "cannot",
+    "lack",
+    "lacks",
+    "lacking",
+    "nothing",
+    "dont",
+    "doesnt",
+    "isnt",
+    "arent",
+    "havent",
+    "hasnt",
+    "didnt",
+    "wont",
+    "wasnt",
+    "werent",
+    "unable",
+    "except",
+    "excluding",
+];
+
+/// Words that put the certification in the future or make it a goal.
+const ASPIRATIONS: &[&str] = &[
+    "will",
+    "shall",
+    "targeting",
+    "target",
+    "targets",
+    "targeted",
+    "towards",
+    "toward",
+    "plan",
+    "plans",
+    "planned",
+    "planning",
+    "pursuing",
+    "pursue",
+    "pursues",
+    "progress",
+    "roadmap",
+    "expected",
+    "expect",
+    "expects",
+    "expecting",
+    "intend",
+    "intends",
+    "intending",
+    "aim",
+    "aims",
+    "aiming",
+    "preparing",
+    "prepare",
+    "prepares",
+    "upcoming",
+    "future",
+    "soon",
+    "seeking",
+    "seek",
+    "seeks",
+    "considering",
+    "evaluating",
+    "hope",
+    "hoping",
+    "once",
+    "pending",
+    "scheduled",
+    "underway",
+    "eventually",
+    "goal",
+    "goals",
+    "readiness",
+    "ready",
+    "next",
+    "yet",
+    "begin",
+    "beginning",
+    "began",
+    "started",
+    "starting",
+    "working",
+];
+
+/// Words that make the sentence about someone else's obligation, a
+/// condition or an explanation rather than a statement of holding.
+const NOT_ASSERTIONS: &[&str] = &[
+    "help",
+    "helps",
+    "helping",
+    "responsible",
+    "responsibility",
+    "must",
+    "should",
+    "need",
+    "needs",
+    "require",
+    "requires",
+    "required",
+    "if",
+    "unless",
+    "whether",
+    "how",
+    "what",
+    "why",
+];
+
+/// Words that assert holding on their own: "SOC 2 certified", "HIPAA
+/// compliant", "meets PCI DSS".
+const HOLDING: &[&str] = &[
+    "certified",
+    "compliant",
+    "attested",
+    "audited",
+    "accredited",
+    "authorized",
+    "authorised",
+    "validated",
+    "conformant",
+    "registered",
+    "listed",
+    "approved",
+    "meets",
+    "meet",
+    "satisfies",
+    "adheres",
+    "conforms",
+    "complies",
+    "comply",
+];
+
+/// Nouns that are a claim only with a holder or an achievement: "our SOC 2
+/// report", "we have ISO 27001 certification", "achieved HIPAA compliance".
+const CREDENTIALS: &[&str] = &[
+    "certification",
+    "certifications",
+    "certificate",
+    "certificates",
+    "compliance",
+    "attestation",
+    "attestations",
+    "accreditation",
+    "authorization",
+    "authorisation",
+    "audit",
+    "audits",
+    "report",
+    "reports",
+    "badge",
+    "seal",
+];
+
+const HOLDERS: &[&str] = &[
+    "our",
+    "we",
+    "we're",
+    "we've",
+    "us",
+    "achieved",
+    "hold",
+    "holds",
+    "held",
+    "have",
+    "has",
+    "maintain",
+    "maintains",
+    "maintained",
+    "earned",
+    "obtained",
+    "received",
+    "awarded",
+    "granted",
+    "completed",
+    "passed",
+    "full",
+    "fully",
+    "successfully",
+    "current",
+    "available",
+    "request",
+    "download",
+    "independent",
+    "annual",
+];
+
+/// Only an explicit certification is a GDPR claim; GDPR compliance is a
+/// legal duty, not a credential.
+const GDPR_HOLDING: &[&str] = &[
+    "certified",
+    "certification",
+    "certifications",
+    "certificate",
+    "certificates",
+];
+
+/// Phrases that start a new clause with its own subject, so a negation or
+/// goal before them does not carry over: "we are not X, but we are Y".
+const CLAUSE_BREAKS: &[&str] = &[
+    ";",
+    " but ",
+    " however",
+    " whereas ",
+    " while ",
+    " although ",
+    " though ",
+    ", and we ",
+    ", and our ",
+    " and we ",
+    " and our ",
+];
+
+/// Whether the sentence (normalised) asserts holding the mentioned standard.
+pub(super) fn asserts_holding(sentence: &str, mention: &Mention) -> bool {
+    if sentence.trim_end().ends_with('?') {
+        return false;
+    }
+    let clause_start = CLAUSE_BREAKS
+        .iter()
+        .filter_map(|brk| {
+            sentence[..mention.start]
+                .rfind(brk)
+                .map(|at| at + brk.len())
+        })
+        .max()
+        .unwrap_or(0);
+    let clause_end = CLAUSE_BREAKS
+        .iter()
+        .filter_map(|brk| sentence[mention.end..].find(brk).map(|at| mention.end + at))
+        .min()
+        .unwrap_or(sentence.len());
+    // A negation or goal after the mention counts only up to the next
+    // comma: "SOC 2 Type II certified, with no exceptions" is a claim.
+    let near_end = sentence[mention.end..clause_end]
+        .find([',', '(', ')'])
+        .map_or(clause_end, |at| mention.end + at);
+
+    let before = words(&sentence[clause_start..mention.start]);
+    let after = words(&sentence[mention.end..near_end]);
+    let denied = before.iter().chain(&after).any(|word| {
+        NEGATIONS.contains(word)
+            || ASPIRATIONS.contains(word)
+            || NOT_ASSERTIONS.contains(word)
+            || word.ends_with("n't")
+    });
+    if denied {
+        return false;
+    }
+
+    let clause: Vec<&str> = words(&sentence[clause_start..mention.start])
+        .into_iter()
+        .chain(words(&sentence[mention.end..clause_end]))
+        .collect();
+    if mention.standard.is_gdpr() {
+        return clause.iter().any(|word| GDPR_HOLDING.contains(word));
+    }
+    let holding = clause.iter().any(|word| HOLDING.contains(word));
+    let credential = clause.iter().any(|word| CREDENTIALS.contains(word))
+        && clause.iter().any(|word| HOLDERS.contains(word));
+    let service_provider = clause
+        .windows(2)
+        .any(|pair| pair == ["service", "provider"] || pair == ["service", "providers"]);
+    holding || credential || service_provider
+}
+
+/// Lowercase words (letters, digits, apostrophes) of normalised text.
+fn words(text: &str) -> Vec<&str> {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .map(|word| word.trim_matches('\''))
+        .filter(|word| !word.is_empty())
+        .collect()
+}
+
+/// A short, single-line quote of a sentence for messages.
+pub(super) fn excerpt(sentence: &str) -> String {
+    const LIMIT: usize = 160;
+    let single_line: String = sentence.split_whitespace().collect::<Vec<_>>().join(" ");
+    if single_line.chars().count() <= LIMIT {
+        return single_line;
+    }
+    let mut shortened: String = single_line.chars().take(LIMIT - 1).collect();
+    shortened.push('…');
+    shortened
+}

@@ -1,0 +1,298 @@
+use super::*;
+
+/// The standards claimed without approval in `text`, as displayed.
+fn claimed(text: &str) -> Vec<String> {
+    claimed_with(text, &EvidenceRegister::default())
+}
+
+fn claimed_with(text: &str, register: &EvidenceRegister) -> Vec<String> {
+    scan(text, register)
+        .into_iter()
+        .map(|d| {
+            assert_eq!(d.rule, "claims/unapproved-certification");
+            assert_eq!(d.severity, Severity::Error);
+            d.message
+                .split(" (\"")
+                .next()
+                .and_then(|head| head.strip_prefix("the page claims "))
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect()
+}
+
+fn register(yaml: &str) -> EvidenceRegister {
+    EvidenceRegister::parse(yaml, "test register").unwrap()
+}
+
+#[test]
+fn plain_certification_claims_are_errors() {
+    assert_eq!(claimed("SOC 2 Type II certified"), ["SOC 2 Type II"]);
+    assert_eq!(claimed("We are ISO 27001 certified."), ["ISO/IEC 27001"]);
+    assert_eq!(claimed("BayStore is HIPAA compliant."), ["HIPAA"]);
+    assert_eq!(
+        claimed("We are a PCI DSS Level 1 service provider."),
+        ["PCI DSS Level 1"]
+    );
+    assert_eq!(
+        claimed("Our SOC 2 report is available on request."),
+        ["SOC 2"]
+    );
+    assert_eq!(
+        claimed("FedRAMP Moderate authorized."),
+        ["FedRAMP Moderate"]
+    );
+    assert_eq!(
+        claimed("We have achieved HITRUST CSF certification."),
+        ["HITRUST"]
+    );
+    assert_eq!(
+        claimed("Listed in the CSA STAR Level 2 registry."),
+        ["CSA STAR Level 2"]
+    );
+    assert_eq!(
+        claimed("We are Cyber Essentials Plus certified."),
+        ["Cyber Essentials Plus"]
+    );
+    assert_eq!(claimed("Our platform is GDPR certified."), ["GDPR"]);
+    assert_eq!(
+        claimed("Encryption modules are FIPS 140-2 validated."),
+        ["FIPS 140-2"]
+    );
+    assert_eq!(
+        claimed("We passed our SOC 1 Type I audit."),
+        ["SOC 1 Type I"]
+    );
+}
+
+#[test]
+fn spelling_variants_are_recognised() {
+    assert_eq!(claimed("We are SOC2 Type-2 certified."), ["SOC 2 Type II"]);
+    assert_eq!(claimed("We are soc 2 type ii attested."), ["SOC 2 Type II"]);
+    assert_eq!(
+        claimed("Certified to ISO/IEC 27001:2022."),
+        ["ISO/IEC 27001"]
+    );
+    assert_eq!(claimed("An ISO-27017 certified cloud."), ["ISO/IEC 27017"]);
+    assert_eq!(
+        claimed("SOC\u{a0}2\u{a0}Type\u{a0}II certified"),
+        ["SOC 2 Type II"]
+    );
+    assert_eq!(
+        claimed("SOC\u{200b}2 Type\u{2011}II certified"),
+        ["SOC 2 Type II"]
+    );
+    assert_eq!(claimed("We are PCI-DSS compliant."), ["PCI DSS"]);
+    assert_eq!(
+        claimed("ISO 27701 and ISO 27018 certified"),
+        ["ISO/IEC 27701", "ISO/IEC 27018"]
+    );
+}
+
+#[test]
+fn negated_statements_pass() {
+    for text in [
+        "We are not ISO 27001 certified.",
+        "BayStore does not hold SOC 2, ISO 27001, HIPAA, PCI DSS or any other compliance \
+         certification today.",
+        "BayStore does not currently claim any SOC 2 attestation.",
+        "We have no SOC 2 report.",
+        "We never said we were HIPAA compliant.",
+        "We don't hold PCI DSS certification.",
+        "We don\u{2019}t hold PCI DSS certification.",
+        "SOC 2 Type II certification is not something we hold yet.",
+        "Operating without a SOC 2 report for now.",
+    ] {
+        assert!(
+            claimed(text).is_empty(),
+            "false alarm on {text:?}: {:?}",
+            claimed(text)
+        );
+    }
+}
+
+#[test]
+fn future_and_aspirational_statements_pass() {
+    for text in [
+        "We are targeting SOC 2 Type I.",
+        "targeting SOC 2",
+        "We are working towards ISO 27001 certification.",
+        "We plan to pursue HIPAA compliance next year.",
+        "We are pursuing a SOC 2 Type II audit.",
+        "Our ISO 27001 certification is in progress.",
+        "We will be SOC 2 compliant by the end of the year.",
+        "SOC 2 is on our roadmap.",
+        "A SOC 2 Type I report is expected in the spring.",
+        "Our SOC 2 audit is scheduled.",
+    ] {
+        assert!(
+            claimed(text).is_empty(),
+            "false alarm on {text:?}: {:?}",
+            claimed(text)
+        );
+    }
+}
+
+#[test]
+fn mentions_that_assert_nothing_pass() {
+    for text in [
+        "What is SOC 2?",
+        "Are you HIPAA compliant?",
+        "SOC 2 is an auditing framework from the AICPA.",
+        "A SOC 2 report describes a service organisation's controls.",
+        "Customers are responsible for their own PCI DSS compliance.",
+        "We help customers who need HIPAA compliance.",
+        "We are GDPR compliant and honour deletion requests.",
+        "ISO 27001",
+    ] {
+        assert!(
+            claimed(text).is_empty(),
+            "false alarm on {text:?}: {:?}",
+            claimed(text)
+        );
+    }
+}
+
+#[test]
+fn a_claim_next_to_a_denial_is_still_a_claim() {
+    assert_eq!(
+        claimed("We are not yet ISO 27001 certified, but we are SOC 2 Type II certified."),
+        ["SOC 2 Type II"]
+    );
+    assert_eq!(
+        claimed("We are SOC 2 Type II certified, with no exceptions noted."),
+        ["SOC 2 Type II"]
+    );
+    assert_eq!(
+        claimed("HIPAA is on our roadmap, and we are ISO 27001 certified."),
+        ["ISO/IEC 27001"]
+    );
+    assert_eq!(
+        claimed("We are targeting SOC 2. We are HIPAA compliant."),
+        ["HIPAA"]
+    );
+}
+
+#[test]
+fn blocks_are_separate_sentences() {
+    // A heading without a period is its own block.
+    assert_eq!(
+        claimed("Not yet certified\n\nSOC 2 Type II certified\n\nMore soon"),
+        ["SOC 2 Type II"]
+    );
+    // A soft line break inside a paragraph does not split the sentence.
+    assert!(claimed("We are not\nSOC 2 certified.").is_empty());
+}
+
+#[test]
+fn detection_covers_the_mention_in_the_original_text() {
+    let text = "Intro.\n\nWe are SOC\u{a0}2 Type-II certified.";
+    let found = scan(text, &EvidenceRegister::default());
+    assert_eq!(found.len(), 1);
+    assert_eq!(&text[found[0].start..found[0].end], "SOC\u{a0}2 Type-II");
+    assert!(found[0].message.contains("We are SOC 2 Type-II certified."));
+    assert!(found[0].help.contains("evidence register"));
+}
+
+#[test]
+fn approved_register_entries_approve_matching_claims() {
+    let register = register(
+        "claims:\n\
+         - id: soc2-type2\n  standard: SOC 2 Type II\n  status: approved\n  evidence: \"2026 report\"\n\
+         - id: iso27001\n  standard: ISO/IEC 27001:2022\n  status: pending\n  evidence: audit booked\n",
+    );
+    assert!(claimed_with("We are SOC 2 Type II certified.", &register).is_empty());
+    // A claim without a type is covered by the approved Type II entry.
+    assert!(claimed_with("Our SOC 2 report is available.", &register).is_empty());
+    // A different type is a different claim.
+    assert_eq!(
+        claimed_with("We are SOC 2 Type I certified.", &register),
+        ["SOC 2 Type I"]
+    );
+    // Pending entries approve nothing, and the message says why.
+    let found = scan("We are ISO 27001 certified.", &register);
+    assert_eq!(found.len(), 1);
+    assert!(found[0].message.contains("pending"));
+}
+
+#[test]
+fn register_rejects_bad_files() {
+    let unknown_key = EvidenceRegister::parse(
+        "claims:\n- id: a\n  standard: SOC 2\n  status: approved\n  evidence: x\n  owner: me\n",
+        "r",
+    );
+    assert!(matches!(unknown_key, Err(RegisterError::Parse { .. })));
+    let bad_status = EvidenceRegister::parse(
+        "claims:\n- id: a\n  standard: SOC 2\n  status: done\n  evidence: x\n",
+        "r",
+    );
+    assert!(matches!(bad_status, Err(RegisterError::Parse { .. })));
+    let duplicate = EvidenceRegister::parse(
+        "claims:\n- {id: a, standard: SOC 2, status: pending, evidence: x}\n\
+         - {id: a, standard: HIPAA, status: pending, evidence: y}\n",
+        "r",
+    );
+    assert!(matches!(duplicate, Err(RegisterError::DuplicateId { .. })));
+    let no_evidence = EvidenceRegister::parse(
+        "claims:\n- {id: a, standard: SOC 2, status: approved, evidence: ''}\n",
+        "r",
+    );
+    assert!(matches!(
+        no_evidence,
+        Err(RegisterError::MissingEvidence { .. })
+    ));
+    let unknown_standard = EvidenceRegister::parse(
+        "claims:\n- {id: a, standard: Best Practice Seal, status: approved, evidence: x}\n",
+        "r",
+    );
+    assert!(matches!(
+        unknown_standard,
+        Err(RegisterError::UnknownStandard { .. })
+    ));
+}
+
+#[test]
+fn register_loads_from_a_file_and_an_empty_register_approves_nothing() {
+    let folder = std::env::temp_dir().join(format!("claims-register-{}", std::process::id()));
+    std::fs::create_dir_all(&folder).unwrap();
+    let path = folder.join("evidence.yaml");
+    std::fs::write(&path, "claims: []\n").unwrap();
+    let empty = EvidenceRegister::load(&path).unwrap();
+    assert_eq!(empty.entries().count(), 0);
+    assert_eq!(claimed_with("HIPAA compliant", &empty), ["HIPAA"]);
+    let missing = EvidenceRegister::load(&folder.join("absent.yaml"));
+    assert!(matches!(missing, Err(RegisterError::Read { .. })));
+    std::fs::remove_dir_all(&folder).unwrap();
+}
+
+#[test]
+fn standards_parse_from_register_spellings() {
+    let parsed = |text: &str| Standard::parse(text).map(|s| s.to_string());
+    assert_eq!(parsed("SOC 2 Type II").as_deref(), Some("SOC 2 Type II"));
+    assert_eq!(parsed("soc2-type2").as_deref(), Some("SOC 2 Type II"));
+    assert_eq!(
+        parsed("ISO/IEC 27001:2022").as_deref(),
+        Some("ISO/IEC 27001")
+    );
+    assert_eq!(
+        parsed("PCI DSS v4.0 Level 1").as_deref(),
+        Some("PCI DSS Level 1")
+    );
+    assert_eq!(parsed("Something else"), None);
+}
+
+#[test]
+fn sentence_splitting_keeps_abbreviations_and_offsets() {
+    let text = "We use tools, e.g. scanners. Then more!  Last one";
+    let found: Vec<&str> = language::sentences(text).iter().map(|s| s.text).collect();
+    assert_eq!(
+        found,
+        ["We use tools, e.g. scanners.", "Then more!", "Last one"]
+    );
+    for sentence in language::sentences(text) {
+        assert_eq!(
+            &text[sentence.start..sentence.start + sentence.text.len()],
+            sentence.text
+        );
+    }
+}

@@ -1,0 +1,88 @@
+//! `consent`: analytics run only after opt-in. The page loads a consent
+//! loader (the script tag with `data-analytics-src`); the analytics script
+//! it names must never be loaded directly, no known third-party analytics
+//! or tag host may appear anywhere, beacons go to the site itself, and no
+//! `<noscript>` pixel tracks visitors without JavaScript.
+
+use crate::emit::{FileFindings, Message};
+use crate::rules::hosts::{self, HostKind};
+use crate::rules::page_urls;
+use crate::scan::{PageContext, PageFacts, Pending};
+use crate::url_norm::Target;
+
+const GATED_HELP: &str = "Load the analytics script only through the consent loader's data-analytics-src; remove the direct reference.";
+const HOST_HELP: &str = "Remove the third-party tag; send first-party beacons to the site's own endpoint after consent.";
+const ENDPOINT_HELP: &str = "Point data-analytics-endpoint at a same-origin path such as /a/event.";
+const PIXEL_HELP: &str = "Remove the <noscript> image or frame; visitors without JavaScript are not tracked.";
+
+/// Flags known analytics hosts anywhere in a text file.
+pub(crate) fn check_text(text: &str, out: &mut FileFindings<'_>) {
+    for found in hosts::find(text) {
+        if found.kind == HostKind::Analytics {
+            out.at(
+                found.offset,
+                Message::error(
+                    "consent/third-party-analytics",
+                    format!("reference to third-party analytics host {}", found.host),
+                    HOST_HELP,
+                ),
+            );
+        }
+    }
+}
+
+pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, facts: &mut PageFacts) {
+    for element in &ctx.page.elements {
+        if element.name != "script" {
+            continue;
+        }
+        if let Some(src) = element.attr("data-analytics-src") {
+            if let Target::SameOrigin { path, .. } = ctx.classify(&src.value) {
+                facts.gated.push(path);
+            }
+        }
+        if let Some(endpoint) = element.attr("data-analytics-endpoint") {
+            if !matches!(ctx.classify(&endpoint.value), Target::SameOrigin { .. }) {
+                out.at(
+                    endpoint.offset(),
+                    Message::error(
+                        "consent/endpoint-not-same-origin",
+                        "analytics endpoint is not on the site's own origin",
+                        ENDPOINT_HELP,
+                    ),
+                );
+            }
+        }
+    }
+    for url in page_urls(ctx.page) {
+        let name = url.element.name.as_str();
+        if url.element.in_noscript
+            && matches!(name, "img" | "iframe" | "image" | "embed" | "object" | "source" | "input")
+        {
+            out.at(
+                url.offset,
+                Message::error(
+                    "consent/noscript-pixel",
+                    format!("<{name}> inside <noscript> fetches {} without consent", url.url.trim()),
+                    PIXEL_HELP,
+                ),
+            );
+        }
+        if !matches!(url.attr.name.as_str(), "src" | "href" | "xlink:href" | "imagesrcset" | "srcset" | "data") {
+            continue;
+        }
+        if let Target::SameOrigin { path, .. } = ctx.classify(url.url) {
+            let finding = out.make(
+                url.offset,
+                Message::error(
+                    "consent/gated-script-referenced",
+                    format!(
+                        "<{name}> references the consent-gated analytics script {path} directly"
+                    ),
+                    GATED_HELP,
+                ),
+            );
+            facts.pending.push(Pending::GatedReference { path, finding });
+        }
+    }
+}

@@ -1,0 +1,267 @@
+//! `csp`: every HTML route has an enforced Content Security Policy from
+//! `_headers` that actually restricts scripts and the other dangerous
+//! features. A `<meta>` policy alone cannot carry `frame-ancestors`,
+//! `report-uri` or `sandbox`, and a weak policy is no promise at all.
+//!
+//! `_headers` sends every matching rule's CSP, joined by commas: that makes
+//! several policies, and the browser enforces all of them. So a weakness
+//! counts only when every policy that governs the feature has it, and a
+//! missing directive only when no policy has it.
+
+use std::collections::BTreeMap;
+
+use crate::csp::{Directive, Policy};
+use crate::emit::{FileFindings, Message};
+use crate::scan::PageContext;
+use crate::site::{Site, routes};
+use crate::{Finding, Severity};
+
+const MISSING_HELP: &str = "Add a Content-Security-Policy header for this route in _headers (e.g. under `/*`).";
+const META_HELP: &str = "Send the policy as a header from _headers; a <meta> CSP cannot carry frame-ancestors, report-uri or sandbox.";
+const INLINE_HELP: &str = "Remove 'unsafe-inline'; move inline code to self-hosted files or allow it by hash.";
+const EVAL_HELP: &str = "Remove 'unsafe-eval'; do not build code from strings.";
+const WILDCARD_HELP: &str = "Replace `*` with 'self' (plus any explicitly allowed origin).";
+const SCHEME_HELP: &str = "Replace scheme-only sources such as `https:` or `data:` with 'self'.";
+const INSECURE_HELP: &str = "Use https sources only.";
+const DIRECTIVE_HELP: &str = "Add the directive; the recommended policy is default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'; object-src 'none'.";
+
+/// Flags a page whose route gets no CSP header.
+pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
+    let uncovered: Vec<String> = routes(ctx.path)
+        .into_iter()
+        .filter(|route| ctx.site.csp_policies(route).is_empty())
+        .collect();
+    let Some(first) = uncovered.first() else { return };
+    let meta = ctx.page.elements.iter().find(|e| {
+        e.name == "meta"
+            && e.value("http-equiv")
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("content-security-policy"))
+    });
+    match meta {
+        Some(meta) => out.at(
+            meta.start,
+            Message::error(
+                "csp/missing",
+                format!("route {first} has only a <meta> CSP and no Content-Security-Policy header"),
+                META_HELP,
+            ),
+        ),
+        None => out.whole_file(Message::error(
+            "csp/missing",
+            format!("route {first} gets no Content-Security-Policy header from _headers"),
+            MISSING_HELP,
+        )),
+    }
+}
+
+/// One weakness found for a set of routes, before aggregation.
+struct Weakness {
+    rule: &'static str,
+    line: Option<u32>,
+    message: String,
+    help: &'static str,
+}
+
+/// Judges the CSP of every HTML route, once per distinct set of matching
+/// `_headers` rules, and reports each weakness once at its `_headers` line.
+pub(crate) fn check_routes(site: &Site, headers_text: &str, html_paths: &[&str]) -> Vec<Finding> {
+    let mut groups: BTreeMap<Vec<u32>, Vec<String>> = BTreeMap::new();
+    for path in html_paths {
+        for route in routes(path) {
+            let applied = site.applied_headers(&route);
+            let csp_lines: Vec<u32> = applied.all("content-security-policy").map(|h| h.line).collect();
+            if !csp_lines.is_empty() {
+                groups.entry(csp_lines).or_default().push(route);
+            }
+        }
+    }
+    let mut aggregated: BTreeMap<(Option<u32>, &'static str, String), (Weakness, Vec<String>)> = BTreeMap::new();
+    for routes in groups.into_values() {
+        let policies = site.csp_policies(&routes[0]);
+        for weakness in judge(&policies) {
+            let key = (weakness.line, weakness.rule, weakness.message.clone());
+            aggregated
+                .entry(key)
+                .or_insert_with(|| (weakness, Vec::new()))
+                .1
+                .extend(routes.iter().cloned());
+        }
+    }
+    let mut out = FileFindings::new("_headers", headers_text);
+    for (_, (weakness, mut routes)) in aggregated {
+        routes.sort();
+        let scope = match routes.len() {
+            1 => format!(" (route {})", routes[0]),
+            n => format!(" (route {} and {} more)", routes[0], n - 1),
+        };
+        let message = Message {
+            rule: weakness.rule,
+            severity: Severity::Error,
+            message: format!("{}{scope}", weakness.message),
+            help: weakness.help,
+        };
+        match weakness.line {
+            Some(line) => out.at_line(line, message),
+            None => out.whole_file(message),
+        }
+    }
+    out.findings
+}
+
+/// Every weakness of a set of enforced policies.
+fn judge(policies: &[(Policy, u32)]) -> Vec<Weakness> {
+    let mut found = Vec::new();
+    let first_line = policies.first().map(|(_, line)| *line);
+    for (kind, directive) in [("scripts", "script-src"), ("styles", "style-src")] {
+        let governing: Vec<(&Directive, u32)> = policies
+            .iter()
+            .filter_map(|(p, line)| p.effective(directive).map(|d| (d, *line)))
+            .collect();
+        if governing.is_empty() {
+            if kind == "scripts" {
+                found.push(Weakness {
+                    rule: "csp/missing-script-src",
+                    line: first_line,
+                    message: "no policy restricts scripts (neither script-src nor default-src)".into(),
+                    help: DIRECTIVE_HELP,
+                });
+            }
+            continue;
+        }
+        let all = |test: &dyn Fn(&Directive) -> bool| governing.iter().all(|(d, _)| test(d));
+        let line = Some(governing[0].1);
+        if all(&|d| d.allows_unsafe_inline()) {
+            found.push(Weakness {
+                rule: "csp/unsafe-inline",
+                line,
+                message: format!("'unsafe-inline' allows inline {kind}"),
+                help: INLINE_HELP,
+            });
+        }
+        if kind == "scripts" {
+            if all(&|d| d.has("'unsafe-eval'")) {
+                found.push(Weakness {
+                    rule: "csp/unsafe-eval",
+                    line,
+                    message: "'unsafe-eval' allows eval() and string timers".into(),
+                    help: EVAL_HELP,
+                });
+            }
+            if all(&|d| d.sources.iter().any(|s| s == "*")) {
+                found.push(Weakness {
+                    rule: "csp/wildcard-source",
+                    line,
+                    message: "`*` lets scripts load from any host".into(),
+                    help: WILDCARD_HELP,
+                });
+            }
+            if all(&|d| d.sources.iter().any(|s| is_scheme_only(s))) {
+                found.push(Weakness {
+                    rule: "csp/scheme-source",
+                    line,
+                    message: "a scheme-only source (like `https:` or `data:`) lets scripts load from anywhere".into(),
+                    help: SCHEME_HELP,
+                });
+            }
+        }
+    }
+    for (policy, line) in policies {
+        for directive in &policy.directives {
+            if directive.sources.iter().any(|s| {
+                let lower = s.to_ascii_lowercase();
+                lower == "http:" || lower.starts_with("http://") || lower == "ws:" || lower.starts_with("ws://")
+            }) {
+                found.push(Weakness {
+                    rule: "csp/insecure-source",
+                    line: Some(*line),
+                    message: format!("{} allows plain-http sources", directive.name),
+                    help: INSECURE_HELP,
+                });
+            }
+        }
+    }
+    let any = |test: &dyn Fn(&Policy) -> bool| policies.iter().any(|(p, _)| test(p));
+    let required: [(&str, &str, bool); 4] = [
+        (
+            "csp/missing-object-src",
+            "no policy sets object-src 'none' (or default-src 'none')",
+            any(&|p| p.effective("object-src").is_some_and(Directive::is_none)),
+        ),
+        ("csp/missing-base-uri", "no policy sets base-uri", any(&|p| p.get("base-uri").is_some())),
+        (
+            "csp/missing-frame-ancestors",
+            "no policy sets frame-ancestors",
+            any(&|p| p.get("frame-ancestors").is_some()),
+        ),
+        ("csp/missing-form-action", "no policy sets form-action", any(&|p| p.get("form-action").is_some())),
+    ];
+    for (rule, message, present) in required {
+        if !present {
+            found.push(Weakness {
+                rule,
+                line: first_line,
+                message: message.into(),
+                help: DIRECTIVE_HELP,
+            });
+        }
+    }
+    found
+}
+
+/// `https:`, `data:`, `blob:` and the like: a scheme with nothing after it.
+fn is_scheme_only(source: &str) -> bool {
+    source.len() > 1
+        && source.ends_with(':')
+        && source[..source.len() - 1]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::csp::parse_list;
+
+    fn rules_for(value: &str) -> Vec<&'static str> {
+        let policies: Vec<_> = parse_list(value).into_iter().map(|p| (p, 1)).collect();
+        judge(&policies).into_iter().map(|w| w.rule).collect()
+    }
+
+    const STRICT: &str = "default-src 'none'; script-src 'self'; style-src 'self'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'; object-src 'none'";
+
+    #[test]
+    fn strict_policy_passes() {
+        assert!(rules_for(STRICT).is_empty());
+    }
+
+    #[test]
+    fn weak_sources_are_found_through_fallback() {
+        let rules = rules_for("default-src 'self' 'unsafe-inline' 'unsafe-eval' https: *; base-uri 'none'; frame-ancestors 'none'; form-action 'self'");
+        for rule in [
+            "csp/unsafe-inline",
+            "csp/unsafe-eval",
+            "csp/wildcard-source",
+            "csp/scheme-source",
+            "csp/missing-object-src",
+        ] {
+            assert!(rules.contains(&rule), "{rule} missing from {rules:?}");
+        }
+    }
+
+    #[test]
+    fn a_second_strict_policy_neutralises_a_weak_one() {
+        let joined = format!("script-src 'unsafe-inline' *, {STRICT}");
+        assert!(rules_for(&joined).is_empty(), "{:?}", rules_for(&joined));
+    }
+
+    #[test]
+    fn missing_directives_and_http_sources() {
+        let rules = rules_for("script-src 'self' http://cdn.example");
+        assert!(rules.contains(&"csp/insecure-source"));
+        assert!(rules.contains(&"csp/missing-base-uri"));
+        assert!(rules.contains(&"csp/missing-frame-ancestors"));
+        assert!(rules.contains(&"csp/missing-form-action"));
+        assert!(rules.contains(&"csp/missing-object-src"));
+        assert!(rules_for("img-src 'self'").contains(&"csp/missing-script-src"));
+    }
+}

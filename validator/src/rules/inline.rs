@@ -1,0 +1,146 @@
+//! `inline`: code and styles written into the HTML instead of loaded from
+//! self-hosted files. A strict CSP blocks them, so they either break the
+//! page or force the CSP open; handlers and `javascript:` URLs are never
+//! acceptable, inline blocks only when the CSP names their hash.
+
+use crate::csp::Policy;
+use crate::emit::{FileFindings, Message};
+use crate::rules::{page_urls, sink};
+use crate::scan::PageContext;
+use crate::site::HashAlgorithm;
+use crate::url_norm::Target;
+
+const HANDLER_HELP: &str = "Move the handler into a self-hosted script and attach it with addEventListener.";
+const JS_URL_HELP: &str = "Use a real URL, or a button with a handler attached from a self-hosted script.";
+const SCRIPT_HELP: &str = "Move the code into a self-hosted .js file, or add its sha256/384/512 hash to script-src in the CSP.";
+const STYLE_HELP: &str = "Move the rules into a self-hosted stylesheet, or add their hash to style-src in the CSP.";
+const STYLE_ATTR_HELP: &str = "Replace the style attribute with a class defined in a self-hosted stylesheet.";
+
+/// Script `type` values that browsers execute (or that CSP governs like
+/// scripts). Anything else is a data block.
+const EXECUTABLE_TYPES: &[&str] = &[
+    "",
+    "module",
+    "importmap",
+    "speculationrules",
+    "text/javascript",
+    "application/javascript",
+    "application/ecmascript",
+    "application/x-ecmascript",
+    "application/x-javascript",
+    "text/ecmascript",
+    "text/javascript1.0",
+    "text/javascript1.1",
+    "text/javascript1.2",
+    "text/javascript1.3",
+    "text/javascript1.4",
+    "text/javascript1.5",
+    "text/jscript",
+    "text/livescript",
+    "text/x-ecmascript",
+    "text/x-javascript",
+];
+
+pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
+    for element in &ctx.page.elements {
+        for attr in &element.attrs {
+            if attr.name.len() > 2 && attr.name.starts_with("on") {
+                out.at(
+                    attr.name_start,
+                    Message::error(
+                        "inline/event-handler",
+                        format!("inline event handler `{}` on <{}>", attr.name, element.name),
+                        HANDLER_HELP,
+                    ),
+                );
+            }
+            if attr.name == "style" {
+                let allowed = hash_allowed(&ctx.policies, "style-src-attr", &attr.value, true);
+                if !allowed {
+                    out.at(
+                        attr.name_start,
+                        Message::error(
+                            "inline/style-attribute",
+                            format!("style attribute on <{}>", element.name),
+                            STYLE_ATTR_HELP,
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    for url in page_urls(ctx.page) {
+        if ctx.classify(url.url) == Target::JavaScript {
+            out.at(
+                url.offset,
+                Message::error(
+                    "inline/javascript-url",
+                    format!("`javascript:` URL in `{}` of <{}>", url.attr.name, url.element.name),
+                    JS_URL_HELP,
+                ),
+            );
+        }
+    }
+    for body in &ctx.page.scripts {
+        let element = &ctx.page.elements[body.element];
+        if element.attr("src").is_some() || body.text.trim().is_empty() {
+            continue;
+        }
+        let script_type = element
+            .value("type")
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        if !EXECUTABLE_TYPES.contains(&script_type.as_str()) {
+            continue;
+        }
+        if !hash_allowed(&ctx.policies, "script-src-elem", &body.text, false) {
+            out.at(
+                element.start,
+                Message::error(
+                    "inline/script",
+                    "inline <script> whose hash is not in the page's CSP",
+                    SCRIPT_HELP,
+                ),
+            );
+        }
+        let kind = match script_type.as_str() {
+            "module" => sink::JsKind::Module,
+            "importmap" | "speculationrules" => continue,
+            _ => sink::JsKind::Script,
+        };
+        for detection in sink::scan(&body.text, kind) {
+            out.detection(body.start, &detection, false);
+        }
+    }
+    for body in &ctx.page.styles {
+        if body.text.trim().is_empty() {
+            continue;
+        }
+        if !hash_allowed(&ctx.policies, "style-src-elem", &body.text, false) {
+            out.at(
+                ctx.page.elements[body.element].start,
+                Message::error(
+                    "inline/style-element",
+                    "inline <style> whose hash is not in the page's CSP",
+                    STYLE_HELP,
+                ),
+            );
+        }
+    }
+}
+
+/// Whether every enforced policy that governs `directive` allows `body` by
+/// hash (and, for attributes, with `'unsafe-hashes'`). Without any such
+/// policy nothing is allowed: the promise is no inline code at all.
+fn hash_allowed(policies: &[(Policy, u32)], directive: &str, body: &str, attribute: bool) -> bool {
+    let governing: Vec<_> = policies.iter().filter_map(|(p, _)| p.effective(directive)).collect();
+    !governing.is_empty()
+        && governing.iter().all(|d| {
+            (!attribute || d.has("'unsafe-hashes'"))
+                && d.hashes().any(|(algorithm, digest)| {
+                    HashAlgorithm::parse(&algorithm)
+                        .is_some_and(|a| a.digest(body.as_bytes()) == digest)
+                })
+        })
+}

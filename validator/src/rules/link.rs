@@ -1,0 +1,117 @@
+//! `link`: nothing is broken. Internal links, fragments and referenced
+//! assets resolve to files inside the bundle, following pretty URLs.
+
+use crate::css;
+use crate::emit::{FileFindings, Message};
+use crate::rules::page_urls;
+use crate::scan::{PageContext, PageFacts, Pending};
+use crate::site::Site;
+use crate::url_norm::Target;
+
+const BROKEN_HELP: &str = "Fix the URL or ship the file it points at.";
+const FRAGMENT_HELP: &str = "Link to an id (or <a name>) that exists on the target page.";
+
+/// Fragments every browser understands without an anchor.
+fn implicit_fragment(fragment: &str) -> bool {
+    fragment.is_empty() || fragment.eq_ignore_ascii_case("top")
+}
+
+/// Paths served by the Worker rather than by files in the bundle.
+fn is_endpoint(path: &str) -> bool {
+    path == "/lead" || path.starts_with("/a/")
+}
+
+pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, facts: &mut PageFacts) {
+    let mut urls: Vec<(usize, &str, String)> = page_urls(ctx.page)
+        .into_iter()
+        .filter(|u| {
+            !matches!(u.attr.name.as_str(), "action" | "formaction" | "ping" | "cite" | "longdesc")
+                && !(u.element.name == "link"
+                    && (u.element.has_token("rel", "preconnect") || u.element.has_token("rel", "dns-prefetch")))
+        })
+        .map(|u| (u.offset, u.url, format!("`{}` of <{}>", u.attr.name, u.element.name)))
+        .collect();
+    for element in &ctx.page.elements {
+        if let Some(src) = element.attr("data-analytics-src") {
+            urls.push((src.offset(), &src.value, "data-analytics-src".to_string()));
+        }
+    }
+    for (offset, url, place) in urls {
+        match ctx.classify(url) {
+            Target::Fragment { fragment } => {
+                if !implicit_fragment(&fragment) && !ctx.page.anchors.contains(&fragment) {
+                    out.at(
+                        offset,
+                        Message::error(
+                            "link/broken-fragment",
+                            format!("#{fragment} in {place} names no id on this page"),
+                            FRAGMENT_HELP,
+                        ),
+                    );
+                }
+            }
+            Target::SameOrigin { path, fragment, .. } => {
+                if is_endpoint(&path) {
+                    continue;
+                }
+                match ctx.site.resolve(&path) {
+                    None => out.at(
+                        offset,
+                        Message::error(
+                            "link/broken",
+                            format!("{place} points at {path}, which is not in the bundle"),
+                            BROKEN_HELP,
+                        ),
+                    ),
+                    Some(target) => {
+                        let Some(fragment) = fragment.filter(|f| !implicit_fragment(f)) else {
+                            continue;
+                        };
+                        let is_html = ctx.site.paths[target].ends_with(".html");
+                        if !is_html {
+                            continue;
+                        }
+                        let finding = out.make(
+                            offset,
+                            Message::error(
+                                "link/broken-fragment",
+                                format!("{place} points at #{fragment}, which {path} does not define"),
+                                FRAGMENT_HELP,
+                            ),
+                        );
+                        if target == ctx.file {
+                            if !ctx.page.anchors.contains(&fragment) {
+                                out.findings.push(finding);
+                            }
+                        } else {
+                            facts.pending.push(Pending::Fragment {
+                                target,
+                                fragment,
+                                finding,
+                            });
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Checks that the URLs a stylesheet references exist.
+pub(crate) fn check_css(site: &Site, url_path: &str, css_text: &str, base: usize, out: &mut FileFindings<'_>) {
+    for found in css::urls(css_text) {
+        if let Target::SameOrigin { path, .. } = site.origins.classify(&found.url, url_path) {
+            if site.resolve(&path).is_none() {
+                out.at(
+                    base + found.offset,
+                    Message::error(
+                        "link/broken",
+                        format!("stylesheet references {path}, which is not in the bundle"),
+                        BROKEN_HELP,
+                    ),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! `payment`: checkout is a sandbox placeholder. No payment provider SDK or
+//! hosted checkout is referenced, and no field asks for a card number or
+//! security code: a marketing site that collects card data is in scope for
+//! PCI DSS, which this site does not claim.
+
+use crate::emit::{FileFindings, Message};
+use crate::rules::hosts::{self, HostKind};
+use crate::scan::PageContext;
+
+const SDK_HELP: &str = "Remove the payment SDK or checkout link; the site shows a sandbox notice instead of taking payments.";
+const FIELD_HELP: &str = "Remove card fields; the site never collects payment card data.";
+
+/// Field names (lowercased, without `-`, `_` or spaces) that ask for card data.
+const CARD_FIELD_NAMES: &[&str] = &[
+    "cardnumber", "ccnumber", "ccnum", "cardnum", "creditcard", "creditcardnumber", "cc",
+    "cvc", "cvv", "cvv2", "cvc2", "csc", "securitycode", "cardcvc", "cardcvv", "cardexpiry",
+    "ccexp", "expirydate", "cardexp", "pan",
+];
+
+/// Flags payment SDK and checkout hosts anywhere in a text file.
+pub(crate) fn check_text(text: &str, out: &mut FileFindings<'_>) {
+    for found in hosts::find(text) {
+        if found.kind == HostKind::Payment {
+            out.at(
+                found.offset,
+                Message::error(
+                    "payment/provider-sdk",
+                    format!("reference to payment provider host {}", found.host),
+                    SDK_HELP,
+                ),
+            );
+        }
+    }
+}
+
+pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
+    for element in &ctx.page.elements {
+        if !matches!(element.name.as_str(), "input" | "select" | "textarea") {
+            continue;
+        }
+        let autocomplete = element.attr("autocomplete").filter(|a| {
+            a.value
+                .split_ascii_whitespace()
+                .any(|t| t.to_ascii_lowercase().starts_with("cc-"))
+        });
+        let named = ["name", "id"].into_iter().find_map(|n| {
+            element.attr(n).filter(|a| {
+                let squashed: String = a
+                    .value
+                    .chars()
+                    .filter(|c| !matches!(c, '-' | '_' | ' ' | '.' | '[' | ']'))
+                    .collect::<String>()
+                    .to_ascii_lowercase();
+                CARD_FIELD_NAMES.contains(&squashed.as_str())
+            })
+        });
+        if let Some(attr) = autocomplete.or(named) {
+            out.at(
+                attr.offset(),
+                Message::error(
+                    "payment/card-field",
+                    format!("<{}> asks for payment card data ({}=\"{}\")", element.name, attr.name, attr.value.trim()),
+                    FIELD_HELP,
+                ),
+            );
+        }
+    }
+}

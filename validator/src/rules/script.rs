@@ -1,0 +1,131 @@
+//! `script`: the script boundary. Every subresource a page, stylesheet or
+//! script loads comes from the site itself; a third-party script or
+//! stylesheet can do anything the page can, and `<base href>` would
+//! redirect every relative URL.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::css;
+use crate::emit::{FileFindings, Message};
+use crate::html::Element;
+use crate::rules::{link_fetches, page_urls};
+use crate::scan::PageContext;
+use crate::site::Site;
+use crate::url_norm::Target;
+
+const THIRD_PARTY_HELP: &str = "Self-host the file under the site's own origin (and fingerprint it), or add the origin to `allowed_origins` if it is truly yours.";
+const BASE_HELP: &str = "Remove the <base> element; write URLs relative to the page or the site root.";
+const DATA_HELP: &str = "Load scripts, stylesheets and frames from self-hosted files, not `data:` URLs.";
+
+/// Whether `attr` of `element` makes the browser fetch a subresource.
+fn is_subresource(element: &Element, attr: &str) -> bool {
+    match (element.name.as_str(), attr) {
+        ("script", "src" | "href" | "xlink:href") => true,
+        ("link", "href" | "imagesrcset") => link_fetches(element),
+        ("img" | "source", "src" | "srcset") => true,
+        ("video", "src" | "poster") | ("audio" | "track" | "embed", "src") => true,
+        ("iframe" | "frame", "src") | ("object", "data") => true,
+        ("input", "src") => true,
+        ("image" | "use" | "feimage", "href" | "xlink:href") => true,
+        (_, "background") => true,
+        _ => false,
+    }
+}
+
+/// Elements whose `data:` source would run code or styles.
+fn runs_code(element: &Element) -> bool {
+    matches!(
+        element.name.as_str(),
+        "script" | "iframe" | "frame" | "object" | "embed"
+    ) || (element.name == "link" && element.has_token("rel", "stylesheet"))
+}
+
+pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
+    for url in page_urls(ctx.page) {
+        if url.element.name == "base" && url.attr.name == "href" {
+            out.at(
+                url.element.start,
+                Message::error("script/base-element", "<base href> changes where every relative URL points", BASE_HELP),
+            );
+            continue;
+        }
+        if !is_subresource(url.element, &url.attr.name) {
+            continue;
+        }
+        match ctx.classify(url.url) {
+            Target::CrossOrigin { host, .. } => out.at(
+                url.offset,
+                Message::error(
+                    "script/third-party",
+                    format!("<{}> loads a subresource from third-party host {host}", url.element.name),
+                    THIRD_PARTY_HELP,
+                ),
+            ),
+            Target::Data if runs_code(url.element) => out.at(
+                url.offset,
+                Message::error(
+                    "script/data-url",
+                    format!("<{}> loads code from a `data:` URL", url.element.name),
+                    DATA_HELP,
+                ),
+            ),
+            _ => {}
+        }
+    }
+    for body in &ctx.page.styles {
+        check_css(ctx.site, &ctx.url_path, &body.text, body.start, out);
+    }
+    for element in &ctx.page.elements {
+        if let Some(style) = element.attr("style") {
+            check_css(ctx.site, &ctx.url_path, &style.value, style.offset(), out);
+        }
+    }
+}
+
+/// Checks the URLs of CSS text found at byte `base` of the file.
+pub(crate) fn check_css(site: &Site, url_path: &str, css_text: &str, base: usize, out: &mut FileFindings<'_>) {
+    for found in css::urls(css_text) {
+        if let Target::CrossOrigin { host, .. } = site.origins.classify(&found.url, url_path) {
+            out.at(
+                base + found.offset,
+                Message::error(
+                    "script/third-party",
+                    format!("stylesheet loads a subresource from third-party host {host}"),
+                    THIRD_PARTY_HELP,
+                ),
+            );
+        }
+    }
+}
+
+/// Module imports and worker scripts named by a string literal.
+static JS_LOADS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?x)
+        (?: \bimport \s* \( | \bimport \b [^;'"`]*? \bfrom | \bimport | \bexport \b [^;'"`]*? \bfrom
+          | \bnew \s+ (?:Shared)?Worker \s* \( | \bimportScripts \s* \( | \.register \s* \( )
+        \s* (?: "([^"\n]*)" | '([^'\n]*)' | `([^`$]*)` )"#,
+    )
+    .expect("the loader pattern is valid")
+});
+
+/// Checks a script's literal `import`s, `import()`s and workers.
+pub(crate) fn check_js(site: &Site, url_path: &str, js: &str, base: usize, out: &mut FileFindings<'_>) {
+    for captures in JS_LOADS.captures_iter(js) {
+        let Some(literal) = captures.get(1).or(captures.get(2)).or(captures.get(3)) else {
+            continue;
+        };
+        if let Target::CrossOrigin { host, .. } = site.origins.classify(literal.as_str(), url_path) {
+            out.at(
+                base + literal.start(),
+                Message::error(
+                    "script/third-party",
+                    format!("script loads code from third-party host {host}"),
+                    THIRD_PARTY_HELP,
+                ),
+            );
+        }
+    }
+}

@@ -1,0 +1,491 @@
+//! `secret`: credentials shipped in the bundle.
+//!
+//! Rules in the style of gitleaks: each names a credential format by its
+//! fixed prefix or shape, plus one generic rule for high-entropy values
+//! assigned to secret-like names. Everything a static bundle ships is
+//! public, so any credential found here is already leaked.
+//!
+//! Scanning runs on every file of a bundle, so it is built for speed: one
+//! [`RegexSet`] of each rule's keywords decides, in a single pass, which
+//! rules can match at all, and only those rules' full patterns run. The
+//! patterns tolerate JSON escaping (`\"`, `\/`, `\n`), so secrets inside
+//! the `sourcesContent` of a `.map` file are found in the raw text.
+//!
+//! No message ever contains a whole secret: see [`redact`].
+
+#[cfg(test)]
+mod tests;
+
+use std::sync::LazyLock;
+
+use regex::{Regex, RegexSet};
+
+use crate::{Detection, Severity};
+
+/// One credential format.
+struct Rule {
+    id: &'static str,
+    severity: Severity,
+    /// What the credential is, for messages ("Stripe secret key").
+    what: &'static str,
+    /// Literals at least one of which every match contains (matched
+    /// case-insensitively); they feed the prefilter.
+    keywords: &'static [&'static str],
+    /// The full pattern; the capture group named `secret` is the credential.
+    pattern: &'static str,
+    /// Extra judgement on a candidate value (`None`: every match counts).
+    accept: Option<fn(&str, &str) -> bool>,
+    help: &'static str,
+}
+
+const ROTATE: &str = "Remove it from the bundle and rotate it now: anything shipped to \
+    browsers is public. Keep credentials in server-side secrets (e.g. Worker secrets), \
+    never in static files or source maps.";
+
+/// Gitleaks-style credential rules. Specific formats come first; the
+/// generic rule runs last and yields to any specific rule on the same text.
+const RULES: &[Rule] = &[
+    Rule {
+        id: "secret/aws-access-key",
+        severity: Severity::Error,
+        what: "AWS access key id",
+        keywords: &["AKIA", "ASIA", "ABIA", "ACCA", "A3T"],
+        pattern: r"\b(?P<secret>(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})\b",
+        accept: None,
+        help: ROTATE,
+    },
+    Rule {
+        id: "secret/aws-secret-key",
+        severity: Severity::Error,
+        what: "AWS secret access key",
+        keywords: &["aws"],
+        pattern: r#"(?i)aws[\w.-]{0,20}?secret[\w.-]{0,20}?\\?["']?\s*(?:[:=]|=>)\s*\\?["'`]?(?P<secret>[A-Za-z0-9/+]{40})\b"#,
+        accept: None,
+        help: ROTATE,
+    },
+    Rule {
+        id: "secret/stripe-secret-key",
+        severity: Severity::Error,
+        what: "Stripe secret key",
+        keywords: &[
+            "sk_live_", "sk_test_", "sk_prod_", "rk_live_", "rk_test_", "rk_prod_",
+        ],
+        pattern: r"\b(?P<secret>(?:sk|rk)_(?:live|test|prod)_[A-Za-z0-9]{10,247})\b",
+        accept: None,
+        help: "Remove it and roll the key in the Stripe dashboard. Only publishable keys \
+            (pk_…) belong in browser code; secret and restricted keys stay on the server.",
+    },
+    Rule {
+        id: "secret/stripe-publishable-key",
+        severity: Severity::Warning,
+        what: "Stripe publishable key",
+        keywords: &["pk_live_", "pk_test_"],
+        pattern: r"\b(?P<secret>pk_(?:live|test)_[A-Za-z0-9]{10,247})\b",
+        accept: None,
+        help: "Publishable keys are meant for browsers, but this site promises a sandbox \
+            checkout: make sure no live payment flow ships by accident.",
+    },
+    Rule {
+        id: "secret/github-token",
+        severity: Severity::Error,
+        what: "GitHub token",
+        keywords: &["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"],
+        pattern: r"\b(?P<secret>(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b",
+        accept: None,
+        help: ROTATE,
+    },
+    Rule {
+        id: "secret/gitlab-token",
+        severity: Severity::Error,
+        what: "GitLab personal access token",
+        keywords: &["glpat-"],
+        pattern: r"\b(?P<secret>glpat-[A-Za-z0-9_-]{20,255})",
+        accept: None,
+        help: ROTATE,
+    },
+    Rule {
+        id: "secret/slack-token",
+        severity: Severity::Error,
+        what: "Slack token",
+        keywords: &[
+            "xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-", "xoxe-", "xapp-",
+        ],
+        pattern: r"\b(?P<secret>(?:xox[abeprs]|xapp)-[0-9A-Za-z-]{10,250})",
+        accept: None,
+        help: ROTATE,
+    },
+    Rule {
+        id: "secret/slack-webhook",
+        severity: Severity::Error,
+        what: "Slack incoming webhook URL",
+        keywords: &["hooks.slack.com"],
+        pattern: r"(?P<secret>hooks\.slack\.com(?:\\?/)(?:services|workflows|triggers)(?:\\?/)[A-Za-z0-9+_\\/-]{20,})",
+        accept: None,
+        help: "Anyone with this URL can post into the channel: revoke the webhook in \
+            Slack and send notifications from the server side instead.",
+    },
+    Rule {
+        id: "secret/private-key",
+        severity: Severity::Error,
+        what: "private key",
+        keywords: &["PRIVATE KEY"],
+        // The header alone is often quoted in documentation; a key needs
+        // its base64 body too. `[^-]` skips PEM headers such as
+        // `Proc-Type` and JSON-escaped newlines.
+        pattern: r"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----[^-]{0,300}?(?P<secret>[A-Za-z0-9+/]{40,})",
+        accept: None,
+        help: "Remove the key from the bundle and replace the key pair: a private key \
+            served to browsers is compromised.",
+    },
+    Rule {
+        id: "secret/jwt",
+        severity: Severity::Error,
+        what: "JSON Web Token",
+        keywords: &["eyJ"],
+        pattern: r"\b(?P<secret>eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,})",
+        accept: Some(not_sample_jwt),
+        help: "A signed token grants whatever its claims say until it expires: remove \
+            it, revoke it if it is long-lived, and fetch tokens at run time instead.",
+    },
+    Rule {
+        id: "secret/cloudflare-api-token",
+        severity: Severity::Error,
+        what: "Cloudflare API token",
+        keywords: &[
+            "cloudflare",
+            "cf_api",
+            "cf-api",
+            "cf_token",
+            "cf-token",
+            "cf_key",
+            "cfapi",
+        ],
+        pattern: r#"(?i)(?:cloudflare|\bcf)[\w.-]{0,20}?(?:token|key|secret)\w*\\?["']?\s*(?:[:=]|=>)\s*\\?["'`]?(?P<secret>[A-Za-z0-9_-]{37,40})\b"#,
+        accept: None,
+        help: "Roll the token in the Cloudflare dashboard and keep it in CI or Worker \
+            secrets; deployment credentials never belong in the site bundle.",
+    },
+    Rule {
+        id: "secret/cloudflare-origin-ca-key",
+        severity: Severity::Error,
+        what: "Cloudflare Origin CA key",
+        keywords: &["v1.0-"],
+        pattern: r"\b(?P<secret>v1\.0-[a-f0-9]{24}-[a-f0-9]{146})\b",
+        accept: None,
+        help: ROTATE,
+    },
+    Rule {
+        id: "secret/google-api-key",
+        severity: Severity::Warning,
+        what: "Google API key",
+        keywords: &["AIza"],
+        pattern: r"\b(?P<secret>AIza[0-9A-Za-z_-]{35})",
+        accept: None,
+        help: "Browser-side Google keys (Maps and the like) are public by design: \
+            restrict this key to the site's HTTP referrers and to the APIs it needs.",
+    },
+    Rule {
+        id: "secret/google-oauth-client-secret",
+        severity: Severity::Error,
+        what: "Google OAuth client secret",
+        keywords: &["GOCSPX-"],
+        pattern: r"\b(?P<secret>GOCSPX-[A-Za-z0-9_-]{28})",
+        accept: None,
+        help: ROTATE,
+    },
+    Rule {
+        id: "secret/openai-api-key",
+        severity: Severity::Error,
+        what: "OpenAI API key",
+        keywords: &["sk-proj-", "sk-svcacct-", "sk-admin-", "T3BlbkFJ"],
+        pattern: r"\b(?P<secret>sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}|sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})",
+        accept: None,
+        help: ROTATE,
+    },
+    Rule {
+        id: "secret/anthropic-api-key",
+        severity: Severity::Error,
+        what: "Anthropic API key",
+        keywords: &["sk-ant-"],
+        pattern: r"\b(?P<secret>sk-ant-(?:api|admin)\d{2}-[A-Za-z0-9_-]{80,})",
+        accept: None,
+        help: ROTATE,
+    },
+    Rule {
+        id: "secret/npm-token",
+        severity: Severity::Error,
+        what: "npm access token",
+        keywords: &["npm_"],
+        pattern: r"\b(?P<secret>npm_[A-Za-z0-9]{36})\b",
+        accept: None,
+        help: ROTATE,
+    },
+    Rule {
+        id: "secret/sendgrid-api-key",
+        severity: Severity::Error,
+        what: "SendGrid API key",
+        keywords: &["SG."],
+        pattern: r"\b(?P<secret>SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})\b",
+        accept: None,
+        help: ROTATE,
+    },
+    Rule {
+        id: "secret/shopify-token",
+        severity: Severity::Error,
+        what: "Shopify access token",
+        keywords: &["shpat_", "shpca_", "shppa_", "shpss_"],
+        pattern: r"\b(?P<secret>shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32})\b",
+        accept: None,
+        help: ROTATE,
+    },
+    Rule {
+        id: "secret/connection-string",
+        severity: Severity::Error,
+        what: "database or broker password in a connection string",
+        keywords: &[
+            "postgres://",
+            "postgresql://",
+            "mysql://",
+            "mongodb://",
+            "mongodb+srv://",
+            "redis://",
+            "rediss://",
+            "amqp://",
+            "amqps://",
+        ],
+        pattern: r#"(?i)\b(?:postgres(?:ql)?|mysql|mongodb(?:\+srv)?|rediss?|amqps?)://[^\s:/@"'<>\\]+:(?P<secret>[^\s/@"'<>\\]{3,})@[^\s"'<>\\]+"#,
+        accept: Some(not_placeholder_password),
+        help: "Remove the connection string; the database password in it must be \
+            changed. Browsers never need direct database credentials.",
+    },
+    Rule {
+        id: "secret/generic-assignment",
+        severity: Severity::Error,
+        what: "hard-coded secret",
+        keywords: &[
+            "secret",
+            "token",
+            "passw",
+            "pwd",
+            "api_key",
+            "apikey",
+            "api-key",
+            "private_key",
+            "privatekey",
+            "access_key",
+            "accesskey",
+            "auth_key",
+            "credential",
+        ],
+        pattern: r#"(?i)(?P<name>[a-z0-9_.$-]*(?:secret|token|passwd|password|pwd|api[_-]?key|private[_-]?key|access[_-]?key|auth[_-]?key|credentials?)[a-z0-9_.-]*)\\?["']?\s*(?:[:=]|:=|=>|\|\|=|\?\?=)\s*\\?["'`](?P<secret>[^"'`\s\\<>{}]{8,200})\\?["'`]"#,
+        accept: Some(looks_like_generic_secret),
+        help: ROTATE,
+    },
+];
+
+/// Compiled rules plus the keyword prefilter.
+struct Scanner {
+    prefilter: RegexSet,
+    patterns: Vec<Regex>,
+}
+
+static SCANNER: LazyLock<Scanner> = LazyLock::new(|| {
+    let keyword_patterns = RULES.iter().map(|rule| {
+        let alternatives: Vec<String> = rule.keywords.iter().map(|k| regex::escape(k)).collect();
+        format!("(?i:{})", alternatives.join("|"))
+    });
+    Scanner {
+        // The rule table is fixed at compile time and covered by tests, so
+        // a pattern that does not compile is a programming error.
+        prefilter: RegexSet::new(keyword_patterns).expect("secret keyword patterns compile"),
+        patterns: RULES
+            .iter()
+            .map(|rule| Regex::new(rule.pattern).expect("secret rule patterns compile"))
+            .collect(),
+    }
+});
+
+/// Scans any text for secrets. Messages never contain a whole secret.
+///
+/// Each detection's range covers the secret itself, so a caller that shows
+/// the offending source must redact that range (see [`redact`]).
+pub fn scan(text: &str) -> Vec<Detection> {
+    let scanner = &*SCANNER;
+    let candidates = scanner.prefilter.matches(text);
+    if !candidates.matched_any() {
+        return Vec::new();
+    }
+    let mut detections: Vec<Detection> = Vec::new();
+    for index in candidates.iter() {
+        let rule = &RULES[index];
+        for captures in scanner.patterns[index].captures_iter(text) {
+            let Some(secret) = captures.name("secret") else {
+                continue;
+            };
+            let name = captures.name("name").map_or("", |name| name.as_str());
+            if is_placeholder(secret.as_str())
+                || rule
+                    .accept
+                    .is_some_and(|accept| !accept(name, secret.as_str()))
+            {
+                continue;
+            }
+            // Rules run in table order, specific before generic: a value a
+            // specific rule already named is not reported twice.
+            if detections
+                .iter()
+                .any(|seen| seen.start < secret.end() && secret.start() < seen.end)
+            {
+                continue;
+            }
+            detections.push(Detection {
+                rule: rule.id,
+                severity: rule.severity,
+                start: secret.start(),
+                end: secret.end(),
+                message: message(rule, secret.as_str()),
+                help: rule.help,
+            });
+        }
+    }
+    detections.sort_by_key(|d| (d.start, d.end));
+    detections
+}
+
+fn message(rule: &Rule, secret: &str) -> String {
+    let shown = redact(secret);
+    match rule.severity {
+        Severity::Error => format!(
+            "{} {shown} is shipped in the bundle, where anyone can read and use it",
+            rule.what
+        ),
+        Severity::Warning => format!(
+            "{} {shown} is shipped in the bundle; it is public by design, but check its \
+             restrictions",
+            rule.what
+        ),
+    }
+}
+
+/// A safe stand-in for a secret in messages: at most its first four
+/// characters (fewer for short values, so most of it stays hidden), an
+/// ellipsis and its length, e.g. `` `sk_l…` (32 characters) ``.
+pub fn redact(secret: &str) -> String {
+    let length = secret.chars().count();
+    let shown: String = secret.chars().take((length / 4).min(4)).collect();
+    format!("`{shown}…` ({length} characters)")
+}
+
+/// Values that are obviously not real credentials: documentation
+/// placeholders, template variables and masked examples.
+fn is_placeholder(value: &str) -> bool {
+    const MARKERS: &[&str] = &[
+        "example",
+        "xxxx",
+        "changeme",
+        "change_me",
+        "change-me",
+        "placeholder",
+        "dummy",
+        "redacted",
+        "your_",
+        "your-",
+        "yourkey",
+        "yourtoken",
+        "${",
+        "{{",
+        "<",
+        "%s",
+        "****",
+        "...",
+        "…",
+        "replace",
+        "insert",
+        "sample",
+    ];
+    let lowered = value.to_ascii_lowercase();
+    if MARKERS.iter().any(|marker| lowered.contains(marker)) {
+        return true;
+    }
+    let mut distinct: Vec<char> = value.chars().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    distinct.len() <= 3
+}
+
+/// The token from the jwt.io debugger shows up in docs and tests; it
+/// carries no real authority.
+fn not_sample_jwt(_name: &str, token: &str) -> bool {
+    !token.ends_with("SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c")
+}
+
+fn not_placeholder_password(_name: &str, password: &str) -> bool {
+    !matches!(
+        password.to_ascii_lowercase().as_str(),
+        "password" | "pass" | "passwd" | "secret" | "user" | "pwd"
+    ) && !password.starts_with('$')
+        && !password.starts_with('%')
+}
+
+/// The generic rule's judgement: the name must be about a credential and
+/// the value must look random, not like a word, a URL or a label.
+fn looks_like_generic_secret(name: &str, value: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    // Names that hold something about a secret rather than the secret.
+    const NOT_SECRET_NAMES: &[&str] = &[
+        "url", "uri", "path", "file", "type", "name", "field", "label", "length", "header",
+        "param", "endpoint", "policy", "selector", "class", "id", "key_id", "count", "expiry",
+        "expires", "ttl", "mode", "format", "strength", "hint", "policy", "storage",
+    ];
+    let last_word = name.rsplit(['_', '-', '.']).next().unwrap_or(&name);
+    if NOT_SECRET_NAMES.contains(&last_word)
+        || NOT_SECRET_NAMES
+            .iter()
+            .any(|suffix| name.ends_with(suffix) && suffix.len() > 3)
+    {
+        return false;
+    }
+    let lowered = value.to_ascii_lowercase();
+    if lowered.starts_with("http://")
+        || lowered.starts_with("https://")
+        || value.starts_with('/')
+        || value.starts_with("./")
+        || value.starts_with('#')
+        || value.starts_with('$')
+        || lowered.starts_with("process.env")
+    {
+        return false;
+    }
+    let has_digit = value.chars().any(|c| c.is_ascii_digit());
+    let has_letter = value.chars().any(|c| c.is_ascii_alphabetic());
+    let has_upper = value.chars().any(|c| c.is_ascii_uppercase());
+    let has_lower = value.chars().any(|c| c.is_ascii_lowercase());
+    let entropy = shannon_entropy(value);
+    let length = value.chars().count();
+    // Words joined by separators (`current-password`, `api_token_input`)
+    // have letters only; random credentials nearly always mix in digits.
+    (has_digit && has_letter && entropy >= 3.0)
+        || (has_upper && has_lower && length >= 16 && entropy >= 3.5)
+}
+
+/// Shannon entropy of `value` in bits per character.
+pub(crate) fn shannon_entropy(value: &str) -> f64 {
+    let mut counts = [0u32; 256];
+    let mut total = 0u32;
+    for byte in value.bytes() {
+        counts[usize::from(byte)] += 1;
+        total += 1;
+    }
+    if total == 0 {
+        return 0.0;
+    }
+    let total = f64::from(total);
+    counts
+        .iter()
+        .filter(|&&count| count > 0)
+        .map(|&count| {
+            let p = f64::from(count) / total;
+            -p * p.log2()
+        })
+        .sum()
+}

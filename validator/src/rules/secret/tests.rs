@@ -1,0 +1,321 @@
+use super::*;
+
+/// `(rule, severity, matched text)` for every detection in `text`.
+fn found(text: &str) -> Vec<(&'static str, Severity, &str)> {
+    scan(text)
+        .into_iter()
+        .map(|d| (d.rule, d.severity, &text[d.start..d.end]))
+        .collect()
+}
+
+fn rules(text: &str) -> Vec<&'static str> {
+    scan(text).into_iter().map(|d| d.rule).collect()
+}
+
+// Test credentials are assembled at run time so that the repository itself
+// never contains a string that secret scanners (ours included) flag.
+fn join(parts: &[&str]) -> String {
+    parts.concat()
+}
+
+fn aws_key() -> String {
+    join(&["AKIA", "Z7QK4M2R", "T6WXYB3N"])
+}
+
+fn stripe_secret() -> String {
+    join(&["sk_", "live_", "4eC39HqLyjWDarjtT1zdp7dc"])
+}
+
+#[test]
+fn rule_table_compiles_and_ids_are_unique() {
+    assert_eq!(SCANNER.patterns.len(), RULES.len());
+    let mut ids: Vec<&str> = RULES.iter().map(|rule| rule.id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), RULES.len());
+    assert!(RULES.iter().all(|rule| rule.id.starts_with("secret/")));
+}
+
+#[test]
+fn aws_access_key() {
+    let key = aws_key();
+    let text = format!("const cfg = {{ accessKeyId: '{key}' }};");
+    assert_eq!(
+        found(&text),
+        [("secret/aws-access-key", Severity::Error, key.as_str())]
+    );
+    // The documentation example key is a placeholder.
+    assert!(scan("AKIAIOSFODNN7EXAMPLE").is_empty());
+    // Lowercase or too short is not a key id.
+    assert!(scan("akiaz7qk4m2rt6wxyb3n AKIA1234").is_empty());
+}
+
+#[test]
+fn aws_secret_key() {
+    let secret = join(&["wJalrXUtnFEMI/K7MDENG/", "bPxRfiCYz9Q2LpT4vN"]);
+    let text = format!("aws_secret_access_key = \"{secret}\"");
+    assert_eq!(rules(&text), ["secret/aws-secret-key"]);
+}
+
+#[test]
+fn stripe_keys() {
+    let secret = stripe_secret();
+    assert_eq!(
+        found(&format!("Stripe('{secret}')")),
+        [("secret/stripe-secret-key", Severity::Error, secret.as_str())]
+    );
+    let restricted = join(&["rk_", "test_", "51Hx0aBcDeFgHiJkLmNoPq"]);
+    assert_eq!(rules(&restricted), ["secret/stripe-secret-key"]);
+    let publishable = join(&["pk_", "live_", "51Hx0aBcDeFgHiJkLmNoPqRs"]);
+    assert_eq!(
+        found(&publishable),
+        [(
+            "secret/stripe-publishable-key",
+            Severity::Warning,
+            publishable.as_str()
+        )]
+    );
+}
+
+#[test]
+fn github_gitlab_npm_tokens() {
+    let classic = join(&["ghp_", "1a2B3c4D5e6F7g8H9i0JkLmNoPqRsTuVwXyZ"]);
+    assert_eq!(rules(&format!("token={classic}")), ["secret/github-token"]);
+    let fine = join(&[
+        "github_pat_",
+        "11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz",
+    ]);
+    assert_eq!(rules(&fine), ["secret/github-token"]);
+    let gitlab = join(&["glpat-", "Ab3dEf6hIj9kLm2nOp5q"]);
+    assert_eq!(rules(&gitlab), ["secret/gitlab-token"]);
+    let npm = join(&["npm_", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"]);
+    assert_eq!(rules(&npm), ["secret/npm-token"]);
+    assert!(scan("ghp_short and github_pat_ in prose").is_empty());
+}
+
+#[test]
+fn slack_tokens_and_webhooks() {
+    let bot = join(&[
+        "xoxb-",
+        "2630514938-",
+        "4712209618102-",
+        "aB3dE5gH7jK9mN1pQ3sT5vW7",
+    ]);
+    assert_eq!(rules(&bot), ["secret/slack-token"]);
+    let hook = join(&[
+        "https://hooks.slack.com/services/",
+        "T024BE7LD/B01ABCD2EFG/",
+        "xR3yZ9aB7cD5eF1gH3iJ5kL7",
+    ]);
+    assert_eq!(rules(&format!("fetch('{hook}')")), ["secret/slack-webhook"]);
+    // JSON may escape the slashes.
+    let escaped = hook.replace('/', "\\/");
+    assert_eq!(rules(&escaped), ["secret/slack-webhook"]);
+}
+
+#[test]
+fn private_key_blocks() {
+    let body = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj";
+    let pem = format!(
+        "-----BEGIN {}-----\n{body}\nMIIEv\n-----END PRIVATE KEY-----",
+        "PRIVATE KEY"
+    );
+    assert_eq!(found(&pem), [("secret/private-key", Severity::Error, body)]);
+    let rsa = format!("-----BEGIN RSA {}-----\\n{body}\\n", "PRIVATE KEY");
+    assert_eq!(rules(&rsa), ["secret/private-key"]);
+    // A header quoted in prose, with no key material, is not a key.
+    assert!(scan("Keys start with -----BEGIN PRIVATE KEY----- and end with a footer.").is_empty());
+}
+
+#[test]
+fn jwts() {
+    let token = join(&[
+        "eyJhbGciOiJIUzI1NiJ9.",
+        "eyJzdWIiOiJjdXN0b21lci00MiIsInJvbGUiOiJhZG1pbiJ9.",
+        "Qm9ndXNTaWduYXR1cmVGb3JUZXN0c09ubHk",
+    ]);
+    assert_eq!(
+        rules(&format!("Authorization: Bearer {token}")),
+        ["secret/jwt"]
+    );
+    let sample = join(&[
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.",
+        "eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.",
+        "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+    ]);
+    assert!(scan(&sample).is_empty());
+}
+
+#[test]
+fn cloudflare_credentials() {
+    let token = join(&["Zq3xV8mN1bT6yR4wK9pL", "2sD7fH5jG0cA3eU8iO1q"]);
+    assert_eq!(
+        rules(&format!("CLOUDFLARE_API_TOKEN={token}")),
+        ["secret/cloudflare-api-token"]
+    );
+    assert_eq!(
+        rules(&format!("{{\"cf_api_token\": \"{token}\"}}")),
+        ["secret/cloudflare-api-token"]
+    );
+    assert!(scan("Served by Cloudflare; see https://www.cloudflare.com/").is_empty());
+}
+
+#[test]
+fn google_keys() {
+    let maps = join(&["AIza", "SyB1x2C3v4B5n6M7q8W9e0R1t2Y3u4I5o6P"]);
+    assert_eq!(
+        found(&maps),
+        [("secret/google-api-key", Severity::Warning, maps.as_str())]
+    );
+    let oauth = join(&["GOCSPX-", "1a2B3c4D5e6F7g8H9i0JkLmNoPqR"]);
+    assert_eq!(rules(&oauth), ["secret/google-oauth-client-secret"]);
+}
+
+#[test]
+fn connection_strings() {
+    let url = join(&[
+        "postgres://app:",
+        "S3cr3tPa55w0rd",
+        "@db.internal:5432/leads",
+    ]);
+    assert_eq!(
+        found(&url),
+        [(
+            "secret/connection-string",
+            Severity::Error,
+            "S3cr3tPa55w0rd"
+        )]
+    );
+    assert!(scan("postgres://user:password@localhost/db").is_empty());
+    assert!(scan("redis://localhost:6379/0").is_empty());
+}
+
+#[test]
+fn generic_assignments_with_random_values() {
+    let value = "9fK2xQ7vL4mT8wZ1";
+    assert_eq!(
+        found(&format!("const apiSecret = \"{value}\";")),
+        [("secret/generic-assignment", Severity::Error, value)]
+    );
+    assert_eq!(
+        rules(&format!("client_secret: '{value}'")),
+        ["secret/generic-assignment"]
+    );
+    assert_eq!(
+        rules(&format!("{{\"password\": \"{value}\"}}")),
+        ["secret/generic-assignment"]
+    );
+    assert_eq!(
+        rules(&format!("data-api-key=\"{value}\"")),
+        ["secret/generic-assignment"]
+    );
+    assert_eq!(
+        rules(&format!("PRIVATE_KEY={value}")).len(),
+        0,
+        "unquoted values are ignored"
+    );
+}
+
+#[test]
+fn generic_assignments_skip_placeholders_and_words() {
+    for text in [
+        "password = 'changeme'",
+        "api_key = 'xxxxxxxxxxxxxxxx'",
+        "token = '${API_TOKEN}'",
+        "secret: '<your secret here>'",
+        "apiKey: 'YOUR_API_KEY_HERE'",
+        "const token = 'aaaaaaaaaaaa';",
+        "autocomplete=\"current-password\"",
+        "passwordField: 'password-strength-meter'",
+        "tokenUrl: 'https://auth.baystore.example/token'",
+        "secret_name: 'production-db-secret-2'",
+        "const token = process.env.API_TOKEN1;",
+        "token_type = 'Bearer'",
+    ] {
+        assert!(
+            scan(text).is_empty(),
+            "false alarm on {text:?}: {:#?}",
+            scan(text)
+        );
+    }
+}
+
+#[test]
+fn specific_rules_win_over_the_generic_rule() {
+    let secret = stripe_secret();
+    assert_eq!(
+        rules(&format!("const secret = '{secret}';")),
+        ["secret/stripe-secret-key"]
+    );
+}
+
+#[test]
+fn secrets_inside_source_maps_are_found() {
+    let secret = stripe_secret();
+    let key = aws_key();
+    let value = "9fK2xQ7vL4mT8wZ1";
+    let map = format!(
+        "{{\"version\":3,\"sources\":[\"../src/pay.ts\"],\"sourcesContent\":[\"const stripe = \
+         Stripe(\\\"{secret}\\\");\\nconst apiSecret = \\\"{value}\\\";\\nconst id = \
+         '{key}';\\n\"],\"mappings\":\"AAAA\"}}"
+    );
+    assert_eq!(
+        rules(&map),
+        [
+            "secret/stripe-secret-key",
+            "secret/generic-assignment",
+            "secret/aws-access-key"
+        ]
+    );
+}
+
+#[test]
+fn messages_never_contain_the_secret() {
+    let secret = stripe_secret();
+    let text = format!("{secret} {}", aws_key());
+    let detections = scan(&text);
+    assert_eq!(detections.len(), 2);
+    for detection in detections {
+        let value = &text[detection.start..detection.end];
+        assert!(!detection.message.contains(value), "{}", detection.message);
+        assert!(
+            !detection.message.contains(&value[..8]),
+            "{}",
+            detection.message
+        );
+        assert!(
+            detection
+                .message
+                .contains(&format!("({} characters)", value.len()))
+        );
+    }
+}
+
+#[test]
+fn redaction_shows_at_most_four_characters() {
+    assert_eq!(
+        redact("sk_live_abcdefghijklmnop"),
+        "`sk_l…` (24 characters)"
+    );
+    assert_eq!(redact("hunter22"), "`hu…` (8 characters)");
+    assert_eq!(redact("abc"), "`…` (3 characters)");
+}
+
+#[test]
+fn entropy_orders_random_above_repetitive() {
+    assert_eq!(shannon_entropy(""), 0.0);
+    assert_eq!(shannon_entropy("aaaa"), 0.0);
+    assert!((shannon_entropy("abcd") - 2.0).abs() < 1e-9);
+    assert!(shannon_entropy("9fK2xQ7vL4mT8wZ1") > shannon_entropy("passwordpassword"));
+}
+
+#[test]
+fn ordinary_pages_have_no_secrets() {
+    let page = r#"<!doctype html><html lang="en"><head>
+<link rel="stylesheet" href="/assets/site.3f2a9c0d1b2e4f56.css" integrity="sha384-oqVuAfXRKap7fdgcCY5uykM6+R9GqQ8K/uxy9rx7HNQlGYl1kPzQho1wx4JwY8wC">
+<script src="/assets/consent.0123456789abcdef.js" integrity="sha384-H8BRh8j48O9oYatfu5AZzq6A9RINhZO5H16dQZngK7T62em8MUt1FLm52t+eX6xO" defer
+  data-analytics-src="/assets/analytics.fedcba9876543210.js" data-consent-revision="3"></script>
+</head><body><form method="post" action="/lead"><input type="password" name="password" autocomplete="new-password">
+<p>We never store your password; tokens rotate every 90 days.</p></form></body></html>"#;
+    assert!(scan(page).is_empty(), "{:#?}", scan(page));
+}

@@ -1,0 +1,441 @@
+use super::*;
+
+/// Rule ids of the error detections in `source`, in source order.
+fn errors(source: &str) -> Vec<&'static str> {
+    scan(source, JsKind::Unknown)
+        .into_iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| d.rule)
+        .collect()
+}
+
+/// Rule ids of the warning detections in `source`.
+fn warnings(source: &str) -> Vec<&'static str> {
+    scan(source, JsKind::Unknown)
+        .into_iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .map(|d| d.rule)
+        .collect()
+}
+
+fn assert_clean(source: &str) {
+    let found = scan(source, JsKind::Unknown);
+    assert!(
+        found.is_empty(),
+        "expected no detection in {source:?}, got {found:#?}"
+    );
+}
+
+#[test]
+fn inner_html_with_data_is_an_error() {
+    assert_eq!(errors("el.innerHTML = name;"), ["sink/inner-html"]);
+    assert_eq!(
+        errors("el.outerHTML = `<b>${name}</b>`;"),
+        ["sink/inner-html"]
+    );
+    assert_eq!(
+        errors("el.innerHTML += '<li>' + item + '</li>';"),
+        ["sink/inner-html"]
+    );
+    assert_eq!(
+        errors("el.innerHTML ||= html; el.innerHTML ??= html;"),
+        ["sink/inner-html", "sink/inner-html"]
+    );
+}
+
+#[test]
+fn constant_inner_html_is_fine() {
+    assert_clean("el.innerHTML = '';");
+    assert_clean("el.innerHTML = `<p>Loading…</p>`;");
+    assert_clean("el.innerHTML = '<b>' + 'bold' + '</b>';");
+    assert_clean("const empty = ''; el.innerHTML = empty;");
+    assert_clean("el.innerHTML = 0; el.outerHTML = null;");
+}
+
+#[test]
+fn reading_inner_html_or_text_content_is_fine() {
+    assert_clean("const html = el.innerHTML; el.textContent = name; console.log(html);");
+    assert_clean("el.innerhtml = name; // not a real property, nothing is parsed");
+}
+
+#[test]
+fn computed_members_that_fold_are_seen() {
+    assert_eq!(errors("el['inner' + 'HTML'] = x;"), ["sink/inner-html"]);
+    assert_eq!(errors("el[`innerHTML`] = x;"), ["sink/inner-html"]);
+    assert_eq!(
+        errors("const k = 'inner' + 'HTML'; el[k] = x;"),
+        ["sink/inner-html"]
+    );
+    assert_eq!(
+        errors("el[['inner', 'HTML'].join('')] = x;"),
+        ["sink/inner-html"]
+    );
+    assert_eq!(
+        errors("el['inner'.concat('HTML')] = x;"),
+        ["sink/inner-html"]
+    );
+    assert_eq!(
+        errors("el[String.fromCharCode(105,110,110,101,114,72,84,77,76)] = x;"),
+        ["sink/inner-html"]
+    );
+    assert_eq!(
+        errors("el?.['outer' + `HTML`] && (el['outerHTML'] = x);"),
+        ["sink/inner-html"]
+    );
+}
+
+#[test]
+fn a_let_string_is_not_trusted_as_constant() {
+    // A `let` can be reassigned with data later, so it is not a constant.
+    assert_eq!(
+        errors("let html = ''; html = data; el.innerHTML = html;"),
+        ["sink/inner-html"]
+    );
+}
+
+#[test]
+fn scoped_constants_do_not_leak() {
+    let source = "function a() { const k = 'innerHTML'; el[k] = x; }\n\
+                  function b() { el[k] = x; }";
+    assert_eq!(errors(source), ["sink/inner-html"]);
+}
+
+#[test]
+fn document_write_and_aliases() {
+    assert_eq!(errors("document.write(html);"), ["sink/document-write"]);
+    assert_eq!(
+        errors("document.writeln('<p>', html);"),
+        ["sink/document-write"]
+    );
+    assert_eq!(
+        errors("window.document.write(html);"),
+        ["sink/document-write"]
+    );
+    assert_eq!(
+        errors("const d = document; d.write(html);"),
+        ["sink/document-write"]
+    );
+    assert_eq!(
+        errors("var w = window; w['docu' + 'ment']['wri' + 'te'](x);"),
+        ["sink/document-write"]
+    );
+    assert_clean("document.write('<p>static</p>');");
+    assert_clean("stream.write(chunk); file.writeln(line);");
+}
+
+#[test]
+fn a_parameter_named_document_shadows_nothing_we_track() {
+    // Only declarations are tracked; a local binding named like a global
+    // that holds something else is not the global.
+    assert_clean("const document = makeDoc(); document.write(x);");
+}
+
+#[test]
+fn eval_in_all_its_spellings() {
+    assert_eq!(errors("eval(code);"), ["sink/eval"]);
+    assert_eq!(errors("window.eval(code);"), ["sink/eval"]);
+    assert_eq!(errors("(0, eval)(code);"), ["sink/eval"]);
+    assert_eq!(errors("globalThis['ev' + 'al'](code);"), ["sink/eval"]);
+    assert_eq!(errors("const e = eval; e(code);"), ["sink/eval"]);
+    assert_eq!(errors("eval.call(null, code);"), ["sink/eval"]);
+    assert_eq!(errors("Reflect.apply(eval, null, [code]);"), ["sink/eval"]);
+    assert_eq!(errors("self[`eval`](code);"), ["sink/eval"]);
+}
+
+#[test]
+fn constant_eval_is_only_a_warning() {
+    assert!(errors("eval('1 + 1');").is_empty());
+    assert_eq!(warnings("eval('1 + 1');"), ["sink/eval"]);
+}
+
+#[test]
+fn function_constructors() {
+    assert_eq!(
+        errors("new Function('a', body);"),
+        ["sink/function-constructor"]
+    );
+    assert_eq!(errors("Function(body)();"), ["sink/function-constructor"]);
+    assert_eq!(
+        errors("window.Function(body);"),
+        ["sink/function-constructor"]
+    );
+    assert_eq!(
+        errors("(function () {}).constructor(body)();"),
+        ["sink/function-constructor"]
+    );
+    assert_eq!(
+        errors("(() => {})['constr' + 'uctor'](body);"),
+        ["sink/function-constructor"]
+    );
+    assert_eq!(
+        errors("[].constructor.constructor(body)();"),
+        ["sink/function-constructor"]
+    );
+    assert_eq!(
+        warnings("new Function('return 1');"),
+        ["sink/function-constructor"]
+    );
+    assert_clean("new Map(); new Set(items); obj.constructor(x);");
+}
+
+#[test]
+fn string_timers() {
+    assert_eq!(
+        errors("setTimeout('tick(' + id + ')', 10);"),
+        ["sink/string-timer"]
+    );
+    assert_eq!(
+        errors("setInterval(`poll(${id})`, 1000);"),
+        ["sink/string-timer"]
+    );
+    assert_eq!(
+        errors("window.setTimeout(code.trim(), 5);"),
+        ["sink/string-timer"]
+    );
+    assert_eq!(warnings("setTimeout('tick()', 10);"), ["sink/string-timer"]);
+    assert_clean("setTimeout(() => tick(id), 10); setInterval(poll, 1000);");
+    assert_clean("setTimeout(function () { tick(); }, 0); setTimeout(this.tick, 5);");
+}
+
+#[test]
+fn html_parsing_calls() {
+    assert_eq!(
+        errors("el.insertAdjacentHTML('beforeend', html);"),
+        ["sink/insert-adjacent-html"]
+    );
+    assert_eq!(
+        errors("range.createContextualFragment(html);"),
+        ["sink/create-contextual-fragment"]
+    );
+    assert_eq!(errors("el.setHTMLUnsafe(html);"), ["sink/set-html-unsafe"]);
+    assert_eq!(
+        errors("Document.parseHTMLUnsafe(html);"),
+        ["sink/parse-html-unsafe"]
+    );
+    assert_eq!(
+        errors("new DOMParser().parseFromString(html, 'text/html');"),
+        ["sink/dom-parser"]
+    );
+    assert_eq!(
+        errors("document.execCommand('insertHTML', false, html);"),
+        ["sink/exec-command-html"]
+    );
+    assert_eq!(
+        errors("document.execCommand('InsertHtml', false, html);"),
+        ["sink/exec-command-html"]
+    );
+    assert_clean("el.insertAdjacentHTML('beforeend', '<hr>');");
+    assert_clean("document.execCommand('bold', false, value);");
+    assert_clean("el.insertAdjacentText('beforeend', text);");
+}
+
+#[test]
+fn srcdoc_writes() {
+    assert_eq!(errors("frame.srcdoc = page;"), ["sink/srcdoc"]);
+    assert_eq!(
+        errors("frame.setAttribute('SRCDOC', page);"),
+        ["sink/srcdoc"]
+    );
+    assert_eq!(
+        errors("Reflect.set(frame, 'srcdoc', page);"),
+        ["sink/srcdoc"]
+    );
+    assert_clean("frame.srcdoc = '<p>hello</p>';");
+}
+
+#[test]
+fn set_attribute_event_handlers() {
+    assert_eq!(
+        errors("el.setAttribute('onclick', 'go()');"),
+        ["sink/set-attribute-handler"]
+    );
+    assert_eq!(
+        errors("el.setAttribute('ON' + 'LOAD', handler);"),
+        ["sink/set-attribute-handler"]
+    );
+    assert_eq!(
+        errors("el.setAttributeNS(null, 'onmouseover', code);"),
+        ["sink/set-attribute-handler"]
+    );
+    assert_clean("el.setAttribute('class', name); el.setAttribute('data-on', x);");
+    assert_clean("el.setAttribute(name, value);");
+}
+
+#[test]
+fn javascript_urls() {
+    assert_eq!(
+        errors("location = 'javascript:alert(1)';"),
+        ["sink/javascript-url"]
+    );
+    assert_eq!(
+        errors("location.href = 'javascript:' + code;"),
+        ["sink/javascript-url"]
+    );
+    assert_eq!(
+        errors("window.location = ` JaVa\\tScript:${code}`;"),
+        ["sink/javascript-url"]
+    );
+    assert_eq!(
+        errors("a.href = 'java' + 'script:void(0)';"),
+        ["sink/javascript-url"]
+    );
+    assert_eq!(errors("img.src = 'javascript:x';"), ["sink/javascript-url"]);
+    assert_eq!(
+        errors("form.action = 'JAVASCRIPT:x';"),
+        ["sink/javascript-url"]
+    );
+    assert_eq!(
+        errors("location.assign('javascript:x');"),
+        ["sink/javascript-url"]
+    );
+    assert_eq!(
+        errors("document.location.replace('javascript:x');"),
+        ["sink/javascript-url"]
+    );
+    assert_eq!(
+        errors("window.open('javascript:x');"),
+        ["sink/javascript-url"]
+    );
+    assert_eq!(
+        errors("a.setAttribute('href', 'javascript:x');"),
+        ["sink/javascript-url"]
+    );
+    assert_eq!(
+        errors("Object.assign(a, { href: 'javascript:x' });"),
+        ["sink/javascript-url"]
+    );
+}
+
+#[test]
+fn ordinary_navigation_is_fine() {
+    assert_clean("location.href = '/contact/thanks/'; location = next;");
+    assert_clean("a.href = url; img.src = '/assets/logo.svg'; window.open('/help/');");
+    assert_clean("let location = 'javascript:'; location = 'javascript:x';");
+}
+
+#[test]
+fn object_assign_and_reflect_set_of_html() {
+    assert_eq!(
+        errors("Object.assign(el, { innerHTML: html });"),
+        ["sink/inner-html"]
+    );
+    assert_eq!(
+        errors("Object.assign(el, { ['inner' + 'HTML']: html });"),
+        ["sink/inner-html"]
+    );
+    assert_eq!(
+        errors("Reflect.set(el, 'outerHTML', html);"),
+        ["sink/inner-html"]
+    );
+    assert_clean("Object.assign(el, { textContent: text, innerHTML: '' });");
+}
+
+#[test]
+fn sinks_inside_functions_classes_and_modules_are_found() {
+    let source = "import { render } from './render.js';\n\
+                  export class View { show(x) { this.root.innerHTML = render(x); } }\n\
+                  export default async function load(x) { await null; document.write(x); }";
+    assert_eq!(scan(source, JsKind::Module).len(), 2);
+    assert_eq!(errors(source), ["sink/inner-html", "sink/document-write"]);
+}
+
+#[test]
+fn detections_point_at_the_offending_expression() {
+    let source = "const a = 1;\nel.innerHTML = a + name;\n";
+    let found = scan(source, JsKind::Script);
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        &source[found[0].start..found[0].end],
+        "el.innerHTML = a + name"
+    );
+    assert!(found[0].message.contains("innerHTML"));
+    assert!(found[0].help.contains("textContent"));
+}
+
+#[test]
+fn console_log_and_prose_are_not_sinks() {
+    assert_clean(
+        "console.log('open the console and eval this'); // innerHTML, document.write\n\
+         const text = 'Use el.innerHTML = x only with constants';",
+    );
+}
+
+#[test]
+fn parse_errors_are_one_warning_and_the_rest_is_still_scanned() {
+    let found = scan("el.innerHTML = x;\nlet = = ;", JsKind::Script);
+    let rules: Vec<_> = found.iter().map(|d| (d.rule, d.severity)).collect();
+    assert!(
+        rules.contains(&("sink/parse-error", Severity::Warning)),
+        "{found:#?}"
+    );
+    assert_eq!(
+        rules
+            .iter()
+            .filter(|(rule, _)| *rule == "sink/parse-error")
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn unknown_kind_falls_back_to_script_syntax() {
+    // `with` is a syntax error in a module (strict mode) but fine in a script.
+    let source = "with (obj) { el.innerHTML = x; }";
+    assert_eq!(errors(source), ["sink/inner-html"]);
+    assert!(warnings(source).is_empty());
+    // And module syntax parses when the kind is unknown.
+    assert!(warnings("import x from './x.js'; export { x };").is_empty());
+}
+
+#[test]
+fn literal_urls_of_code_loaders() {
+    let source = "import a from 'https://cdn.example/a.js';\n\
+                  export * from './b.js';\n\
+                  export { c } from '/c.js';\n\
+                  const m = await import('//evil.example/m.js');\n\
+                  new Worker('/w.js'); new SharedWorker(`/s.js`);\n\
+                  navigator.serviceWorker.register('/sw.js');\n\
+                  importScripts('/i1.js', '/i2.js');\n\
+                  import(dynamicUrl); new Worker(url);";
+    let urls = literal_urls(source, JsKind::Module);
+    let names: Vec<&str> = urls.iter().map(|(url, _, _)| url.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "https://cdn.example/a.js",
+            "./b.js",
+            "/c.js",
+            "//evil.example/m.js",
+            "/w.js",
+            "/s.js",
+            "/sw.js",
+            "/i1.js",
+            "/i2.js"
+        ]
+    );
+    for (url, start, end) in &urls {
+        assert!(source[*start..*end].contains(url.as_str()));
+    }
+}
+
+#[test]
+fn analysis_is_stable_across_reused_allocators() {
+    // The arena is reset between parses; a second run must see the same.
+    let source = "el.innerHTML = x; eval(y);";
+    let first = analyze(source, JsKind::Script);
+    for _ in 0..3 {
+        assert_eq!(analyze(source, JsKind::Script), first);
+    }
+    assert_eq!(first.detections.len(), 2);
+}
+
+#[test]
+fn javascript_url_scheme_matching() {
+    use visitor::is_javascript_url;
+    assert!(is_javascript_url("javascript:alert(1)"));
+    assert!(is_javascript_url("\u{1}  JavaScript:x"));
+    assert!(is_javascript_url("java\tscr\nipt:x"));
+    assert!(!is_javascript_url("https://javascript.info/"));
+    assert!(!is_javascript_url("/javascript:/x"));
+    assert!(!is_javascript_url("javascript"));
+}

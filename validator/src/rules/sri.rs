@@ -1,0 +1,86 @@
+//! `sri`: scripts and stylesheets carry Subresource Integrity that matches
+//! the bytes actually shipped, so a tampered or stale file is refused by
+//! the browser instead of run.
+
+use crate::emit::{FileFindings, Message};
+use crate::scan::PageContext;
+use crate::site::HashAlgorithm;
+use crate::url_norm::Target;
+
+const MISSING_HELP: &str = "Add integrity=\"sha384-…\" with the base64 SHA-384 of the file (the generator does this for assets it fingerprints).";
+const MISMATCH_HELP: &str = "Rebuild so the integrity value is computed from the file as shipped.";
+const FILE_HELP: &str = "Ship the referenced file in the bundle, or fix the URL.";
+const MALFORMED_HELP: &str = "Write integrity as `sha256-`, `sha384-` or `sha512-` followed by a base64 digest.";
+
+pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
+    for element in &ctx.page.elements {
+        let attr = match element.name.as_str() {
+            "script" => element.attr("src"),
+            "link" if element.has_token("rel", "stylesheet") || element.has_token("rel", "modulepreload") => {
+                element.attr("href")
+            }
+            _ => None,
+        };
+        let Some(attr) = attr else { continue };
+        let target = ctx.classify(&attr.value);
+        if matches!(target, Target::Data | Target::JavaScript | Target::Invalid) {
+            continue;
+        }
+        let Some(integrity) = element.attr("integrity") else {
+            out.at(
+                element.start,
+                Message::error(
+                    "sri/missing-integrity",
+                    format!("<{}> for {} has no integrity attribute", element.name, attr.value.trim()),
+                    MISSING_HELP,
+                ),
+            );
+            continue;
+        };
+        let tokens: Vec<(HashAlgorithm, &str)> = integrity
+            .value
+            .split_ascii_whitespace()
+            .filter_map(|token| {
+                let (algorithm, rest) = token.split_once('-')?;
+                let digest = rest.split('?').next().unwrap_or(rest);
+                Some((HashAlgorithm::parse(algorithm)?, digest))
+            })
+            .collect();
+        let Some(strongest) = tokens.iter().map(|(a, _)| *a).max() else {
+            out.at(
+                integrity.offset(),
+                Message::error("sri/malformed", "integrity names no sha256/384/512 digest", MALFORMED_HELP),
+            );
+            continue;
+        };
+        let Target::SameOrigin { path, .. } = target else {
+            continue;
+        };
+        let Some(file) = ctx.site.resolve(&path) else {
+            out.at(
+                attr.offset(),
+                Message::error(
+                    "sri/missing-file",
+                    format!("{} is not in the bundle, so its integrity cannot hold", attr.value.trim()),
+                    FILE_HELP,
+                ),
+            );
+            continue;
+        };
+        let actual = ctx.site.digest(file, strongest);
+        let matches = tokens
+            .iter()
+            .filter(|(a, _)| *a == strongest)
+            .any(|(_, digest)| Some(*digest) == actual);
+        if !matches {
+            out.at(
+                integrity.offset(),
+                Message::error(
+                    "sri/mismatch",
+                    format!("integrity does not match the bytes of {}", ctx.site.paths[file]),
+                    MISMATCH_HELP,
+                ),
+            );
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! Scanning one file: read it once, parse it once, run every rule that
+//! applies to its kind, and return its findings plus the facts that other
+//! files' findings depend on.
+
+use std::collections::HashSet;
+
+use crate::bundle::{self, Content, FileKind};
+use crate::csp::Policy;
+use crate::emit::{FileFindings, Message};
+use crate::html::{self, Page};
+use crate::rules;
+use crate::site::{Site, routes};
+use crate::url_norm::Target;
+use crate::Finding;
+
+/// What the rules see of one HTML page.
+pub struct PageContext<'a> {
+    pub site: &'a Site,
+    pub file: usize,
+    /// Path relative to the bundle root.
+    pub path: &'a str,
+    /// The file's own URL path (`/a/index.html`), the base for relative URLs.
+    pub url_path: String,
+    pub page: &'a Page,
+    /// Whether the page is itself an admin surface.
+    pub is_admin: bool,
+    /// The enforced CSP of the page's route, from `_headers`.
+    pub policies: Vec<(Policy, u32)>,
+}
+
+impl PageContext<'_> {
+    /// Classifies a URL found on this page.
+    pub fn classify(&self, raw: &str) -> Target {
+        self.site.origins.classify(raw, &self.url_path)
+    }
+}
+
+/// A finding that holds only if something about another file is true.
+pub enum Pending {
+    /// The page references `path`; an error if `path` is a gated
+    /// analytics script.
+    GatedReference { path: String, finding: Finding },
+    /// The page links `fragment` on the page in file `target`; an error if
+    /// that page has no such anchor.
+    Fragment {
+        target: usize,
+        fragment: String,
+        finding: Finding,
+    },
+}
+
+/// Facts about one HTML page that other checks need.
+#[derive(Default)]
+pub struct PageFacts {
+    pub file: usize,
+    pub anchors: HashSet<String>,
+    /// The page asks not to be indexed (`<meta name="robots">`).
+    pub noindex: bool,
+    /// Normalised paths of gated analytics scripts this page's consent
+    /// loader names.
+    pub gated: Vec<String>,
+    pub pending: Vec<Pending>,
+}
+
+/// The outcome of scanning one file.
+pub struct FileOutcome {
+    pub findings: Vec<Finding>,
+    pub facts: Option<PageFacts>,
+}
+
+const UNSCANNED_HELP: &str = "Keep bundle files small; large files are not checked for secrets.";
+
+/// Scans file number `index` of the bundle.
+pub fn scan_file(site: &Site, index: usize) -> FileOutcome {
+    let path = site.paths[index].as_str();
+    let content = bundle::read(&site.root.join(path));
+    let kind = bundle::classify(path, &content);
+    let text = match &content {
+        Content::Text(text) if kind != FileKind::Binary => text.as_str(),
+        Content::TooLarge(size) => {
+            let mut out = FileFindings::new(path, "");
+            out.whole_file(Message::warning(
+                "secret/unscanned-file",
+                format!("file is {size} bytes, over the 5 MiB scan limit, and was not checked"),
+                UNSCANNED_HELP,
+            ));
+            return FileOutcome {
+                findings: out.findings,
+                facts: None,
+            };
+        }
+        _ => {
+            return FileOutcome {
+                findings: Vec::new(),
+                facts: None,
+            };
+        }
+    };
+    let mut out = FileFindings::new(path, text);
+    for detection in rules::secret::scan(text) {
+        out.detection(0, &detection, true);
+    }
+    rules::consent::check_text(text, &mut out);
+    rules::payment::check_text(text, &mut out);
+    let mut facts = None;
+    match kind {
+        FileKind::Html => {
+            let page = html::parse(text);
+            let url_path = format!("/{path}");
+            let route = routes(path).into_iter().next().unwrap_or_else(|| url_path.clone());
+            let ctx = PageContext {
+                site,
+                file: index,
+                path,
+                policies: site.csp_policies(&route),
+                url_path,
+                page: &page,
+                is_admin: site.is_admin_file(path),
+            };
+            let mut page_facts = PageFacts {
+                file: index,
+                ..PageFacts::default()
+            };
+            rules::check_page(&ctx, &mut out, &mut page_facts);
+            page_facts.anchors = page.anchors;
+            facts = Some(page_facts);
+        }
+        FileKind::Script => {
+            let js_kind = if path.ends_with(".mjs") {
+                rules::sink::JsKind::Module
+            } else if path.ends_with(".cjs") {
+                rules::sink::JsKind::Script
+            } else {
+                rules::sink::JsKind::Unknown
+            };
+            for detection in rules::sink::scan(text, js_kind) {
+                out.detection(0, &detection, false);
+            }
+            rules::script::check_js(site, &format!("/{path}"), text, 0, &mut out);
+        }
+        FileKind::Stylesheet => {
+            let url_path = format!("/{path}");
+            rules::script::check_css(site, &url_path, text, 0, &mut out);
+            rules::link::check_css(site, &url_path, text, 0, &mut out);
+        }
+        _ => {}
+    }
+    FileOutcome {
+        findings: out.findings,
+        facts,
+    }
+}

@@ -1,0 +1,241 @@
+//! What the rules know about the whole bundle: its files, origin, admin
+//! surfaces, `_headers` and evidence register.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use base64::Engine;
+use sha2::{Digest, Sha256, Sha384, Sha512};
+
+use crate::csp::{self, Policy};
+use crate::headers_file::{Applied, HeadersFile};
+use crate::rules::claims::EvidenceRegister;
+use crate::url_norm::{Origins, Target, first_segment};
+
+/// Admin path prefixes and host labels used when the config names none.
+pub const DEFAULT_ADMIN_WORDS: &[&str] = &["console", "dashboard", "admin"];
+
+/// Digest algorithms usable in `integrity`, weakest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum HashAlgorithm {
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+impl HashAlgorithm {
+    /// Parses `sha256`/`sha384`/`sha512`, ignoring ASCII case.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name.to_ascii_lowercase().as_str() {
+            "sha256" => Some(Self::Sha256),
+            "sha384" => Some(Self::Sha384),
+            "sha512" => Some(Self::Sha512),
+            _ => None,
+        }
+    }
+
+    /// Base64 digest of `bytes`.
+    pub fn digest(self, bytes: &[u8]) -> String {
+        let engine = base64::engine::general_purpose::STANDARD;
+        match self {
+            Self::Sha256 => engine.encode(Sha256::digest(bytes)),
+            Self::Sha384 => engine.encode(Sha384::digest(bytes)),
+            Self::Sha512 => engine.encode(Sha512::digest(bytes)),
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// The bundle-wide context every rule reads.
+pub struct Site {
+    pub root: PathBuf,
+    /// Every file path, relative with `/`, sorted.
+    pub paths: Vec<String>,
+    index: HashMap<String, usize>,
+    pub origins: Origins,
+    /// The site's host, when its origin is known.
+    pub host: Option<String>,
+    pub headers: Option<HeadersFile>,
+    pub admin_prefixes: Vec<String>,
+    pub admin_hosts: Vec<String>,
+    pub register: EvidenceRegister,
+    digests: Vec<[OnceLock<Option<String>>; 3]>,
+}
+
+impl Site {
+    /// Builds the context. `origin` is the site origin, configured or
+    /// discovered.
+    pub fn new(
+        root: PathBuf,
+        paths: Vec<String>,
+        origin: Option<&str>,
+        allowed_origins: &[String],
+        headers: Option<HeadersFile>,
+        admin_prefixes: Vec<String>,
+        admin_hosts: Vec<String>,
+        register: EvidenceRegister,
+    ) -> Self {
+        let index = paths
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.clone(), i))
+            .collect();
+        let origins = Origins::new(origin, allowed_origins);
+        let host = origins.site().and_then(|o| {
+            url::Url::parse(&o)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_string))
+        });
+        let digests = paths.iter().map(|_| Default::default()).collect();
+        Site {
+            root,
+            paths,
+            index,
+            origins,
+            host,
+            headers,
+            admin_prefixes,
+            admin_hosts,
+            register,
+            digests,
+        }
+    }
+
+    /// The index of the file a URL path is served from, following pretty
+    /// URLs: `/a/` is `a/index.html`, `/a` may be `a.html` or `a/index.html`.
+    pub fn resolve(&self, url_path: &str) -> Option<usize> {
+        let relative = url_path.trim_start_matches('/');
+        if relative.is_empty() {
+            return self.index.get("index.html").copied();
+        }
+        if relative.ends_with('/') {
+            return self.index.get(&format!("{relative}index.html")).copied();
+        }
+        self.index
+            .get(relative)
+            .or_else(|| self.index.get(&format!("{relative}.html")))
+            .or_else(|| self.index.get(&format!("{relative}/index.html")))
+            .copied()
+    }
+
+    /// Whether a normalised URL path is under an admin prefix.
+    pub fn is_admin_path(&self, path: &str) -> bool {
+        let first = first_segment(path);
+        !first.is_empty() && self.admin_prefixes.iter().any(|p| p.eq_ignore_ascii_case(&first))
+    }
+
+    /// Whether a host's first label marks an admin host.
+    pub fn is_admin_host(&self, host: &str) -> bool {
+        let first = host.split('.').next().unwrap_or("");
+        self.admin_hosts.iter().any(|h| h.eq_ignore_ascii_case(first))
+    }
+
+    /// Whether a URL points at an admin surface: an admin path on the site
+    /// (or an allowed origin), or any URL on an admin host.
+    pub fn is_admin_target(&self, target: &Target) -> bool {
+        match target {
+            Target::SameOrigin { path, .. } => self.is_admin_path(path),
+            Target::Allowed { host, path } => self.is_admin_host(host) || self.is_admin_path(path),
+            Target::CrossOrigin { host, .. } => self.is_admin_host(host),
+            _ => false,
+        }
+    }
+
+    /// Whether the bundle file at `path` is a shipped admin surface.
+    pub fn is_admin_file(&self, path: &str) -> bool {
+        routes(path).iter().any(|route| self.is_admin_path(route))
+    }
+
+    /// The headers `_headers` applies to a URL path.
+    pub fn applied_headers(&self, url_path: &str) -> Applied<'_> {
+        self.headers
+            .as_ref()
+            .map(|h| h.applied(url_path, self.host.as_deref()))
+            .unwrap_or_default()
+    }
+
+    /// The enforced CSP policies for a URL path, each with the `_headers`
+    /// line it came from.
+    pub fn csp_policies(&self, url_path: &str) -> Vec<(Policy, u32)> {
+        self.applied_headers(url_path)
+            .all("content-security-policy")
+            .flat_map(|h| csp::parse_list(&h.value).into_iter().map(|p| (p, h.line)))
+            .collect()
+    }
+
+    /// Base64 digest of a bundle file, computed once per algorithm.
+    pub fn digest(&self, file: usize, algorithm: HashAlgorithm) -> Option<&str> {
+        self.digests[file][algorithm.index()]
+            .get_or_init(|| {
+                let bytes = std::fs::read(self.root.join(&self.paths[file])).ok()?;
+                Some(algorithm.digest(&bytes))
+            })
+            .as_deref()
+    }
+}
+
+/// The URL paths an HTML file answers to: `a/index.html` is `/a/` and
+/// `/a/index.html`; `x.html` is `/x` and `/x.html`.
+pub fn routes(path: &str) -> Vec<String> {
+    if path == "index.html" {
+        return vec!["/".into(), "/index.html".into()];
+    }
+    if let Some(folder) = path.strip_suffix("/index.html") {
+        return vec![format!("/{folder}/"), format!("/{path}")];
+    }
+    match path.strip_suffix(".html").or_else(|| path.strip_suffix(".htm")) {
+        Some(stem) => vec![format!("/{stem}"), format!("/{path}")],
+        None => vec![format!("/{path}")],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site(paths: &[&str]) -> Site {
+        Site::new(
+            PathBuf::from("."),
+            paths.iter().map(|p| p.to_string()).collect(),
+            Some("https://baystore.example"),
+            &[],
+            None,
+            DEFAULT_ADMIN_WORDS.iter().map(|s| s.to_string()).collect(),
+            DEFAULT_ADMIN_WORDS.iter().map(|s| s.to_string()).collect(),
+            EvidenceRegister::default(),
+        )
+    }
+
+    #[test]
+    fn pretty_urls_resolve() {
+        let site = site(&["index.html", "a/index.html", "b.html", "c.css"]);
+        assert_eq!(site.resolve("/"), Some(0));
+        assert_eq!(site.resolve("/a/"), Some(1));
+        assert_eq!(site.resolve("/a"), Some(1));
+        assert_eq!(site.resolve("/b"), Some(2));
+        assert_eq!(site.resolve("/b.html"), Some(2));
+        assert_eq!(site.resolve("/c.css"), Some(3));
+        assert_eq!(site.resolve("/d"), None);
+    }
+
+    #[test]
+    fn routes_of_files() {
+        assert_eq!(routes("index.html"), ["/", "/index.html"]);
+        assert_eq!(routes("a/b/index.html"), ["/a/b/", "/a/b/index.html"]);
+        assert_eq!(routes("404.html"), ["/404", "/404.html"]);
+    }
+
+    #[test]
+    fn admin_detection() {
+        let site = site(&[]);
+        assert!(site.is_admin_file("Console/index.html"));
+        assert!(site.is_admin_file("admin.html"));
+        assert!(!site.is_admin_file("administration/index.html"));
+        assert!(site.is_admin_host("console.example.com"));
+        assert!(!site.is_admin_host("www.example.com"));
+    }
+}

@@ -1,0 +1,100 @@
+//! Runs every fixture bundle under `tests/fixtures/`.
+//!
+//! A fixture is a folder named `<category>-<pass|fail|evasion>-<name>`
+//! holding the bundle in `bundle/` and, optionally, a `validator.yaml`
+//! beside it used as the config. A `fail` or `evasion` fixture must yield
+//! at least one error of its category; a `pass` fixture none of its
+//! category. The category `all` is for whole-site fixtures: its `pass`
+//! fixtures must yield no error at all. Every fixture's JSON findings are
+//! snapshotted.
+
+use std::path::{Path, PathBuf};
+
+use bundle_validator::{Config, Report, Severity, check};
+
+fn fixtures_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+fn run_fixture(dir: &Path) -> Report {
+    let config_path = dir.join("validator.yaml");
+    let config = if config_path.exists() {
+        Config::from_file(&config_path).expect("fixture config is valid")
+    } else {
+        Config::default()
+    };
+    check(&dir.join("bundle"), &config).expect("fixture bundle can be checked")
+}
+
+/// Checks one fixture's findings against what its name promises.
+fn judge(name: &str, report: &Report) -> Result<(), String> {
+    let mut parts = name.splitn(3, '-');
+    let (Some(category), Some(kind), Some(_)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(format!("{name}: fixture names are <category>-<pass|fail|evasion>-<name>"));
+    };
+    let in_category = |severity: Severity| {
+        report
+            .findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .filter(|f| category == "all" || f.rule.split('/').next() == Some(category))
+            .count()
+    };
+    let errors = in_category(Severity::Error);
+    match kind {
+        "pass" if errors > 0 => Err(format!(
+            "{name}: expected no {category} error, got {errors}: {:#?}",
+            report.findings
+        )),
+        "fail" | "evasion" if errors == 0 => Err(format!(
+            "{name}: expected at least one {category} error, got none: {:#?}",
+            report.findings
+        )),
+        "pass" | "fail" | "evasion" => Ok(()),
+        other => Err(format!("{name}: unknown fixture kind {other}")),
+    }
+}
+
+#[test]
+fn every_fixture_meets_its_expectation_and_snapshot() {
+    let mut names: Vec<String> = std::fs::read_dir(fixtures_root())
+        .expect("fixtures folder exists")
+        .filter_map(Result::ok)
+        .filter(|e| e.path().join("bundle").is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 36, "expected a pass, fail and evasion fixture per category");
+    let mut failures = Vec::new();
+    for name in &names {
+        let report = run_fixture(&fixtures_root().join(name));
+        if let Err(problem) = judge(name, &report) {
+            failures.push(problem);
+        }
+        insta::with_settings!({ snapshot_path => "snapshots/fixtures", prepend_module_to_snapshot => false }, {
+            insta::assert_json_snapshot!(name.as_str(), report);
+        });
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn every_category_has_pass_fail_and_evasion_fixtures() {
+    let names: Vec<String> = std::fs::read_dir(fixtures_root())
+        .expect("fixtures folder exists")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    for category in [
+        "csp", "headers", "script", "inline", "sri", "admin", "consent", "form", "payment", "link",
+        "sitemap", "cache",
+    ] {
+        for kind in ["pass", "fail", "evasion"] {
+            let prefix = format!("{category}-{kind}-");
+            assert!(
+                names.iter().any(|n| n.starts_with(&prefix)),
+                "no {prefix}* fixture"
+            );
+        }
+    }
+}
