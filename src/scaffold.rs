@@ -41,3 +41,27 @@ fn yaml_string(text: &str) -> String {
     let escaped = text.replace('\\', "\\\\").replace('"', "\\\"");
     format!("\"{escaped}\"")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SiteConfig;
+    use crate::content::parse_page;
+
+    #[test]
+    fn scaffolded_page_parses_and_is_never_overwritten() {
+        let dir = std::env::temp_dir().join(format!("baystore-scaffold-{}", std::process::id()));
+        let file = new_page(&dir, "guides/launch", "Launch: day one").unwrap();
+        assert_eq!(file, dir.join("content/guides/launch.md"));
+        let text = std::fs::read_to_string(&file).unwrap();
+        let config = SiteConfig::parse(
+            "name: S\nbase_url: https://s.example\ncontact_email: a@s.example\n",
+        )
+        .unwrap();
+        let page = parse_page("guides/launch.md", &text, &config).unwrap();
+        assert_eq!(page.front.title, "Launch: day one");
+        assert_eq!(page.url, "/guides/launch/");
+        assert!(new_page(&dir, "content/guides/launch.md", "Again").is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -15,9 +15,13 @@
 //     persistTo      local state directory (D1); default: a fresh temp dir
 //     migrate        apply migrations/ to local D1 first (default true)
 //     testScheduled  expose /__scheduled for cron tests (default true)
+//     snapshotAssets serve a private copy of dist/ (default true), so a
+//                    rebuild of dist/ during the run does not restart the
+//                    Worker; false serves dist/ itself, live
 //     timeoutMs      readiness timeout (default 120000)
-//   Resolves to { url, port, persistTo, logs(), stop() }:
+//   Resolves to { url, port, persistTo, logFile, logs(), stop() }:
 //     url       "http://127.0.0.1:<port>"
+//     logFile   file receiving the same output as logs(), kept after stop()
 //     logs()    everything wrangler and the Worker printed so far (string)
 //     stop()    ends wrangler and its workerd children; resolves when gone
 //
@@ -30,7 +34,8 @@
 // [build] step re-runs it and returns at once when nothing changed.
 
 import { spawn, execFile } from "node:child_process";
-import { mkdtemp, mkdir } from "node:fs/promises";
+import { createWriteStream } from "node:fs";
+import { cp, mkdtemp, mkdir, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -129,11 +134,20 @@ export async function startWrangler({
   persistTo,
   migrate = true,
   testScheduled = true,
+  snapshotAssets = true,
   timeoutMs = 120_000,
 } = {}) {
   const chosenPort = port ?? (await freePort());
   const state = persistTo ?? (await mkdtemp(join(tmpdir(), "baystore-wrangler-")));
   await mkdir(state, { recursive: true });
+  // wrangler dev restarts the Worker whenever the assets directory changes,
+  // which fails in-flight POSTs with 503. Serving a private copy keeps a
+  // test run steady while dist/ is rebuilt by someone else.
+  let assetsDir;
+  if (snapshotAssets) {
+    assetsDir = await mkdtemp(join(tmpdir(), "baystore-assets-"));
+    await cp(join(repoRoot, "dist"), assetsDir, { recursive: true });
+  }
   if (migrate) {
     await applyMigrations(state);
   }
@@ -147,16 +161,19 @@ export async function startWrangler({
     "--persist-to",
     state,
     "--show-interactive-dev-session=false",
-    "--log-level",
-    "info",
   ];
   if (testScheduled) {
     args.push("--test-scheduled");
+  }
+  if (assetsDir) {
+    args.push("--assets", assetsDir);
   }
   for (const [name, value] of Object.entries(vars)) {
     args.push("--var", `${name}:${value}`);
   }
 
+  const logFile = join(state, "wrangler-dev.log");
+  const logStream = createWriteStream(logFile);
   const chunks = [];
   const child = spawn(wranglerBin, args, {
     cwd: repoRoot,
@@ -165,9 +182,15 @@ export async function startWrangler({
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
   });
-  child.stdout.on("data", (chunk) => chunks.push(chunk));
-  child.stderr.on("data", (chunk) => chunks.push(chunk));
-  const exited = new Promise((resolveExit) => child.once("exit", resolveExit));
+  for (const stream of [child.stdout, child.stderr]) {
+    stream.on("data", (chunk) => {
+      chunks.push(chunk);
+      logStream.write(chunk);
+    });
+  }
+  const exited = new Promise((resolveExit) =>
+    child.once("exit", () => logStream.end(resolveExit)),
+  );
   const logs = () => Buffer.concat(chunks).toString("utf8");
   everyLog.push({ text: logs });
 
@@ -184,6 +207,7 @@ export async function startWrangler({
     url,
     port: chosenPort,
     persistTo: state,
+    logFile,
     logs,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
@@ -191,6 +215,9 @@ export async function startWrangler({
         const timer = setTimeout(() => killGroup(child, "SIGKILL"), 5_000);
         await exited;
         clearTimeout(timer);
+      }
+      if (assetsDir) {
+        await rm(assetsDir, { recursive: true, force: true });
       }
     },
   };

@@ -119,7 +119,9 @@ pub fn is_fingerprinted(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
     stem.split(['.', '-', '_']).skip(1).any(looks_like_hash)
-        || stem.rsplit_once('.').is_some_and(|(_, last)| looks_like_hash(last))
+        || stem
+            .rsplit_once('.')
+            .is_some_and(|(_, last)| looks_like_hash(last))
 }
 
 fn looks_like_hash(segment: &str) -> bool {

@@ -43,15 +43,14 @@ impl Config {
             path: path.to_path_buf(),
             source,
         })?;
-        let mut config: Config =
-            serde_saphyr::from_str(&text).map_err(|e| ConfigError::Parse {
-                path: path.to_path_buf(),
-                message: e.to_string(),
-            })?;
-        if let (Some(register), Some(folder)) = (&config.evidence_register, path.parent()) {
-            if register.is_relative() {
-                config.evidence_register = Some(folder.join(register));
-            }
+        let mut config: Config = serde_saphyr::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        if let (Some(register), Some(folder)) = (&config.evidence_register, path.parent())
+            && register.is_relative()
+        {
+            config.evidence_register = Some(folder.join(register));
         }
         Ok(config)
     }

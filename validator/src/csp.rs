@@ -127,7 +127,8 @@ mod tests {
 
     #[test]
     fn policies_split_on_commas_and_first_directive_wins() {
-        let list = parse_list("Default-Src 'none'; SCRIPT-SRC 'self'; script-src *, img-src 'self'");
+        let list =
+            parse_list("Default-Src 'none'; SCRIPT-SRC 'self'; script-src *, img-src 'self'");
         assert_eq!(list.len(), 2);
         assert_eq!(list[0].get("script-src").unwrap().sources, ["'self'"]);
         assert_eq!(list[1].get("img-src").unwrap().sources, ["'self'"]);
@@ -137,7 +138,10 @@ mod tests {
     #[test]
     fn fallback_follows_csp3_chains() {
         let policy = parse_policy("default-src 'none'; child-src 'self'");
-        assert_eq!(policy.effective("script-src-elem").unwrap().name, "default-src");
+        assert_eq!(
+            policy.effective("script-src-elem").unwrap().name,
+            "default-src"
+        );
         assert_eq!(policy.effective("worker-src").unwrap().name, "child-src");
         assert_eq!(policy.effective("frame-src").unwrap().name, "child-src");
         assert!(policy.effective("base-uri").is_none());

@@ -20,7 +20,9 @@ pub fn urls(css: &str) -> Vec<CssUrl> {
     while i < bytes.len() {
         match bytes[i] {
             b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i = css[i + 2..].find("*/").map_or(bytes.len(), |end| i + 2 + end + 2);
+                i = css[i + 2..]
+                    .find("*/")
+                    .map_or(bytes.len(), |end| i + 2 + end + 2);
             }
             b'"' | b'\'' => {
                 let (_, end) = read_string(css, i);
@@ -95,7 +97,10 @@ fn read_ident(css: &str, mut i: usize) -> (String, usize) {
     while !css.is_char_boundary(i) {
         i += 1;
     }
-    (unescape(&css[start..i]), i.max(start + 1).min(css.len().max(start + 1)))
+    (
+        unescape(&css[start..i]),
+        i.max(start + 1).min(css.len().max(start + 1)),
+    )
 }
 
 /// Reads a quoted string starting at its quote; returns the decoded value
@@ -115,7 +120,10 @@ fn read_string(css: &str, start: usize) -> (String, usize) {
     while !css.is_char_boundary(inner_end) {
         inner_end -= 1;
     }
-    (unescape(&css[start + 1..inner_end]), (end + 1).min(bytes.len()))
+    (
+        unescape(&css[start + 1..inner_end]),
+        (end + 1).min(bytes.len()),
+    )
 }
 
 /// Decodes CSS escapes: `\72` (hex, optional trailing space) and `\x`.
@@ -141,7 +149,11 @@ fn unescape(text: &str) -> String {
                 chars.next();
             }
             let code = u32::from_str_radix(&hex, 16).unwrap_or(0xFFFD);
-            out.push(char::from_u32(code).filter(|c| *c != '\0').unwrap_or('\u{FFFD}'));
+            out.push(
+                char::from_u32(code)
+                    .filter(|c| *c != '\0')
+                    .unwrap_or('\u{FFFD}'),
+            );
         }
     }
     out

@@ -13,6 +13,8 @@ pub struct FileFindings<'a> {
     path: &'a str,
     text: &'a str,
     index: Option<LineIndex>,
+    /// Byte ranges of secrets in the file, masked in every snippet.
+    secrets: Vec<std::ops::Range<usize>>,
     pub findings: Vec<Finding>,
 }
 
@@ -53,8 +55,16 @@ impl<'a> FileFindings<'a> {
             path,
             text,
             index: None,
+            secrets: Vec::new(),
             findings: Vec::new(),
         }
+    }
+
+    /// Records where the file holds secrets, so that no snippet of any
+    /// finding in this file shows them.
+    pub fn mask_secrets(&mut self, ranges: impl IntoIterator<Item = std::ops::Range<usize>>) {
+        self.secrets.extend(ranges);
+        self.secrets.sort_by_key(|r| r.start);
     }
 
     /// A finding at byte `offset` of the file.
@@ -66,22 +76,31 @@ impl<'a> FileFindings<'a> {
     /// A finding at byte `offset`, returned instead of recorded: for
     /// findings that depend on other files and are settled later.
     pub fn make(&mut self, offset: usize, message: Message) -> Finding {
-        let (line, column, snippet) = self.locate(offset, None);
+        let (line, column, snippet) = self.locate(offset);
         self.build(Some(line), Some(column), snippet, message)
     }
 
     /// A finding at byte `offset` whose source text (`len` bytes from
     /// `offset`) must not be shown, because it is a secret.
     pub fn at_redacted(&mut self, offset: usize, len: usize, message: Message) {
-        let (line, column, snippet) = self.locate(offset, Some(len));
+        if !self
+            .secrets
+            .iter()
+            .any(|r| r.start == offset && r.end == offset + len)
+        {
+            self.mask_secrets(std::iter::once(offset..offset + len));
+        }
+        let (line, column, snippet) = self.locate(offset);
         self.push(Some(line), Some(column), snippet, message);
     }
 
     /// A finding at a 1-based line of the file (whole line).
     pub fn at_line(&mut self, line: u32, message: Message) {
-        let index = self.index.get_or_insert_with(|| LineIndex::new(self.text));
-        let text = index.line_text(self.text, line);
-        let snippet = (!text.trim().is_empty()).then(|| text.to_string());
+        let text = self.text;
+        let index = self.index.get_or_insert_with(|| LineIndex::new(text));
+        let line_text = index.line_text(text, line);
+        let offset = line_text.as_ptr() as usize - text.as_ptr() as usize;
+        let (_, _, snippet) = self.locate(offset);
         self.push(Some(line), Some(1), snippet, message);
     }
 
@@ -108,12 +127,24 @@ impl<'a> FileFindings<'a> {
         }
     }
 
-    fn push(&mut self, line: Option<u32>, column: Option<u32>, snippet: Option<String>, message: Message) {
+    fn push(
+        &mut self,
+        line: Option<u32>,
+        column: Option<u32>,
+        snippet: Option<String>,
+        message: Message,
+    ) {
         let finding = self.build(line, column, snippet, message);
         self.findings.push(finding);
     }
 
-    fn build(&self, line: Option<u32>, column: Option<u32>, snippet: Option<String>, message: Message) -> Finding {
+    fn build(
+        &self,
+        line: Option<u32>,
+        column: Option<u32>,
+        snippet: Option<String>,
+        message: Message,
+    ) -> Finding {
         Finding {
             rule: message.rule.to_string(),
             severity: message.severity,
@@ -128,30 +159,44 @@ impl<'a> FileFindings<'a> {
 
     /// Line, column and snippet for `offset`. The snippet is the whole line
     /// when short, else an excerpt starting at the offset and marked with a
-    /// leading `…`. A secret's bytes are masked but for a short prefix.
-    fn locate(&mut self, offset: usize, secret_len: Option<usize>) -> (u32, u32, Option<String>) {
+    /// leading `…`. Secrets on the line are masked but for a short prefix.
+    fn locate(&mut self, offset: usize) -> (u32, u32, Option<String>) {
         let text = self.text;
         let offset = floor_char_boundary(text, offset.min(text.len()));
         let index = self.index.get_or_insert_with(|| LineIndex::new(text));
         let (line, column) = index.position(text, offset);
         let line_text = index.line_text(text, line);
         let line_start = line_text.as_ptr() as usize - text.as_ptr() as usize;
-        let mut shown = line_text.to_string();
-        if let Some(len) = secret_len {
-            let start = offset - line_start;
-            let end = floor_char_boundary(line_text, (start + len).min(line_text.len()));
-            let secret = &line_text[start.min(end)..end];
-            shown = format!(
-                "{}{}{}",
-                &line_text[..start.min(end)],
-                redact(secret),
-                &line_text[end..]
-            );
+        let line_end = line_start + line_text.len();
+        // Rebuild the line with every secret on it masked, tracking where
+        // the finding's offset lands in the masked text.
+        let mut shown = String::with_capacity(line_text.len());
+        let mut cursor = line_start;
+        let mut shown_offset = None;
+        for range in self
+            .secrets
+            .iter()
+            .filter(|r| r.start < line_end && r.end > line_start)
+        {
+            let start = floor_char_boundary(text, range.start.max(cursor));
+            let end = floor_char_boundary(text, range.end.min(line_end));
+            if start < cursor || end <= start {
+                continue;
+            }
+            if shown_offset.is_none() && offset < end {
+                shown_offset =
+                    Some(shown.len() + offset.saturating_sub(cursor).min(start - cursor));
+            }
+            shown.push_str(&text[cursor..start]);
+            shown.push_str(&redact(&text[start..end]));
+            cursor = end;
         }
+        let shown_offset = shown_offset.unwrap_or(shown.len() + offset.saturating_sub(cursor));
+        shown.push_str(&text[cursor..line_end]);
         let snippet = if shown.chars().count() <= FULL_LINE_LIMIT {
             shown
         } else {
-            let start = floor_char_boundary(&shown, (offset - line_start).min(shown.len()));
+            let start = floor_char_boundary(&shown, shown_offset.min(shown.len()));
             let excerpt: String = shown[start..].chars().take(EXCERPT_CHARS).collect();
             format!("…{excerpt}")
         };

@@ -253,9 +253,8 @@ fn split_pattern(pattern: &str) -> (Option<String>, String) {
 }
 
 fn compile(pattern: &str, host: bool) -> Regex {
-    Regex::new(&pattern_regex(pattern, host)).unwrap_or_else(|_| {
-        Regex::new("^$").expect("the empty pattern is a valid regex")
-    })
+    Regex::new(&pattern_regex(pattern, host))
+        .unwrap_or_else(|_| Regex::new("^$").expect("the empty pattern is a valid regex"))
 }
 
 /// Turns a pattern into an anchored regex: `*` matches anything and
@@ -268,7 +267,10 @@ fn pattern_regex(pattern: &str, host: bool) -> String {
         match c {
             '*' => out.push_str(".*"),
             ':' if chars.peek().is_some_and(|n| n.is_ascii_alphabetic()) => {
-                while chars.peek().is_some_and(|n| n.is_ascii_alphanumeric() || *n == '_') {
+                while chars
+                    .peek()
+                    .is_some_and(|n| n.is_ascii_alphanumeric() || *n == '_')
+                {
                     chars.next();
                 }
                 out.push_str(segment);
@@ -327,13 +329,21 @@ https://:project.example/*
     #[test]
     fn placeholders_match_one_segment_and_hosts_must_match() {
         let file = HeadersFile::parse(SAMPLE);
-        assert!(file.applied("/blog/a/b/", None).joined("x-robots-tag").is_none());
+        assert!(
+            file.applied("/blog/a/b/", None)
+                .joined("x-robots-tag")
+                .is_none()
+        );
         assert!(
             file.applied("/", Some("www.example"))
                 .joined("x-robots-tag")
                 .is_some()
         );
-        assert!(file.applied("/", Some("www.other")).joined("x-robots-tag").is_none());
+        assert!(
+            file.applied("/", Some("www.other"))
+                .joined("x-robots-tag")
+                .is_none()
+        );
         assert!(file.applied("/", None).joined("x-robots-tag").is_none());
     }
 
@@ -348,11 +358,17 @@ https://:project.example/*
         assert!(kinds.contains(&(ProblemKind::Syntax, 4)));
         assert!(kinds.contains(&(ProblemKind::LineTooLong, 6)));
 
-        let many: String = (0..=MAX_RULES).map(|i| format!("/p{i}\n  A: b\n")).collect();
+        let many: String = (0..=MAX_RULES)
+            .map(|i| format!("/p{i}\n  A: b\n"))
+            .collect();
         let file = HeadersFile::parse(&many);
         assert_eq!(file.problems[0].kind, ProblemKind::TooManyRules);
         // Rules past the limit never apply.
-        assert!(file.applied(&format!("/p{MAX_RULES}"), None).lines.is_empty());
+        assert!(
+            file.applied(&format!("/p{MAX_RULES}"), None)
+                .lines
+                .is_empty()
+        );
         assert_eq!(file.applied("/p0", None).lines.len(), 1);
     }
 }

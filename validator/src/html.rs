@@ -130,10 +130,48 @@ pub struct Page {
 
 /// Elements whose start begins a new block of visible text.
 const BLOCK_ELEMENTS: &[&str] = &[
-    "address", "article", "aside", "blockquote", "br", "button", "caption", "dd", "details",
-    "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3",
-    "h4", "h5", "h6", "header", "hr", "label", "legend", "li", "main", "nav", "ol", "option",
-    "p", "pre", "section", "summary", "table", "td", "th", "title", "tr", "ul",
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "br",
+    "button",
+    "caption",
+    "dd",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "label",
+    "legend",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "option",
+    "p",
+    "pre",
+    "section",
+    "summary",
+    "table",
+    "td",
+    "th",
+    "title",
+    "tr",
+    "ul",
 ];
 
 /// Elements whose end offset the parser records, to find bodies and nesting.
@@ -170,7 +208,11 @@ fn parse_fragment(source: &str, base: usize, in_noscript: bool) -> Page {
                         if !raw.is_empty() {
                             let decoded = htmlize::unescape(raw);
                             let offset = base + chunk.source_location().bytes().start;
-                            text_state.borrow_mut().page.visible.push_run(&decoded, offset);
+                            text_state
+                                .borrow_mut()
+                                .page
+                                .visible
+                                .push_run(&decoded, offset);
                         }
                     }
                     Ok(())
@@ -198,7 +240,12 @@ impl ParseState {
     }
 }
 
-fn record_element(state: &Rc<RefCell<ParseState>>, el: &mut LolElement, base: usize, in_noscript: bool) {
+fn record_element(
+    state: &Rc<RefCell<ParseState>>,
+    el: &mut LolElement,
+    base: usize,
+    in_noscript: bool,
+) {
     let name = el.tag_name();
     let range = el.source_location().bytes();
     let attrs: Vec<Attr> = el
@@ -209,7 +256,9 @@ fn record_element(state: &Rc<RefCell<ParseState>>, el: &mut LolElement, base: us
             Attr {
                 name: a.name(),
                 value: htmlize::unescape_attribute(raw.as_str()).into_owned(),
-                name_start: base + a.name_source_location().map_or(range.start, |l| l.bytes().start),
+                name_start: base
+                    + a.name_source_location()
+                        .map_or(range.start, |l| l.bytes().start),
                 value_start: a.value_source_location().map(|l| base + l.bytes().start),
             }
         })
@@ -219,10 +268,10 @@ fn record_element(state: &Rc<RefCell<ParseState>>, el: &mut LolElement, base: us
     if let Some(id) = attrs.iter().find(|a| a.name == "id") {
         shared.page.anchors.insert(id.value.clone());
     }
-    if name == "a" {
-        if let Some(anchor) = attrs.iter().find(|a| a.name == "name") {
-            shared.page.anchors.insert(anchor.value.clone());
-        }
+    if name == "a"
+        && let Some(anchor) = attrs.iter().find(|a| a.name == "name")
+    {
+        shared.page.anchors.insert(anchor.value.clone());
     }
     if BLOCK_ELEMENTS.contains(&name.as_str()) {
         shared.page.visible.push_block_break();

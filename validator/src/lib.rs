@@ -9,8 +9,8 @@
 
 mod bundle;
 pub mod config;
-mod css;
 pub mod csp;
+mod css;
 mod emit;
 pub mod finding;
 pub mod headers_file;
@@ -33,7 +33,7 @@ pub use finding::{Detection, Finding, Severity};
 use crate::headers_file::HeadersFile;
 use crate::rules::claims::{EvidenceRegister, RegisterError};
 use crate::scan::{FileOutcome, PageFacts, Pending};
-use crate::site::{DEFAULT_ADMIN_WORDS, Site};
+use crate::site::{AdminWords, Site};
 
 /// Everything that can stop a check from running at all. Broken promises are
 /// not errors: they are findings inside an `Ok(Report)`.
@@ -112,10 +112,10 @@ pub fn check(dir: &Path, config: &Config) -> Result<Report, Error> {
         .clone()
         .or_else(|| sitemap_text.as_deref().and_then(origin_from_sitemap))
         .or_else(|| origin_from_canonical(dir, &paths));
-    let words = |configured: &Option<Vec<String>>| {
-        configured.clone().unwrap_or_else(|| {
-            DEFAULT_ADMIN_WORDS.iter().map(|w| w.to_string()).collect()
-        })
+    let defaults = AdminWords::default();
+    let admin = AdminWords {
+        prefixes: config.admin_prefixes.clone().unwrap_or(defaults.prefixes),
+        hosts: config.admin_hosts.clone().unwrap_or(defaults.hosts),
     };
     let site = Site::new(
         dir.to_path_buf(),
@@ -123,8 +123,7 @@ pub fn check(dir: &Path, config: &Config) -> Result<Report, Error> {
         origin.as_deref(),
         &config.allowed_origins,
         headers_text.as_deref().map(HeadersFile::parse),
-        words(&config.admin_prefixes),
-        words(&config.admin_hosts),
+        admin,
         register,
     );
 
@@ -146,7 +145,11 @@ pub fn check(dir: &Path, config: &Config) -> Result<Report, Error> {
         .map(String::as_str)
         .filter(|p| p.ends_with(".html") || p.ends_with(".htm"))
         .collect();
-    findings.extend(rules::headers::check(&site, headers_text.as_deref(), &html_paths));
+    findings.extend(rules::headers::check(
+        &site,
+        headers_text.as_deref(),
+        &html_paths,
+    ));
     if let Some(text) = headers_text.as_deref() {
         findings.extend(rules::csp::check_routes(&site, text, &html_paths));
     }
@@ -157,10 +160,15 @@ pub fn check(dir: &Path, config: &Config) -> Result<Report, Error> {
     }
 
     findings.sort_by(|a, b| {
-        (&a.file, a.line, a.column, &a.rule, &a.message).cmp(&(&b.file, b.line, b.column, &b.rule, &b.message))
+        (&a.file, a.line, a.column, &a.rule, &a.message)
+            .cmp(&(&b.file, b.line, b.column, &b.rule, &b.message))
     });
     findings.dedup_by(|a, b| {
-        a.file == b.file && a.line == b.line && a.column == b.column && a.rule == b.rule && a.message == b.message
+        a.file == b.file
+            && a.line == b.line
+            && a.column == b.column
+            && a.rule == b.rule
+            && a.message == b.message
     });
     Ok(Report { findings })
 }
@@ -168,7 +176,8 @@ pub fn check(dir: &Path, config: &Config) -> Result<Report, Error> {
 /// Settles the findings that depended on other pages.
 fn settle(findings: &mut Vec<Finding>, pages: &mut [PageFacts]) {
     let gated: HashSet<String> = pages.iter().flat_map(|p| p.gated.iter().cloned()).collect();
-    let anchors: HashMap<usize, &HashSet<String>> = pages.iter().map(|p| (p.file, &p.anchors)).collect();
+    let anchors: HashMap<usize, &HashSet<String>> =
+        pages.iter().map(|p| (p.file, &p.anchors)).collect();
     let mut settled = Vec::new();
     for page in pages.iter() {
         for pending in &page.pending {
@@ -219,6 +228,5 @@ fn origin_from_canonical(dir: &Path, paths: &[String]) -> Option<String> {
 
 fn http_origin(url: &str) -> Option<String> {
     let parsed = url::Url::parse(url.trim()).ok()?;
-    matches!(parsed.scheme(), "http" | "https")
-        .then(|| parsed.origin().ascii_serialization())
+    matches!(parsed.scheme(), "http" | "https").then(|| parsed.origin().ascii_serialization())
 }

@@ -45,9 +45,7 @@ impl LineIndex {
             .line_starts
             .get(index + 1)
             .map_or(text.len(), |next| next - 1);
-        text.get(start..end)
-            .unwrap_or("")
-            .trim_end_matches('\r')
+        text.get(start..end).unwrap_or("").trim_end_matches('\r')
     }
 }
 

@@ -9,7 +9,11 @@ use bundle_validator::output::{self, Format};
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
-#[command(name = "bundle-validator", version, about = "Checks a static site bundle against its security promises.")]
+#[command(
+    name = "bundle-validator",
+    version,
+    about = "Checks a static site bundle against its security promises."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -43,7 +47,11 @@ fn main() -> ExitCode {
         Err(e) => {
             // Help and version go to stdout with success; usage errors exit 2.
             let _ = e.print();
-            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     match run(cli) {
@@ -57,7 +65,11 @@ fn main() -> ExitCode {
 
 /// Runs the command; `Ok(true)` when a finding of severity error was found.
 fn run(cli: Cli) -> anyhow::Result<bool> {
-    let Command::Check { dir, config, format } = cli.command;
+    let Command::Check {
+        dir,
+        config,
+        format,
+    } = cli.command;
     let config = match config {
         Some(path) => bundle_validator::Config::from_file(&path)?,
         None => bundle_validator::Config::default(),

@@ -87,7 +87,10 @@ fn write_finding(out: &mut String, finding: &Finding) {
     let pad = " ".repeat(gutter);
     let _ = writeln!(out, "{pad}--> {location}");
     if let (Some(line), Some(snippet)) = (finding.line, &finding.snippet) {
-        let shown: String = snippet.chars().map(|c| if c == '\t' { ' ' } else { c }).collect();
+        let shown: String = snippet
+            .chars()
+            .map(|c| if c == '\t' { ' ' } else { c })
+            .collect();
         let caret_at = if shown.starts_with('…') {
             1
         } else {
@@ -131,7 +134,8 @@ pub fn sarif(report: &Report) -> Value {
     for finding in &report.findings {
         rules.entry(finding.rule.as_str()).or_insert(finding);
     }
-    let rule_index: BTreeMap<&str, usize> = rules.keys().enumerate().map(|(i, r)| (*r, i)).collect();
+    let rule_index: BTreeMap<&str, usize> =
+        rules.keys().enumerate().map(|(i, r)| (*r, i)).collect();
     let level = |severity: Severity| match severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
@@ -223,11 +227,17 @@ mod tests {
     fn human_output_points_at_the_column() {
         let text = human(&sample());
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[0], "error[inline/event-handler]: inline event handler `onclick` on <button>");
+        assert_eq!(
+            lines[0],
+            "error[inline/event-handler]: inline event handler `onclick` on <button>"
+        );
         assert_eq!(lines[1], " --> index.html:3:9");
         assert_eq!(lines[3], "3 |  <button onclick=\"go()\">");
         assert_eq!(lines[4], "  |         ^");
-        assert!(text.ends_with("error: 1 error, 1 warning in 2 files\n"), "{text}");
+        assert!(
+            text.ends_with("error: 1 error, 1 warning in 2 files\n"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -251,6 +261,10 @@ mod tests {
             let index = result["ruleIndex"].as_u64().unwrap() as usize;
             assert_eq!(rules[index]["id"], result["ruleId"]);
         }
-        assert!(run["results"][1]["locations"][0]["physicalLocation"].get("region").is_none());
+        assert!(
+            run["results"][1]["locations"][0]["physicalLocation"]
+                .get("region")
+                .is_none()
+        );
     }
 }

@@ -16,6 +16,7 @@ mod hosts;
 pub mod inline;
 pub mod link;
 pub mod payment;
+mod route_findings;
 pub mod script;
 pub mod secret;
 pub mod sink;
@@ -127,15 +128,14 @@ pub fn page_urls(page: &Page) -> Vec<UrlRef<'_>> {
                 && element
                     .value("http-equiv")
                     .is_some_and(|v| v.trim().eq_ignore_ascii_case("refresh"))
+                && let Some((at, url)) = refresh_url(&attr.value)
             {
-                if let Some((at, url)) = refresh_url(&attr.value) {
-                    out.push(UrlRef {
-                        element,
-                        attr,
-                        url,
-                        offset: attr.offset() + at,
-                    });
-                }
+                out.push(UrlRef {
+                    element,
+                    attr,
+                    url,
+                    offset: attr.offset() + at,
+                });
             }
         }
     }

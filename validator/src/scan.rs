@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 
+use crate::Finding;
 use crate::bundle::{self, Content, FileKind};
 use crate::csp::Policy;
 use crate::emit::{FileFindings, Message};
@@ -11,7 +12,6 @@ use crate::html::{self, Page};
 use crate::rules;
 use crate::site::{Site, routes};
 use crate::url_norm::Target;
-use crate::Finding;
 
 /// What the rules see of one HTML page.
 pub struct PageContext<'a> {
@@ -97,8 +97,10 @@ pub fn scan_file(site: &Site, index: usize) -> FileOutcome {
         }
     };
     let mut out = FileFindings::new(path, text);
-    for detection in rules::secret::scan(text) {
-        out.detection(0, &detection, true);
+    let secrets = rules::secret::scan(text);
+    out.mask_secrets(secrets.iter().map(|d| d.start..d.end));
+    for detection in &secrets {
+        out.detection(0, detection, true);
     }
     rules::consent::check_text(text, &mut out);
     rules::payment::check_text(text, &mut out);
@@ -107,7 +109,10 @@ pub fn scan_file(site: &Site, index: usize) -> FileOutcome {
         FileKind::Html => {
             let page = html::parse(text);
             let url_path = format!("/{path}");
-            let route = routes(path).into_iter().next().unwrap_or_else(|| url_path.clone());
+            let route = routes(path)
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| url_path.clone());
             let ctx = PageContext {
                 site,
                 file: index,

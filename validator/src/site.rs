@@ -50,6 +50,23 @@ impl HashAlgorithm {
     }
 }
 
+/// What marks an admin surface: first path segments and first host labels.
+#[derive(Debug, Clone)]
+pub struct AdminWords {
+    pub prefixes: Vec<String>,
+    pub hosts: Vec<String>,
+}
+
+impl Default for AdminWords {
+    fn default() -> Self {
+        let words: Vec<String> = DEFAULT_ADMIN_WORDS.iter().map(|w| w.to_string()).collect();
+        AdminWords {
+            prefixes: words.clone(),
+            hosts: words,
+        }
+    }
+}
+
 /// The bundle-wide context every rule reads.
 pub struct Site {
     pub root: PathBuf,
@@ -75,8 +92,7 @@ impl Site {
         origin: Option<&str>,
         allowed_origins: &[String],
         headers: Option<HeadersFile>,
-        admin_prefixes: Vec<String>,
-        admin_hosts: Vec<String>,
+        admin: AdminWords,
         register: EvidenceRegister,
     ) -> Self {
         let index = paths
@@ -98,8 +114,8 @@ impl Site {
             origins,
             host,
             headers,
-            admin_prefixes,
-            admin_hosts,
+            admin_prefixes: admin.prefixes,
+            admin_hosts: admin.hosts,
             register,
             digests,
         }
@@ -125,13 +141,19 @@ impl Site {
     /// Whether a normalised URL path is under an admin prefix.
     pub fn is_admin_path(&self, path: &str) -> bool {
         let first = first_segment(path);
-        !first.is_empty() && self.admin_prefixes.iter().any(|p| p.eq_ignore_ascii_case(&first))
+        !first.is_empty()
+            && self
+                .admin_prefixes
+                .iter()
+                .any(|p| p.eq_ignore_ascii_case(&first))
     }
 
     /// Whether a host's first label marks an admin host.
     pub fn is_admin_host(&self, host: &str) -> bool {
         let first = host.split('.').next().unwrap_or("");
-        self.admin_hosts.iter().any(|h| h.eq_ignore_ascii_case(first))
+        self.admin_hosts
+            .iter()
+            .any(|h| h.eq_ignore_ascii_case(first))
     }
 
     /// Whether a URL points at an admin surface: an admin path on the site
@@ -187,7 +209,10 @@ pub fn routes(path: &str) -> Vec<String> {
     if let Some(folder) = path.strip_suffix("/index.html") {
         return vec![format!("/{folder}/"), format!("/{path}")];
     }
-    match path.strip_suffix(".html").or_else(|| path.strip_suffix(".htm")) {
+    match path
+        .strip_suffix(".html")
+        .or_else(|| path.strip_suffix(".htm"))
+    {
         Some(stem) => vec![format!("/{stem}"), format!("/{path}")],
         None => vec![format!("/{path}")],
     }
@@ -204,8 +229,7 @@ mod tests {
             Some("https://baystore.example"),
             &[],
             None,
-            DEFAULT_ADMIN_WORDS.iter().map(|s| s.to_string()).collect(),
-            DEFAULT_ADMIN_WORDS.iter().map(|s| s.to_string()).collect(),
+            AdminWords::default(),
             EvidenceRegister::default(),
         )
     }

@@ -28,7 +28,9 @@ impl Origins {
     /// `site` is the site's origin when known (`https://baystore.example`);
     /// `allowed` are extra origins trusted like the site's own.
     pub fn new(site: Option<&str>, allowed: &[String]) -> Self {
-        let parsed_site = site.and_then(|s| Url::parse(s).ok()).filter(|u| u.has_host());
+        let parsed_site = site
+            .and_then(|s| Url::parse(s).ok())
+            .filter(|u| u.has_host());
         let site_known = parsed_site.is_some();
         let base = parsed_site.unwrap_or_else(|| {
             Url::parse(PLACEHOLDER_ORIGIN).expect("placeholder origin is a valid URL")
@@ -69,7 +71,10 @@ impl Origins {
         if trimmed.is_empty() {
             return Target::SamePage;
         }
-        let page = self.base.join(page_path).unwrap_or_else(|_| self.base.clone());
+        let page = self
+            .base
+            .join(page_path)
+            .unwrap_or_else(|_| self.base.clone());
         let Ok(url) = Url::options().base_url(Some(&page)).parse(trimmed) else {
             return Target::Invalid;
         };
@@ -118,7 +123,9 @@ pub enum Target {
     /// Empty URL: the page itself.
     SamePage,
     /// A fragment-only URL (`#section`) on the page itself.
-    Fragment { fragment: String },
+    Fragment {
+        fragment: String,
+    },
     /// A URL on the site's origin. `path` is normalised: percent-decoded,
     /// dot segments resolved, repeated slashes collapsed.
     SameOrigin {
@@ -127,7 +134,10 @@ pub enum Target {
         fragment: Option<String>,
     },
     /// A URL on an origin the configuration allows.
-    Allowed { host: String, path: String },
+    Allowed {
+        host: String,
+        path: String,
+    },
     /// A URL on another origin. `host` is lowercased without a trailing dot.
     CrossOrigin {
         host: String,
@@ -136,8 +146,12 @@ pub enum Target {
     },
     JavaScript,
     Data,
-    Mailto { address: String },
-    Other { scheme: String },
+    Mailto {
+        address: String,
+    },
+    Other {
+        scheme: String,
+    },
     /// Not a URL a browser would accept.
     Invalid,
 }
@@ -171,11 +185,9 @@ fn normalised_host(url: &Url) -> String {
 
 fn normalised_origin(url: &Url) -> url::Origin {
     match url.origin() {
-        url::Origin::Tuple(scheme, _, port) => url::Origin::Tuple(
-            scheme,
-            url::Host::Domain(normalised_host(url)),
-            port,
-        ),
+        url::Origin::Tuple(scheme, _, port) => {
+            url::Origin::Tuple(scheme, url::Host::Domain(normalised_host(url)), port)
+        }
         opaque => opaque,
     }
 }
@@ -190,7 +202,8 @@ fn decode(text: &str) -> String {
 pub fn normalise_path(path: &str) -> String {
     let decoded = decode(path).replace('\\', "/");
     let mut segments: Vec<&str> = Vec::new();
-    let trailing_slash = decoded.ends_with('/') || decoded.ends_with("/.") || decoded.ends_with("/..");
+    let trailing_slash =
+        decoded.ends_with('/') || decoded.ends_with("/.") || decoded.ends_with("/..");
     for segment in decoded.split('/') {
         match segment {
             "" | "." => {}

@@ -30,7 +30,9 @@ fn run_fixture(dir: &Path) -> Report {
 fn judge(name: &str, report: &Report) -> Result<(), String> {
     let mut parts = name.splitn(3, '-');
     let (Some(category), Some(kind), Some(_)) = (parts.next(), parts.next(), parts.next()) else {
-        return Err(format!("{name}: fixture names are <category>-<pass|fail|evasion>-<name>"));
+        return Err(format!(
+            "{name}: fixture names are <category>-<pass|fail|evasion>-<name>"
+        ));
     };
     let in_category = |severity: Severity| {
         report
@@ -64,7 +66,10 @@ fn every_fixture_meets_its_expectation_and_snapshot() {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert!(names.len() >= 36, "expected a pass, fail and evasion fixture per category");
+    assert!(
+        names.len() >= 36,
+        "expected a pass, fail and evasion fixture per category"
+    );
     let mut failures = Vec::new();
     for name in &names {
         let report = run_fixture(&fixtures_root().join(name));

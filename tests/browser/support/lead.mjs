@@ -53,3 +53,17 @@ export function isVisuallyHidden(element) {
   }
   return false;
 }
+
+let visitorCount = 0;
+
+/**
+ * Context options that give a browser its own client address, the way
+ * Cloudflare sets `CF-Connecting-IP` for each visitor. Locally every request
+ * comes from loopback, so without this all the suite's submissions would
+ * share one rate-limit bucket and a later test could be refused because of
+ * an earlier one. The addresses come from TEST-NET-3 (RFC 5737).
+ */
+export function asDistinctVisitor() {
+  visitorCount += 1;
+  return { extraHTTPHeaders: { 'CF-Connecting-IP': `203.0.113.${visitorCount}` } };
+}

@@ -8,7 +8,8 @@ use crate::emit::{FileFindings, Message};
 use crate::rules::page_urls;
 use crate::scan::{PageContext, PageFacts};
 
-const LINK_HELP: &str = "Remove the link; admin surfaces are reached by direct address, never from public pages.";
+const LINK_HELP: &str =
+    "Remove the link; admin surfaces are reached by direct address, never from public pages.";
 const NOINDEX_HELP: &str = "Add <meta name=\"robots\" content=\"noindex,nofollow\"> to the admin page (and an X-Robots-Tag rule in _headers).";
 
 /// Whether an element/attribute pair navigates to (or submits to) its URL.
@@ -36,9 +37,10 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
         .map(str::to_ascii_lowercase)
         .collect();
     let has = |token: &str| {
-        robots
-            .iter()
-            .any(|c| c.split(',').any(|t| t.trim() == token || t.trim() == "none"))
+        robots.iter().any(|c| {
+            c.split(',')
+                .any(|t| t.trim() == token || t.trim() == "none")
+        })
     };
     facts.noindex = has("noindex");
     if ctx.is_admin {

@@ -13,9 +13,12 @@ use crate::{Finding, Severity};
 /// One year, the max-age fingerprinted assets need.
 pub const IMMUTABLE_SECONDS: u64 = 31_536_000;
 
-const ASSET_HELP: &str = "Add `Cache-Control: public, max-age=31536000, immutable` for the assets path in _headers.";
-const HTML_HELP: &str = "Do not send `immutable` (or a long max-age) for HTML; scope the long cache to /assets/*.";
-const UNHASHED_HELP: &str = "Fingerprint the file name (add a content hash) or drop `immutable` for it.";
+const ASSET_HELP: &str =
+    "Add `Cache-Control: public, max-age=31536000, immutable` for the assets path in _headers.";
+const HTML_HELP: &str =
+    "Do not send `immutable` (or a long max-age) for HTML; scope the long cache to /assets/*.";
+const UNHASHED_HELP: &str =
+    "Fingerprint the file name (add a content hash) or drop `immutable` for it.";
 
 /// Parsed `Cache-Control`: max-age and whether `immutable` is set.
 fn parse(value: &str) -> (Option<u64>, bool) {
@@ -25,10 +28,10 @@ fn parse(value: &str) -> (Option<u64>, bool) {
         let directive = directive.trim();
         if directive.eq_ignore_ascii_case("immutable") {
             immutable = true;
-        } else if let Some((name, seconds)) = directive.split_once('=') {
-            if name.trim().eq_ignore_ascii_case("max-age") {
-                max_age = seconds.trim().trim_matches('"').parse().ok();
-            }
+        } else if let Some((name, seconds)) = directive.split_once('=')
+            && name.trim().eq_ignore_ascii_case("max-age")
+        {
+            max_age = seconds.trim().trim_matches('"').parse().ok();
         }
     }
     (max_age, immutable)
@@ -44,15 +47,17 @@ pub(crate) fn check(site: &Site, headers_text: Option<&str>) -> Vec<Finding> {
         let is_html = path.ends_with(".html") || path.ends_with(".htm");
         if is_html {
             for route in routes(path) {
-                if let Some((value, line)) = site.applied_headers(&route).joined("cache-control") {
-                    if parse(&value).1 {
-                        html_immutable.entry(line).or_default().push(route);
-                    }
+                if let Some((value, line)) = site.applied_headers(&route).joined("cache-control")
+                    && parse(&value).1
+                {
+                    html_immutable.entry(line).or_default().push(route);
                 }
             }
             continue;
         }
-        let cache = site.applied_headers(&format!("/{path}")).joined("cache-control");
+        let cache = site
+            .applied_headers(&format!("/{path}"))
+            .joined("cache-control");
         let (max_age, immutable) = cache.as_ref().map_or((None, false), |(v, _)| parse(v));
         let mut out = FileFindings::new(path, "");
         if is_fingerprinted(path) {
@@ -105,7 +110,10 @@ mod tests {
 
     #[test]
     fn cache_control_parsing() {
-        assert_eq!(parse("public, max-age=31536000, immutable"), (Some(31_536_000), true));
+        assert_eq!(
+            parse("public, max-age=31536000, immutable"),
+            (Some(31_536_000), true)
+        );
         assert_eq!(parse("no-cache"), (None, false));
         assert_eq!(parse("MAX-AGE=60, Immutable"), (Some(60), true));
     }

@@ -13,7 +13,8 @@ use crate::url_norm::Target;
 const GATED_HELP: &str = "Load the analytics script only through the consent loader's data-analytics-src; remove the direct reference.";
 const HOST_HELP: &str = "Remove the third-party tag; send first-party beacons to the site's own endpoint after consent.";
 const ENDPOINT_HELP: &str = "Point data-analytics-endpoint at a same-origin path such as /a/event.";
-const PIXEL_HELP: &str = "Remove the <noscript> image or frame; visitors without JavaScript are not tracked.";
+const PIXEL_HELP: &str =
+    "Remove the <noscript> image or frame; visitors without JavaScript are not tracked.";
 
 /// Flags known analytics hosts anywhere in a text file.
 pub(crate) fn check_text(text: &str, out: &mut FileFindings<'_>) {
@@ -36,39 +37,48 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
         if element.name != "script" {
             continue;
         }
-        if let Some(src) = element.attr("data-analytics-src") {
-            if let Target::SameOrigin { path, .. } = ctx.classify(&src.value) {
-                facts.gated.push(path);
-            }
+        if let Some(src) = element.attr("data-analytics-src")
+            && let Target::SameOrigin { path, .. } = ctx.classify(&src.value)
+        {
+            facts.gated.push(path);
         }
-        if let Some(endpoint) = element.attr("data-analytics-endpoint") {
-            if !matches!(ctx.classify(&endpoint.value), Target::SameOrigin { .. }) {
-                out.at(
-                    endpoint.offset(),
-                    Message::error(
-                        "consent/endpoint-not-same-origin",
-                        "analytics endpoint is not on the site's own origin",
-                        ENDPOINT_HELP,
-                    ),
-                );
-            }
+        if let Some(endpoint) = element.attr("data-analytics-endpoint")
+            && !matches!(ctx.classify(&endpoint.value), Target::SameOrigin { .. })
+        {
+            out.at(
+                endpoint.offset(),
+                Message::error(
+                    "consent/endpoint-not-same-origin",
+                    "analytics endpoint is not on the site's own origin",
+                    ENDPOINT_HELP,
+                ),
+            );
         }
     }
     for url in page_urls(ctx.page) {
         let name = url.element.name.as_str();
         if url.element.in_noscript
-            && matches!(name, "img" | "iframe" | "image" | "embed" | "object" | "source" | "input")
+            && matches!(
+                name,
+                "img" | "iframe" | "image" | "embed" | "object" | "source" | "input"
+            )
         {
             out.at(
                 url.offset,
                 Message::error(
                     "consent/noscript-pixel",
-                    format!("<{name}> inside <noscript> fetches {} without consent", url.url.trim()),
+                    format!(
+                        "<{name}> inside <noscript> fetches {} without consent",
+                        url.url.trim()
+                    ),
                     PIXEL_HELP,
                 ),
             );
         }
-        if !matches!(url.attr.name.as_str(), "src" | "href" | "xlink:href" | "imagesrcset" | "srcset" | "data") {
+        if !matches!(
+            url.attr.name.as_str(),
+            "src" | "href" | "xlink:href" | "imagesrcset" | "srcset" | "data"
+        ) {
             continue;
         }
         if let Target::SameOrigin { path, .. } = ctx.classify(url.url) {
@@ -82,7 +92,9 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
                     GATED_HELP,
                 ),
             );
-            facts.pending.push(Pending::GatedReference { path, finding });
+            facts
+                .pending
+                .push(Pending::GatedReference { path, finding });
         }
     }
 }

@@ -10,15 +10,18 @@
 
 use std::collections::BTreeMap;
 
+use crate::Finding;
 use crate::csp::{Directive, Policy};
 use crate::emit::{FileFindings, Message};
+use crate::rules::route_findings::RouteFindings;
 use crate::scan::PageContext;
 use crate::site::{Site, routes};
-use crate::{Finding, Severity};
 
-const MISSING_HELP: &str = "Add a Content-Security-Policy header for this route in _headers (e.g. under `/*`).";
+const MISSING_HELP: &str =
+    "Add a Content-Security-Policy header for this route in _headers (e.g. under `/*`).";
 const META_HELP: &str = "Send the policy as a header from _headers; a <meta> CSP cannot carry frame-ancestors, report-uri or sandbox.";
-const INLINE_HELP: &str = "Remove 'unsafe-inline'; move inline code to self-hosted files or allow it by hash.";
+const INLINE_HELP: &str =
+    "Remove 'unsafe-inline'; move inline code to self-hosted files or allow it by hash.";
 const EVAL_HELP: &str = "Remove 'unsafe-eval'; do not build code from strings.";
 const WILDCARD_HELP: &str = "Replace `*` with 'self' (plus any explicitly allowed origin).";
 const SCHEME_HELP: &str = "Replace scheme-only sources such as `https:` or `data:` with 'self'.";
@@ -31,7 +34,9 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
         .into_iter()
         .filter(|route| ctx.site.csp_policies(route).is_empty())
         .collect();
-    let Some(first) = uncovered.first() else { return };
+    let Some(first) = uncovered.first() else {
+        return;
+    };
     let meta = ctx.page.elements.iter().find(|e| {
         e.name == "meta"
             && e.value("http-equiv")
@@ -42,7 +47,9 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
             meta.start,
             Message::error(
                 "csp/missing",
-                format!("route {first} has only a <meta> CSP and no Content-Security-Policy header"),
+                format!(
+                    "route {first} has only a <meta> CSP and no Content-Security-Policy header"
+                ),
                 META_HELP,
             ),
         ),
@@ -69,42 +76,30 @@ pub(crate) fn check_routes(site: &Site, headers_text: &str, html_paths: &[&str])
     for path in html_paths {
         for route in routes(path) {
             let applied = site.applied_headers(&route);
-            let csp_lines: Vec<u32> = applied.all("content-security-policy").map(|h| h.line).collect();
+            let csp_lines: Vec<u32> = applied
+                .all("content-security-policy")
+                .map(|h| h.line)
+                .collect();
             if !csp_lines.is_empty() {
                 groups.entry(csp_lines).or_default().push(route);
             }
         }
     }
-    let mut aggregated: BTreeMap<(Option<u32>, &'static str, String), (Weakness, Vec<String>)> = BTreeMap::new();
+    let mut collected = RouteFindings::default();
     for routes in groups.into_values() {
         let policies = site.csp_policies(&routes[0]);
         for weakness in judge(&policies) {
-            let key = (weakness.line, weakness.rule, weakness.message.clone());
-            aggregated
-                .entry(key)
-                .or_insert_with(|| (weakness, Vec::new()))
-                .1
-                .extend(routes.iter().cloned());
+            collected.add(
+                weakness.rule,
+                weakness.line,
+                weakness.message,
+                weakness.help,
+                routes.iter().cloned(),
+            );
         }
     }
     let mut out = FileFindings::new("_headers", headers_text);
-    for (_, (weakness, mut routes)) in aggregated {
-        routes.sort();
-        let scope = match routes.len() {
-            1 => format!(" (route {})", routes[0]),
-            n => format!(" (route {} and {} more)", routes[0], n - 1),
-        };
-        let message = Message {
-            rule: weakness.rule,
-            severity: Severity::Error,
-            message: format!("{}{scope}", weakness.message),
-            help: weakness.help,
-        };
-        match weakness.line {
-            Some(line) => out.at_line(line, message),
-            None => out.whole_file(message),
-        }
-    }
+    collected.emit(&mut out);
     out.findings
 }
 
@@ -122,7 +117,8 @@ fn judge(policies: &[(Policy, u32)]) -> Vec<Weakness> {
                 found.push(Weakness {
                     rule: "csp/missing-script-src",
                     line: first_line,
-                    message: "no policy restricts scripts (neither script-src nor default-src)".into(),
+                    message: "no policy restricts scripts (neither script-src nor default-src)"
+                        .into(),
                     help: DIRECTIVE_HELP,
                 });
             }
@@ -169,7 +165,10 @@ fn judge(policies: &[(Policy, u32)]) -> Vec<Weakness> {
         for directive in &policy.directives {
             if directive.sources.iter().any(|s| {
                 let lower = s.to_ascii_lowercase();
-                lower == "http:" || lower.starts_with("http://") || lower == "ws:" || lower.starts_with("ws://")
+                lower == "http:"
+                    || lower.starts_with("http://")
+                    || lower == "ws:"
+                    || lower.starts_with("ws://")
             }) {
                 found.push(Weakness {
                     rule: "csp/insecure-source",
@@ -187,13 +186,21 @@ fn judge(policies: &[(Policy, u32)]) -> Vec<Weakness> {
             "no policy sets object-src 'none' (or default-src 'none')",
             any(&|p| p.effective("object-src").is_some_and(Directive::is_none)),
         ),
-        ("csp/missing-base-uri", "no policy sets base-uri", any(&|p| p.get("base-uri").is_some())),
+        (
+            "csp/missing-base-uri",
+            "no policy sets base-uri",
+            any(&|p| p.get("base-uri").is_some()),
+        ),
         (
             "csp/missing-frame-ancestors",
             "no policy sets frame-ancestors",
             any(&|p| p.get("frame-ancestors").is_some()),
         ),
-        ("csp/missing-form-action", "no policy sets form-action", any(&|p| p.get("form-action").is_some())),
+        (
+            "csp/missing-form-action",
+            "no policy sets form-action",
+            any(&|p| p.get("form-action").is_some()),
+        ),
     ];
     for (rule, message, present) in required {
         if !present {
@@ -236,7 +243,9 @@ mod tests {
 
     #[test]
     fn weak_sources_are_found_through_fallback() {
-        let rules = rules_for("default-src 'self' 'unsafe-inline' 'unsafe-eval' https: *; base-uri 'none'; frame-ancestors 'none'; form-action 'self'");
+        let rules = rules_for(
+            "default-src 'self' 'unsafe-inline' 'unsafe-eval' https: *; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+        );
         for rule in [
             "csp/unsafe-inline",
             "csp/unsafe-eval",

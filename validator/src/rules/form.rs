@@ -13,7 +13,8 @@ pub const LEAD_PATH: &str = "/lead";
 const ACTION_HELP: &str = "Post forms to the site's own origin (the lead form to /lead).";
 const METHOD_HELP: &str = "Set method=\"post\" on the lead form so it works without JavaScript and keeps fields out of URLs.";
 const LEAD_ACTION_HELP: &str = "Set action=\"/lead\" on the lead form.";
-const MAILTO_HELP: &str = "Show a visible mailto: link next to the form, e.g. <a href=\"mailto:sales@…\">.";
+const MAILTO_HELP: &str =
+    "Show a visible mailto: link next to the form, e.g. <a href=\"mailto:sales@…\">.";
 
 /// Whether a form collects a lead: it has an e-mail field and a message
 /// field, or it already posts to `/lead`.
@@ -26,9 +27,11 @@ fn is_lead_form(ctx: &PageContext<'_>, index: usize, form: &Element) -> bool {
         .collect();
     let has_field = |wanted: &str| {
         fields.iter().any(|f| {
-            f.value("name").is_some_and(|n| n.trim().eq_ignore_ascii_case(wanted))
+            f.value("name")
+                .is_some_and(|n| n.trim().eq_ignore_ascii_case(wanted))
                 || (wanted == "email"
-                    && f.value("type").is_some_and(|t| t.trim().eq_ignore_ascii_case("email")))
+                    && f.value("type")
+                        .is_some_and(|t| t.trim().eq_ignore_ascii_case("email")))
         })
     };
     let posts_to_lead = form
@@ -40,7 +43,9 @@ fn is_lead_form(ctx: &PageContext<'_>, index: usize, form: &Element) -> bool {
 pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
     for element in &ctx.page.elements {
         for name in ["action", "formaction"] {
-            let Some(attr) = element.attr(name) else { continue };
+            let Some(attr) = element.attr(name) else {
+                continue;
+            };
             let target = ctx.classify(&attr.value);
             let outside = match &target {
                 Target::CrossOrigin { host, .. } => Some(format!("third-party host {host}")),

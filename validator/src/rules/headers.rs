@@ -2,25 +2,27 @@
 //! limits, every HTML route gets the usual security headers, and admin
 //! routes carry `X-Robots-Tag: noindex, nofollow`.
 
-use std::collections::BTreeMap;
-
+use crate::Finding;
 use crate::emit::{FileFindings, Message};
 use crate::headers_file::{Applied, ProblemKind};
+use crate::rules::route_findings::RouteFindings;
 use crate::site::{Site, routes};
-use crate::{Finding, Severity};
 
 /// Six months: the shortest HSTS max-age the site accepts.
 pub const MIN_HSTS_SECONDS: u64 = 15_552_000;
 
 const FILE_HELP: &str = "Ship a _headers file at the bundle root with the site's security headers.";
-const SYNTAX_HELP: &str = "Write URL patterns unindented and `Name: value` lines indented beneath them.";
-const LIMIT_HELP: &str = "Merge rules or shorten lines; Cloudflare ignores what is past its limits.";
+const SYNTAX_HELP: &str =
+    "Write URL patterns unindented and `Name: value` lines indented beneath them.";
+const LIMIT_HELP: &str =
+    "Merge rules or shorten lines; Cloudflare ignores what is past its limits.";
 const HSTS_HELP: &str = "Send Strict-Transport-Security: max-age=31536000; includeSubDomains (at least 15552000 seconds).";
 const NOSNIFF_HELP: &str = "Send X-Content-Type-Options: nosniff.";
 const REFERRER_HELP: &str = "Send Referrer-Policy: strict-origin-when-cross-origin (or stricter).";
 const PERMISSIONS_HELP: &str = "Send a Permissions-Policy that disables unused features, e.g. camera=(), microphone=(), geolocation=().";
 const COOP_HELP: &str = "Send Cross-Origin-Opener-Policy: same-origin.";
-const ROBOTS_HELP: &str = "Add an X-Robots-Tag: noindex, nofollow rule for the admin path in _headers.";
+const ROBOTS_HELP: &str =
+    "Add an X-Robots-Tag: noindex, nofollow rule for the admin path in _headers.";
 
 /// Referrer policies at least as strict as strict-origin-when-cross-origin.
 const STRICT_REFERRER: &[&str] = &[
@@ -58,40 +60,28 @@ pub(crate) fn check(site: &Site, headers_text: Option<&str>, html_paths: &[&str]
             ProblemKind::LineTooLong => ("headers/line-too-long", LIMIT_HELP),
             ProblemKind::TooManyRules => ("headers/too-many-rules", LIMIT_HELP),
         };
-        out.at_line(problem.line, Message::error(rule, problem.message.clone(), help));
+        out.at_line(
+            problem.line,
+            Message::error(rule, problem.message.clone(), help),
+        );
     }
-    let mut aggregated: BTreeMap<(Option<u32>, &'static str, String), (Problem, Vec<String>)> = BTreeMap::new();
+    let mut collected = RouteFindings::default();
     for path in html_paths {
         let admin = site.is_admin_file(path);
         for route in routes(path) {
             let applied = site.applied_headers(&route);
             for problem in judge(&applied, admin) {
-                let key = (problem.line, problem.rule, problem.message.clone());
-                aggregated
-                    .entry(key)
-                    .or_insert_with(|| (problem, Vec::new()))
-                    .1
-                    .push(route.clone());
+                collected.add(
+                    problem.rule,
+                    problem.line,
+                    problem.message,
+                    problem.help,
+                    [route.clone()],
+                );
             }
         }
     }
-    for (_, (problem, mut routes)) in aggregated {
-        routes.sort();
-        let scope = match routes.len() {
-            1 => format!(" (route {})", routes[0]),
-            n => format!(" (route {} and {} more)", routes[0], n - 1),
-        };
-        let message = Message {
-            rule: problem.rule,
-            severity: Severity::Error,
-            message: format!("{}{scope}", problem.message),
-            help: problem.help,
-        };
-        match problem.line {
-            Some(line) => out.at_line(line, message),
-            None => out.whole_file(message),
-        }
-    }
+    collected.emit(&mut out);
     out.findings
 }
 
@@ -99,36 +89,58 @@ pub(crate) fn check(site: &Site, headers_text: Option<&str>, html_paths: &[&str]
 fn judge(applied: &Applied<'_>, admin: bool) -> Vec<Problem> {
     let mut found = Vec::new();
     let anchor = applied.rule_lines.first().copied();
-    let mut require = |rule: &'static str, name: &str, ok: &dyn Fn(&str) -> bool, help: &'static str| {
-        match applied.joined(name) {
-            None => found.push(Problem {
-                rule,
-                line: anchor,
-                message: format!("no {name} header"),
-                help,
-            }),
-            Some((value, line)) if !ok(&value) => found.push(Problem {
-                rule,
-                line: Some(line),
-                message: format!("{name} is too weak: `{value}`"),
-                help,
-            }),
-            Some(_) => {}
-        }
-    };
-    require("headers/hsts", "strict-transport-security", &hsts_ok, HSTS_HELP);
+    let mut require =
+        |rule: &'static str, name: &str, ok: &dyn Fn(&str) -> bool, help: &'static str| {
+            match applied.joined(name) {
+                None => found.push(Problem {
+                    rule,
+                    line: anchor,
+                    message: format!("no {name} header"),
+                    help,
+                }),
+                Some((value, line)) if !ok(&value) => found.push(Problem {
+                    rule,
+                    line: Some(line),
+                    message: format!("{name} is too weak: `{value}`"),
+                    help,
+                }),
+                Some(_) => {}
+            }
+        };
+    require(
+        "headers/hsts",
+        "strict-transport-security",
+        &hsts_ok,
+        HSTS_HELP,
+    );
     require(
         "headers/nosniff",
         "x-content-type-options",
-        &|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case("nosniff")),
+        &|v| {
+            v.split(',')
+                .any(|t| t.trim().eq_ignore_ascii_case("nosniff"))
+        },
         NOSNIFF_HELP,
     );
-    require("headers/referrer-policy", "referrer-policy", &referrer_ok, REFERRER_HELP);
-    require("headers/permissions-policy", "permissions-policy", &|v| !v.trim().is_empty(), PERMISSIONS_HELP);
+    require(
+        "headers/referrer-policy",
+        "referrer-policy",
+        &referrer_ok,
+        REFERRER_HELP,
+    );
+    require(
+        "headers/permissions-policy",
+        "permissions-policy",
+        &|v| !v.trim().is_empty(),
+        PERMISSIONS_HELP,
+    );
     require(
         "headers/coop",
         "cross-origin-opener-policy",
-        &|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case("same-origin")),
+        &|v| {
+            v.split(',')
+                .any(|t| t.trim().eq_ignore_ascii_case("same-origin"))
+        },
         COOP_HELP,
     );
     if admin {
@@ -136,9 +148,13 @@ fn judge(applied: &Applied<'_>, admin: bool) -> Vec<Problem> {
             "headers/admin-robots-tag",
             "x-robots-tag",
             &|v| {
-                let tokens: Vec<String> = v.split(',').map(|t| t.trim().to_ascii_lowercase()).collect();
+                let tokens: Vec<String> = v
+                    .split(',')
+                    .map(|t| t.trim().to_ascii_lowercase())
+                    .collect();
                 tokens.iter().any(|t| t == "none")
-                    || (tokens.iter().any(|t| t == "noindex") && tokens.iter().any(|t| t == "nofollow"))
+                    || (tokens.iter().any(|t| t == "noindex")
+                        && tokens.iter().any(|t| t == "nofollow"))
             },
             ROBOTS_HELP,
         );
@@ -172,8 +188,7 @@ fn referrer_ok(value: &str) -> bool {
     value
         .split(',')
         .map(|t| t.trim().to_ascii_lowercase())
-        .filter(|t| KNOWN.contains(&t.as_str()))
-        .last()
+        .rfind(|t| KNOWN.contains(&t.as_str()))
         .is_some_and(|t| STRICT_REFERRER.contains(&t.as_str()))
 }
 

@@ -106,7 +106,9 @@ pub fn find(text: &str) -> Vec<HostMatch> {
             let before_ok = m.start() == 0 || !label(bytes[m.start() - 1]);
             let after_ok = bytes.get(m.end()).is_none_or(|b| !label(*b))
                 && !(bytes.get(m.end()) == Some(&b'.')
-                    && bytes.get(m.end() + 1).is_some_and(|b| b.is_ascii_alphanumeric()));
+                    && bytes
+                        .get(m.end() + 1)
+                        .is_some_and(|b| b.is_ascii_alphanumeric()));
             before_ok && after_ok
         })
         .map(|m| {
@@ -114,7 +116,10 @@ pub fn find(text: &str) -> Vec<HostMatch> {
             let (host, kind) = if index < ANALYTICS_HOSTS.len() {
                 (ANALYTICS_HOSTS[index], HostKind::Analytics)
             } else {
-                (PAYMENT_HOSTS[index - ANALYTICS_HOSTS.len()], HostKind::Payment)
+                (
+                    PAYMENT_HOSTS[index - ANALYTICS_HOSTS.len()],
+                    HostKind::Payment,
+                )
             };
             HostMatch {
                 offset: m.start(),

@@ -10,11 +10,15 @@ use crate::scan::PageContext;
 use crate::site::HashAlgorithm;
 use crate::url_norm::Target;
 
-const HANDLER_HELP: &str = "Move the handler into a self-hosted script and attach it with addEventListener.";
-const JS_URL_HELP: &str = "Use a real URL, or a button with a handler attached from a self-hosted script.";
+const HANDLER_HELP: &str =
+    "Move the handler into a self-hosted script and attach it with addEventListener.";
+const JS_URL_HELP: &str =
+    "Use a real URL, or a button with a handler attached from a self-hosted script.";
 const SCRIPT_HELP: &str = "Move the code into a self-hosted .js file, or add its sha256/384/512 hash to script-src in the CSP.";
-const STYLE_HELP: &str = "Move the rules into a self-hosted stylesheet, or add their hash to style-src in the CSP.";
-const STYLE_ATTR_HELP: &str = "Replace the style attribute with a class defined in a self-hosted stylesheet.";
+const STYLE_HELP: &str =
+    "Move the rules into a self-hosted stylesheet, or add their hash to style-src in the CSP.";
+const STYLE_ATTR_HELP: &str =
+    "Replace the style attribute with a class defined in a self-hosted stylesheet.";
 
 /// Script `type` values that browsers execute (or that CSP governs like
 /// scripts). Anything else is a data block.
@@ -75,7 +79,10 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
                 url.offset,
                 Message::error(
                     "inline/javascript-url",
-                    format!("`javascript:` URL in `{}` of <{}>", url.attr.name, url.element.name),
+                    format!(
+                        "`javascript:` URL in `{}` of <{}>",
+                        url.attr.name, url.element.name
+                    ),
                     JS_URL_HELP,
                 ),
             );
@@ -134,7 +141,10 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
 /// hash (and, for attributes, with `'unsafe-hashes'`). Without any such
 /// policy nothing is allowed: the promise is no inline code at all.
 fn hash_allowed(policies: &[(Policy, u32)], directive: &str, body: &str, attribute: bool) -> bool {
-    let governing: Vec<_> = policies.iter().filter_map(|(p, _)| p.effective(directive)).collect();
+    let governing: Vec<_> = policies
+        .iter()
+        .filter_map(|(p, _)| p.effective(directive))
+        .collect();
     !governing.is_empty()
         && governing.iter().all(|d| {
             (!attribute || d.has("'unsafe-hashes'"))

@@ -25,11 +25,20 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
     let mut urls: Vec<(usize, &str, String)> = page_urls(ctx.page)
         .into_iter()
         .filter(|u| {
-            !matches!(u.attr.name.as_str(), "action" | "formaction" | "ping" | "cite" | "longdesc")
-                && !(u.element.name == "link"
-                    && (u.element.has_token("rel", "preconnect") || u.element.has_token("rel", "dns-prefetch")))
+            !matches!(
+                u.attr.name.as_str(),
+                "action" | "formaction" | "ping" | "cite" | "longdesc"
+            ) && !(u.element.name == "link"
+                && (u.element.has_token("rel", "preconnect")
+                    || u.element.has_token("rel", "dns-prefetch")))
         })
-        .map(|u| (u.offset, u.url, format!("`{}` of <{}>", u.attr.name, u.element.name)))
+        .map(|u| {
+            (
+                u.offset,
+                u.url,
+                format!("`{}` of <{}>", u.attr.name, u.element.name),
+            )
+        })
         .collect();
     for element in &ctx.page.elements {
         if let Some(src) = element.attr("data-analytics-src") {
@@ -38,17 +47,17 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
     }
     for (offset, url, place) in urls {
         match ctx.classify(url) {
-            Target::Fragment { fragment } => {
-                if !implicit_fragment(&fragment) && !ctx.page.anchors.contains(&fragment) {
-                    out.at(
-                        offset,
-                        Message::error(
-                            "link/broken-fragment",
-                            format!("#{fragment} in {place} names no id on this page"),
-                            FRAGMENT_HELP,
-                        ),
-                    );
-                }
+            Target::Fragment { fragment }
+                if !implicit_fragment(&fragment) && !ctx.page.anchors.contains(&fragment) =>
+            {
+                out.at(
+                    offset,
+                    Message::error(
+                        "link/broken-fragment",
+                        format!("#{fragment} in {place} names no id on this page"),
+                        FRAGMENT_HELP,
+                    ),
+                );
             }
             Target::SameOrigin { path, fragment, .. } => {
                 if is_endpoint(&path) {
@@ -75,7 +84,9 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
                             offset,
                             Message::error(
                                 "link/broken-fragment",
-                                format!("{place} points at #{fragment}, which {path} does not define"),
+                                format!(
+                                    "{place} points at #{fragment}, which {path} does not define"
+                                ),
                                 FRAGMENT_HELP,
                             ),
                         );
@@ -99,19 +110,25 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
 }
 
 /// Checks that the URLs a stylesheet references exist.
-pub(crate) fn check_css(site: &Site, url_path: &str, css_text: &str, base: usize, out: &mut FileFindings<'_>) {
+pub(crate) fn check_css(
+    site: &Site,
+    url_path: &str,
+    css_text: &str,
+    base: usize,
+    out: &mut FileFindings<'_>,
+) {
     for found in css::urls(css_text) {
-        if let Target::SameOrigin { path, .. } = site.origins.classify(&found.url, url_path) {
-            if site.resolve(&path).is_none() {
-                out.at(
-                    base + found.offset,
-                    Message::error(
-                        "link/broken",
-                        format!("stylesheet references {path}, which is not in the bundle"),
-                        BROKEN_HELP,
-                    ),
-                );
-            }
+        if let Target::SameOrigin { path, .. } = site.origins.classify(&found.url, url_path)
+            && site.resolve(&path).is_none()
+        {
+            out.at(
+                base + found.offset,
+                Message::error(
+                    "link/broken",
+                    format!("stylesheet references {path}, which is not in the bundle"),
+                    BROKEN_HELP,
+                ),
+            );
         }
     }
 }

@@ -12,9 +12,26 @@ const FIELD_HELP: &str = "Remove card fields; the site never collects payment ca
 
 /// Field names (lowercased, without `-`, `_` or spaces) that ask for card data.
 const CARD_FIELD_NAMES: &[&str] = &[
-    "cardnumber", "ccnumber", "ccnum", "cardnum", "creditcard", "creditcardnumber", "cc",
-    "cvc", "cvv", "cvv2", "cvc2", "csc", "securitycode", "cardcvc", "cardcvv", "cardexpiry",
-    "ccexp", "expirydate", "cardexp", "pan",
+    "cardnumber",
+    "ccnumber",
+    "ccnum",
+    "cardnum",
+    "creditcard",
+    "creditcardnumber",
+    "cc",
+    "cvc",
+    "cvv",
+    "cvv2",
+    "cvc2",
+    "csc",
+    "securitycode",
+    "cardcvc",
+    "cardcvv",
+    "cardexpiry",
+    "ccexp",
+    "expirydate",
+    "cardexp",
+    "pan",
 ];
 
 /// Flags payment SDK and checkout hosts anywhere in a text file.
@@ -59,7 +76,12 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
                 attr.offset(),
                 Message::error(
                     "payment/card-field",
-                    format!("<{}> asks for payment card data ({}=\"{}\")", element.name, attr.name, attr.value.trim()),
+                    format!(
+                        "<{}> asks for payment card data ({}=\"{}\")",
+                        element.name,
+                        attr.name,
+                        attr.value.trim()
+                    ),
                     FIELD_HELP,
                 ),
             );

@@ -16,8 +16,10 @@ use crate::site::Site;
 use crate::url_norm::Target;
 
 const THIRD_PARTY_HELP: &str = "Self-host the file under the site's own origin (and fingerprint it), or add the origin to `allowed_origins` if it is truly yours.";
-const BASE_HELP: &str = "Remove the <base> element; write URLs relative to the page or the site root.";
-const DATA_HELP: &str = "Load scripts, stylesheets and frames from self-hosted files, not `data:` URLs.";
+const BASE_HELP: &str =
+    "Remove the <base> element; write URLs relative to the page or the site root.";
+const DATA_HELP: &str =
+    "Load scripts, stylesheets and frames from self-hosted files, not `data:` URLs.";
 
 /// Whether `attr` of `element` makes the browser fetch a subresource.
 fn is_subresource(element: &Element, attr: &str) -> bool {
@@ -47,7 +49,11 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
         if url.element.name == "base" && url.attr.name == "href" {
             out.at(
                 url.element.start,
-                Message::error("script/base-element", "<base href> changes where every relative URL points", BASE_HELP),
+                Message::error(
+                    "script/base-element",
+                    "<base href> changes where every relative URL points",
+                    BASE_HELP,
+                ),
             );
             continue;
         }
@@ -59,7 +65,10 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
                 url.offset,
                 Message::error(
                     "script/third-party",
-                    format!("<{}> loads a subresource from third-party host {host}", url.element.name),
+                    format!(
+                        "<{}> loads a subresource from third-party host {host}",
+                        url.element.name
+                    ),
                     THIRD_PARTY_HELP,
                 ),
             ),
@@ -85,7 +94,13 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
 }
 
 /// Checks the URLs of CSS text found at byte `base` of the file.
-pub(crate) fn check_css(site: &Site, url_path: &str, css_text: &str, base: usize, out: &mut FileFindings<'_>) {
+pub(crate) fn check_css(
+    site: &Site,
+    url_path: &str,
+    css_text: &str,
+    base: usize,
+    out: &mut FileFindings<'_>,
+) {
     for found in css::urls(css_text) {
         if let Target::CrossOrigin { host, .. } = site.origins.classify(&found.url, url_path) {
             out.at(
@@ -112,12 +127,19 @@ static JS_LOADS: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Checks a script's literal `import`s, `import()`s and workers.
-pub(crate) fn check_js(site: &Site, url_path: &str, js: &str, base: usize, out: &mut FileFindings<'_>) {
+pub(crate) fn check_js(
+    site: &Site,
+    url_path: &str,
+    js: &str,
+    base: usize,
+    out: &mut FileFindings<'_>,
+) {
     for captures in JS_LOADS.captures_iter(js) {
         let Some(literal) = captures.get(1).or(captures.get(2)).or(captures.get(3)) else {
             continue;
         };
-        if let Target::CrossOrigin { host, .. } = site.origins.classify(literal.as_str(), url_path) {
+        if let Target::CrossOrigin { host, .. } = site.origins.classify(literal.as_str(), url_path)
+        {
             out.at(
                 base + literal.start(),
                 Message::error(

@@ -4,10 +4,10 @@
 
 use std::collections::HashSet;
 
+use crate::Finding;
 use crate::emit::{FileFindings, Message};
 use crate::site::Site;
 use crate::url_norm::Target;
-use crate::Finding;
 
 const MISSING_HELP: &str = "Remove the entry or ship the page.";
 const ADMIN_HELP: &str = "Remove admin surfaces from the sitemap.";
@@ -20,7 +20,9 @@ pub fn locations(xml: &str) -> Vec<(usize, String)> {
     let mut from = 0;
     while let Some(open) = xml[from..].find("<loc>") {
         let start = from + open + "<loc>".len();
-        let Some(close) = xml[start..].find("</loc>") else { break };
+        let Some(close) = xml[start..].find("</loc>") else {
+            break;
+        };
         let raw = &xml[start..start + close];
         let leading = raw.len() - raw.trim_start().len();
         out.push((start + leading, decode_xml(raw.trim())));
@@ -46,7 +48,11 @@ pub(crate) fn check(site: &Site, xml: &str, noindex: &HashSet<usize>) -> Vec<Fin
                 if site.is_admin_path(&path) {
                     out.at(
                         offset,
-                        Message::error("sitemap/admin-page", format!("sitemap lists admin surface {path}"), ADMIN_HELP),
+                        Message::error(
+                            "sitemap/admin-page",
+                            format!("sitemap lists admin surface {path}"),
+                            ADMIN_HELP,
+                        ),
                     );
                     continue;
                 }
@@ -61,9 +67,14 @@ pub(crate) fn check(site: &Site, xml: &str, noindex: &HashSet<usize>) -> Vec<Fin
                     );
                     continue;
                 };
-                let header_noindex = site.applied_headers(&path).joined("x-robots-tag").is_some_and(|(v, _)| {
-                    v.split(',').any(|t| matches!(t.trim().to_ascii_lowercase().as_str(), "noindex" | "none"))
-                });
+                let header_noindex = site
+                    .applied_headers(&path)
+                    .joined("x-robots-tag")
+                    .is_some_and(|(v, _)| {
+                        v.split(',').any(|t| {
+                            matches!(t.trim().to_ascii_lowercase().as_str(), "noindex" | "none")
+                        })
+                    });
                 if noindex.contains(&file) || header_noindex {
                     out.at(
                         offset,

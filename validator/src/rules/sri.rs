@@ -10,13 +10,17 @@ use crate::url_norm::Target;
 const MISSING_HELP: &str = "Add integrity=\"sha384-…\" with the base64 SHA-384 of the file (the generator does this for assets it fingerprints).";
 const MISMATCH_HELP: &str = "Rebuild so the integrity value is computed from the file as shipped.";
 const FILE_HELP: &str = "Ship the referenced file in the bundle, or fix the URL.";
-const MALFORMED_HELP: &str = "Write integrity as `sha256-`, `sha384-` or `sha512-` followed by a base64 digest.";
+const MALFORMED_HELP: &str =
+    "Write integrity as `sha256-`, `sha384-` or `sha512-` followed by a base64 digest.";
 
 pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
     for element in &ctx.page.elements {
         let attr = match element.name.as_str() {
             "script" => element.attr("src"),
-            "link" if element.has_token("rel", "stylesheet") || element.has_token("rel", "modulepreload") => {
+            "link"
+                if element.has_token("rel", "stylesheet")
+                    || element.has_token("rel", "modulepreload") =>
+            {
                 element.attr("href")
             }
             _ => None,
@@ -31,7 +35,11 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
                 element.start,
                 Message::error(
                     "sri/missing-integrity",
-                    format!("<{}> for {} has no integrity attribute", element.name, attr.value.trim()),
+                    format!(
+                        "<{}> for {} has no integrity attribute",
+                        element.name,
+                        attr.value.trim()
+                    ),
                     MISSING_HELP,
                 ),
             );
@@ -49,7 +57,11 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
         let Some(strongest) = tokens.iter().map(|(a, _)| *a).max() else {
             out.at(
                 integrity.offset(),
-                Message::error("sri/malformed", "integrity names no sha256/384/512 digest", MALFORMED_HELP),
+                Message::error(
+                    "sri/malformed",
+                    "integrity names no sha256/384/512 digest",
+                    MALFORMED_HELP,
+                ),
             );
             continue;
         };
@@ -61,7 +73,10 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
                 attr.offset(),
                 Message::error(
                     "sri/missing-file",
-                    format!("{} is not in the bundle, so its integrity cannot hold", attr.value.trim()),
+                    format!(
+                        "{} is not in the bundle, so its integrity cannot hold",
+                        attr.value.trim()
+                    ),
                     FILE_HELP,
                 ),
             );
@@ -77,7 +92,10 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
                 integrity.offset(),
                 Message::error(
                     "sri/mismatch",
-                    format!("integrity does not match the bytes of {}", ctx.site.paths[file]),
+                    format!(
+                        "integrity does not match the bytes of {}",
+                        ctx.site.paths[file]
+                    ),
                     MISMATCH_HELP,
                 ),
             );

@@ -5,28 +5,16 @@
 
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
-import { assertNoBrokenPromises, launchBrowser, openWatchedContext } from './support/browser.mjs';
-import { fillLeadForm, isVisuallyHidden, leadForm, submitButton, uniqueLead } from './support/lead.mjs';
-import { SALES_MAILTO } from './support/pages.mjs';
-import { startSite } from './support/site.mjs';
+import { assertNoBrokenPromises, openWatchedContext } from '../support/browser.mjs';
+import { asDistinctVisitor, fillLeadForm, isVisuallyHidden, leadForm, submitButton, uniqueLead } from '../support/lead.mjs';
+import { SALES_MAILTO } from '../support/pages.mjs';
+import { browser, site } from '../support/session.mjs';
 
-let site;
-let browser;
-
-before(async () => {
-  site = await startSite();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await site?.stop();
-});
-
+/** Runs `body` with a page in a fresh context of a visitor of its own. */
 async function withVisitor(options, body) {
-  const { context, record } = await openWatchedContext(browser, site.origin, options);
+  const { context, record } = await openWatchedContext(browser, site.origin, { ...asDistinctVisitor(), ...options });
   try {
     const page = await context.newPage();
     await body(page, record);

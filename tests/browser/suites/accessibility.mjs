@@ -3,7 +3,7 @@
 // element reached with Tab shows where focus is.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import {
   BLOCKING_IMPACTS,
@@ -12,27 +12,14 @@ import {
   focusIndicators,
   showsFocus,
   tabUntil,
-} from './support/accessibility.mjs';
-import { assertNoBrokenPromises, launchBrowser, openWatchedContext } from './support/browser.mjs';
-import { BEACON_PATH, banner, settle, storedConsent, watchAnalyticsRequests } from './support/consent.mjs';
-import { leadForm, uniqueLead } from './support/lead.mjs';
-import { htmlPages } from './support/pages.mjs';
-import { startSite } from './support/site.mjs';
+} from '../support/accessibility.mjs';
+import { assertNoBrokenPromises, openWatchedContext } from '../support/browser.mjs';
+import { BEACON_PATH, banner, settle, storedConsent, watchAnalyticsRequests } from '../support/consent.mjs';
+import { asDistinctVisitor, leadForm, uniqueLead } from '../support/lead.mjs';
+import { htmlPages } from '../support/pages.mjs';
+import { browser, site } from '../support/session.mjs';
 
 const pages = htmlPages();
-
-let site;
-let browser;
-
-before(async () => {
-  site = await startSite();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await site?.stop();
-});
 
 describe('every page', () => {
   for (const { file, path } of pages) {
@@ -105,7 +92,7 @@ describe('keyboard', () => {
   }
 
   test('the lead form can be filled and submitted with the keyboard alone', async () => {
-    const { context, record } = await openWatchedContext(browser, site.origin);
+    const { context, record } = await openWatchedContext(browser, site.origin, asDistinctVisitor());
     try {
       const page = await context.newPage();
       await page.goto(site.url('/contact/'), { waitUntil: 'networkidle' });

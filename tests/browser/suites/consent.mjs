@@ -5,9 +5,9 @@
 // a new consent revision asks again.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
-import { assertNoBrokenPromises, launchBrowser, openWatchedContext } from './support/browser.mjs';
+import { assertNoBrokenPromises, openWatchedContext } from '../support/browser.mjs';
 import {
   BEACON_PATH,
   banner,
@@ -18,21 +18,8 @@ import {
   storeConsent,
   storedConsent,
   watchAnalyticsRequests,
-} from './support/consent.mjs';
-import { startSite } from './support/site.mjs';
-
-let site;
-let browser;
-
-before(async () => {
-  site = await startSite();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await site?.stop();
-});
+} from '../support/consent.mjs';
+import { browser, site } from '../support/session.mjs';
 
 /**
  * Runs `body` with a fresh watched context, its `/a/` request log and a page,

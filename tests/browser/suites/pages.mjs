@@ -3,26 +3,13 @@
 // failed request or a request to any origin other than the site's own.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
-import { assertNoBrokenPromises, launchBrowser, openWatchedContext } from './support/browser.mjs';
-import { htmlPages } from './support/pages.mjs';
-import { startSite } from './support/site.mjs';
+import { assertNoBrokenPromises, openWatchedContext } from '../support/browser.mjs';
+import { htmlPages } from '../support/pages.mjs';
+import { browser, site } from '../support/session.mjs';
 
 const pages = htmlPages();
-
-let site;
-let browser;
-
-before(async () => {
-  site = await startSite();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await site?.stop();
-});
 
 describe('every page in dist/', () => {
   test('the bundle has the routes the site promises', () => {

@@ -6,15 +6,15 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, test } from 'node:test';
 
-import { assertNoBrokenPromises, launchBrowser, openWatchedContext } from './support/browser.mjs';
-import { banner, settle } from './support/consent.mjs';
-import { startSite } from './support/site.mjs';
+import { assertNoBrokenPromises, openWatchedContext } from '../support/browser.mjs';
+import { banner, settle } from '../support/consent.mjs';
+import { browser, site } from '../support/session.mjs';
 
-/** Where the screenshots go; the folder is rewritten on every run. */
-const SCREENSHOT_DIR = fileURLToPath(new URL('./screenshots/', import.meta.url));
+/** Where the screenshots go; each run overwrites the same file names. */
+const SCREENSHOT_DIR = fileURLToPath(new URL('../screenshots/', import.meta.url));
 
 const VIEWPORTS = {
   desktop: { viewport: { width: 1280, height: 800 } },
@@ -28,20 +28,6 @@ const PAGES = {
   contact: '/contact/',
 };
 
-let site;
-let browser;
-
-before(async () => {
-  mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  site = await startSite();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await site?.stop();
-});
-
 /** Fails when the page is wider than the viewport, i.e. scrolls sideways. */
 async function assertNoSidewaysScroll(page, label) {
   const { scrollWidth, innerWidth } = await page.evaluate(() => ({
@@ -52,6 +38,8 @@ async function assertNoSidewaysScroll(page, label) {
 }
 
 describe('screenshots', () => {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+
   for (const [size, options] of Object.entries(VIEWPORTS)) {
     test(`the key pages at ${size} size, with the choice made`, async () => {
       const { context, record } = await openWatchedContext(browser, site.origin, options);

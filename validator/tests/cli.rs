@@ -1,0 +1,167 @@
+//! The CLI contract: exit codes, output formats and redaction, checked by
+//! running the built binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bundle-validator"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn check(dir: &Path, format: &str) -> Output {
+    run(&["check", dir.to_str().unwrap(), "--format", format])
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("output is UTF-8")
+}
+
+#[test]
+fn clean_bundle_exits_zero_with_empty_findings() {
+    let output = check(&fixture("all-pass-baseline/bundle"), "json");
+    assert_eq!(output.status.code(), Some(0));
+    let value: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(value, serde_json::json!({ "findings": [] }));
+}
+
+#[test]
+fn error_findings_exit_one_with_the_json_contract() {
+    let output = check(&fixture("inline-fail-handler/bundle"), "json");
+    assert_eq!(output.status.code(), Some(1));
+    let value: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let object = value.as_object().unwrap();
+    assert_eq!(object.keys().collect::<Vec<_>>(), ["findings"]);
+    let findings = value["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    for finding in findings {
+        let mut keys: Vec<&String> = finding.as_object().unwrap().keys().collect();
+        keys.sort();
+        assert_eq!(
+            keys,
+            ["column", "file", "line", "message", "rule", "severity"]
+        );
+        let rule = finding["rule"].as_str().unwrap();
+        let (category, name) = rule.split_once('/').unwrap();
+        assert!(!category.is_empty() && !name.is_empty());
+        assert!(matches!(
+            finding["severity"].as_str(),
+            Some("error" | "warning")
+        ));
+    }
+    // Fields print in the documented order.
+    let text = stdout(&output);
+    let order: Vec<usize> = [
+        "\"rule\"",
+        "\"severity\"",
+        "\"file\"",
+        "\"line\"",
+        "\"column\"",
+        "\"message\"",
+    ]
+    .iter()
+    .map(|key| text.find(key).unwrap())
+    .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{text}");
+    assert!(findings.iter().any(|f| f["rule"] == "inline/event-handler"
+        && f["file"] == "index.html"
+        && f["line"] == 12
+        && f["column"] == 5));
+}
+
+#[test]
+fn warnings_alone_exit_zero() {
+    let output = check(&fixture("cache-evasion-html-immutable/bundle"), "json");
+    assert_eq!(output.status.code(), Some(1));
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path();
+    std::fs::copy(
+        fixture("all-pass-baseline/bundle/_headers"),
+        bundle.join("_headers"),
+    )
+    .unwrap();
+    std::fs::create_dir(bundle.join("assets")).unwrap();
+    std::fs::write(bundle.join("assets/logo.svg"), "<svg></svg>").unwrap();
+    let output = check(bundle, "json");
+    let value: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(value["findings"][0]["severity"], "warning", "{value}");
+    assert_eq!(output.status.code(), Some(0));
+}
+
+#[test]
+fn could_not_run_exits_two() {
+    let missing = run(&["check", "/nonexistent/bundle/dir", "--format", "json"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(stdout(&missing).is_empty());
+    assert!(!missing.stderr.is_empty());
+
+    let bad_format = run(&["check", ".", "--format", "xml"]);
+    assert_eq!(bad_format.status.code(), Some(2));
+
+    let no_args = run(&[]);
+    assert_eq!(no_args.status.code(), Some(2));
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("validator.yaml");
+    std::fs::write(&config, "site_orign: https://typo.example\n").unwrap();
+    let bad_config = run(&[
+        "check",
+        fixture("all-pass-baseline/bundle").to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    assert_eq!(bad_config.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad_config.stderr).contains("invalid"));
+
+    let file = fixture("all-pass-baseline/bundle/index.html");
+    let not_dir = run(&["check", file.to_str().unwrap()]);
+    assert_eq!(not_dir.status.code(), Some(2));
+}
+
+#[test]
+fn human_output_reads_like_rustc() {
+    let output = check(&fixture("inline-fail-handler/bundle"), "human");
+    assert_eq!(output.status.code(), Some(1));
+    insta::assert_snapshot!("human_inline_fail_handler", stdout(&output));
+}
+
+#[test]
+fn secrets_are_never_printed_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = format!("sk_live_{}", "4eC39HqLyjWDarjtT1zdp7dc9");
+    let aws = format!("AKIA{}", "IOSFODNN7EXAMPLQ");
+    std::fs::write(
+        dir.path().join("app.js.map"),
+        format!("{{\"version\":3,\"sourcesContent\":[\"const stripe = '{secret}'; const id = '{aws}';\"]}}"),
+    )
+    .unwrap();
+    for format in ["human", "json", "sarif"] {
+        let output = check(dir.path(), format);
+        let text = stdout(&output);
+        assert_eq!(output.status.code(), Some(1), "{format}: {text}");
+        assert!(text.contains("secret/"), "{format}: {text}");
+        assert!(
+            !text.contains(&secret),
+            "{format} leaks the Stripe key: {text}"
+        );
+        assert!(
+            !text.contains(&secret[8..]),
+            "{format} leaks the key body: {text}"
+        );
+        assert!(
+            !text.contains(&aws),
+            "{format} leaks the AWS key id: {text}"
+        );
+        assert!(!String::from_utf8_lossy(&output.stderr).contains(&secret));
+    }
+}

@@ -1,0 +1,95 @@
+//! The SARIF output validates against the official SARIF 2.1.0 JSON schema.
+//!
+//! The schema file ships in the npm package `@microsoft/jest-sarif`
+//! (`lib/schemas/sarif-2.1.0-rtm.5.json`, the final 2.1.0 schema), which
+//! the project's setup installs into `node_modules/`. `SARIF_SCHEMA` may
+//! point elsewhere.
+
+use std::path::{Path, PathBuf};
+
+use bundle_validator::{Config, check, output};
+use serde_json::Value;
+
+fn schema_path() -> PathBuf {
+    std::env::var_os("SARIF_SCHEMA").map_or_else(
+        || {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../node_modules/@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json")
+        },
+        PathBuf::from,
+    )
+}
+
+fn escape_lone_brackets(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map.iter_mut() {
+                match child {
+                    Value::String(text) if key == "pattern" && text.contains("}]?$") => {
+                        *text = text.replace("}]?$", "}\\]?$");
+                    }
+                    _ => escape_lone_brackets(child),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(escape_lone_brackets),
+        _ => {}
+    }
+}
+
+#[test]
+fn sarif_output_matches_the_official_schema() {
+    let path = schema_path();
+    let schema_text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if std::env::var_os("CI").is_none() => {
+            eprintln!("SARIF schema not installed ({e}); run the setup script to install it");
+            return;
+        }
+        Err(e) => panic!("SARIF schema missing at {}: {e}", path.display()),
+    };
+    let mut schema: Value = serde_json::from_str(&schema_text).expect("the schema is JSON");
+    // The schema's `language` patterns end in `]?$`: a lone `]` is a
+    // literal in ECMAScript regexes but a syntax error for Rust's regex
+    // engine, so escape it to the same meaning before compiling.
+    escape_lone_brackets(&mut schema);
+    let validator = jsonschema::options()
+        .should_validate_formats(false)
+        .build(&schema)
+        .expect("the schema compiles");
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut checked = 0;
+    for name in [
+        "all-pass-baseline",
+        "inline-fail-handler",
+        "csp-evasion-meta-only",
+        "admin-evasion-encoded",
+    ] {
+        let report = check(&fixtures.join(name).join("bundle"), &Config::default()).unwrap();
+        let log = output::sarif(&report);
+        let errors: Vec<String> = validator
+            .iter_errors(&log)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{name}: {errors:#?}");
+        let rendered: Value =
+            serde_json::from_str(&output::render(&report, output::Format::Sarif)).unwrap();
+        assert_eq!(rendered, log);
+        assert_eq!(
+            log["runs"][0]["results"].as_array().unwrap().len(),
+            report.findings.len()
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 4);
+
+    // The validator is live: a log with an invalid level is rejected.
+    let report = check(
+        &fixtures.join("inline-fail-handler/bundle"),
+        &Config::default(),
+    )
+    .unwrap();
+    let mut broken = output::sarif(&report);
+    broken["runs"][0]["results"][0]["level"] = Value::String("fatal".into());
+    assert!(!validator.is_valid(&broken));
+}
