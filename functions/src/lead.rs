@@ -59,10 +59,6 @@ impl Field {
         }
     }
 
-    fn required(self) -> bool {
-        !matches!(self, Self::Company)
-    }
-
     /// Whether the value may end up in an email header (subject, reply-to),
     /// where a line break would let a visitor inject headers.
     fn header_bound(self) -> bool {
@@ -134,17 +130,6 @@ pub struct RawLead {
     pub message: Option<String>,
     /// The honeypot `website`, as sent.
     pub website: Option<String>,
-}
-
-impl RawLead {
-    fn value(&self, field: Field) -> Option<&str> {
-        match field {
-            Field::Name => self.name.as_deref(),
-            Field::Email => self.email.as_deref(),
-            Field::Company => self.company.as_deref(),
-            Field::Message => self.message.as_deref(),
-        }
-    }
 }
 
 /// Why a body could not be decoded into fields.
@@ -281,40 +266,37 @@ pub fn validate(raw: &RawLead) -> Result<Submission, Vec<FieldProblem>> {
     {
         return Ok(Submission::Bot);
     }
-    let mut problems = Vec::new();
-    let mut cleaned: [Option<String>; 4] = Default::default();
-    for (slot, field) in cleaned.iter_mut().zip(Field::ALL) {
-        match check_field(field, raw.value(field)) {
-            Ok(value) => *slot = value,
-            Err(issue) => problems.push(FieldProblem { field, issue }),
-        }
-    }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let [name, email, company, message] = cleaned;
-    match (name, email, message) {
-        (Some(name), Some(email), Some(message)) => Ok(Submission::Lead(Lead {
+    let name = required(Field::Name, raw.name.as_deref());
+    let email = required(Field::Email, raw.email.as_deref());
+    let company = check_value(Field::Company, raw.company.as_deref());
+    let message = required(Field::Message, raw.message.as_deref());
+    match (name, email, company, message) {
+        (Ok(name), Ok(email), Ok(company), Ok(message)) => Ok(Submission::Lead(Lead {
             name,
             email,
             company,
             message,
         })),
-        // `check_field` returns a value for every required field it passes.
-        _ => Err(Field::ALL
-            .into_iter()
-            .filter(|field| field.required())
-            .map(|field| FieldProblem {
-                field,
-                issue: Issue::Missing,
-            })
-            .collect()),
+        (name, email, company, message) => Err([
+            (Field::Name, name.err()),
+            (Field::Email, email.err()),
+            (Field::Company, company.err()),
+            (Field::Message, message.err()),
+        ]
+        .into_iter()
+        .filter_map(|(field, issue)| issue.map(|issue| FieldProblem { field, issue }))
+        .collect()),
     }
 }
 
-/// Checks one field and returns its trimmed value (`None` for a blank
-/// optional field).
-fn check_field(field: Field, value: Option<&str>) -> Result<Option<String>, Issue> {
+/// Checks a required field: blank counts as missing.
+fn required(field: Field, value: Option<&str>) -> Result<String, Issue> {
+    check_value(field, value)?.ok_or(Issue::Missing)
+}
+
+/// Checks one field and returns its trimmed value, or `None` when it is
+/// absent or blank.
+fn check_value(field: Field, value: Option<&str>) -> Result<Option<String>, Issue> {
     let value = value.unwrap_or_default();
     // Line breaks are judged on the raw value: trimming would hide a trailing
     // CR/LF that is still an injection attempt.
@@ -327,11 +309,7 @@ fn check_field(field: Field, value: Option<&str>) -> Result<Option<String>, Issu
     }
     let trimmed = value.trim();
     if trimmed.is_empty() {
-        return if field.required() {
-            Err(Issue::Missing)
-        } else {
-            Ok(None)
-        };
+        return Ok(None);
     }
     let max = field.max_chars();
     if trimmed.chars().count() > max {

@@ -24,7 +24,7 @@ use crate::problem::Problem;
 use crate::rate_limit;
 use crate::reply::Reply;
 use crate::retention;
-use crate::settings::{FALLBACK_CONTACT_EMAIL, Settings};
+use crate::settings::{FALLBACK_CONTACT_EMAIL, Settings, SettingsError};
 
 /// D1 database binding holding the `leads` table.
 const DB_BINDING: &str = "DB";
@@ -59,41 +59,57 @@ fn now_millis() -> u64 {
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
     let path = req.path();
-    let owned_by_worker = path == LEAD_PATH || path.starts_with(BEACON_PREFIX);
-    if !owned_by_worker {
+    let format = if path == LEAD_PATH {
+        head_reply_format(&req)
+    } else if path.starts_with(BEACON_PREFIX) {
+        ReplyFormat::Json
+    } else {
+        ReplyFormat::Html
+    };
+    let settings = Settings::from_vars(|name| env.var(name).ok().map(|v| v.to_string()));
+    let contact_email = settings
+        .as_ref()
+        .map_or(FALLBACK_CONTACT_EMAIL, |settings| {
+            settings.contact_email.as_str()
+        })
+        .to_owned();
+    match route(req, &path, &env, &ctx, settings).await {
+        Ok(response) => Ok(response),
+        Err(_) => {
+            // The runtime error may quote request data, so only its
+            // existence is logged, with the id the visitor sees.
+            let id = new_correlation_id();
+            console_error!("request outcome=internal_error id={id}");
+            into_response(Reply::problem(
+                &Problem::Internal(id),
+                format,
+                &contact_email,
+            ))
+        }
+    }
+}
+
+async fn route(
+    req: Request,
+    path: &str,
+    env: &Env,
+    ctx: &Context,
+    settings: Result<Settings, SettingsError>,
+) -> worker::Result<Response> {
+    if path != LEAD_PATH && !path.starts_with(BEACON_PREFIX) {
         // Only reached when the assets layer hands over a request it has no
         // file for; let it apply its own not-found handling.
         return env.assets(ASSETS_BINDING)?.fetch_request(req).await;
     }
-    let format = if path == LEAD_PATH {
-        head_reply_format(&req)
+    let settings = settings.map_err(|error| {
+        console_error!("config outcome=invalid detail={error}");
+        worker::Error::RustError("invalid configuration".to_owned())
+    })?;
+    let reply = if path == LEAD_PATH {
+        handle_lead(req, env, ctx, &settings).await?
     } else {
-        ReplyFormat::Json
+        handle_beacon(req, path, &settings).await?
     };
-    let settings = match Settings::from_vars(|name| env.var(name).ok().map(|v| v.to_string())) {
-        Ok(settings) => settings,
-        Err(error) => {
-            let id = new_correlation_id();
-            console_error!("config outcome=invalid id={id} detail={error}");
-            return into_response(Reply::problem(
-                &Problem::Internal(id),
-                format,
-                FALLBACK_CONTACT_EMAIL,
-            ));
-        }
-    };
-    let result = if path == LEAD_PATH {
-        handle_lead(req, &env, &ctx, &settings).await
-    } else {
-        handle_beacon(req, &path, &settings).await
-    };
-    let reply = result.unwrap_or_else(|_| {
-        // The runtime error may quote request data, so only its existence is
-        // logged, with the id the visitor sees.
-        let id = new_correlation_id();
-        console_error!("request outcome=internal_error id={id}");
-        Reply::problem(&Problem::Internal(id), format, &settings.contact_email)
-    });
     into_response(reply)
 }
 

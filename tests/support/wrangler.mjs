@@ -19,10 +19,13 @@
 //                    rebuild of dist/ during the run does not restart the
 //                    Worker; false serves dist/ itself, live
 //     timeoutMs      readiness timeout (default 120000)
-//   Resolves to { url, port, persistTo, logFile, logs(), stop() }:
+//   Resolves to { url, port, persistTo, logFile, logs(), waitForLog(), stop() }:
 //     url       "http://127.0.0.1:<port>"
 //     logFile   file receiving the same output as logs(), kept after stop()
 //     logs()    everything wrangler and the Worker printed so far (string)
+//     waitForLog(regexp, waitMs?)  resolves to logs() once a line matches;
+//               Worker console output reaches wrangler's stdout a moment
+//               after the response, so assert on logs through this
 //     stop()    ends wrangler and its workerd children; resolves when gone
 //
 // d1Query(persistTo, sql) runs SQL against the local D1 state and resolves to
@@ -30,12 +33,14 @@
 // freePort() resolves to a free loopback port. allLogs() returns the output
 // of every wrangler started in this process, for suite-wide log scans.
 //
-// The Worker must already be built (scripts/build-worker.sh); wrangler's own
-// [build] step re-runs it and returns at once when nothing changed.
+// The Worker is built once per process with scripts/build-worker.sh (a
+// no-op when up to date). wrangler then runs from a copy of wrangler.toml
+// without its [build] step, so an edit to functions/src during a run does
+// not rebuild and restart the Worker under the tests.
 
 import { spawn, execFile } from "node:child_process";
 import { createWriteStream } from "node:fs";
-import { cp, mkdtemp, mkdir, rm } from "node:fs/promises";
+import { cp, mkdtemp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -78,8 +83,46 @@ export function freePort() {
   });
 }
 
+let frozenConfig;
+
+/**
+ * Builds the Worker if needed and writes a copy of wrangler.toml with
+ * absolute paths and no [build] section; resolves to the copy's path.
+ */
+function testConfig() {
+  frozenConfig ??= (async () => {
+    await execFileAsync(join(repoRoot, "scripts", "build-worker.sh"), [], {
+      cwd: repoRoot,
+      env: baseEnv,
+      timeout: 900_000,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    const original = await readFile(join(repoRoot, "wrangler.toml"), "utf8");
+    const absolute = (key, value) => `${key} = ${JSON.stringify(join(repoRoot, value))}`;
+    const rewrites = [
+      [/^main = "(.+)"$/m, (_, value) => absolute("main", value)],
+      [/^directory = "(.+)"$/m, (_, value) => absolute("directory", value)],
+      [/^migrations_dir = "(.+)"$/m, (_, value) => absolute("migrations_dir", value)],
+      [/^\[build\]\n(?:(?!\[)[^\n]*\n)*/m, () => ""],
+    ];
+    let text = original;
+    for (const [pattern, replace] of rewrites) {
+      if (!pattern.test(text)) {
+        throw new Error(`wrangler.toml no longer matches ${pattern}`);
+      }
+      text = text.replace(pattern, replace);
+    }
+    const dir = await mkdtemp(join(tmpdir(), "baystore-config-"));
+    const path = join(dir, "wrangler.toml");
+    await writeFile(path, text);
+    return path;
+  })();
+  return frozenConfig;
+}
+
 async function runWrangler(args, { timeoutMs = 120_000 } = {}) {
-  const { stdout } = await execFileAsync(wranglerBin, args, {
+  const config = await testConfig();
+  const { stdout } = await execFileAsync(wranglerBin, [...args, "--config", config], {
     cwd: repoRoot,
     env: baseEnv,
     timeout: timeoutMs,
@@ -154,6 +197,8 @@ export async function startWrangler({
 
   const args = [
     "dev",
+    "--config",
+    await testConfig(),
     "--ip",
     "127.0.0.1",
     "--port",
@@ -209,6 +254,16 @@ export async function startWrangler({
     persistTo: state,
     logFile,
     logs,
+    async waitForLog(pattern, waitMs = 10_000) {
+      const deadline = Date.now() + waitMs;
+      while (!pattern.test(logs())) {
+        if (Date.now() > deadline) {
+          throw new Error(`no log line matched ${pattern} within ${waitMs} ms`);
+        }
+        await new Promise((wake) => setTimeout(wake, 50));
+      }
+      return logs();
+    },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         killGroup(child);

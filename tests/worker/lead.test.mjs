@@ -29,7 +29,8 @@ function nextIp() {
 
 function remember(fields) {
   for (const key of ["name", "email", "company", "message"]) {
-    if (fields[key]) sent.add(fields[key]);
+    // Blank values cannot leak; they would match any log's whitespace.
+    if (fields[key]?.trim()) sent.add(fields[key]);
   }
   return fields;
 }
@@ -84,7 +85,7 @@ describe("accepted leads", () => {
     assert.match(row.received_at, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
     const received = Date.parse(row.received_at);
     assert.ok(received >= before - 2_000 && received <= Date.now() + 2_000, row.received_at);
-    assert.match(dev.logs(), new RegExp(`lead outcome=stored id=${row.id}`));
+    await dev.waitForLog(new RegExp(`lead outcome=stored id=${row.id}`));
   });
 
   test("a JSON post gets 200 with the stored lead's id", async () => {
@@ -163,34 +164,6 @@ describe("refused requests store nothing and keep the mailto fallback", () => {
     fields.message = "x".repeat(17 * 1024);
     const { response, text } = await postLead(dev.url, fields, { ip: nextIp() });
     assertErrorPage(response, text, 413);
-    refuse(fields);
-  });
-
-  test("a streamed body over 16 KiB without Content-Length is 413", async () => {
-    const fields = fieldsFor("too-large-stream");
-    const encoded = new TextEncoder().encode(
-      `${new URLSearchParams(fields).toString()}&pad=${"y".repeat(20 * 1024)}`,
-    );
-    const stream = new ReadableStream({
-      start(controller) {
-        for (let at = 0; at < encoded.length; at += 4096) {
-          controller.enqueue(encoded.slice(at, at + 4096));
-        }
-        controller.close();
-      },
-    });
-    const response = await fetch(`${dev.url}/lead`, {
-      method: "POST",
-      headers: {
-        origin: dev.url,
-        "content-type": "application/x-www-form-urlencoded",
-        "cf-connecting-ip": nextIp(),
-      },
-      body: stream,
-      duplex: "half",
-      redirect: "manual",
-    });
-    assertErrorPage(response, await response.text(), 413);
     refuse(fields);
   });
 
@@ -291,6 +264,12 @@ describe("refused requests store nothing and keep the mailto fallback", () => {
 describe("rate limit", () => {
   test("the sixth valid lead from one address in a minute is 429 with Retry-After", async () => {
     const ip = nextIp();
+    // The limiter counts in fixed 60-second windows on the wall clock; start
+    // early in one so all six requests fall into the same window.
+    const intoWindow = Date.now() % 60_000;
+    if (intoWindow > 50_000) {
+      await new Promise((wake) => setTimeout(wake, 60_000 - intoWindow + 100));
+    }
     const statuses = [];
     let limited;
     for (let attempt = 0; attempt < 6; attempt += 1) {
@@ -336,9 +315,42 @@ describe("load", () => {
   });
 });
 
+describe("streamed upload", () => {
+  // Last of the requests: wrangler dev's local proxy answers the request
+  // after a cut-off upload with a spurious 503, a quirk of the dev server.
+  test("a streamed body over 16 KiB without Content-Length is 413", async () => {
+    const fields = fieldsFor("too-large-stream");
+    const encoded = new TextEncoder().encode(
+      `${new URLSearchParams(fields).toString()}&pad=${"y".repeat(20 * 1024)}`,
+    );
+    const stream = new ReadableStream({
+      start(controller) {
+        for (let at = 0; at < encoded.length; at += 4096) {
+          controller.enqueue(encoded.slice(at, at + 4096));
+        }
+        controller.close();
+      },
+    });
+    const response = await fetch(`${dev.url}/lead`, {
+      method: "POST",
+      headers: {
+        origin: dev.url,
+        "content-type": "application/x-www-form-urlencoded",
+        "cf-connecting-ip": nextIp(),
+      },
+      body: stream,
+      duplex: "half",
+      redirect: "manual",
+    });
+    assertErrorPage(response, await response.text(), 413);
+    assert.equal((await rowsByEmail(fields.email)).length, 0);
+  });
+
+});
+
 describe("logs", () => {
-  test("wrangler output holds outcome codes and ids, and nothing a visitor sent", () => {
-    const logs = dev.logs();
+  test("wrangler output holds outcome codes and ids, and nothing a visitor sent", async () => {
+    const logs = await dev.waitForLog(/lead outcome=payload_too_large[\s\S]*lead outcome=payload_too_large/);
     assert.match(logs, /lead outcome=stored id=[0-9a-f]{32}/);
     assert.match(logs, /lead outcome=invalid_fields/);
     const leaked = [...sent].filter((value) => logs.includes(value));

@@ -48,7 +48,7 @@ test("the cron purge deletes only leads past the retention period", async () => 
     left.map((entry) => entry.id),
     ["edge-inside", "fresh", "recent-1"],
   );
-  assert.match(dev.logs(), /retention outcome=purged count=2/);
+  await dev.waitForLog(/retention outcome=purged count=2/);
 });
 
 test("a second run finds nothing more to delete", async () => {
@@ -57,5 +57,5 @@ test("a second run finds nothing more to delete", async () => {
   await response.text();
   const left = await d1Query(dev.persistTo, "SELECT COUNT(*) AS n FROM leads");
   assert.equal(left[0].n, 3);
-  assert.match(dev.logs(), /retention outcome=purged count=0/);
+  await dev.waitForLog(/retention outcome=purged count=0/);
 });

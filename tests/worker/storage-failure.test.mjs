@@ -25,8 +25,9 @@ test("a failed write is a 503 page with the mailto fallback, never a 303", async
   assert.equal(response.headers.get("location"), null);
   const reference = text.match(/Reference: <code>([0-9a-f]{32})<\/code>/);
   assert.ok(reference, "the page shows a reference");
-  const logs = dev.logs();
-  assert.match(logs, new RegExp(`lead outcome=storage_unavailable id=${reference[1]}`));
+  const logs = await dev.waitForLog(
+    new RegExp(`lead outcome=storage_unavailable id=${reference[1]}`),
+  );
   for (const value of [fields.name, fields.email, fields.message, "192.0.2.10"]) {
     assert.ok(!logs.includes(value), "logs hold a submitted value");
   }

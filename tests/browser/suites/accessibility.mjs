@@ -15,7 +15,7 @@ import {
 } from '../support/accessibility.mjs';
 import { assertNoBrokenPromises, openWatchedContext } from '../support/browser.mjs';
 import { BEACON_PATH, banner, settle, storedConsent, watchAnalyticsRequests } from '../support/consent.mjs';
-import { asDistinctVisitor, leadForm, uniqueLead } from '../support/lead.mjs';
+import { asDistinctVisitor, assertLandedOnThanks, leadForm, submitAndLand, uniqueLead } from '../support/lead.mjs';
 import { htmlPages } from '../support/pages.mjs';
 import { browser, site } from '../support/session.mjs';
 
@@ -83,8 +83,12 @@ describe('keyboard', () => {
         await settle(page);
         assert.equal((await storedConsent(page))?.choice, 'accept', `${key} on Accept must record consent`);
         assert.ok(await banner(page).isHidden(), 'the banner must close after Accept');
+        assert.ok(
+          await page.evaluate(() => document.activeElement !== null && document.activeElement !== document.body),
+          'closing the banner must hand focus to an element, not drop it to the page',
+        );
         assert.equal(analytics.beacons.length, 1);
-        await assertNoBrokenPromises(page, record);
+        assertNoBrokenPromises(page, record);
       } finally {
         await context.close();
       }
@@ -97,24 +101,25 @@ describe('keyboard', () => {
       const page = await context.newPage();
       await page.goto(site.url('/contact/'), { waitUntil: 'networkidle' });
       const lead = uniqueLead('keyboard');
-      for (const [name, value] of Object.entries(lead)) {
-        const walk = await tabUntil(page, `form[action="/lead"] [name="${name}"]`);
-        assert.ok(walk.reached, `Tab never reached the ${name} field; focus went:\n  ${walk.visited.join('\n  ')}`);
-        assert.ok(!walk.visited.some((d) => d.includes('name=website')), 'Tab must skip the honeypot');
-        await page.keyboard.type(value);
+      // From the top, Tab leads to the first field; from then on each field,
+      // and finally the submit button, is exactly one Tab further on, which
+      // also shows the honeypot is never in the way.
+      const steps = [
+        ...Object.keys(lead).map((name) => [`the ${name} field`, `form[action="/lead"] [name="${name}"]`]),
+        ['the submit button', 'form[action="/lead"] [type="submit"], form[action="/lead"] button:not([type])'],
+      ];
+      for (const [index, [label, selector]] of steps.entries()) {
+        const walk = await tabUntil(page, selector, index === 0 ? 100 : 1);
+        assert.ok(walk.reached, `Tab did not lead to ${label}; focus went:\n  ${walk.visited.join('\n  ')}`);
+        const name = selector.match(/\[name="(\w+)"\]/)?.[1];
+        if (name) await page.keyboard.type(lead[name]);
       }
-      const walk = await tabUntil(page, 'form[action="/lead"] [type="submit"], form[action="/lead"] button:not([type])');
-      assert.ok(walk.reached, `Tab never reached the submit button; focus went:\n  ${walk.visited.join('\n  ')}`);
-      assert.ok(!walk.visited.some((d) => d.includes('name=website')), 'Tab must skip the honeypot');
-      await Promise.all([
-        page.waitForNavigation({ url: (url) => url.pathname === '/contact/thanks/' }),
-        page.keyboard.press('Enter'),
-      ]);
+      await assertLandedOnThanks(await submitAndLand(page, () => page.keyboard.press('Enter'), '/contact/thanks/'));
       const stored = await site.leadsWithEmail(lead.email);
       assert.equal(stored.length, 1, 'the lead submitted by keyboard was not stored');
       assert.equal(stored[0].name, lead.name);
-      assert.ok(await leadForm(page).count() === 0, 'the thank-you page is not the form');
-      await assertNoBrokenPromises(page, record);
+      assert.equal(await leadForm(page).count(), 0, 'the thank-you page must not show the form again');
+      assertNoBrokenPromises(page, record);
     } finally {
       await context.close();
     }

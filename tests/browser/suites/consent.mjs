@@ -31,7 +31,7 @@ async function withVisitor(options, body) {
     const analytics = watchAnalyticsRequests(context);
     const page = await context.newPage();
     await body({ page, analytics });
-    await assertNoBrokenPromises(page, record);
+    assertNoBrokenPromises(page, record);
   } finally {
     await context.close();
   }
@@ -45,14 +45,14 @@ async function openUndecided(page, path) {
 
 /** Clicks Accept and returns the beacon request it triggers. */
 async function acceptAndCatchBeacon(page) {
-  const beacon = page.waitForRequest((r) => new URL(r.url()).pathname === BEACON_PATH, { timeout: 10_000 });
+  const beacon = page.waitForRequest((r) => new URL(r.url()).pathname === BEACON_PATH, { timeout: 15_000 });
   await banner(page).getByRole('button', { name: 'Accept analytics' }).click();
   return beacon;
 }
 
 /** Reloads and returns the beacon request the reload triggers. */
 async function reloadAndCatchBeacon(page) {
-  const beacon = page.waitForRequest((r) => new URL(r.url()).pathname === BEACON_PATH, { timeout: 10_000 });
+  const beacon = page.waitForRequest((r) => new URL(r.url()).pathname === BEACON_PATH, { timeout: 15_000 });
   await page.reload();
   return beacon;
 }
@@ -183,7 +183,7 @@ describe('consent-gated analytics', () => {
           assert.ok(await banner(page).isHidden(), `the banner asked on ${path} despite ${signal}`);
         }
         assertNothingStarted(analytics, `analytics started despite ${signal}`);
-        await assertNoBrokenPromises(page, record);
+        assertNoBrokenPromises(page, record);
       } finally {
         await context.close();
       }

@@ -43,7 +43,7 @@ describe('every page in dist/', () => {
         assert.match(csp, /default-src 'none'/, `${path} is served without the site's CSP`);
         assert.match(csp, /script-src 'self'/, `${path} is served without the site's CSP`);
 
-        await assertNoBrokenPromises(page, record, {
+        assertNoBrokenPromises(page, record, {
           allowErrorResponses: notFound ? [response.url()] : [],
         });
       } finally {
@@ -61,7 +61,7 @@ describe('every page in dist/', () => {
       await page.getByRole('button', { name: 'Accept analytics' }).click();
       await beacon;
       await page.waitForLoadState('networkidle');
-      await assertNoBrokenPromises(page, record);
+      assertNoBrokenPromises(page, record);
     } finally {
       await context.close();
     }

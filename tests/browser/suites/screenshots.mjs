@@ -59,7 +59,7 @@ describe('screenshots', () => {
             animations: 'disabled',
           });
         }
-        await assertNoBrokenPromises(page, record);
+        assertNoBrokenPromises(page, record);
       } finally {
         await context.close();
       }
@@ -84,7 +84,7 @@ describe('screenshots', () => {
           path: join(SCREENSHOT_DIR, `banner-${size}-close-up.png`),
           animations: 'disabled',
         });
-        await assertNoBrokenPromises(page, record);
+        assertNoBrokenPromises(page, record);
       } finally {
         await context.close();
       }

@@ -22,9 +22,6 @@ const CHROMIUM_ARGS = [
   '--no-first-run',
 ];
 
-/** The localStorage key consent.js keeps the visitor's choice under. */
-export const CONSENT_STORAGE_KEY = 'baystore-consent';
-
 /**
  * Starts one headless Chromium for a whole test file. Playwright gives every
  * launch a fresh temporary user-data directory, so no state leaks between runs.
@@ -143,7 +140,7 @@ function isForeign(url, origin) {
  * @param {Awaited<ReturnType<typeof openWatchedContext>>['record']} record
  * @param {{ allowErrorResponses?: string[] }} [options]
  */
-export async function assertNoBrokenPromises(page, record, { allowErrorResponses = [] } = {}) {
+export function assertNoBrokenPromises(page, record, { allowErrorResponses = [] } = {}) {
   const problems = [
     ...record.cspViolations.map(
       (v) => `CSP violation of ${v.directive} on ${v.page}: blocked ${v.blocked} (${v.source}:${v.line}) ${v.sample}`,

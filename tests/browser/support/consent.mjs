@@ -1,7 +1,8 @@
 // What the consent tests need to observe: the banner, the stored choice and
 // every request the analytics path receives.
 
-import { CONSENT_STORAGE_KEY } from './browser.mjs';
+/** The localStorage key consent.js keeps the visitor's choice under. */
+const CONSENT_STORAGE_KEY = 'baystore-consent';
 
 /** The analytics beacon endpoint, as the page's consent loader names it. */
 export const BEACON_PATH = '/a/event';

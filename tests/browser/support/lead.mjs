@@ -1,5 +1,6 @@
 // The lead form on /contact/ and the test leads submitted through it.
 
+import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 
 /** The lead form: the one form that posts to /lead. */
@@ -66,4 +67,37 @@ let visitorCount = 0;
 export function asDistinctVisitor() {
   visitorCount += 1;
   return { extraHTTPHeaders: { 'CF-Connecting-IP': `203.0.113.${visitorCount}` } };
+}
+
+/**
+ * Runs `submit` and waits until the page shows the document at `pathname`.
+ * Resolves to the response that delivered that document: the answer to the
+ * post itself, or the page a redirect pointed at (whose request then knows
+ * the request it was redirected from).
+ *
+ * @param {import('playwright-core').Page} page
+ * @param {() => Promise<unknown>} submit
+ * @param {string} pathname
+ */
+export async function submitAndLand(page, submit, pathname) {
+  const delivered = page.waitForResponse(
+    (response) =>
+      response.request().isNavigationRequest() &&
+      response.frame() === page.mainFrame() &&
+      new URL(response.url()).pathname === pathname,
+  );
+  await submit();
+  const response = await delivered;
+  await page.waitForURL((url) => url.pathname === pathname);
+  return response;
+}
+
+/** Fails unless `landed` is the thank-you page reached by a 303 from `POST /lead`. */
+export async function assertLandedOnThanks(landed) {
+  assert.equal(landed.status(), 200, 'the thank-you page must load');
+  assert.equal(new URL(landed.url()).pathname, '/contact/thanks/');
+  const post = landed.request().redirectedFrom();
+  assert.ok(post, 'the thank-you page must be reached by a redirect from the post');
+  assert.equal(`${post.method()} ${new URL(post.url()).pathname}`, 'POST /lead');
+  assert.equal((await post.response())?.status(), 303, 'a stored lead is answered 303 See Other');
 }

@@ -5,10 +5,10 @@ import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root, two folders above this support folder's parent. */
-export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** The built bundle `wrangler dev` serves, as `wrangler.toml` names it. */
-export const DIST_DIR = join(REPO_ROOT, 'dist');
+const DIST_DIR = join(REPO_ROOT, 'dist');
 
 /** The contact address every error page and the contact page offer. */
 export const SALES_MAILTO = 'mailto:sales@baystore.example';

@@ -156,8 +156,23 @@ const HELP: &str = "Remove or reword the claim (a negated or future statement su
 
 /// Scans a page's visible text (blocks separated by blank lines) for claims.
 pub fn scan(text: &str, register: &EvidenceRegister) -> Vec<Detection> {
+    // Most pages name no standard at all: one cheap pass over the raw text
+    // finds the places worth a closer look, and only sentences holding one
+    // are normalised and judged.
+    let hints: Vec<usize> = standard::hints(text);
+    if hints.is_empty() {
+        return Vec::new();
+    }
     let mut detections = Vec::new();
+    let mut next_hint = 0;
     for sentence in language::sentences(text) {
+        let end = sentence.start + sentence.text.len();
+        while next_hint < hints.len() && hints[next_hint] < sentence.start {
+            next_hint += 1;
+        }
+        if hints.get(next_hint).is_none_or(|&hint| hint >= end) {
+            continue;
+        }
         let normalized = language::Normalized::new(sentence.text);
         let mentions = standard::mentions(&normalized.text);
         if mentions.is_empty() {

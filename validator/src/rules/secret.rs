@@ -5,9 +5,12 @@
 //! assigned to secret-like names. Everything a static bundle ships is
 //! public, so any credential found here is already leaked.
 //!
-//! Scanning runs on every file of a bundle, so it is built for speed: one
-//! [`RegexSet`] of each rule's keywords decides, in a single pass, which
-//! rules can match at all, and only those rules' full patterns run. The
+//! Scanning runs on every file of a bundle, so it is built for speed: a
+//! few small [`RegexSet`]s of every rule's keywords (plain literals, which
+//! the regex engine matches with SIMD) decide which rules can match at
+//! all. Only for those rules are the keyword hits located, and the full
+//! pattern runs only in a window around each hit, so prose that merely says
+//! "token" costs a few hundred bytes of matching, not a whole file. The
 //! patterns tolerate JSON escaping (`\"`, `\/`, `\n`), so secrets inside
 //! the `sourcesContent` of a `.map` file are found in the raw text.
 //!
@@ -28,8 +31,9 @@ struct Rule {
     severity: Severity,
     /// What the credential is, for messages ("Stripe secret key").
     what: &'static str,
-    /// Literals at least one of which every match contains (matched
-    /// case-insensitively); they feed the prefilter.
+    /// Case-sensitive literals at least one of which every match contains;
+    /// they feed the prefilter. Fragments such as `ecret` cover `secret`,
+    /// `clientSecret` and `Secret` at once.
     keywords: &'static [&'static str],
     /// The full pattern; the capture group named `secret` is the credential.
     pattern: &'static str,
@@ -58,7 +62,7 @@ const RULES: &[Rule] = &[
         id: "secret/aws-secret-key",
         severity: Severity::Error,
         what: "AWS secret access key",
-        keywords: &["aws"],
+        keywords: &["aws", "Aws", "AWS"],
         pattern: r#"(?i)aws[\w.-]{0,20}?secret[\w.-]{0,20}?\\?["']?\s*(?:[:=]|=>)\s*\\?["'`]?(?P<secret>[A-Za-z0-9/+]{40})\b"#,
         accept: None,
         help: ROTATE,
@@ -67,9 +71,7 @@ const RULES: &[Rule] = &[
         id: "secret/stripe-secret-key",
         severity: Severity::Error,
         what: "Stripe secret key",
-        keywords: &[
-            "sk_live_", "sk_test_", "sk_prod_", "rk_live_", "rk_test_", "rk_prod_",
-        ],
+        keywords: &["k_live_", "k_test_", "k_prod_"],
         pattern: r"\b(?P<secret>(?:sk|rk)_(?:live|test|prod)_[A-Za-z0-9]{10,247})\b",
         accept: None,
         help: "Remove it and roll the key in the Stripe dashboard. Only publishable keys \
@@ -79,7 +81,7 @@ const RULES: &[Rule] = &[
         id: "secret/stripe-publishable-key",
         severity: Severity::Warning,
         what: "Stripe publishable key",
-        keywords: &["pk_live_", "pk_test_"],
+        keywords: &["k_live_", "k_test_"],
         pattern: r"\b(?P<secret>pk_(?:live|test)_[A-Za-z0-9]{10,247})\b",
         accept: None,
         help: "Publishable keys are meant for browsers, but this site promises a sandbox \
@@ -107,9 +109,7 @@ const RULES: &[Rule] = &[
         id: "secret/slack-token",
         severity: Severity::Error,
         what: "Slack token",
-        keywords: &[
-            "xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-", "xoxe-", "xapp-",
-        ],
+        keywords: &["xox", "xapp-"],
         pattern: r"\b(?P<secret>(?:xox[abeprs]|xapp)-[0-9A-Za-z-]{10,250})",
         accept: None,
         help: ROTATE,
@@ -153,12 +153,12 @@ const RULES: &[Rule] = &[
         what: "Cloudflare API token",
         keywords: &[
             "cloudflare",
-            "cf_api",
-            "cf-api",
-            "cf_token",
-            "cf-token",
-            "cf_key",
-            "cfapi",
+            "Cloudflare",
+            "CLOUDFLARE",
+            "cf_",
+            "cf-",
+            "CF_",
+            "CF-",
         ],
         pattern: r#"(?i)(?:cloudflare|\bcf)[\w.-]{0,20}?(?:token|key|secret)\w*\\?["']?\s*(?:[:=]|=>)\s*\\?["'`]?(?P<secret>[A-Za-z0-9_-]{37,40})\b"#,
         accept: None,
@@ -197,7 +197,7 @@ const RULES: &[Rule] = &[
         id: "secret/openai-api-key",
         severity: Severity::Error,
         what: "OpenAI API key",
-        keywords: &["sk-proj-", "sk-svcacct-", "sk-admin-", "T3BlbkFJ"],
+        keywords: &["sk-", "T3BlbkFJ"],
         pattern: r"\b(?P<secret>sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}|sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})",
         accept: None,
         help: ROTATE,
@@ -243,15 +243,8 @@ const RULES: &[Rule] = &[
         severity: Severity::Error,
         what: "database or broker password in a connection string",
         keywords: &[
-            "postgres://",
-            "postgresql://",
-            "mysql://",
-            "mongodb://",
-            "mongodb+srv://",
-            "redis://",
-            "rediss://",
-            "amqp://",
-            "amqps://",
+            "postgres", "mysql", "mongodb", "redis", "amqp", "POSTGRES", "MYSQL", "MONGODB",
+            "REDIS", "AMQP",
         ],
         pattern: r#"(?i)\b(?:postgres(?:ql)?|mysql|mongodb(?:\+srv)?|rediss?|amqps?)://[^\s:/@"'<>\\]+:(?P<secret>[^\s/@"'<>\\]{3,})@[^\s"'<>\\]+"#,
         accept: Some(not_placeholder_password),
@@ -263,19 +256,32 @@ const RULES: &[Rule] = &[
         severity: Severity::Error,
         what: "hard-coded secret",
         keywords: &[
-            "secret",
-            "token",
-            "passw",
+            "ecret",
+            "ECRET",
+            "oken",
+            "OKEN",
+            "assw",
+            "ASSW",
             "pwd",
-            "api_key",
-            "apikey",
-            "api-key",
-            "private_key",
-            "privatekey",
-            "access_key",
-            "accesskey",
-            "auth_key",
-            "credential",
+            "Pwd",
+            "PWD",
+            "pi_key",
+            "piKey",
+            "PI_KEY",
+            "pi-key",
+            "pikey",
+            "PIKEY",
+            "rivate",
+            "RIVATE",
+            "ccess_key",
+            "ccessKey",
+            "CCESS_KEY",
+            "ccesskey",
+            "uth_key",
+            "uthKey",
+            "UTH_KEY",
+            "redential",
+            "REDENTIAL",
         ],
         pattern: r#"(?i)(?P<name>[a-z0-9_.$-]*(?:secret|token|passwd|password|pwd|api[_-]?key|private[_-]?key|access[_-]?key|auth[_-]?key|credentials?)[a-z0-9_.-]*)\\?["']?\s*(?:[:=]|:=|=>|\|\|=|\?\?=)\s*\\?["'`](?P<secret>[^"'`\s\\<>{}]{8,200})\\?["'`]"#,
         accept: Some(looks_like_generic_secret),
@@ -283,21 +289,56 @@ const RULES: &[Rule] = &[
     },
 ];
 
+/// How far before a keyword hit a match may start (a long variable name
+/// in front of `secret`, a PEM label in front of `PRIVATE KEY`).
+const WINDOW_BEFORE: usize = 256;
+/// How far after a keyword hit a match may end (a 200-character value, a
+/// PEM header followed by 40 characters of key material).
+const WINDOW_AFTER: usize = 1024;
+
+/// Most literals one prefilter set holds: beyond a few dozen the regex
+/// engine leaves its SIMD literal search for a much slower automaton, so
+/// several small sets beat one large one.
+const LITERALS_PER_SET: usize = 32;
+
+/// One prefilter set and the rules its patterns stand for.
+struct PrefilterSet {
+    set: RegexSet,
+    rules: Vec<usize>,
+}
+
 /// Compiled rules plus the keyword prefilter.
 struct Scanner {
-    prefilter: RegexSet,
+    prefilter: Vec<PrefilterSet>,
+    /// Each rule's keywords as one regex, to locate the hits.
+    keywords: Vec<Regex>,
     patterns: Vec<Regex>,
 }
 
 static SCANNER: LazyLock<Scanner> = LazyLock::new(|| {
-    let keyword_patterns = RULES.iter().map(|rule| {
-        let alternatives: Vec<String> = rule.keywords.iter().map(|k| regex::escape(k)).collect();
-        format!("(?i:{})", alternatives.join("|"))
-    });
+    let keyword_patterns: Vec<String> = RULES.iter().map(keyword_pattern).collect();
+    // The rule table is fixed at compile time and covered by tests, so a
+    // pattern that does not compile is a programming error.
+    let mut prefilter = Vec::new();
+    let mut group: Vec<usize> = Vec::new();
+    let mut literals = 0;
+    for (index, rule) in RULES.iter().enumerate() {
+        if !group.is_empty() && literals + rule.keywords.len() > LITERALS_PER_SET {
+            prefilter.push(prefilter_set(&keyword_patterns, std::mem::take(&mut group)));
+            literals = 0;
+        }
+        group.push(index);
+        literals += rule.keywords.len();
+    }
+    if !group.is_empty() {
+        prefilter.push(prefilter_set(&keyword_patterns, group));
+    }
     Scanner {
-        // The rule table is fixed at compile time and covered by tests, so
-        // a pattern that does not compile is a programming error.
-        prefilter: RegexSet::new(keyword_patterns).expect("secret keyword patterns compile"),
+        prefilter,
+        keywords: keyword_patterns
+            .iter()
+            .map(|pattern| Regex::new(pattern).expect("secret keyword patterns compile"))
+            .collect(),
         patterns: RULES
             .iter()
             .map(|rule| Regex::new(rule.pattern).expect("secret rule patterns compile"))
@@ -305,47 +346,96 @@ static SCANNER: LazyLock<Scanner> = LazyLock::new(|| {
     }
 });
 
+fn prefilter_set(keyword_patterns: &[String], rules: Vec<usize>) -> PrefilterSet {
+    let set = RegexSet::new(rules.iter().map(|&index| &keyword_patterns[index]))
+        .expect("secret keyword patterns compile");
+    PrefilterSet { set, rules }
+}
+
+/// The alternation of a rule's keywords, as plain escaped literals.
+fn keyword_pattern(rule: &Rule) -> String {
+    let escaped: Vec<String> = rule.keywords.iter().map(|k| regex::escape(k)).collect();
+    escaped.join("|")
+}
+
+/// Byte ranges around each keyword hit, merged where they overlap.
+fn windows(keyword: &Regex, text: &str) -> Vec<(usize, usize)> {
+    let mut merged: Vec<(usize, usize)> = Vec::new();
+    for hit in keyword.find_iter(text) {
+        let start = char_floor(text, hit.start().saturating_sub(WINDOW_BEFORE));
+        let end = char_ceil(text, hit.end().saturating_add(WINDOW_AFTER).min(text.len()));
+        match merged.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => merged.push((start, end)),
+        }
+    }
+    merged
+}
+
+fn char_floor(text: &str, mut index: usize) -> usize {
+    while !text.is_char_boundary(index) {
+        index -= 1;
+    }
+    index
+}
+
+fn char_ceil(text: &str, mut index: usize) -> usize {
+    while !text.is_char_boundary(index) {
+        index += 1;
+    }
+    index
+}
+
 /// Scans any text for secrets. Messages never contain a whole secret.
 ///
 /// Each detection's range covers the secret itself, so a caller that shows
 /// the offending source must redact that range (see [`redact`]).
 pub fn scan(text: &str) -> Vec<Detection> {
     let scanner = &*SCANNER;
-    let candidates = scanner.prefilter.matches(text);
-    if !candidates.matched_any() {
+    let mut candidates: Vec<usize> = Vec::new();
+    for group in &scanner.prefilter {
+        candidates.extend(group.set.matches(text).iter().map(|i| group.rules[i]));
+    }
+    if candidates.is_empty() {
         return Vec::new();
     }
+    // Table order: specific rules before the generic one.
+    candidates.sort_unstable();
     let mut detections: Vec<Detection> = Vec::new();
-    for index in candidates.iter() {
+    for index in candidates {
         let rule = &RULES[index];
-        for captures in scanner.patterns[index].captures_iter(text) {
-            let Some(secret) = captures.name("secret") else {
-                continue;
-            };
-            let name = captures.name("name").map_or("", |name| name.as_str());
-            if is_placeholder(secret.as_str())
-                || rule
-                    .accept
-                    .is_some_and(|accept| !accept(name, secret.as_str()))
-            {
-                continue;
+        for (window_start, window_end) in windows(&scanner.keywords[index], text) {
+            let window = &text[window_start..window_end];
+            for captures in scanner.patterns[index].captures_iter(window) {
+                let Some(secret) = captures.name("secret") else {
+                    continue;
+                };
+                let name = captures.name("name").map_or("", |name| name.as_str());
+                if is_placeholder(secret.as_str())
+                    || rule
+                        .accept
+                        .is_some_and(|accept| !accept(name, secret.as_str()))
+                {
+                    continue;
+                }
+                let (start, end) = (window_start + secret.start(), window_start + secret.end());
+                // Rules run in table order, specific before generic: a value
+                // a specific rule already named is not reported twice.
+                if detections
+                    .iter()
+                    .any(|seen| seen.start < end && start < seen.end)
+                {
+                    continue;
+                }
+                detections.push(Detection {
+                    rule: rule.id,
+                    severity: rule.severity,
+                    start,
+                    end,
+                    message: message(rule, secret.as_str()),
+                    help: rule.help,
+                });
             }
-            // Rules run in table order, specific before generic: a value a
-            // specific rule already named is not reported twice.
-            if detections
-                .iter()
-                .any(|seen| seen.start < secret.end() && secret.start() < seen.end)
-            {
-                continue;
-            }
-            detections.push(Detection {
-                rule: rule.id,
-                severity: rule.severity,
-                start: secret.start(),
-                end: secret.end(),
-                message: message(rule, secret.as_str()),
-                help: rule.help,
-            });
         }
     }
     detections.sort_by_key(|d| (d.start, d.end));

@@ -77,6 +77,29 @@ static STANDARDS: LazyLock<Regex> = LazyLock::new(|| {
     .expect("standard pattern compiles")
 });
 
+/// A loose pattern over raw text that matches wherever [`STANDARDS`] could
+/// match after normalisation (any run of punctuation or spacing may sit
+/// between the parts of a name).
+static HINTS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)
+          soc [^a-z0-9]{0,12} [123]
+        | iso [^a-z0-9]{0,12} (?:iec [^a-z0-9]{0,12})? [0-9]
+        | hipaa | pci | fedramp | stateramp | hitrust | gdpr | tisax | irap
+        | csa [^a-z0-9]{0,12} star
+        | cyber [^a-z0-9]{0,12} essentials
+        | fips [^a-z0-9]{0,12} 140
+        | nist [^a-z0-9]{0,12} (?:sp [^a-z0-9]{0,12})? 800",
+    )
+    // The pattern is a constant covered by tests.
+    .expect("standard hint pattern compiles")
+});
+
+/// Start offsets, in raw text, of the places a standard may be named.
+pub(super) fn hints(text: &str) -> Vec<usize> {
+    HINTS.find_iter(text).map(|hit| hit.start()).collect()
+}
+
 /// Every standard mentioned in normalised text, in order.
 pub(super) fn mentions(normalized: &str) -> Vec<Mention> {
     STANDARDS
