@@ -524,10 +524,11 @@ impl<'a> SinkVisitor<'a> {
                 };
                 let owner = self.scopes.global(member.object());
                 match (owner, name.as_ref()) {
-                    (Some(Global::Window | Global::Document), "location")
-                    | (Some(Global::Location), "href") => {
-                        let target = format!("location.{name}");
-                        self.check_navigation(&assignment.right, span, &target);
+                    (Some(Global::Window | Global::Document), "location") => {
+                        self.check_navigation(&assignment.right, span, "location");
+                    }
+                    (Some(Global::Location), "href") => {
+                        self.check_navigation(&assignment.right, span, "location.href");
                     }
                     _ => self.check_property_write(&name, Some(&assignment.right), span),
                 }
