@@ -3,7 +3,10 @@
 # rate and latency of POST /lead (validation, rate limit, D1 insert) against
 # a fingerprinted static asset, both served by one local `wrangler dev`.
 #
-#   scripts/bench-worker.sh [duration-seconds] [connections]
+#   scripts/bench-worker.sh [duration-seconds] [connections] [runs]
+#
+# Static and /lead runs alternate, so a change in background load hits both;
+# the summary gives the median request rate of each.
 #
 # Needs wrk (apt-get install -y wrk), a built Worker (scripts/build-worker.sh)
 # and a built site in dist/. Prints Markdown rows for BENCHMARKS.md.
@@ -12,6 +15,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 duration="${1:-10}"
 connections="${2:-16}"
+runs="${3:-3}"
 threads=2
 cd "$root"
 
@@ -26,7 +30,9 @@ asset=$(find dist/assets -maxdepth 1 -regextype posix-extended \
     -regex '.*\.[0-9a-f]{16}\.css' -printf '%f\n' | head -n 1)
 [ -n "$asset" ] || { echo "bench-worker: no fingerprinted stylesheet in dist/assets" >&2; exit 1; }
 
-state=$(mktemp -d)
+# BENCH_TMPDIR chooses where local D1 keeps its SQLite file, e.g. /dev/shm
+# to measure the Worker without this machine's slow disk.
+state=$(mktemp -d -p "${BENCH_TMPDIR:-${TMPDIR:-/tmp}}")
 port=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 base="http://127.0.0.1:$port"
 export WRANGLER_SEND_METRICS=false CI=true NO_COLOR=1
@@ -82,8 +88,13 @@ run_wrk() {
     p50=$(awk '$1 == "50%" {print $2}' <<<"$output")
     p99=$(awk '$1 == "99%" {print $2}' <<<"$output")
     non2xx=$(awk '/Non-2xx or 3xx/ {print $NF}' <<<"$output")
-    printf '| %s | %s | %s | %s | %s |\n' "$label" "$rate" "$p50" "$p99" "${non2xx:-0}"
-    echo "$rate" >"$state/$label.rate"
+    printf '| %s | %s | %s | %s | %s | %s |\n' "$run" "$label" "$rate" "$p50" "$p99" "${non2xx:-0}"
+    echo "$rate" >>"$state/$label.rates"
+}
+
+median() {
+    sort -g "$1" | awk '{ values[NR] = $1 } END {
+        if (NR % 2) print values[(NR + 1) / 2]; else print (values[NR / 2] + values[NR / 2 + 1]) / 2 }'
 }
 
 curl -fsS -o /dev/null "$base/assets/$asset"
@@ -91,16 +102,21 @@ echo "| wasm module | raw bytes | gzip -9 bytes |"
 echo "|---|---|---|"
 echo "| $wasm | $raw_bytes | $gzip_bytes |"
 echo
-echo "wrk -t$threads -c$connections -d${duration}s --latency, one wrangler dev, local D1"
+echo "wrk -t$threads -c$connections -d${duration}s --latency, one wrangler dev," \
+    "local D1 under $(dirname "$state") ($(df --output=fstype "$state" | tail -n 1))"
 echo
-echo "| endpoint | requests/s | p50 | p99 | non-2xx/3xx |"
-echo "|---|---|---|---|---|"
-run_wrk "static" "$base/assets/$asset"
-run_wrk "lead" -s "$state/lead.lua" "$base/lead"
+echo "| run | endpoint | requests/s | p50 | p99 | non-2xx/3xx |"
+echo "|---|---|---|---|---|---|"
+for run in $(seq 1 "$runs"); do
+    run_wrk "static" "$base/assets/$asset"
+    run_wrk "lead" -s "$state/lead.lua" "$base/lead"
+done
 
 stored=$("$wrangler" d1 execute DB --local --persist-to "$state" --json \
     --command "SELECT COUNT(*) AS n FROM leads" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s)[0].results[0].n))')
-ratio=$(awk -v lead="$(cat "$state/lead.rate")" -v static="$(cat "$state/static.rate")" \
-    'BEGIN {printf "%.2f", lead / static}')
+static_median=$(median "$state/static.rates")
+lead_median=$(median "$state/lead.rates")
+ratio=$(awk -v lead="$lead_median" -v static="$static_median" 'BEGIN {printf "%.2f", lead / static}')
 echo
-echo "leads stored during the run: $stored; /lead rate / static rate = $ratio"
+echo "median requests/s over $runs runs: static $static_median, /lead $lead_median;" \
+    "/lead / static = $ratio; leads stored: $stored"

@@ -18,11 +18,15 @@ struct BrokenSite {
 
 impl BrokenSite {
     fn new(case: &str) -> Self {
+        Self::from_overlay(&support::fixtures().join("errors").join(case))
+    }
+
+    fn from_overlay(overlay: &Path) -> Self {
+        let case = overlay.display();
         let work = tempfile::tempdir().unwrap();
         support::copy_dir(&support::fixtures().join("site"), &work.path().join("site"));
-        let overlay = support::fixtures().join("errors").join(case);
         assert!(overlay.is_dir(), "no fixture for {case}");
-        support::copy_dir(&overlay, &work.path().join("site"));
+        support::copy_dir(overlay, &work.path().join("site"));
         let out = work.path().join("dist");
         std::fs::create_dir_all(&out).unwrap();
         std::fs::write(out.join("index.html"), "previous build").unwrap();
@@ -34,7 +38,12 @@ impl BrokenSite {
     }
 
     fn build(&self) -> Error {
-        let options = BuildOptions::new(self.work.path().join("site"), self.out());
+        self.build_keeping(false)
+    }
+
+    fn build_keeping(&self, keep_failed: bool) -> Error {
+        let mut options = BuildOptions::new(self.work.path().join("site"), self.out());
+        options.keep_failed = keep_failed;
         build(&options).expect_err("the build must fail")
     }
 
@@ -201,4 +210,44 @@ fn every_case_folder_has_a_test() {
     cases.sort();
     assert_eq!(cases, tested);
     assert!(Path::new(&support::fixtures().join("site/site.yaml")).is_file());
+}
+
+#[test]
+fn bundle_failing_validation_never_replaces_the_output() {
+    let overlay = support::fixtures().join("validation/inline-script");
+    let site = BrokenSite::from_overlay(&overlay);
+    let error = site.build();
+    let Error::ValidationFailed { report, kept, .. } = &error else {
+        panic!("expected a validation failure, got {error}");
+    };
+    assert!(kept.is_none());
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.rule.starts_with("inline/") && f.file == "console/index.html"),
+        "{report:?}"
+    );
+    assert!(error.to_string().contains("--keep-failed"));
+    site.assert_untouched();
+}
+
+#[test]
+fn keep_failed_keeps_the_rejected_bundle_and_says_where() {
+    let overlay = support::fixtures().join("validation/inline-script");
+    let site = BrokenSite::from_overlay(&overlay);
+    let error = site.build_keeping(true);
+    let Error::ValidationFailed {
+        kept: Some(kept), ..
+    } = &error
+    else {
+        panic!("expected a kept validation failure, got {error}");
+    };
+    assert!(kept.join("console/index.html").is_file());
+    assert!(error.to_string().contains(&kept.display().to_string()));
+    // The previous output is still the one in place.
+    assert_eq!(
+        std::fs::read_to_string(site.out().join("index.html")).unwrap(),
+        "previous build"
+    );
 }

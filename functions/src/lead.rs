@@ -208,29 +208,23 @@ fn hex_value(digit: u8) -> Option<u8> {
 /// Decodes an `application/json` body: one object whose known keys hold
 /// strings (or null). Unknown keys are ignored like unknown form fields.
 pub fn decode_json(body: &[u8]) -> Result<RawLead, DecodeError> {
-    serde_json::from_slice(body).map_err(|error| DecodeError::Json(error.classify_label()))
+    serde_json::from_slice(body).map_err(|error| DecodeError::Json(describe_json_error(&error)))
 }
 
 /// A short, value-free description of a JSON error: serde's own messages can
 /// quote the offending input.
-trait ClassifyLabel {
-    fn classify_label(&self) -> String;
-}
-
-impl ClassifyLabel for serde_json::Error {
-    fn classify_label(&self) -> String {
-        let kind = match self.classify() {
-            serde_json::error::Category::Io => "io",
-            serde_json::error::Category::Syntax => "syntax",
-            serde_json::error::Category::Data => "data",
-            serde_json::error::Category::Eof => "eof",
-        };
-        format!(
-            "{kind} error at line {} column {}",
-            self.line(),
-            self.column()
-        )
-    }
+fn describe_json_error(error: &serde_json::Error) -> String {
+    let kind = match error.classify() {
+        serde_json::error::Category::Io => "io",
+        serde_json::error::Category::Syntax => "syntax",
+        serde_json::error::Category::Data => "data",
+        serde_json::error::Category::Eof => "eof",
+    };
+    format!(
+        "{kind} error at line {} column {}",
+        error.line(),
+        error.column()
+    )
 }
 
 /// A validated lead, trimmed and ready to store.
@@ -349,6 +343,17 @@ mod tests {
         assert_eq!(raw.company.as_deref(), Some(""));
         assert_eq!(raw.message.as_deref(), Some("Hi!\r\nBye"));
         assert_eq!(raw.website.as_deref(), Some(""));
+    }
+
+    #[test]
+    fn form_decoding_handles_escapes_plus_signs_and_bare_keys() {
+        let raw = decode_form(b"name=a%2Bb+c&company&message=100%25%zz%4").expect("decodes");
+        assert_eq!(raw.name.as_deref(), Some("a+b c"));
+        assert_eq!(raw.company.as_deref(), Some(""));
+        // Malformed escapes are kept literally, as browsers never send them.
+        assert_eq!(raw.message.as_deref(), Some("100%%zz%4"));
+        let raw = decode_form("name=%C3%A9l%C3%A8ne&email=&&".as_bytes()).expect("decodes");
+        assert_eq!(raw.name.as_deref(), Some("élène"));
     }
 
     #[test]

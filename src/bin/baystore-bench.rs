@@ -25,10 +25,18 @@ struct Args {
     /// Hugo binary.
     #[arg(long, default_value = "hugo")]
     hugo: String,
+    /// Only write the corpus into this folder (`ours/` and `hugo/`), for
+    /// profiling one tool by hand, and time nothing.
+    #[arg(long)]
+    write_corpus: Option<PathBuf>,
 }
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    if let Some(dir) = &args.write_corpus {
+        baystore_site::corpus::write_corpus(dir, args.pages)?;
+        return Ok(());
+    }
     // The generator binary is built next to this one by the same cargo run.
     let generator = std::env::current_exe()?.with_file_name("baystore-site");
     let disk = std::path::absolute(&args.disk)?;

@@ -34,7 +34,9 @@ const ROUTES = {
   },
   '/no-ring.css': { type: 'text/css', body: '.bare:focus, .bare:focus-visible { outline: none; box-shadow: none; }' },
   '/unlabelled': {
-    body: '<!doctype html><html lang="en"><title>axe</title><main><img src="/missing.png"><button type="button"></button></main>',
+    body:
+      '<!doctype html><html lang="en"><title>axe</title>' +
+      '<main><img src="/logo.png"><button type="button"></button></main>',
   },
   '/broken': {
     body: '<!doctype html><title>broken</title><img alt="" src="/missing.png">',

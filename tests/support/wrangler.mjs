@@ -7,12 +7,14 @@
 //   ...
 //   await dev.stop();
 //
-// startWrangler({ port?, vars?, persistTo?, migrate?, testScheduled?, timeoutMs? })
+// startWrangler({ port?, vars?, persistTo?, migrate?, testScheduled?,
+//                 snapshotAssets?, timeoutMs? })
 //   Starts `wrangler dev --ip 127.0.0.1` from the repository root and
 //   resolves once it answers HTTP. Options:
 //     port           fixed port; default: a free one chosen by the OS
 //     vars           { NAME: "value" } overrides of wrangler.toml [vars]
-//     persistTo      local state directory (D1); default: a fresh temp dir
+//     persistTo      local state directory (D1); default: a fresh temp dir,
+//                    deleted by stop()
 //     migrate        apply migrations/ to local D1 first (default true)
 //     testScheduled  expose /__scheduled for cron tests (default true)
 //     snapshotAssets serve a private copy of dist/ (default true), so a
@@ -181,7 +183,11 @@ export async function startWrangler({
   timeoutMs = 120_000,
 } = {}) {
   const chosenPort = port ?? (await freePort());
-  const state = persistTo ?? (await mkdtemp(join(tmpdir(), "baystore-wrangler-")));
+  // A run directory holds the log file and, unless the caller chose one, the
+  // local state; stop() deletes that state (test leads are personal-looking
+  // data) and keeps the log.
+  const runDir = await mkdtemp(join(tmpdir(), "baystore-wrangler-"));
+  const state = persistTo ?? join(runDir, "state");
   await mkdir(state, { recursive: true });
   // wrangler dev restarts the Worker whenever the assets directory changes,
   // which fails in-flight POSTs with 503. Serving a private copy keeps a
@@ -217,7 +223,7 @@ export async function startWrangler({
     args.push("--var", `${name}:${value}`);
   }
 
-  const logFile = join(state, "wrangler-dev.log");
+  const logFile = join(runDir, "wrangler-dev.log");
   const logStream = createWriteStream(logFile);
   const chunks = [];
   const child = spawn(wranglerBin, args, {
@@ -273,6 +279,9 @@ export async function startWrangler({
       }
       if (assetsDir) {
         await rm(assetsDir, { recursive: true, force: true });
+      }
+      if (persistTo === undefined) {
+        await rm(state, { recursive: true, force: true });
       }
     },
   };

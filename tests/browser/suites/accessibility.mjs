@@ -45,11 +45,8 @@ describe('every page', () => {
 
         await t.test('axe-core finds no serious or critical violation', async () => {
           const blocking = (await axeViolations(page)).filter((v) => BLOCKING_IMPACTS.includes(v.impact));
-          assert.equal(
-            blocking.length,
-            0,
-            `axe-core found ${blocking.length} serious or critical violation(s) on ${path}:\n${describeViolations(blocking)}`,
-          );
+          const found = `axe-core found ${blocking.length} serious or critical violation(s) on ${path}`;
+          assert.equal(blocking.length, 0, `${found}:\n${describeViolations(blocking)}`);
         });
       } finally {
         await context.close();

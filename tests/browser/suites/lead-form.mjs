@@ -80,7 +80,8 @@ describe('lead form', () => {
   });
 
   for (const javaScriptEnabled of [true, false]) {
-    test(`a valid lead submitted with JavaScript ${javaScriptEnabled ? 'on' : 'off'} lands on the thank-you page and is stored`, async () => {
+    const scripts = javaScriptEnabled ? 'on' : 'off';
+    test(`a valid lead submitted with JavaScript ${scripts} lands on the thank-you page and is stored`, async () => {
       await withVisitor({ javaScriptEnabled }, async (page, record) => {
         const lead = uniqueLead(javaScriptEnabled ? 'js-on' : 'js-off');
         await page.goto(site.url('/contact/'), { waitUntil: 'networkidle' });

@@ -45,15 +45,20 @@ export function describeViolations(violations) {
     .join('\n');
 }
 
-/** The focused element and a short description of it, for failure messages. */
-function describeFocus() {
+/**
+ * Whether the focused element matches `selector`, and a short description of
+ * it for failure messages. Runs in the page.
+ */
+function inspectFocus(selector) {
   const el = document.activeElement;
-  if (!el || el === document.body) return { element: null, description: '<body>' };
+  if (!el || el === document.body) return { matched: false, description: '<body>' };
   const text = (el.getAttribute('aria-label') || el.textContent || el.getAttribute('name') || '').trim();
-  const name = el.getAttribute('name');
+  const tag = el.tagName.toLowerCase();
+  const id = el.id ? `#${el.id}` : '';
+  const name = el.getAttribute('name') ? ` name=${el.getAttribute('name')}` : '';
   return {
-    element: el.tagName.toLowerCase(),
-    description: `<${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${name ? ` name=${name}` : ''}> ${text.slice(0, 40)}`,
+    matched: el.matches(selector),
+    description: `<${tag}${id}${name}> ${text.slice(0, 40).replace(/\s+/g, ' ')}`,
   };
 }
 
@@ -69,11 +74,9 @@ export async function tabUntil(page, selector, limit = 100) {
   const visited = [];
   for (let i = 0; i < limit; i += 1) {
     await page.keyboard.press('Tab');
-    const focus = await page.evaluate(describeFocus);
+    const focus = await page.evaluate(inspectFocus, selector);
     visited.push(focus.description);
-    if (focus.element !== null && (await page.evaluate((s) => document.activeElement.matches(s), selector))) {
-      return { reached: true, visited };
-    }
+    if (focus.matched) return { reached: true, visited };
   }
   return { reached: false, visited };
 }
@@ -112,8 +115,9 @@ export async function focusIndicators(page, limit = 150) {
     return window.__focusTrail.map(({ el, focused }) => {
       const style = getComputedStyle(el);
       const text = (el.getAttribute('aria-label') || el.textContent || el.getAttribute('name') || '').trim();
+      const classes = [...el.classList].map((name) => `.${name}`).join('');
       return {
-        element: `<${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.className ? `.${String(el.className).replaceAll(' ', '.')}` : ''}> ${text.slice(0, 40)}`,
+        element: `<${el.tagName.toLowerCase()}${classes}> ${text.slice(0, 40)}`,
         focused,
         unfocused: {
           outlineStyle: style.outlineStyle,

@@ -52,7 +52,8 @@ export async function storedConsent(page) {
 
 /** Overwrites the stored consent record. */
 export async function storeConsent(page, record) {
-  await page.evaluate(([key, value]) => localStorage.setItem(key, value), [CONSENT_STORAGE_KEY, JSON.stringify(record)]);
+  const entry = [CONSENT_STORAGE_KEY, JSON.stringify(record)];
+  await page.evaluate(([key, value]) => localStorage.setItem(key, value), entry);
 }
 
 /**

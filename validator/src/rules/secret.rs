@@ -546,16 +546,28 @@ fn looks_like_generic_secret(name: &str, value: &str) -> bool {
     {
         return false;
     }
+    // A value that names a credential ("MF-Proxy-Shared-Secret") is a
+    // label for one, not the credential itself.
+    if [
+        "secret", "token", "password", "passwd", "apikey", "api-key", "api_key",
+    ]
+    .iter()
+    .any(|word| lowered.contains(word))
+    {
+        return false;
+    }
     let has_digit = value.chars().any(|c| c.is_ascii_digit());
     let has_letter = value.chars().any(|c| c.is_ascii_alphabetic());
     let has_upper = value.chars().any(|c| c.is_ascii_uppercase());
     let has_lower = value.chars().any(|c| c.is_ascii_lowercase());
+    let has_separator = value.contains(['-', '_', '.']);
     let entropy = shannon_entropy(value);
     let length = value.chars().count();
-    // Words joined by separators (`current-password`, `api_token_input`)
-    // have letters only; random credentials nearly always mix in digits.
+    // Words joined by separators (`current-password`, `Shared-Key-Header`)
+    // have letters only; random credentials nearly always mix in digits,
+    // and a digit-free one is at least long, unbroken and mixed in case.
     (has_digit && has_letter && entropy >= 3.0)
-        || (has_upper && has_lower && length >= 16 && entropy >= 3.5)
+        || (!has_separator && has_upper && has_lower && length >= 20 && entropy >= 4.0)
 }
 
 /// Shannon entropy of `value` in bits per character.

@@ -84,12 +84,23 @@ pub fn analyze(source: &str, kind: JsKind) -> JsAnalysis {
         static ALLOCATOR: RefCell<Allocator> = RefCell::new(Allocator::default());
     }
     ALLOCATOR.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut allocator) => analyze_in(&mut allocator, source, kind),
+        Ok(mut allocator) => {
+            let analysis = analyze_in(&mut allocator, source, kind);
+            // One huge script must not pin its arena for the rest of the
+            // run: past the cap, the arena is dropped and starts small again.
+            if allocator.capacity() > RETAINED_ARENA_BYTES {
+                *allocator = Allocator::default();
+            }
+            analysis
+        }
         // Only reachable if a scan re-entered itself on this thread; a fresh
         // arena keeps that case correct rather than panicking.
         Err(_) => analyze_in(&mut Allocator::default(), source, kind),
     })
 }
+
+/// Largest arena a worker thread keeps between scripts.
+const RETAINED_ARENA_BYTES: usize = 16 * 1024 * 1024;
 
 fn analyze_in(allocator: &mut Allocator, source: &str, kind: JsKind) -> JsAnalysis {
     let attempts: &[SourceType] = match kind {

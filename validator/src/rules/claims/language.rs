@@ -316,6 +316,19 @@ const HOLDERS: &[&str] = &[
     "annual",
 ];
 
+/// Labels that introduce a list of held credentials.
+const CREDENTIAL_LABELS: &[&str] = &[
+    "certification:",
+    "certifications:",
+    "certified:",
+    "compliance:",
+    "attestation:",
+    "attestations:",
+    "accreditation:",
+    "accreditations:",
+    "audited:",
+];
+
 /// Only an explicit certification is a GDPR claim; GDPR compliance is a
 /// legal duty, not a credential.
 const GDPR_HOLDING: &[&str] = &[
@@ -389,10 +402,15 @@ pub(super) fn asserts_holding(sentence: &str, mention: &Mention) -> bool {
     let holding = clause.iter().any(|word| HOLDING.contains(word));
     let credential = clause.iter().any(|word| CREDENTIALS.contains(word))
         && clause.iter().any(|word| HOLDERS.contains(word));
+    // A label such as "Certifications: SOC 2 Type II, ISO 27001" lists
+    // what is held, the way a badge does.
+    let labelled = CREDENTIAL_LABELS
+        .iter()
+        .any(|label| sentence[clause_start..mention.start].contains(label));
     let service_provider = clause
         .windows(2)
         .any(|pair| pair == ["service", "provider"] || pair == ["service", "providers"]);
-    holding || credential || service_provider
+    holding || credential || labelled || service_provider
 }
 
 /// Lowercase words (letters, digits, apostrophes) of normalised text.

@@ -63,6 +63,18 @@ fn plain_certification_claims_are_errors() {
         claimed("We passed our SOC 1 Type I audit."),
         ["SOC 1 Type I"]
     );
+    assert_eq!(
+        claimed("Compliance: SOC 2 Type II, ISO 27001"),
+        ["SOC 2 Type II", "ISO/IEC 27001"]
+    );
+    assert_eq!(
+        claimed("We undergo an annual SOC 2 Type II audit."),
+        ["SOC 2 Type II"]
+    );
+    assert_eq!(
+        claimed("Our infrastructure provider is ISO 27001 and SOC 2 certified."),
+        ["ISO/IEC 27001", "SOC 2"]
+    );
 }
 
 #[test]
@@ -144,6 +156,12 @@ fn mentions_that_assert_nothing_pass() {
         "We help customers who need HIPAA compliance.",
         "We are GDPR compliant and honour deletion requests.",
         "ISO 27001",
+        "We follow ISO 27001 practices.",
+        "Aligned with SOC 2 trust services criteria.",
+        "BayStore is not a HIPAA covered entity.",
+        "The BayStore platform is HIPAA-ready.",
+        "Certifications: none yet. SOC 2 is planned for 2027.",
+        "We do not store card data, so PCI DSS scope stays with the payment provider.",
     ] {
         assert!(
             claimed(text).is_empty(),

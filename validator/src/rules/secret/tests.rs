@@ -231,6 +231,8 @@ fn generic_assignments_skip_placeholders_and_words() {
         "secret_name: 'production-db-secret-2'",
         "const token = process.env.API_TOKEN1;",
         "token_type = 'Bearer'",
+        "PROXY_SHARED_SECRET: \"MF-Proxy-Shared-Secret\",",
+        "csrfTokenHeader: 'X-Requested-With-Token'",
     ] {
         assert!(
             scan(text).is_empty(),

@@ -341,6 +341,12 @@ impl<'a> Scopes<'a> {
                 true
             }
             Expression::UnaryExpression(unary) => self.is_constant(&unary.argument),
+            // `open ? '<b>open</b>' : ''` picks between constants: the
+            // condition chooses, but cannot inject anything.
+            Expression::ConditionalExpression(conditional) => {
+                self.is_constant(&conditional.consequent)
+                    && self.is_constant(&conditional.alternate)
+            }
             other => self.fold(other).is_some(),
         }
     }

@@ -41,6 +41,10 @@ fn inner_html_with_data_is_an_error() {
         errors("el.innerHTML ||= html; el.innerHTML ??= html;"),
         ["sink/inner-html", "sink/inner-html"]
     );
+    assert_eq!(
+        errors("el.innerHTML = open ? html : '';"),
+        ["sink/inner-html"]
+    );
 }
 
 #[test]
@@ -50,6 +54,7 @@ fn constant_inner_html_is_fine() {
     assert_clean("el.innerHTML = '<b>' + 'bold' + '</b>';");
     assert_clean("const empty = ''; el.innerHTML = empty;");
     assert_clean("el.innerHTML = 0; el.outerHTML = null;");
+    assert_clean("el.innerHTML = open ? '<b>open</b>' : '';");
 }
 
 #[test]
@@ -169,6 +174,14 @@ fn function_constructors() {
     );
     assert_eq!(
         errors("[].constructor.constructor(body)();"),
+        ["sink/function-constructor"]
+    );
+    assert_eq!(
+        errors("Reflect.construct(Function, [body]);"),
+        ["sink/function-constructor"]
+    );
+    assert_eq!(
+        errors("Function.apply(null, args);"),
         ["sink/function-constructor"]
     );
     assert_eq!(

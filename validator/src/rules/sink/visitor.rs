@@ -17,8 +17,8 @@ use super::{JsAnalysis, LiteralUrl};
 use crate::{Detection, Severity};
 
 const HTML_HELP: &str = "Build the nodes with document.createElement and set text with \
-    textContent (or pass the markup through a vetted sanitiser first); keep HTML-parsing \
-    sinks for constant strings only.";
+    textContent (or replaceChildren with nodes); keep HTML-parsing sinks for constant \
+    strings only.";
 const CODE_HELP: &str = "Do not turn strings into code: call a function directly. The site's \
     CSP has no 'unsafe-eval', so the browser blocks this anyway.";
 const TIMER_HELP: &str = "Pass a function instead of a string, e.g. setTimeout(() => run(x), 100).";
@@ -280,6 +280,20 @@ impl<'a> SinkVisitor<'a> {
                 "a function's constructor (the Function constructor)",
                 CODE_HELP,
             ),
+            "construct" if self.scopes.global(object) == Some(Global::Reflect) => {
+                // Reflect.construct(Function, [code]) is `new Function(code)`.
+                let target = pick(&arguments, Carrier::First).and_then(|t| self.scopes.global(t));
+                if target == Some(Global::FunctionConstructor) {
+                    let real = array_arguments(pick(&arguments, Carrier::Second));
+                    self.check_code(
+                        &real,
+                        span,
+                        "sink/function-constructor",
+                        "Reflect.construct(Function)",
+                        CODE_HELP,
+                    );
+                }
+            }
             "insertAdjacentHTML" => self.check_html(
                 pick(&arguments, Carrier::Second),
                 span,
@@ -403,16 +417,7 @@ impl<'a> SinkVisitor<'a> {
         // `apply` takes the this-value, then an array of arguments.
         let real: Vec<Option<&Expression<'a>>> = match method {
             "call" | "bind" => rest.get(1..).unwrap_or_default().to_vec(),
-            _ => match rest.get(1).copied().flatten() {
-                Some(list) => match strip(list) {
-                    Expression::ArrayExpression(array) => {
-                        array.elements.iter().map(|e| e.as_expression()).collect()
-                    }
-                    // An arguments list we cannot see into is data.
-                    _ => vec![None],
-                },
-                None => Vec::new(),
-            },
+            _ => array_arguments(rest.get(1).copied().flatten()),
         };
         if method == "bind" && real.is_empty() {
             // `eval.bind(null)` makes a new name for eval whose later call is
@@ -640,6 +645,18 @@ fn pick<'e, 'a>(
         Carrier::First => arguments.first().copied().flatten(),
         Carrier::Second => arguments.get(1).copied().flatten(),
         Carrier::Third => arguments.get(2).copied().flatten(),
+    }
+}
+
+/// The elements of an arguments array (`apply`, `Reflect.apply`,
+/// `Reflect.construct`); an array we cannot see into counts as data.
+fn array_arguments<'e, 'a>(list: Option<&'e Expression<'a>>) -> Vec<Option<&'e Expression<'a>>> {
+    match list.map(strip) {
+        Some(Expression::ArrayExpression(array)) => {
+            array.elements.iter().map(|e| e.as_expression()).collect()
+        }
+        Some(_) => vec![None],
+        None => Vec::new(),
     }
 }
 
