@@ -107,6 +107,10 @@ echo "wrk -t$threads -c$connections -d${duration}s --latency, one wrangler dev,"
 echo
 echo "| run | endpoint | requests/s | p50 | p99 | non-2xx/3xx |"
 echo "|---|---|---|---|---|---|"
+# Warm-up, not recorded: the first seconds include compiling the wasm
+# module's hot paths and opening the database.
+wrk -t"$threads" -c"$connections" -d3s "$base/assets/$asset" >/dev/null
+wrk -t"$threads" -c"$connections" -d3s -s "$state/lead.lua" "$base/lead" >/dev/null
 for run in $(seq 1 "$runs"); do
     run_wrk "static" "$base/assets/$asset"
     run_wrk "lead" -s "$state/lead.lua" "$base/lead"

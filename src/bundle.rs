@@ -64,8 +64,23 @@ pub struct BuildSummary {
     pub assets: usize,
     /// Wall time of the whole build, validation included.
     pub elapsed: Duration,
+    /// Wall time of each phase.
+    pub phases: PhaseTimes,
     /// The validator's report (warnings only, since errors fail the build).
     pub report: bundle_validator::Report,
+}
+
+/// Wall time of the phases of a build, for profiling.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PhaseTimes {
+    /// Reading config, content, templates and static files.
+    pub load: Duration,
+    /// Rendering and writing the bundle.
+    pub write: Duration,
+    /// Running the validator over the bundle.
+    pub validate: Duration,
+    /// Replacing the previous output.
+    pub swap: Duration,
 }
 
 /// The `site` object of the template context.
@@ -158,6 +173,10 @@ pub fn build(options: &BuildOptions<'_>) -> Result<BuildSummary, Error> {
         },
     );
 
+    let mut phases = PhaseTimes {
+        load: started.elapsed(),
+        ..PhaseTimes::default()
+    };
     let staging = sibling(&options.out_dir, "tmp")?;
     remove_if_present(&staging)?;
     let site = SiteParts {
@@ -175,6 +194,7 @@ pub fn build(options: &BuildOptions<'_>) -> Result<BuildSummary, Error> {
         return Err(error);
     }
 
+    phases.write = started.elapsed() - phases.load;
     let report = match bundle_validator::check(&staging, &config.validator_config(site_dir)) {
         Ok(report) => report,
         Err(error) => {
@@ -198,8 +218,11 @@ pub fn build(options: &BuildOptions<'_>) -> Result<BuildSummary, Error> {
         });
     }
 
+    phases.validate = started.elapsed() - phases.load - phases.write;
     swap_in(&staging, &options.out_dir)?;
+    phases.swap = started.elapsed() - phases.load - phases.write - phases.validate;
     Ok(BuildSummary {
+        phases,
         pages: pages.len(),
         assets: assets.len(),
         elapsed: started.elapsed(),

@@ -165,6 +165,16 @@ pub fn page_markdown(index: usize, pages: usize) -> String {
     out
 }
 
+/// The home page: a title and a link to the first page of each section.
+pub fn home_markdown(pages: usize) -> String {
+    let mut out = String::from("---\ntitle: Corpus\ndescription: Benchmark corpus home.\n---\n\n# Corpus\n\n");
+    for first in (0..pages).step_by(PAGES_PER_SECTION) {
+        let (section, stem) = page_path(first);
+        let _ = writeln!(out, "- [{section}](/{section}/{stem}/)");
+    }
+    out
+}
+
 /// Writes the corpus: `ours/` (a site of this generator) and `hugo/` (a
 /// Hugo site) under `dir`, sharing page text. Returns nothing; fails on I/O.
 pub fn write_corpus(dir: &Path, pages: usize) -> Result<(), Error> {
@@ -187,6 +197,11 @@ pub fn write_corpus(dir: &Path, pages: usize) -> Result<(), Error> {
     write(&hugo.join("assets/css/site.css"), STYLESHEET)?;
     write(&hugo.join("assets/js/consent.js"), CONSENT_SCRIPT)?;
     write(&hugo.join("assets/js/analytics.js"), ANALYTICS_SCRIPT)?;
+    // Both sites get a home page that links every section's first page;
+    // Hugo reads a folder's list page from `_index.md`.
+    let home = home_markdown(pages);
+    write(&ours.join("content/index.md"), &home)?;
+    write(&hugo.join("content/_index.md"), &home)?;
     for index in 0..pages {
         let (section, stem) = page_path(index);
         let text = page_markdown(index, pages);

@@ -28,6 +28,9 @@ enum Command {
         /// Keep the bundle of a build that fails validation, for inspection.
         #[arg(long)]
         keep_failed: bool,
+        /// Print the wall time of each build phase.
+        #[arg(long)]
+        timings: bool,
     },
     /// Run the validator on a bundle folder.
     Check {
@@ -75,6 +78,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             site,
             out,
             keep_failed,
+            timings,
         } => {
             let progress = |done: usize, total: usize| eprintln!("rendered {done}/{total} pages");
             let mut options = BuildOptions::new(site, out);
@@ -82,6 +86,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             options.progress = Some(&progress);
             let result = build(&options);
             print_outcome(&result, &options);
+            if let (true, Ok(summary)) = (timings, &result) {
+                let p = summary.phases;
+                eprintln!(
+                    "phases: load {:.3}s, render+write {:.3}s, validate {:.3}s, swap {:.3}s",
+                    p.load.as_secs_f64(),
+                    p.write.as_secs_f64(),
+                    p.validate.as_secs_f64(),
+                    p.swap.as_secs_f64()
+                );
+            }
             Ok(if result.is_ok() {
                 ExitCode::SUCCESS
             } else {

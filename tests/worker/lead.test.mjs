@@ -110,6 +110,9 @@ describe("accepted leads", () => {
     assert.equal(response.headers.get("location"), "/contact/thanks/");
     assert.equal(text, "");
     assertWorkerHeaders(response);
+    const thanks = await fetch(new URL(response.headers.get("location"), dev.url));
+    assert.equal(thanks.status, 200, "the thank-you page exists in the bundle");
+    await thanks.text();
 
     const rows = await rowsByEmail(fields.email);
     assert.equal(rows.length, 1);
@@ -123,6 +126,34 @@ describe("accepted leads", () => {
     const received = Date.parse(row.received_at);
     assert.ok(received >= before - 2_000 && received <= Date.now() + 2_000, row.received_at);
     await dev.waitForLog(new RegExp(`lead outcome=stored id=${row.id}`));
+  });
+
+  test("the built contact form posts exactly the fields /lead reads", async () => {
+    const page = await (await fetch(`${dev.url}/contact/`)).text();
+    const form = /<form\b[^>]*>([\s\S]*?)<\/form>/.exec(page);
+    assert.ok(form, "the contact page has a form");
+    assert.match(form[0], /^<form\b[^>]*\bmethod="post"/i);
+    assert.match(form[0], /^<form\b[^>]*\baction="\/lead"/);
+    const controls = [...form[1].matchAll(/<(?:input|textarea)\b[^>]*\bname="([^"]+)"[^>]*>/g)];
+    const names = controls.map((match) => match[1]).sort();
+    assert.deepEqual(names, ["company", "email", "message", "name", "website"]);
+    for (const [control, name] of controls.map((match) => [match[0], match[1]])) {
+      const limit = { name: 100, email: 254, company: 200, message: 5000 }[name];
+      if (limit) {
+        assert.match(control, new RegExp(`maxlength="${limit}"`), `${name} maxlength`);
+      }
+    }
+
+    // Submit what a browser would send for that form.
+    const fields = fieldsFor("contact-page");
+    const body = new URLSearchParams(names.map((name) => [name, fields[name] ?? ""]));
+    const { response } = await postLead(dev.url, fields, {
+      ip: nextIp(),
+      body: body.toString(),
+      referer: `${dev.url}/contact/`,
+    });
+    assert.equal(response.status, 303);
+    assert.equal((await rowsByEmail(fields.email)).length, 1);
   });
 
   test("a JSON post gets 200 with the stored lead's id", async () => {

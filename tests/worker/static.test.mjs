@@ -39,8 +39,26 @@ test("pages are served with the _headers CSP and security headers", async () => 
       "strict-origin-when-cross-origin",
       path,
     );
+    assert.ok(
+      Number(/max-age=(\d+)/.exec(response.headers.get("strict-transport-security"))?.[1]) >=
+        15_552_000,
+      `HSTS on ${path}`,
+    );
+    assert.ok(response.headers.get("permissions-policy"), `Permissions-Policy on ${path}`);
+    assert.equal(response.headers.get("cross-origin-opener-policy"), "same-origin", path);
+    assert.doesNotMatch(response.headers.get("cache-control") ?? "", /immutable/, path);
     assert.match(await response.text(), /<html/i);
   }
+});
+
+test("the admin surface carries X-Robots-Tag over HTTP", async () => {
+  const response = await fetch(`${dev.url}/console/`);
+  assert.equal(response.status, 200);
+  await response.text();
+  assert.equal(response.headers.get("x-robots-tag"), "noindex, nofollow");
+  const home = await fetch(`${dev.url}/`);
+  await home.text();
+  assert.equal(home.headers.get("x-robots-tag"), null);
 });
 
 test("fingerprinted assets get the long immutable cache", async () => {

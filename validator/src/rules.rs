@@ -26,7 +26,7 @@ pub mod sri;
 use crate::emit::{FileFindings, Message};
 use crate::html::{Attr, Element, Page};
 use crate::scan::{PageContext, PageFacts};
-use crate::url_norm::{refresh_url, srcset_urls};
+use crate::url_norm::{Target, refresh_url, srcset_urls};
 
 /// Runs every page rule on one parsed HTML file.
 pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, facts: &mut PageFacts) {
@@ -84,12 +84,23 @@ pub struct UrlRef<'p> {
     pub url: &'p str,
     /// Byte offset in the file to point findings at.
     pub offset: usize,
+    /// What the URL points at, classified once for every rule.
+    pub target: Target,
 }
 
-/// Every URL on the page: URL attributes, `srcset` candidates and
-/// `<meta http-equiv="refresh">` targets.
-pub fn page_urls(page: &Page) -> Vec<UrlRef<'_>> {
+/// Every URL on the page (URL attributes, `srcset` candidates and
+/// `<meta http-equiv="refresh">` targets), each classified with `classify`.
+pub fn page_urls<'p>(page: &'p Page, classify: impl Fn(&str) -> Target) -> Vec<UrlRef<'p>> {
     let mut out = Vec::new();
+    let mut push = |element, attr, url: &'p str, offset| {
+        out.push(UrlRef {
+            element,
+            attr,
+            url,
+            offset,
+            target: classify(url),
+        });
+    };
     for element in &page.elements {
         for attr in &element.attrs {
             let name = attr.name.as_str();
@@ -99,29 +110,14 @@ pub fn page_urls(page: &Page) -> Vec<UrlRef<'_>> {
             if URL_ATTRIBUTES.contains(&name) {
                 if name == "ping" || name == "archive" {
                     for part in attr.value.split_ascii_whitespace() {
-                        out.push(UrlRef {
-                            element,
-                            attr,
-                            url: part,
-                            offset: attr.offset(),
-                        });
+                        push(element, attr, part, attr.offset());
                     }
                 } else {
-                    out.push(UrlRef {
-                        element,
-                        attr,
-                        url: &attr.value,
-                        offset: attr.offset(),
-                    });
+                    push(element, attr, &attr.value, attr.offset());
                 }
             } else if name == "srcset" || name == "imagesrcset" {
                 for (at, url) in srcset_urls(&attr.value) {
-                    out.push(UrlRef {
-                        element,
-                        attr,
-                        url,
-                        offset: attr.offset() + at,
-                    });
+                    push(element, attr, url, attr.offset() + at);
                 }
             } else if name == "content"
                 && element.name == "meta"
@@ -130,15 +126,11 @@ pub fn page_urls(page: &Page) -> Vec<UrlRef<'_>> {
                     .is_some_and(|v| v.trim().eq_ignore_ascii_case("refresh"))
                 && let Some((at, url)) = refresh_url(&attr.value)
             {
-                out.push(UrlRef {
-                    element,
-                    attr,
-                    url,
-                    offset: attr.offset() + at,
-                });
+                push(element, attr, url, attr.offset() + at);
             }
         }
     }
+    drop(push);
     out
 }
 

@@ -9,7 +9,7 @@ use crate::bundle::{self, Content, FileKind};
 use crate::csp::Policy;
 use crate::emit::{FileFindings, Message};
 use crate::html::{self, Page};
-use crate::rules;
+use crate::rules::{self, UrlRef};
 use crate::site::{Site, routes};
 use crate::url_norm::Target;
 
@@ -22,6 +22,8 @@ pub struct PageContext<'a> {
     /// The file's own URL path (`/a/index.html`), the base for relative URLs.
     pub url_path: String,
     pub page: &'a Page,
+    /// Every URL on the page, classified once.
+    pub urls: Vec<UrlRef<'a>>,
     /// Whether the page is itself an admin surface.
     pub is_admin: bool,
     /// The enforced CSP of the page's route, from `_headers`.
@@ -113,6 +115,7 @@ pub fn scan_file(site: &Site, index: usize) -> FileOutcome {
                 .into_iter()
                 .next()
                 .unwrap_or_else(|| url_path.clone());
+            let urls = rules::page_urls(&page, |url| site.origins.classify(url, &url_path));
             let ctx = PageContext {
                 site,
                 file: index,
@@ -120,6 +123,7 @@ pub fn scan_file(site: &Site, index: usize) -> FileOutcome {
                 policies: site.csp_policies(&route),
                 url_path,
                 page: &page,
+                urls,
                 is_admin: site.is_admin_file(path),
             };
             let mut page_facts = PageFacts {

@@ -15,7 +15,15 @@ import {
 } from '../support/accessibility.mjs';
 import { assertNoBrokenPromises, openWatchedContext } from '../support/browser.mjs';
 import { BEACON_PATH, banner, settle, storedConsent, watchAnalyticsRequests } from '../support/consent.mjs';
-import { asDistinctVisitor, assertLandedOnThanks, leadForm, submitAndLand, uniqueLead } from '../support/lead.mjs';
+import {
+  asDistinctVisitor,
+  assertLandedOnThanks,
+  fillLeadForm,
+  leadForm,
+  submitAndLand,
+  submitButton,
+  uniqueLead,
+} from '../support/lead.mjs';
 import { htmlPages } from '../support/pages.mjs';
 import { browser, site } from '../support/session.mjs';
 
@@ -53,6 +61,28 @@ describe('every page', () => {
       }
     });
   }
+});
+
+describe("the Worker's error page", () => {
+  test('an invalid lead is answered with a page axe-core finds no serious or critical violation on', async () => {
+    const context = await browser.newContext({ bypassCSP: true, reducedMotion: 'reduce', ...asDistinctVisitor() });
+    try {
+      const page = await context.newPage();
+      await page.goto(site.url('/contact/'));
+      await settle(page);
+      await leadForm(page).evaluate((form) => {
+        form.noValidate = true;
+      });
+      await fillLeadForm(page, { ...uniqueLead('error-page'), email: 'not-an-address' });
+      const answer = await submitAndLand(page, () => submitButton(page).click(), '/lead');
+      assert.ok(answer.status() >= 400, `an invalid lead must be refused, got ${answer.status()}`);
+      const blocking = (await axeViolations(page)).filter((v) => BLOCKING_IMPACTS.includes(v.impact));
+      const found = `axe-core found ${blocking.length} serious or critical violation(s) on the error page`;
+      assert.equal(blocking.length, 0, `${found}:\n${describeViolations(blocking)}`);
+    } finally {
+      await context.close();
+    }
+  });
 });
 
 describe('keyboard', () => {

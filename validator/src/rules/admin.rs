@@ -5,7 +5,6 @@
 //! hides behind.
 
 use crate::emit::{FileFindings, Message};
-use crate::rules::page_urls;
 use crate::scan::{PageContext, PageFacts};
 
 const LINK_HELP: &str =
@@ -53,11 +52,11 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
         }
         return;
     }
-    for url in page_urls(ctx.page) {
+    for url in &ctx.urls {
         if !navigates(&url.element.name, &url.attr.name) {
             continue;
         }
-        let target = ctx.classify(url.url);
+        let target = &url.target;
         if ctx.site.is_admin_target(&target) {
             out.at(
                 url.offset,

@@ -5,8 +5,9 @@
 //! `<noscript>` pixel tracks visitors without JavaScript.
 
 use crate::emit::{FileFindings, Message};
+use crate::html::Element;
+use crate::rules::link_fetches;
 use crate::rules::hosts::{self, HostKind};
-use crate::rules::page_urls;
 use crate::scan::{PageContext, PageFacts, Pending};
 use crate::url_norm::Target;
 
@@ -29,6 +30,18 @@ pub(crate) fn check_text(text: &str, out: &mut FileFindings<'_>) {
                 ),
             );
         }
+    }
+}
+
+/// Whether the attribute makes the browser fetch the URL (as opposed to
+/// a link a visitor may follow).
+fn loads(element: &Element, attr: &str) -> bool {
+    match element.name.as_str() {
+        "link" => link_fetches(element),
+        "script" | "iframe" | "frame" | "object" | "embed" | "use" | "image" => {
+            matches!(attr, "src" | "href" | "xlink:href" | "data")
+        }
+        _ => matches!(attr, "src" | "srcset"),
     }
 }
 
@@ -55,7 +68,7 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
             );
         }
     }
-    for url in page_urls(ctx.page) {
+    for url in &ctx.urls {
         let name = url.element.name.as_str();
         if url.element.in_noscript
             && matches!(
@@ -75,13 +88,11 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
                 ),
             );
         }
-        if !matches!(
-            url.attr.name.as_str(),
-            "src" | "href" | "xlink:href" | "imagesrcset" | "srcset" | "data"
-        ) {
+        if !loads(url.element, &url.attr.name) {
             continue;
         }
-        if let Target::SameOrigin { path, .. } = ctx.classify(url.url) {
+        if let Target::SameOrigin { path, .. } = &url.target {
+            let path = path.clone();
             let finding = out.make(
                 url.offset,
                 Message::error(

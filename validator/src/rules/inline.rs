@@ -5,7 +5,7 @@
 
 use crate::csp::Policy;
 use crate::emit::{FileFindings, Message};
-use crate::rules::{page_urls, sink};
+use crate::rules::sink;
 use crate::scan::PageContext;
 use crate::site::HashAlgorithm;
 use crate::url_norm::Target;
@@ -73,8 +73,8 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
             }
         }
     }
-    for url in page_urls(ctx.page) {
-        if ctx.classify(url.url) == Target::JavaScript {
+    for url in &ctx.urls {
+        if url.target == Target::JavaScript {
             out.at(
                 url.offset,
                 Message::error(

@@ -3,7 +3,6 @@
 
 use crate::css;
 use crate::emit::{FileFindings, Message};
-use crate::rules::page_urls;
 use crate::scan::{PageContext, PageFacts, Pending};
 use crate::site::Site;
 use crate::url_norm::Target;
@@ -22,8 +21,9 @@ fn is_endpoint(path: &str) -> bool {
 }
 
 pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, facts: &mut PageFacts) {
-    let mut urls: Vec<(usize, &str, String)> = page_urls(ctx.page)
-        .into_iter()
+    let mut urls: Vec<(usize, Target, &str, &str)> = ctx
+        .urls
+        .iter()
         .filter(|u| {
             !matches!(
                 u.attr.name.as_str(),
@@ -32,21 +32,16 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
                 && (u.element.has_token("rel", "preconnect")
                     || u.element.has_token("rel", "dns-prefetch")))
         })
-        .map(|u| {
-            (
-                u.offset,
-                u.url,
-                format!("`{}` of <{}>", u.attr.name, u.element.name),
-            )
-        })
+        .map(|u| (u.offset, u.target.clone(), u.attr.name.as_str(), u.element.name.as_str()))
         .collect();
     for element in &ctx.page.elements {
         if let Some(src) = element.attr("data-analytics-src") {
-            urls.push((src.offset(), &src.value, "data-analytics-src".to_string()));
+            urls.push((src.offset(), ctx.classify(&src.value), "data-analytics-src", "script"));
         }
     }
-    for (offset, url, place) in urls {
-        match ctx.classify(url) {
+    for (offset, target, attr, element) in urls {
+        let place = || format!("`{attr}` of <{element}>");
+        match target {
             Target::Fragment { fragment }
                 if !implicit_fragment(&fragment) && !ctx.page.anchors.contains(&fragment) =>
             {
@@ -54,7 +49,7 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
                     offset,
                     Message::error(
                         "link/broken-fragment",
-                        format!("#{fragment} in {place} names no id on this page"),
+                        format!("#{fragment} in {} names no id on this page", place()),
                         FRAGMENT_HELP,
                     ),
                 );
@@ -68,7 +63,7 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
                         offset,
                         Message::error(
                             "link/broken",
-                            format!("{place} points at {path}, which is not in the bundle"),
+                            format!("{} points at {path}, which is not in the bundle", place()),
                             BROKEN_HELP,
                         ),
                     ),
@@ -85,7 +80,8 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
                             Message::error(
                                 "link/broken-fragment",
                                 format!(
-                                    "{place} points at #{fragment}, which {path} does not define"
+                                    "{} points at #{fragment}, which {path} does not define",
+                                    place()
                                 ),
                                 FRAGMENT_HELP,
                             ),

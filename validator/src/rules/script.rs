@@ -10,7 +10,7 @@ use regex::Regex;
 use crate::css;
 use crate::emit::{FileFindings, Message};
 use crate::html::Element;
-use crate::rules::{link_fetches, page_urls};
+use crate::rules::link_fetches;
 use crate::scan::PageContext;
 use crate::site::Site;
 use crate::url_norm::Target;
@@ -45,7 +45,7 @@ fn runs_code(element: &Element) -> bool {
 }
 
 pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
-    for url in page_urls(ctx.page) {
+    for url in &ctx.urls {
         if url.element.name == "base" && url.attr.name == "href" {
             out.at(
                 url.element.start,
@@ -60,7 +60,7 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
         if !is_subresource(url.element, &url.attr.name) {
             continue;
         }
-        match ctx.classify(url.url) {
+        match &url.target {
             Target::CrossOrigin { host, .. } => out.at(
                 url.offset,
                 Message::error(

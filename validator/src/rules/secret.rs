@@ -15,6 +15,18 @@
 //! the `sourcesContent` of a `.map` file are found in the raw text.
 //!
 //! No message ever contains a whole secret: see [`redact`].
+//!
+//! Rule ids: `secret/aws-access-key`, `secret/aws-secret-key`,
+//! `secret/stripe-secret-key`, `secret/stripe-publishable-key` (warning),
+//! `secret/github-token`, `secret/gitlab-token`, `secret/slack-token`,
+//! `secret/slack-webhook`, `secret/private-key`, `secret/jwt`,
+//! `secret/cloudflare-api-token`, `secret/cloudflare-origin-ca-key`,
+//! `secret/google-api-key` (warning: public by design),
+//! `secret/google-oauth-client-secret`, `secret/openai-api-key`,
+//! `secret/anthropic-api-key`, `secret/npm-token`, `secret/sendgrid-api-key`,
+//! `secret/shopify-token`, `secret/connection-string` and
+//! `secret/generic-assignment` (a random-looking value assigned to a name
+//! such as `secret`, `token`, `password`, `api_key` or `client_secret`).
 
 #[cfg(test)]
 mod tests;
@@ -35,7 +47,9 @@ struct Rule {
     /// they feed the prefilter. Fragments such as `ecret` cover `secret`,
     /// `clientSecret` and `Secret` at once.
     keywords: &'static [&'static str],
-    /// The full pattern; the capture group named `secret` is the credential.
+    /// The full pattern; the capture group named `secret` (or
+    /// `attribute_secret`) is the credential, and `name` (or
+    /// `attribute_name`) the name it is assigned to, if any.
     pattern: &'static str,
     /// Extra judgement on a candidate value (`None`: every match counts).
     accept: Option<fn(&str, &str) -> bool>,
@@ -271,8 +285,11 @@ const RULES: &[Rule] = &[
             "pi-key",
             "pikey",
             "PIKEY",
-            "rivate",
-            "RIVATE",
+            "rivate_key",
+            "rivateKey",
+            "rivate-key",
+            "rivatekey",
+            "RIVATE_KEY",
             "ccess_key",
             "ccessKey",
             "CCESS_KEY",
@@ -283,7 +300,11 @@ const RULES: &[Rule] = &[
             "redential",
             "REDENTIAL",
         ],
-        pattern: r#"(?i)(?P<name>[a-z0-9_.$-]*(?:secret|token|passwd|password|pwd|api[_-]?key|private[_-]?key|access[_-]?key|auth[_-]?key|credentials?)[a-z0-9_.-]*)\\?["']?\s*(?:[:=]|:=|=>|\|\|=|\?\?=)\s*\\?["'`](?P<secret>[^"'`\s\\<>{}]{8,200})\\?["'`]"#,
+        // Two shapes: a code or config assignment (`apiSecret = "…"`,
+        // `"token": "…"`, `PASSWORD=…` quoted), and an HTML element that
+        // names the secret in one attribute and carries it in another
+        // (`<meta name="api-key" content="…">`, hidden inputs).
+        pattern: r#"(?i)(?P<name>[a-z0-9_.$-]*(?:secret|token|passwd|password|pwd|api[_-]?key|private[_-]?key|access[_-]?key|auth[_-]?key|credentials?)[a-z0-9_.-]*)\\?["']?\s*(?:[:=]|:=|=>|\|\|=|\?\?=)\s*\\?["'`](?P<secret>[^"'`\s\\<>{}]{8,200})\\?["'`]|\b(?:name|id|property|itemprop)\s*=\s*\\?["'](?P<attribute_name>[a-z0-9_.:-]*(?:secret|token|passwd|password|pwd|api[_-]?key|private[_-]?key|access[_-]?key|auth[_-]?key|credentials?)[a-z0-9_.:-]*)\\?["'][^<>]{0,200}?\b(?:content|value)\s*=\s*\\?["'](?P<attribute_secret>[^"'`\s\\<>{}]{8,200})\\?["']"#,
         accept: Some(looks_like_generic_secret),
         help: ROTATE,
     },
@@ -407,10 +428,16 @@ pub fn scan(text: &str) -> Vec<Detection> {
         for (window_start, window_end) in windows(&scanner.keywords[index], text) {
             let window = &text[window_start..window_end];
             for captures in scanner.patterns[index].captures_iter(window) {
-                let Some(secret) = captures.name("secret") else {
+                let Some(secret) = captures
+                    .name("secret")
+                    .or_else(|| captures.name("attribute_secret"))
+                else {
                     continue;
                 };
-                let name = captures.name("name").map_or("", |name| name.as_str());
+                let name = captures
+                    .name("name")
+                    .or_else(|| captures.name("attribute_name"))
+                    .map_or("", |name| name.as_str());
                 if is_placeholder(secret.as_str())
                     || rule
                         .accept

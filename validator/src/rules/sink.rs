@@ -11,6 +11,27 @@
 //!
 //! Parsing reuses one arena allocator per thread, so scanning every script
 //! of a large bundle allocates almost nothing after warm-up.
+//!
+//! | rule | catches |
+//! |---|---|
+//! | `sink/inner-html` | writes to `innerHTML`/`outerHTML` (assignment, `+=`, `??=`, `Reflect.set`, `Object.assign`) |
+//! | `sink/document-write` | `document.write`/`writeln`, also through `window.document` and aliases |
+//! | `sink/insert-adjacent-html` | `insertAdjacentHTML(position, html)` |
+//! | `sink/create-contextual-fragment` | `Range.createContextualFragment(html)` |
+//! | `sink/set-html-unsafe` | `Element.setHTMLUnsafe(html)` |
+//! | `sink/parse-html-unsafe` | `Document.parseHTMLUnsafe(html)` |
+//! | `sink/dom-parser` | `DOMParser.parseFromString(html, type)` |
+//! | `sink/srcdoc` | `iframe.srcdoc` writes and `setAttribute('srcdoc', …)` |
+//! | `sink/exec-command-html` | `execCommand('insertHTML', …, html)` |
+//! | `sink/eval` | `eval`, `window.eval`, `(0, eval)`, `globalThis['ev' + 'al']`, `eval.call` |
+//! | `sink/function-constructor` | `Function(…)`, `new Function(…)`, `fn.constructor(…)`, `Reflect.construct(Function, …)` |
+//! | `sink/string-timer` | `setTimeout`/`setInterval` given a string instead of a function |
+//! | `sink/set-attribute-handler` | `setAttribute('on…', …)`: an inline event handler |
+//! | `sink/javascript-url` | a `javascript:` URL sent to `location`, `.href`, `.src`, `.action`, `location.assign`/`replace`, `window.open` or `setAttribute` |
+//! | `sink/parse-error` | (warning) the script does not parse, so it was only partly checked |
+//!
+//! Code-evaluating sinks given a constant string are warnings rather than
+//! errors: no outside data reaches them, but the CSP blocks them at run time.
 
 mod resolve;
 mod visitor;

@@ -314,3 +314,25 @@ fn sentence_splitting_keeps_abbreviations_and_offsets() {
         );
     }
 }
+
+#[test]
+fn diagnostics_quote_the_sentence() {
+    let register = register(
+        "claims:\n- {id: iso, standard: ISO 27001, status: pending, evidence: audit booked}\n",
+    );
+    let text = "Security\n\nWe are SOC 2 Type II certified. We are ISO 27001 certified.\n\n\
+                We are targeting HIPAA.";
+    let report: Vec<serde_json::Value> = scan(text, &register)
+        .iter()
+        .map(|d| {
+            serde_json::json!({
+                "rule": d.rule,
+                "severity": d.severity,
+                "text": &text[d.start..d.end],
+                "message": d.message,
+                "help": d.help,
+            })
+        })
+        .collect();
+    insta::assert_json_snapshot!(report);
+}

@@ -34,6 +34,19 @@ fn rule_table_compiles_and_ids_are_unique() {
     ids.dedup();
     assert_eq!(ids.len(), RULES.len());
     assert!(RULES.iter().all(|rule| rule.id.starts_with("secret/")));
+    // A rule with more keywords than a prefilter set holds would push the
+    // prefilter off its fast path.
+    assert!(
+        RULES
+            .iter()
+            .all(|rule| rule.keywords.len() <= LITERALS_PER_SET)
+    );
+    let grouped: usize = SCANNER
+        .prefilter
+        .iter()
+        .map(|group| group.rules.len())
+        .sum();
+    assert_eq!(grouped, RULES.len());
 }
 
 #[test]
@@ -217,6 +230,23 @@ fn generic_assignments_with_random_values() {
 }
 
 #[test]
+fn secrets_named_in_html_attributes() {
+    let value = "9fK2xQ7vL4mT8wZ1";
+    assert_eq!(
+        found(&format!("<meta name=\"api-key\" content=\"{value}\">")),
+        [("secret/generic-assignment", Severity::Error, value)]
+    );
+    assert_eq!(
+        rules(&format!(
+            "<input type=\"hidden\" name=\"auth_token\" value=\"{value}\">"
+        )),
+        ["secret/generic-assignment"]
+    );
+    assert!(scan("<meta name=\"csrf-param\" content=\"authenticity_token\">").is_empty());
+    assert!(scan("<input name=\"password\" value=\"\" autocomplete=\"new-password\">").is_empty());
+}
+
+#[test]
 fn generic_assignments_skip_placeholders_and_words() {
     for text in [
         "password = 'changeme'",
@@ -320,4 +350,27 @@ fn ordinary_pages_have_no_secrets() {
 </head><body><form method="post" action="/lead"><input type="password" name="password" autocomplete="new-password">
 <p>We never store your password; tokens rotate every 90 days.</p></form></body></html>"#;
     assert!(scan(page).is_empty(), "{:#?}", scan(page));
+}
+
+#[test]
+fn diagnostics_are_redacted() {
+    let text = format!(
+        "{}\n{}\nconst apiSecret = \"9fK2xQ7vL4mT8wZ1\";\n{}\n",
+        stripe_secret(),
+        aws_key(),
+        join(&["AIza", "SyB1x2C3v4B5n6M7q8W9e0R1t2Y3u4I5o6P"])
+    );
+    let report: Vec<serde_json::Value> = scan(&text)
+        .iter()
+        .map(|d| {
+            serde_json::json!({
+                "rule": d.rule,
+                "severity": d.severity,
+                "range": [d.start, d.end],
+                "message": d.message,
+                "help": d.help,
+            })
+        })
+        .collect();
+    insta::assert_json_snapshot!(report);
 }

@@ -452,3 +452,35 @@ fn javascript_url_scheme_matching() {
     assert!(!is_javascript_url("/javascript:/x"));
     assert!(!is_javascript_url("javascript"));
 }
+
+#[test]
+fn diagnostics_for_every_rule() {
+    let source = "el.innerHTML = data;\n\
+                  document.write(data);\n\
+                  el.insertAdjacentHTML('beforeend', data);\n\
+                  range.createContextualFragment(data);\n\
+                  el.setHTMLUnsafe(data);\n\
+                  Document.parseHTMLUnsafe(data);\n\
+                  new DOMParser().parseFromString(data, 'text/html');\n\
+                  frame.srcdoc = data;\n\
+                  document.execCommand('insertHTML', false, data);\n\
+                  eval(data);\n\
+                  eval('1');\n\
+                  new Function(data);\n\
+                  setTimeout('run(' + data + ')', 1);\n\
+                  el.setAttribute('onclick', data);\n\
+                  location.href = 'javascript:' + data;\n";
+    let report: Vec<serde_json::Value> = scan(source, JsKind::Script)
+        .iter()
+        .map(|d| {
+            serde_json::json!({
+                "rule": d.rule,
+                "severity": d.severity,
+                "text": &source[d.start..d.end],
+                "message": d.message,
+                "help": d.help,
+            })
+        })
+        .collect();
+    insta::assert_json_snapshot!(report);
+}
