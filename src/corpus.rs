@@ -138,10 +138,8 @@ pub fn page_markdown(index: usize, pages: usize) -> String {
     }
     let _ = writeln!(
         out,
-        "\n```rust\nfn {}() -> u32 {{\n    let {} = {index};\n    {} + 1\n}}\n```\n",
-        words.next(),
-        words.next(),
-        "value"
+        "\n```rust\nfn {}() -> usize {{\n    let value = {index};\n    value + 1\n}}\n```\n",
+        words.next()
     );
     let _ = writeln!(out, "### {}\n", words.sentence(3).trim_end_matches('.'));
     let _ = writeln!(out, "{} {}\n", words.sentence(16), words.sentence(11));
@@ -167,7 +165,9 @@ pub fn page_markdown(index: usize, pages: usize) -> String {
 
 /// The home page: a title and a link to the first page of each section.
 pub fn home_markdown(pages: usize) -> String {
-    let mut out = String::from("---\ntitle: Corpus\ndescription: Benchmark corpus home.\n---\n\n# Corpus\n\n");
+    let mut out = String::from(
+        "---\ntitle: Corpus\ndescription: Benchmark corpus home.\n---\n\n# Corpus\n\n",
+    );
     for first in (0..pages).step_by(PAGES_PER_SECTION) {
         let (section, stem) = page_path(first);
         let _ = writeln!(out, "- [{section}](/{section}/{stem}/)");

@@ -54,10 +54,9 @@ mod tests {
         let file = new_page(&dir, "guides/launch", "Launch: day one").unwrap();
         assert_eq!(file, dir.join("content/guides/launch.md"));
         let text = std::fs::read_to_string(&file).unwrap();
-        let config = SiteConfig::parse(
-            "name: S\nbase_url: https://s.example\ncontact_email: a@s.example\n",
-        )
-        .unwrap();
+        let config =
+            SiteConfig::parse("name: S\nbase_url: https://s.example\ncontact_email: a@s.example\n")
+                .unwrap();
         let page = parse_page("guides/launch.md", &text, &config).unwrap();
         assert_eq!(page.front.title, "Launch: day one");
         assert_eq!(page.url, "/guides/launch/");

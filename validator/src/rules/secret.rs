@@ -48,8 +48,8 @@ struct Rule {
     /// `clientSecret` and `Secret` at once.
     keywords: &'static [&'static str],
     /// The full pattern; the capture group named `secret` (or
-    /// `attribute_secret`) is the credential, and `name` (or
-    /// `attribute_name`) the name it is assigned to, if any.
+    /// `attribute_secret`, `env_secret`) is the credential, and `name` (or
+    /// `attribute_name`, `env_name`) the name it is assigned to, if any.
     pattern: &'static str,
     /// Extra judgement on a candidate value (`None`: every match counts).
     accept: Option<fn(&str, &str) -> bool>,
@@ -300,11 +300,12 @@ const RULES: &[Rule] = &[
             "redential",
             "REDENTIAL",
         ],
-        // Two shapes: a code or config assignment (`apiSecret = "…"`,
-        // `"token": "…"`, `PASSWORD=…` quoted), and an HTML element that
-        // names the secret in one attribute and carries it in another
-        // (`<meta name="api-key" content="…">`, hidden inputs).
-        pattern: r#"(?i)(?P<name>[a-z0-9_.$-]*(?:secret|token|passwd|password|pwd|api[_-]?key|private[_-]?key|access[_-]?key|auth[_-]?key|credentials?)[a-z0-9_.-]*)\\?["']?\s*(?:[:=]|:=|=>|\|\|=|\?\?=)\s*\\?["'`](?P<secret>[^"'`\s\\<>{}]{8,200})\\?["'`]|\b(?:name|id|property|itemprop)\s*=\s*\\?["'](?P<attribute_name>[a-z0-9_.:-]*(?:secret|token|passwd|password|pwd|api[_-]?key|private[_-]?key|access[_-]?key|auth[_-]?key|credentials?)[a-z0-9_.:-]*)\\?["'][^<>]{0,200}?\b(?:content|value)\s*=\s*\\?["'](?P<attribute_secret>[^"'`\s\\<>{}]{8,200})\\?["']"#,
+        // Three shapes: a quoted code or config assignment (`apiSecret =
+        // "…"`, `"token": "…"`); an HTML element that names the secret in
+        // one attribute and carries it in another (`<meta name="api-key"
+        // content="…">`, hidden inputs); and a `.env` line
+        // (`DATABASE_PASSWORD=…`, unquoted, upper-case name).
+        pattern: r#"(?i)(?P<name>[a-z0-9_.$-]*(?:secret|token|passwd|password|pwd|api[_-]?key|private[_-]?key|access[_-]?key|auth[_-]?key|credentials?)[a-z0-9_.-]*)\\?["']?\s*(?:[:=]|:=|=>|\|\|=|\?\?=)\s*\\?["'`](?P<secret>[^"'`\s\\<>{}]{8,200})\\?["'`]|\b(?:name|id|property|itemprop)\s*=\s*\\?["'](?P<attribute_name>[a-z0-9_.:-]*(?:secret|token|passwd|password|pwd|api[_-]?key|private[_-]?key|access[_-]?key|auth[_-]?key|credentials?)[a-z0-9_.:-]*)\\?["'][^<>]{0,200}?\b(?:content|value)\s*=\s*\\?["'](?P<attribute_secret>[^"'`\s\\<>{}]{8,200})\\?["']|(?m-i:^[\t ]*(?:export[\t ]+)?(?P<env_name>[A-Z0-9_]*(?:SECRET|TOKEN|PASSWORD|PASSWD|PWD|API_KEY|APIKEY|PRIVATE_KEY|ACCESS_KEY|AUTH_KEY|CREDENTIALS?)[A-Z0-9_]*)[\t ]*=[\t ]*(?P<env_secret>[^\s"'`#\\<>{}]{8,200})[\t ]*\r?$)"#,
         accept: Some(looks_like_generic_secret),
         help: ROTATE,
     },
@@ -431,12 +432,14 @@ pub fn scan(text: &str) -> Vec<Detection> {
                 let Some(secret) = captures
                     .name("secret")
                     .or_else(|| captures.name("attribute_secret"))
+                    .or_else(|| captures.name("env_secret"))
                 else {
                     continue;
                 };
                 let name = captures
                     .name("name")
                     .or_else(|| captures.name("attribute_name"))
+                    .or_else(|| captures.name("env_name"))
                     .map_or("", |name| name.as_str());
                 if is_placeholder(secret.as_str())
                     || rule

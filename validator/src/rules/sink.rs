@@ -59,14 +59,16 @@ pub enum JsKind {
     Unknown,
 }
 
-/// A URL given as a string literal to something that loads code: `import()`,
-/// static `import`/`export … from`, `new Worker`, `new SharedWorker`,
-/// `importScripts` and `navigator.serviceWorker.register`.
+/// A constant URL given to something that loads code: `import()`, static
+/// `import`/`export … from`, `new Worker`, `new SharedWorker`,
+/// `importScripts` and `navigator.serviceWorker.register`. Constant means
+/// a string literal, a template without substitutions, or anything that
+/// folds to one (`'https://' + 'cdn.example/x.js'`, a `const` string).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LiteralUrl {
-    /// The URL as the string literal spells it, with escapes decoded.
+    /// The URL the expression evaluates to, with escapes decoded.
     pub url: String,
-    /// Byte range of the literal (quotes included) in the scanned source.
+    /// Byte range of the expression (quotes included) in the scanned source.
     pub start: usize,
     pub end: usize,
 }
@@ -84,9 +86,9 @@ pub fn scan(source: &str, kind: JsKind) -> Vec<Detection> {
     analyze(source, kind).detections
 }
 
-/// String-literal URLs of code-loading calls, as `(url, start, end)` with
-/// byte offsets of the literal in `source`, so the `script` rule can judge
-/// their origin.
+/// Constant URLs of code-loading calls (see [`LiteralUrl`]), as
+/// `(url, start, end)` with byte offsets of the expression in `source`, so
+/// the `script` rule can judge their origin.
 pub fn literal_urls(source: &str, kind: JsKind) -> Vec<(String, usize, usize)> {
     analyze(source, kind)
         .literal_urls

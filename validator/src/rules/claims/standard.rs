@@ -57,7 +57,7 @@ static STANDARDS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?x)
         \b(?:
-            soc\ ?(?P<soc>[123])(?:\ type\ ?(?P<soc_type>ii|2|i|1)\b)?
+            soc\ ?(?P<soc>[123]|iii|ii|i)\b(?:\ type\ ?(?P<soc_type>ii|2|i|1)\b)?
           | iso(?:\ ?/\ ?iec)?\ ?(?P<iso>27001|27002|27017|27018|27701|9001|14001|22301|42001)(?::\ ?(?:19|20)\d\d)?
           | (?P<hipaa>hipaa)
           | (?P<pci>pci)(?:\ dss)?(?:\ v?\d(?:\.\d)?)?(?:\ level\ (?P<pci_level>[1-4]))?
@@ -77,13 +77,13 @@ static STANDARDS: LazyLock<Regex> = LazyLock::new(|| {
     .expect("standard pattern compiles")
 });
 
-/// A loose pattern over raw text that matches wherever [`STANDARDS`] could
-/// match after normalisation (any run of punctuation or spacing may sit
-/// between the parts of a name).
+/// A loose pattern over ASCII-lowercased raw text that matches wherever
+/// [`STANDARDS`] could match after normalisation (any run of punctuation or
+/// spacing may sit between the parts of a name).
 static HINTS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?ix)
-          soc [^a-z0-9]{0,12} [123]
+        r"(?x)
+          soc [^a-z0-9]{0,12} [123i]
         | iso [^a-z0-9]{0,12} (?:iec [^a-z0-9]{0,12})? [0-9]
         | hipaa | pci | fedramp | stateramp | hitrust | gdpr | tisax | irap
         | csa [^a-z0-9]{0,12} star
@@ -97,7 +97,11 @@ static HINTS: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Start offsets, in raw text, of the places a standard may be named.
 pub(super) fn hints(text: &str) -> Vec<usize> {
-    HINTS.find_iter(text).map(|hit| hit.start()).collect()
+    // Matching lowercase literals on a lowercased copy keeps the regex on
+    // its SIMD literal search, which a case-insensitive pattern with this
+    // many alternatives would leave; ASCII lowercasing keeps every offset.
+    let lowered = text.to_ascii_lowercase();
+    HINTS.find_iter(&lowered).map(|hit| hit.start()).collect()
 }
 
 /// Every standard mentioned in normalised text, in order.
@@ -122,6 +126,13 @@ fn standard_of(captures: &Captures<'_>) -> Option<Standard> {
             "i" | "1" => "Type I".to_owned(),
             _ => "Type II".to_owned(),
         });
+        // "SOC II" is a common spelling of SOC 2.
+        let number = match number {
+            "i" => "1",
+            "ii" => "2",
+            "iii" => "3",
+            digit => digit,
+        };
         (format!("SOC {number}"), variant)
     } else if let Some(number) = group("iso") {
         (format!("ISO/IEC {number}"), None)

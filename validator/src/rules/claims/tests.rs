@@ -96,6 +96,10 @@ fn spelling_variants_are_recognised() {
     );
     assert_eq!(claimed("We are PCI-DSS compliant."), ["PCI DSS"]);
     assert_eq!(
+        claimed("We are SOC II Type 2 compliant."),
+        ["SOC 2 Type II"]
+    );
+    assert_eq!(
         claimed("ISO 27701 and ISO 27018 certified"),
         ["ISO/IEC 27701", "ISO/IEC 27018"]
     );

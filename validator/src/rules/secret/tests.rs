@@ -222,11 +222,33 @@ fn generic_assignments_with_random_values() {
         rules(&format!("data-api-key=\"{value}\"")),
         ["secret/generic-assignment"]
     );
+    // A variable's value is not visible in the source: nothing to report.
+    assert!(scan("const apiSecret = readSecret9(config);").is_empty());
+    assert!(scan("headers.authorization = `Bearer ${token1234}`;").is_empty());
+}
+
+#[test]
+fn dotenv_files() {
+    let env = "# shipped by mistake\nNODE_ENV=production\nDATABASE_PASSWORD=Xy7pQ2vR9sL4tK8m\n\
+               export STRIPE_WEBHOOK_SECRET=b3F9kT2mX8qL5wZ7\r\nAPI_TOKEN=changeme\n";
+    let found = found(env);
     assert_eq!(
-        rules(&format!("PRIVATE_KEY={value}")).len(),
-        0,
-        "unquoted values are ignored"
+        found,
+        [
+            (
+                "secret/generic-assignment",
+                Severity::Error,
+                "Xy7pQ2vR9sL4tK8m"
+            ),
+            (
+                "secret/generic-assignment",
+                Severity::Error,
+                "b3F9kT2mX8qL5wZ7"
+            ),
+        ]
     );
+    // Lower-case names in unquoted code are not `.env` lines.
+    assert!(scan("token=a1b2c3d4e5f6g7h8").is_empty());
 }
 
 #[test]

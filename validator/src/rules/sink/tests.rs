@@ -409,6 +409,8 @@ fn literal_urls_of_code_loaders() {
                   new Worker('/w.js'); new SharedWorker(`/s.js`);\n\
                   navigator.serviceWorker.register('/sw.js');\n\
                   importScripts('/i1.js', '/i2.js');\n\
+                  import('https://' + 'cdn.example/folded.js');\n\
+                  const host = '//evil.example'; new Worker(`${host}/w2.js`);\n\
                   import(dynamicUrl); new Worker(url);";
     let urls = literal_urls(source, JsKind::Module);
     let names: Vec<&str> = urls.iter().map(|(url, _, _)| url.as_str()).collect();
@@ -423,12 +425,19 @@ fn literal_urls_of_code_loaders() {
             "/s.js",
             "/sw.js",
             "/i1.js",
-            "/i2.js"
+            "/i2.js",
+            "https://cdn.example/folded.js",
+            "//evil.example/w2.js"
         ]
     );
-    for (url, start, end) in &urls {
+    // Literal URLs point at their literal; folded ones at the expression.
+    for (url, start, end) in &urls[..9] {
         assert!(source[*start..*end].contains(url.as_str()));
     }
+    assert_eq!(
+        &source[urls[9].1..urls[9].2],
+        "'https://' + 'cdn.example/folded.js'"
+    );
 }
 
 #[test]

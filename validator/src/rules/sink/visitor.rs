@@ -9,7 +9,7 @@ use oxc_ast::ast::{
     VariableDeclarator,
 };
 use oxc_ast_visit::{Visit, walk};
-use oxc_span::Span;
+use oxc_span::{GetSpan, Span};
 use oxc_syntax::scope::{ScopeFlags, ScopeId};
 
 use super::resolve::{Global, Scopes, strip};
@@ -92,20 +92,22 @@ impl<'a> SinkVisitor<'a> {
         });
     }
 
+    /// Records a code-loading argument whose value is a constant. Folding
+    /// (not just string literals) keeps `import('https://' + 'cdn…')` and
+    /// `const u = '//cdn…'; new Worker(u)` in view of the origin check.
     fn record_url_argument(&mut self, argument: Option<&Argument<'a>>) {
-        if let Some(Expression::StringLiteral(literal)) =
-            argument.and_then(Argument::as_expression).map(strip)
-        {
-            self.record_url(literal);
+        if let Some(expression) = argument.and_then(Argument::as_expression) {
+            self.record_url_expression(expression);
         }
-        if let Some(Expression::TemplateLiteral(template)) =
-            argument.and_then(Argument::as_expression).map(strip)
-            && let Some(url) = template.single_quasi()
-        {
+    }
+
+    fn record_url_expression(&mut self, expression: &Expression<'a>) {
+        if let Some(url) = self.scopes.fold(expression) {
+            let span = expression.span();
             self.literal_urls.push(LiteralUrl {
-                url: url.as_str().to_owned(),
-                start: template.span.start as usize,
-                end: template.span.end as usize,
+                url: url.into_owned(),
+                start: span.start as usize,
+                end: span.end as usize,
             });
         }
     }
@@ -600,19 +602,7 @@ impl<'a> Visit<'a> for SinkVisitor<'a> {
     }
 
     fn visit_import_expression(&mut self, import: &ImportExpression<'a>) {
-        match strip(&import.source) {
-            Expression::StringLiteral(literal) => self.record_url(literal),
-            Expression::TemplateLiteral(template) => {
-                if let Some(url) = template.single_quasi() {
-                    self.literal_urls.push(LiteralUrl {
-                        url: url.as_str().to_owned(),
-                        start: template.span.start as usize,
-                        end: template.span.end as usize,
-                    });
-                }
-            }
-            _ => {}
-        }
+        self.record_url_expression(&import.source);
         walk::walk_import_expression(self, import);
     }
 
