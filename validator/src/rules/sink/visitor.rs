@@ -219,10 +219,14 @@ impl<'a> SinkVisitor<'a> {
         span: Span,
     ) {
         match global {
-            Global::Eval => {
-                let first = arguments.first().copied().into_iter().collect::<Vec<_>>();
-                self.check_code(&first, span, "sink/eval", "eval", CODE_HELP);
-            }
+            // eval reads only its first argument; the rest cannot run.
+            Global::Eval => self.check_code(
+                arguments.get(..1).unwrap_or_default(),
+                span,
+                "sink/eval",
+                "eval",
+                CODE_HELP,
+            ),
             Global::FunctionConstructor => self.check_code(
                 arguments,
                 span,
