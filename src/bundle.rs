@@ -451,6 +451,25 @@ fn remove_if_present(path: &Path) -> Result<(), Error> {
     }
 }
 
+/// Removes a large output folder, its top-level entries in parallel: a
+/// bundle of thousands of pages is mostly unlink calls.
+fn remove_in_parallel(path: &Path) -> Result<(), Error> {
+    let entries: Vec<PathBuf> = match std::fs::read_dir(path) {
+        Ok(entries) => entries.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::io("cannot remove", path, e)),
+    };
+    entries.par_iter().try_for_each(|entry| {
+        let removed = if entry.is_dir() {
+            std::fs::remove_dir_all(entry)
+        } else {
+            std::fs::remove_file(entry)
+        };
+        removed.map_err(|e| Error::io("cannot remove", entry, e))
+    })?;
+    remove_if_present(path)
+}
+
 /// Replaces `out_dir` with `staging`: the old output is renamed away, the
 /// new one renamed in, then the old one removed.
 fn swap_in(staging: &Path, out_dir: &Path) -> Result<(), Error> {
@@ -473,7 +492,7 @@ fn swap_in(staging: &Path, out_dir: &Path) -> Result<(), Error> {
         return Err(Error::io("cannot move new output in place", out_dir, e));
     }
     if had_old {
-        remove_if_present(&old)?;
+        remove_in_parallel(&old)?;
     }
     Ok(())
 }

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
+use baystore_site::config::{SITE_CONFIG_FILE, SiteConfig};
 use baystore_site::{BuildOptions, BuildSummary, Error, build, dev, report, scaffold};
 use clap::{Parser, Subcommand};
 
@@ -103,9 +104,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
         Command::Check { dir, site } => {
-            let config = baystore_site::config::SiteConfig::load(&site)
-                .map(|c| c.validator_config(&site))
-                .unwrap_or_default();
+            // Any bundle can be checked; a site folder with a site.yaml
+            // supplies the origin, admin prefixes and evidence register.
+            let config = if site.join(SITE_CONFIG_FILE).is_file() {
+                SiteConfig::load(&site)?.validator_config(&site)
+            } else {
+                bundle_validator::Config::default()
+            };
             let found = bundle_validator::check(&dir, &config)
                 .with_context(|| format!("cannot check {}", dir.display()))?;
             print!("{}", report::format_findings(&found));

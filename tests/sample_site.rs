@@ -120,3 +120,17 @@ fn sample_contact_page_posts_to_lead_with_a_mailto_fallback() {
     assert!(html.contains("method=\"post\""));
     assert!(html.contains("href=\"mailto:sales@baystore.example"));
 }
+
+#[test]
+fn sample_pages_render_as_snapshotted() {
+    let (_work, dist) = build_sample();
+    insta::with_settings!({ snapshot_path => "generator/snapshots", prepend_module_to_snapshot => false }, {
+        for file in support::list_files(&dist) {
+            if file.ends_with(".html") {
+                let name = format!("sample_page__{}", file.replace('/', "__"));
+                insta::assert_snapshot!(name, read(&dist, &file));
+            }
+        }
+        insta::assert_snapshot!("sample_sitemap", read(&dist, "sitemap.xml"));
+    });
+}

@@ -41,7 +41,9 @@ fn write(root: &Path, relative: &str, contents: &[u8]) -> std::io::Result<()> {
 fn main() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1);
     let out = args.next().expect("usage: bench_corpus OUT_DIR [PAGES]");
-    let pages: usize = args.next().map_or(10_000, |n| n.parse().expect("PAGES is a number"));
+    let pages: usize = args
+        .next()
+        .map_or(10_000, |n| n.parse().expect("PAGES is a number"));
     let root = Path::new(&out);
 
     let css = b"body { font-family: system-ui, sans-serif; margin: 0 auto; max-width: 48rem; }\ntable { border-collapse: collapse; }\n.visually-hidden { position: absolute; left: -10000px; }\n";
@@ -76,7 +78,10 @@ fn main() -> std::io::Result<()> {
         let path = if n == 0 { String::new() } else { page_path(n) };
         let _ = writeln!(sitemap, "<url><loc>{ORIGIN}/{path}</loc></url>");
         let mut body = String::with_capacity(8 * 1024);
-        let _ = writeln!(body, "<h1 id=\"top-heading\">Page {n}: running named instances</h1>");
+        let _ = writeln!(
+            body,
+            "<h1 id=\"top-heading\">Page {n}: running named instances</h1>"
+        );
         for section in 1..=4 {
             let next = n % pages + 1;
             let other = (n * 7 + section) % pages + 1;

@@ -11,8 +11,8 @@ use std::cell::RefCell;
 use std::collections::HashSet;
 use std::rc::Rc;
 
-use lol_html::html_content::{Element as LolElement, TextType};
-use lol_html::{HtmlRewriter, Settings, doc_text, element};
+use lol_html::html_content::Element as LolElement;
+use lol_html::{HtmlRewriter, Settings, element};
 
 /// One attribute of a start tag.
 #[derive(Debug, Clone)]
@@ -128,51 +128,55 @@ pub struct Page {
     pub visible: VisibleText,
 }
 
-/// Elements whose start begins a new block of visible text.
-const BLOCK_ELEMENTS: &[&str] = &[
-    "address",
-    "article",
-    "aside",
-    "blockquote",
-    "br",
-    "button",
-    "caption",
-    "dd",
-    "details",
-    "div",
-    "dl",
-    "dt",
-    "fieldset",
-    "figcaption",
-    "figure",
-    "footer",
-    "form",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "header",
-    "hr",
-    "label",
-    "legend",
-    "li",
-    "main",
-    "nav",
-    "ol",
-    "option",
-    "p",
-    "pre",
-    "section",
-    "summary",
-    "table",
-    "td",
-    "th",
-    "title",
-    "tr",
-    "ul",
-];
+/// Whether an element (lowercase name) starts or ends a block of visible
+/// text.
+fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "address"
+            | "article"
+            | "aside"
+            | "blockquote"
+            | "br"
+            | "button"
+            | "caption"
+            | "dd"
+            | "details"
+            | "div"
+            | "dl"
+            | "dt"
+            | "fieldset"
+            | "figcaption"
+            | "figure"
+            | "footer"
+            | "form"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "header"
+            | "hr"
+            | "label"
+            | "legend"
+            | "li"
+            | "main"
+            | "nav"
+            | "ol"
+            | "option"
+            | "p"
+            | "pre"
+            | "section"
+            | "summary"
+            | "table"
+            | "td"
+            | "th"
+            | "title"
+            | "tr"
+            | "ul"
+    )
+}
 
 /// Elements whose end offset the parser records, to find bodies and nesting.
 const TRACKED_ENDS: &[&str] = &["script", "style", "noscript", "form"];
@@ -195,28 +199,11 @@ fn parse_fragment(source: &str, base: usize, in_noscript: bool) -> Page {
     let state = Rc::new(RefCell::new(ParseState::default()));
     {
         let element_state = Rc::clone(&state);
-        let text_state = Rc::clone(&state);
         let mut rewriter = HtmlRewriter::new(
-            Settings::new()
-                .append_element_content_handler(element!("*", move |el| {
-                    record_element(&element_state, el, base, in_noscript);
-                    Ok(())
-                }))
-                .append_document_content_handler(doc_text!(move |chunk| {
-                    if matches!(chunk.text_type(), TextType::Data | TextType::RCData) {
-                        let raw = chunk.as_str();
-                        if !raw.is_empty() {
-                            let decoded = htmlize::unescape(raw);
-                            let offset = base + chunk.source_location().bytes().start;
-                            text_state
-                                .borrow_mut()
-                                .page
-                                .visible
-                                .push_run(&decoded, offset);
-                        }
-                    }
-                    Ok(())
-                })),
+            Settings::new().append_element_content_handler(element!("*", move |el| {
+                record_element(&element_state, el, base, in_noscript);
+                Ok(())
+            })),
             |_: &[u8]| {},
         );
         // Writing to a sink that discards output cannot fail, and the
@@ -228,7 +215,96 @@ fn parse_fragment(source: &str, base: usize, in_noscript: bool) -> Page {
         .map(RefCell::into_inner)
         .unwrap_or_else(|shared| shared.borrow().clone_state());
     attach_bodies(&mut page, &ends, source, base);
+    if !in_noscript {
+        page.visible = visible_text(&page, &ends, source);
+    }
     page
+}
+
+/// The page's visible text: the source between tags, without comments,
+/// script, style and `<noscript>` bodies, with character references decoded
+/// and a blank line wherever a block element starts or ends.
+///
+/// Reading the gaps between the start tags lol_html reported is much
+/// cheaper than asking lol_html to decode every text chunk, and sees the
+/// same text: what lies between two start tags is text, end tags and
+/// comments.
+fn visible_text(page: &Page, ends: &[(usize, usize)], source: &str) -> VisibleText {
+    let mut visible = VisibleText::default();
+    let mut cursor = 0;
+    for (index, element) in page.elements.iter().enumerate() {
+        if element.in_noscript {
+            continue;
+        }
+        if element.start > cursor {
+            push_gap(&mut visible, source, cursor, element.start);
+        }
+        if is_block(&element.name) {
+            visible.push_block_break();
+        }
+        let hides_body = matches!(element.name.as_str(), "script" | "style" | "noscript");
+        let end = if hides_body {
+            ends.iter()
+                .find(|(i, _)| *i == index)
+                .map_or(source.len(), |(_, end)| *end)
+        } else {
+            element.tag_end
+        };
+        cursor = cursor.max(end);
+    }
+    if cursor < source.len() {
+        push_gap(&mut visible, source, cursor, source.len());
+    }
+    visible
+}
+
+/// Adds the text of `source[start..end]`, skipping end tags, comments and
+/// other markup declarations.
+fn push_gap(visible: &mut VisibleText, source: &str, start: usize, end: usize) {
+    let bytes = source.as_bytes();
+    let mut run_start = start;
+    let mut i = start;
+    while let Some(found) = memchr::memchr(b'<', &bytes[i..end]) {
+        let lt = i + found;
+        let next = bytes.get(lt + 1).copied();
+        if !matches!(next, Some(b'/' | b'!' | b'?')) {
+            i = lt + 1;
+            continue;
+        }
+        push_text(visible, &source[run_start..lt], run_start);
+        let close = if source[lt..end].starts_with("<!--") {
+            source[lt + 4..end].find("-->").map(|e| lt + 4 + e + 3)
+        } else {
+            source[lt..end].find('>').map(|e| lt + e + 1)
+        };
+        let markup_end = close.unwrap_or(end);
+        if next == Some(b'/') {
+            let tag = &source[lt + 2..markup_end];
+            let name_len = tag
+                .bytes()
+                .position(|b| !b.is_ascii_alphanumeric())
+                .unwrap_or(tag.len());
+            let name = &tag[..name_len];
+            let is_lower = name.bytes().all(|b| !b.is_ascii_uppercase());
+            if (is_lower && is_block(name)) || (!is_lower && is_block(&name.to_ascii_lowercase())) {
+                visible.push_block_break();
+            }
+        }
+        run_start = markup_end;
+        i = markup_end;
+    }
+    push_text(visible, &source[run_start..end], run_start);
+}
+
+fn push_text(visible: &mut VisibleText, raw: &str, offset: usize) {
+    if raw.is_empty() {
+        return;
+    }
+    if raw.contains('&') {
+        visible.push_run(&htmlize::unescape(raw), offset);
+    } else {
+        visible.push_run(raw, offset);
+    }
 }
 
 impl ParseState {
@@ -253,9 +329,14 @@ fn record_element(
         .iter()
         .map(|a| {
             let raw = a.value();
+            let value = if raw.contains('&') {
+                htmlize::unescape_attribute(raw.as_str()).into_owned()
+            } else {
+                raw
+            };
             Attr {
                 name: a.name(),
-                value: htmlize::unescape_attribute(raw.as_str()).into_owned(),
+                value,
                 name_start: base
                     + a.name_source_location()
                         .map_or(range.start, |l| l.bytes().start),
@@ -272,9 +353,6 @@ fn record_element(
         && let Some(anchor) = attrs.iter().find(|a| a.name == "name")
     {
         shared.page.anchors.insert(anchor.value.clone());
-    }
-    if BLOCK_ELEMENTS.contains(&name.as_str()) {
-        shared.page.visible.push_block_break();
     }
     let track = TRACKED_ENDS.contains(&name.as_str()) && el.can_have_content();
     shared.page.elements.push(Element {
@@ -414,5 +492,8 @@ mod tests {
         let bye = text.find("Bye").unwrap();
         assert_eq!(&html[page.visible.html_offset(bye)..][..3], "Bye");
         assert!(text.contains("welcome\n\nBye"));
+        let html = "<p>Not <!-- <b>hidden</b> --><em>SOC</em>&#32;2</p></div>x<style>p{}</style><noscript>n</noscript>";
+        let page = parse(html);
+        assert_eq!(page.visible.text, "Not SOC 2\n\nx");
     }
 }

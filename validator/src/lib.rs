@@ -127,11 +127,31 @@ pub fn check(dir: &Path, config: &Config) -> Result<Report, Error> {
         register,
     );
 
-    let outcomes: Vec<FileOutcome> = (0..site.paths.len())
-        .into_par_iter()
-        .map(|index| scan::scan_file(&site, index))
+    let html_paths: Vec<&str> = site
+        .paths
+        .iter()
+        .map(String::as_str)
+        .filter(|p| p.ends_with(".html") || p.ends_with(".htm"))
         .collect();
-    let mut findings = Vec::new();
+    // The bundle-wide rules need no file contents, so they run alongside
+    // the file scan.
+    let (outcomes, mut findings) = rayon::join(
+        || {
+            (0..site.paths.len())
+                .into_par_iter()
+                .map(|index| scan::scan_file(&site, index))
+                .collect::<Vec<FileOutcome>>()
+        },
+        || {
+            let headers = headers_text.as_deref();
+            let mut findings = rules::headers::check(&site, headers, &html_paths);
+            if let Some(text) = headers {
+                findings.extend(rules::csp::check_routes(&site, text, &html_paths));
+            }
+            findings.extend(rules::cache::check(&site, headers));
+            findings
+        },
+    );
     let mut pages: Vec<PageFacts> = Vec::new();
     for outcome in outcomes {
         findings.extend(outcome.findings);
@@ -139,21 +159,6 @@ pub fn check(dir: &Path, config: &Config) -> Result<Report, Error> {
     }
     settle(&mut findings, pages.as_mut_slice());
 
-    let html_paths: Vec<&str> = site
-        .paths
-        .iter()
-        .map(String::as_str)
-        .filter(|p| p.ends_with(".html") || p.ends_with(".htm"))
-        .collect();
-    findings.extend(rules::headers::check(
-        &site,
-        headers_text.as_deref(),
-        &html_paths,
-    ));
-    if let Some(text) = headers_text.as_deref() {
-        findings.extend(rules::csp::check_routes(&site, text, &html_paths));
-    }
-    findings.extend(rules::cache::check(&site, headers_text.as_deref()));
     if let Some(xml) = sitemap_text.as_deref() {
         let noindex: HashSet<usize> = pages.iter().filter(|p| p.noindex).map(|p| p.file).collect();
         findings.extend(rules::sitemap::check(&site, xml, &noindex));

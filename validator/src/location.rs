@@ -11,7 +11,7 @@ impl LineIndex {
     /// Indexes `text`. Lines end at `\n`; a `\r` before it stays part of the line.
     pub fn new(text: &str) -> Self {
         let mut line_starts = vec![0];
-        line_starts.extend(memchr_newlines(text.as_bytes()));
+        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
         LineIndex { line_starts }
     }
 
@@ -47,14 +47,6 @@ impl LineIndex {
             .map_or(text.len(), |next| next - 1);
         text.get(start..end).unwrap_or("").trim_end_matches('\r')
     }
-}
-
-fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    bytes
-        .iter()
-        .enumerate()
-        .filter(|(_, b)| **b == b'\n')
-        .map(|(i, _)| i + 1)
 }
 
 fn to_u32(value: usize) -> u32 {

@@ -12,7 +12,7 @@ pub mod consent;
 pub mod csp;
 pub mod form;
 pub mod headers;
-mod hosts;
+pub(crate) mod hosts;
 pub mod inline;
 pub mod link;
 pub mod payment;
@@ -130,7 +130,6 @@ pub fn page_urls<'p>(page: &'p Page, classify: impl Fn(&str) -> Target) -> Vec<U
             }
         }
     }
-    drop(push);
     out
 }
 

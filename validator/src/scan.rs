@@ -6,11 +6,10 @@ use std::collections::HashSet;
 
 use crate::Finding;
 use crate::bundle::{self, Content, FileKind};
-use crate::csp::Policy;
 use crate::emit::{FileFindings, Message};
 use crate::html::{self, Page};
 use crate::rules::{self, UrlRef};
-use crate::site::{Site, routes};
+use crate::site::{RoutePolicies, Site, routes};
 use crate::url_norm::Target;
 
 /// What the rules see of one HTML page.
@@ -21,19 +20,21 @@ pub struct PageContext<'a> {
     pub path: &'a str,
     /// The file's own URL path (`/a/index.html`), the base for relative URLs.
     pub url_path: String,
+    /// The page's own URL, the base for relative URLs.
+    pub page_url: url::Url,
     pub page: &'a Page,
     /// Every URL on the page, classified once.
     pub urls: Vec<UrlRef<'a>>,
     /// Whether the page is itself an admin surface.
     pub is_admin: bool,
     /// The enforced CSP of the page's route, from `_headers`.
-    pub policies: Vec<(Policy, u32)>,
+    pub policies: RoutePolicies,
 }
 
 impl PageContext<'_> {
     /// Classifies a URL found on this page.
     pub fn classify(&self, raw: &str) -> Target {
-        self.site.origins.classify(raw, &self.url_path)
+        self.site.origins.classify_on(raw, &self.page_url)
     }
 }
 
@@ -104,8 +105,9 @@ pub fn scan_file(site: &Site, index: usize) -> FileOutcome {
     for detection in &secrets {
         out.detection(0, detection, true);
     }
-    rules::consent::check_text(text, &mut out);
-    rules::payment::check_text(text, &mut out);
+    let hosts = rules::hosts::find(text);
+    rules::consent::check_hosts(&hosts, &mut out);
+    rules::payment::check_hosts(&hosts, &mut out);
     let mut facts = None;
     match kind {
         FileKind::Html => {
@@ -115,13 +117,15 @@ pub fn scan_file(site: &Site, index: usize) -> FileOutcome {
                 .into_iter()
                 .next()
                 .unwrap_or_else(|| url_path.clone());
-            let urls = rules::page_urls(&page, |url| site.origins.classify(url, &url_path));
+            let page_url = site.origins.page(&url_path);
+            let urls = rules::page_urls(&page, |url| site.origins.classify_on(url, &page_url));
             let ctx = PageContext {
                 site,
                 file: index,
                 path,
                 policies: site.csp_policies(&route),
                 url_path,
+                page_url,
                 page: &page,
                 urls,
                 is_admin: site.is_admin_file(path),

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use base64::Engine;
 use sha2::{Digest, Sha256, Sha384, Sha512};
@@ -67,6 +67,9 @@ impl Default for AdminWords {
     }
 }
 
+/// The enforced CSP policies of a route, each with its `_headers` line.
+pub type RoutePolicies = Arc<Vec<(Policy, u32)>>;
+
 /// The bundle-wide context every rule reads.
 pub struct Site {
     pub root: PathBuf,
@@ -81,6 +84,9 @@ pub struct Site {
     pub admin_hosts: Vec<String>,
     pub register: EvidenceRegister,
     digests: Vec<[OnceLock<Option<String>>; 3]>,
+    /// Parsed CSP policies by the `_headers` lines that set them: most
+    /// routes share one set, so it is parsed once.
+    policy_cache: Mutex<HashMap<Vec<u32>, RoutePolicies>>,
 }
 
 impl Site {
@@ -118,6 +124,7 @@ impl Site {
             admin_hosts: admin.hosts,
             register,
             digests,
+            policy_cache: Mutex::default(),
         }
     }
 
@@ -182,11 +189,38 @@ impl Site {
 
     /// The enforced CSP policies for a URL path, each with the `_headers`
     /// line it came from.
-    pub fn csp_policies(&self, url_path: &str) -> Vec<(Policy, u32)> {
+    pub fn csp_policies(&self, url_path: &str) -> RoutePolicies {
+        let applied = self.applied_headers(url_path);
+        let lines: Vec<u32> = applied
+            .all("content-security-policy")
+            .map(|h| h.line)
+            .collect();
+        let cached = self
+            .policy_cache
+            .lock()
+            .ok()
+            .and_then(|cache| cache.get(&lines).cloned());
+        if let Some(policies) = cached {
+            return policies;
+        }
+        let policies: RoutePolicies = Arc::new(
+            applied
+                .all("content-security-policy")
+                .flat_map(|h| csp::parse_list(&h.value).into_iter().map(|p| (p, h.line)))
+                .collect(),
+        );
+        if let Ok(mut cache) = self.policy_cache.lock() {
+            cache.insert(lines, Arc::clone(&policies));
+        }
+        policies
+    }
+
+    /// Whether `_headers` sends any CSP header for a URL path.
+    pub fn has_csp_header(&self, url_path: &str) -> bool {
         self.applied_headers(url_path)
             .all("content-security-policy")
-            .flat_map(|h| csp::parse_list(&h.value).into_iter().map(|p| (p, h.line)))
-            .collect()
+            .next()
+            .is_some()
     }
 
     /// Base64 digest of a bundle file, computed once per algorithm.

@@ -67,15 +67,27 @@ impl Origins {
     /// Resolves `raw` (an attribute value with entities already decoded) as
     /// found on the page served at `page_path` (e.g. `/contact/index.html`).
     pub fn classify(&self, raw: &str, page_path: &str) -> Target {
+        self.classify_on(raw, &self.page(page_path))
+    }
+
+    /// The URL of the page served at `page_path`, to classify many URLs of
+    /// one page with [`Origins::classify_on`].
+    pub fn page(&self, page_path: &str) -> Url {
+        self.base
+            .join(page_path)
+            .unwrap_or_else(|_| self.base.clone())
+    }
+
+    /// Resolves `raw` as found on the page at `page` (from [`Origins::page`]).
+    pub fn classify_on(&self, raw: &str, page: &Url) -> Target {
         let trimmed = raw.trim_matches(|c: char| c <= ' ');
         if trimmed.is_empty() {
             return Target::SamePage;
         }
-        let page = self
-            .base
-            .join(page_path)
-            .unwrap_or_else(|_| self.base.clone());
-        let Ok(url) = Url::options().base_url(Some(&page)).parse(trimmed) else {
+        if let Some(target) = simple_path(trimmed, page.path()) {
+            return target;
+        }
+        let Ok(url) = Url::options().base_url(Some(page)).parse(trimmed) else {
             return Target::Invalid;
         };
         match url.scheme() {
@@ -174,6 +186,40 @@ impl Target {
             _ => None,
         }
     }
+}
+
+/// Classifies the common case without a full parse: a path-only URL made
+/// of unreserved characters and `/` (plus an optional fragment of the same),
+/// for which WHATWG parsing reduces to joining and dot-segment removal.
+/// Anything else (`%`, `\\`, `:`, `?`, whitespace, `//`) takes the full path.
+fn simple_path(raw: &str, page_path: &str) -> Option<Target> {
+    let plain = |s: &str| {
+        s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'.' | b'_' | b'~'))
+    };
+    let (path, fragment) = match raw.split_once('#') {
+        Some((path, fragment)) => (path, Some(fragment)),
+        None => (raw, None),
+    };
+    if raw.starts_with("//") || !plain(path) || !fragment.is_none_or(plain) {
+        return None;
+    }
+    if path.is_empty() {
+        return Some(Target::Fragment {
+            fragment: fragment.unwrap_or_default().to_string(),
+        });
+    }
+    let joined = if path.starts_with('/') {
+        normalise_path(path)
+    } else {
+        let folder = &page_path[..page_path.rfind('/').map_or(0, |i| i + 1)];
+        normalise_path(&format!("{folder}{path}"))
+    };
+    Some(Target::SameOrigin {
+        path: joined,
+        query: None,
+        fragment: fragment.map(str::to_string),
+    })
 }
 
 fn normalised_host(url: &Url) -> String {
@@ -424,6 +470,40 @@ mod tests {
                 path: "/x.js".into()
             }
         );
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_the_full_parser() {
+        let site = site();
+        let page = site.page("/docs/guide/index.html");
+        for raw in [
+            "/a/b/",
+            "a/./b/../c",
+            "../x.css",
+            "x#frag",
+            "/#frag",
+            "./",
+            "..",
+            "/a//b",
+            "#",
+            "#top",
+        ] {
+            let fast = simple_path(raw, page.path());
+            let full = Url::options().base_url(Some(&page)).parse(raw).unwrap();
+            match fast {
+                Some(Target::SameOrigin { path, fragment, .. }) => {
+                    assert_eq!(path, normalise_path(full.path()), "{raw}");
+                    assert_eq!(fragment.as_deref(), full.fragment(), "{raw}");
+                }
+                Some(Target::Fragment { fragment }) => {
+                    assert_eq!(Some(fragment.as_str()), full.fragment(), "{raw}");
+                }
+                other => panic!("{raw}: {other:?}"),
+            }
+        }
+        for raw in ["//x", "/%63", "a b", "\\x", "x?y", "http:x", "/a#b c"] {
+            assert!(simple_path(raw, page.path()).is_none(), "{raw}");
+        }
     }
 
     #[test]

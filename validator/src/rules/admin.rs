@@ -57,7 +57,7 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
             continue;
         }
         let target = &url.target;
-        if ctx.site.is_admin_target(&target) {
+        if ctx.site.is_admin_target(target) {
             out.at(
                 url.offset,
                 Message::error(

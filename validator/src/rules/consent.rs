@@ -6,8 +6,8 @@
 
 use crate::emit::{FileFindings, Message};
 use crate::html::Element;
+use crate::rules::hosts::{HostKind, HostMatch};
 use crate::rules::link_fetches;
-use crate::rules::hosts::{self, HostKind};
 use crate::scan::{PageContext, PageFacts, Pending};
 use crate::url_norm::Target;
 
@@ -17,9 +17,9 @@ const ENDPOINT_HELP: &str = "Point data-analytics-endpoint at a same-origin path
 const PIXEL_HELP: &str =
     "Remove the <noscript> image or frame; visitors without JavaScript are not tracked.";
 
-/// Flags known analytics hosts anywhere in a text file.
-pub(crate) fn check_text(text: &str, out: &mut FileFindings<'_>) {
-    for found in hosts::find(text) {
+/// Flags the known analytics hosts found in a text file.
+pub(crate) fn check_hosts(found_hosts: &[HostMatch], out: &mut FileFindings<'_>) {
+    for found in found_hosts {
         if found.kind == HostKind::Analytics {
             out.at(
                 found.offset,

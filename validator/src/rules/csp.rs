@@ -32,7 +32,7 @@ const DIRECTIVE_HELP: &str = "Add the directive; the recommended policy is defau
 pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
     let uncovered: Vec<String> = routes(ctx.path)
         .into_iter()
-        .filter(|route| ctx.site.csp_policies(route).is_empty())
+        .filter(|route| !ctx.site.has_csp_header(route))
         .collect();
     let Some(first) = uncovered.first() else {
         return;

@@ -42,6 +42,9 @@ fn is_lead_form(ctx: &PageContext<'_>, index: usize, form: &Element) -> bool {
 
 pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
     for element in &ctx.page.elements {
+        if !matches!(element.name.as_str(), "form" | "button" | "input") {
+            continue;
+        }
         for name in ["action", "formaction"] {
             let Some(attr) = element.attr(name) else {
                 continue;
@@ -65,12 +68,14 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
             }
         }
     }
-    let has_mailto = ctx.page.elements.iter().any(|e| {
-        e.name == "a"
-            && !e.in_noscript
-            && e.value("href")
-                .is_some_and(|h| matches!(ctx.classify(h), Target::Mailto { .. }))
-    });
+    let has_mailto = || {
+        ctx.urls.iter().any(|u| {
+            u.element.name == "a"
+                && u.attr.name == "href"
+                && !u.element.in_noscript
+                && matches!(u.target, Target::Mailto { .. })
+        })
+    };
     for (index, form) in ctx.page.elements.iter().enumerate() {
         if form.name != "form" || !is_lead_form(ctx, index, form) {
             continue;
@@ -97,7 +102,7 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
                 ),
             );
         }
-        if !has_mailto {
+        if !has_mailto() {
             out.at(
                 form.start,
                 Message::error(

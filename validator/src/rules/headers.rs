@@ -2,6 +2,8 @@
 //! limits, every HTML route gets the usual security headers, and admin
 //! routes carry `X-Robots-Tag: noindex, nofollow`.
 
+use std::collections::BTreeMap;
+
 use crate::Finding;
 use crate::emit::{FileFindings, Message};
 use crate::headers_file::{Applied, ProblemKind};
@@ -65,20 +67,27 @@ pub(crate) fn check(site: &Site, headers_text: Option<&str>, html_paths: &[&str]
             Message::error(rule, problem.message.clone(), help),
         );
     }
-    let mut collected = RouteFindings::default();
+    // Routes matched by the same rules get the same headers: judge each
+    // distinct set of rules once.
+    let mut groups: BTreeMap<(Vec<u32>, bool), Vec<String>> = BTreeMap::new();
     for path in html_paths {
         let admin = site.is_admin_file(path);
         for route in routes(path) {
-            let applied = site.applied_headers(&route);
-            for problem in judge(&applied, admin) {
-                collected.add(
-                    problem.rule,
-                    problem.line,
-                    problem.message,
-                    problem.help,
-                    [route.clone()],
-                );
-            }
+            let rules = site.applied_headers(&route).rule_lines;
+            groups.entry((rules, admin)).or_default().push(route);
+        }
+    }
+    let mut collected = RouteFindings::default();
+    for ((_, admin), routes) in groups {
+        let applied = site.applied_headers(&routes[0]);
+        for problem in judge(&applied, admin) {
+            collected.add(
+                problem.rule,
+                problem.line,
+                problem.message,
+                problem.help,
+                routes.iter().cloned(),
+            );
         }
     }
     collected.emit(&mut out);

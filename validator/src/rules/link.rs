@@ -21,7 +21,14 @@ fn is_endpoint(path: &str) -> bool {
 }
 
 pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, facts: &mut PageFacts) {
-    let mut urls: Vec<(usize, Target, &str, &str)> = ctx
+    let analytics: Vec<(usize, Target)> = ctx
+        .page
+        .elements
+        .iter()
+        .filter_map(|e| e.attr("data-analytics-src"))
+        .map(|src| (src.offset(), ctx.classify(&src.value)))
+        .collect();
+    let urls = ctx
         .urls
         .iter()
         .filter(|u| {
@@ -32,18 +39,24 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
                 && (u.element.has_token("rel", "preconnect")
                     || u.element.has_token("rel", "dns-prefetch")))
         })
-        .map(|u| (u.offset, u.target.clone(), u.attr.name.as_str(), u.element.name.as_str()))
-        .collect();
-    for element in &ctx.page.elements {
-        if let Some(src) = element.attr("data-analytics-src") {
-            urls.push((src.offset(), ctx.classify(&src.value), "data-analytics-src", "script"));
-        }
-    }
+        .map(|u| {
+            (
+                u.offset,
+                &u.target,
+                u.attr.name.as_str(),
+                u.element.name.as_str(),
+            )
+        })
+        .chain(
+            analytics
+                .iter()
+                .map(|(offset, target)| (*offset, target, "data-analytics-src", "script")),
+        );
     for (offset, target, attr, element) in urls {
         let place = || format!("`{attr}` of <{element}>");
         match target {
             Target::Fragment { fragment }
-                if !implicit_fragment(&fragment) && !ctx.page.anchors.contains(&fragment) =>
+                if !implicit_fragment(fragment) && !ctx.page.anchors.contains(fragment) =>
             {
                 out.at(
                     offset,
@@ -55,10 +68,10 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
                 );
             }
             Target::SameOrigin { path, fragment, .. } => {
-                if is_endpoint(&path) {
+                if is_endpoint(path) {
                     continue;
                 }
-                match ctx.site.resolve(&path) {
+                match ctx.site.resolve(path) {
                     None => out.at(
                         offset,
                         Message::error(
@@ -68,7 +81,8 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
                         ),
                     ),
                     Some(target) => {
-                        let Some(fragment) = fragment.filter(|f| !implicit_fragment(f)) else {
+                        let Some(fragment) = fragment.as_ref().filter(|f| !implicit_fragment(f))
+                        else {
                             continue;
                         };
                         let is_html = ctx.site.paths[target].ends_with(".html");
@@ -87,13 +101,13 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
                             ),
                         );
                         if target == ctx.file {
-                            if !ctx.page.anchors.contains(&fragment) {
+                            if !ctx.page.anchors.contains(fragment) {
                                 out.findings.push(finding);
                             }
                         } else {
                             facts.pending.push(Pending::Fragment {
                                 target,
-                                fragment,
+                                fragment: fragment.clone(),
                                 finding,
                             });
                         }

@@ -4,7 +4,7 @@
 //! PCI DSS, which this site does not claim.
 
 use crate::emit::{FileFindings, Message};
-use crate::rules::hosts::{self, HostKind};
+use crate::rules::hosts::{HostKind, HostMatch};
 use crate::scan::PageContext;
 
 const SDK_HELP: &str = "Remove the payment SDK or checkout link; the site shows a sandbox notice instead of taking payments.";
@@ -34,9 +34,9 @@ const CARD_FIELD_NAMES: &[&str] = &[
     "pan",
 ];
 
-/// Flags payment SDK and checkout hosts anywhere in a text file.
-pub(crate) fn check_text(text: &str, out: &mut FileFindings<'_>) {
-    for found in hosts::find(text) {
+/// Flags the payment SDK and checkout hosts found in a text file.
+pub(crate) fn check_hosts(found_hosts: &[HostMatch], out: &mut FileFindings<'_>) {
+    for found in found_hosts {
         if found.kind == HostKind::Payment {
             out.at(
                 found.offset,
