@@ -32,7 +32,7 @@ done
 for dir in "$tmpfs_dir" "$disk_dir"; do
   echo "== $dir ($pages pages, $(du -sh "$dir" | cut -f1))"
   hyperfine --warmup 2 --runs "$runs" -N --ignore-failure \
-    --export-markdown "$target_dir/bench-validator-$(basename "$(dirname "$dir")").md" \
+    --export-json "$target_dir/bench-validator-$(basename "$(dirname "$dir")").json" \
     "rg -uuu -c console $dir" \
     "$validator check $dir --format json"
 done

@@ -24,7 +24,7 @@ step "rustdoc -D warnings"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 
 step "cargo test (unit, fixtures, snapshots, whole-site)"
-cargo test --workspace --locked
+cargo test --workspace --locked --no-fail-fast
 
 step "build the sample site into dist/ (validates it)"
 cargo run --locked --quiet -- build

@@ -78,6 +78,9 @@ pub fn integrity_of(bytes: &[u8]) -> String {
 #[derive(Debug, Default)]
 pub struct AssetMap {
     by_site_path: HashMap<String, Asset>,
+    /// Fingerprinted URL to site path, so already rewritten references are
+    /// recognised rather than reported as missing.
+    by_url: HashMap<String, String>,
 }
 
 impl AssetMap {
@@ -166,7 +169,16 @@ impl AssetMap {
     }
 
     fn insert(&mut self, asset: Asset) {
+        self.by_url
+            .insert(asset.url.clone(), asset.site_path.clone());
         self.by_site_path.insert(asset.site_path.clone(), asset);
+    }
+
+    /// The asset published at a fingerprinted URL.
+    pub fn get_by_url(&self, url: &str) -> Option<&Asset> {
+        self.by_url
+            .get(url)
+            .and_then(|site_path| self.by_site_path.get(site_path))
     }
 
     /// The asset published for an unfingerprinted site path.

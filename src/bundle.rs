@@ -338,14 +338,26 @@ fn write_bundle(
     Ok(())
 }
 
+/// Stands in for `page.content` on the first render. It contains `<` so an
+/// escaping template changes it, and noncharacters so no page holds it.
+const CONTENT_MARKER: &str = "\u{FDD0}<baystore-page-content>\u{FDD1}";
+
 /// Markdown, template, asset rewrite, write: one page, all its errors.
+///
+/// The template is first rendered around a marker instead of the content,
+/// and only that shell goes through the HTML rewriter; the content, whose
+/// references were fingerprinted while rendering Markdown, is spliced in
+/// afterwards. When the template does anything but print the content
+/// verbatim once (escapes, filters, repeats it), the page is rendered again
+/// with the real content and rewritten whole, which gives the same result
+/// more slowly.
 fn render_page(
     staging: &Path,
     site: &SiteParts<'_>,
     page: &Page,
     nav: &[NavItem<'_>],
 ) -> Result<(), Vec<Error>> {
-    let content = markdown::render(&page.body).map_err(|violations| {
+    let rendered = markdown::render(&page.body, site.assets).map_err(|violations| {
         violations
             .into_iter()
             .map(|v| {
@@ -357,16 +369,17 @@ fn render_page(
             })
             .collect::<Vec<_>>()
     })?;
+    let mut problems = rendered.problems;
 
     let robots = match (page.surface, page.noindex) {
         (Surface::Admin, _) => Some("noindex,nofollow"),
         (Surface::Public, true) => Some("noindex"),
         (Surface::Public, false) => None,
     };
-    let page_context = PageContext {
+    let mut page_context = PageContext {
         title: &page.front.title,
         description: page.front.description.as_deref(),
-        content: &content,
+        content: CONTENT_MARKER,
         url: &page.url,
         permalink: format!("{}{}", site.config.base_url, page.url),
         surface: page.surface,
@@ -386,27 +399,34 @@ fn render_page(
     let mut context = Context::new();
     context.insert("page", &page_context);
     context.insert("nav", &page_nav);
-    let html = site
-        .templates
-        .render(&page.template, &context, &page.display_path)
-        .map_err(|e| vec![e])?;
+    let render = |context: &Context| {
+        site.templates
+            .render(&page.template, context, &page.display_path)
+            .map_err(|e| vec![e])
+    };
+    let shell = render(&context)?;
 
-    let html = rewrite_page(&html, site.assets).map_err(|problems| {
-        problems
-            .into_iter()
-            .map(|problem| match problem {
-                RewriteProblem::MissingAsset(reference) => Error::MissingAsset {
-                    source_file: page.display_path.clone(),
-                    template: Some(format!("{TEMPLATES_DIR}/{}.html", page.template)),
-                    reference,
-                },
-                RewriteProblem::Rewriter(message) => Error::Rewrite {
-                    file: page.display_path.clone(),
-                    message,
-                },
-            })
-            .collect::<Vec<_>>()
-    })?;
+    let mut spliced = None;
+    if shell.matches(CONTENT_MARKER).count() == 1 {
+        let Some(shell) = rewrite_into(&shell, site.assets, &mut problems) else {
+            return Err(page_problems(page, problems));
+        };
+        spliced = shell
+            .split_once(CONTENT_MARKER)
+            .map(|(before, after)| [before, rendered.html.as_str(), after].concat());
+    }
+    let html = match spliced {
+        Some(html) => html,
+        None => {
+            page_context.content = &rendered.html;
+            context.insert("page", &page_context);
+            let full = render(&context)?;
+            rewrite_into(&full, site.assets, &mut problems).unwrap_or(full)
+        }
+    };
+    if !problems.is_empty() {
+        return Err(page_problems(page, problems));
+    }
 
     let path = staging.join(&page.output);
     if let Some(parent) = path.parent() {
@@ -414,6 +434,47 @@ fn render_page(
             .map_err(|e| vec![Error::io("cannot create folder", parent, e)])?;
     }
     write_file(&path, html.as_bytes()).map_err(|e| vec![e])
+}
+
+/// Rewrites HTML, recording problems; `None` when there were any.
+fn rewrite_into(
+    html: &str,
+    assets: &AssetMap,
+    problems: &mut Vec<RewriteProblem>,
+) -> Option<String> {
+    match rewrite_page(html, assets) {
+        Ok(rewritten) => Some(rewritten),
+        Err(found) => {
+            problems.extend(found);
+            None
+        }
+    }
+}
+
+fn page_problems(page: &Page, problems: Vec<RewriteProblem>) -> Vec<Error> {
+    // The slow path re-reads content the Markdown pass already reported on.
+    let mut seen = Vec::with_capacity(problems.len());
+    problems
+        .into_iter()
+        .filter(|problem| {
+            let new = !seen.contains(problem);
+            if new {
+                seen.push(problem.clone());
+            }
+            new
+        })
+        .map(|problem| match problem {
+            RewriteProblem::MissingAsset(reference) => Error::MissingAsset {
+                source_file: page.display_path.clone(),
+                template: Some(format!("{TEMPLATES_DIR}/{}.html", page.template)),
+                reference,
+            },
+            RewriteProblem::Rewriter(message) => Error::Rewrite {
+                file: page.display_path.clone(),
+                message,
+            },
+        })
+        .collect()
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {

@@ -161,14 +161,20 @@ pub fn parse_page(source: &str, text: &str, config: &SiteConfig) -> Result<Page,
             message,
         }
     })?;
-    let template_line = split
-        .yaml
-        .lines()
-        .position(|line| {
-            line.strip_prefix("template")
-                .is_some_and(|rest| rest.trim_start().starts_with(':'))
-        })
-        .map(|index| index + split.yaml_line);
+    let template_line = key_line(split.yaml, "template").map(|i| i + split.yaml_line);
+    if let Some(slug) = &front.slug
+        && !is_safe_slug(slug)
+    {
+        // A slug becomes a folder name in the bundle: anything that could
+        // climb out of it or split it must not pass.
+        let line = key_line(split.yaml, "slug").map_or(1, |i| i + split.yaml_line);
+        return Err(Error::FrontMatter {
+            spot: SourceSpot::at(&display_path, line, 1),
+            message: format!(
+                "slug `{slug}` must be one URL segment: letters, digits, `-`, `_` or `.`, not `.` or `..`"
+            ),
+        });
+    }
 
     let placement = place(source, front.slug.as_deref());
     let admin_by_path = config.is_admin_path(&placement.url);
@@ -194,6 +200,24 @@ pub fn parse_page(source: &str, text: &str, config: &SiteConfig) -> Result<Page,
         is_not_found: placement.is_not_found,
         front,
     })
+}
+
+/// 0-based index of the line of a top-level `key:` in front matter.
+fn key_line(yaml: &str, key: &str) -> Option<usize> {
+    yaml.lines().position(|line| {
+        line.strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with(':'))
+    })
+}
+
+/// Whether a slug is a single, harmless URL segment.
+fn is_safe_slug(slug: &str) -> bool {
+    !slug.is_empty()
+        && slug != "."
+        && slug != ".."
+        && slug
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 struct FrontMatterSplit<'a> {
@@ -259,7 +283,7 @@ fn place(source: &str, slug_override: Option<&str>) -> Placement {
         segments.pop();
     }
     if let (Some(slug), Some(last)) = (slug_override, segments.last_mut()) {
-        *last = slug.trim_matches('/');
+        *last = slug;
     }
     if segments.is_empty() {
         return Placement {
@@ -353,6 +377,20 @@ mod tests {
             error.to_string().starts_with("content/a.md:1:1: "),
             "{error}"
         );
+    }
+
+    #[test]
+    fn slugs_that_could_leave_the_bundle_are_refused() {
+        for slug in ["../../etc", "a/b", "..", "", "a b"] {
+            let text = format!("---\ntitle: A\nslug: \"{slug}\"\n---\n");
+            let error = parse_page("a.md", &text, &config()).unwrap_err();
+            assert!(
+                error.to_string().starts_with("content/a.md:3:1: "),
+                "{error}"
+            );
+        }
+        let page = parse_page("a.md", "---\ntitle: A\nslug: v1.2_b\n---\n", &config()).unwrap();
+        assert_eq!(page.url, "/v1.2_b/");
     }
 
     #[test]

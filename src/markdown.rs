@@ -5,7 +5,9 @@ use std::collections::HashMap;
 
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
 
+use crate::assets::AssetMap;
 use crate::raw_html::{self, RawHtmlViolation};
+use crate::rewrite::{RewriteProblem, lookup, rewrite_page};
 
 /// A raw HTML violation at a byte offset of the Markdown body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,9 +25,22 @@ fn options() -> Options {
         | Options::ENABLE_HEADING_ATTRIBUTES
 }
 
+/// A rendered Markdown body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// The HTML, with references to static files already fingerprinted.
+    pub html: String,
+    /// References to static files that do not exist.
+    pub problems: Vec<RewriteProblem>,
+}
+
 /// Renders a Markdown body to HTML. Fails with every raw HTML violation
 /// found, so an author sees all of them at once.
-pub fn render(body: &str) -> Result<String, Vec<BodyViolation>> {
+///
+/// Image and link destinations and raw HTML that name static files are
+/// pointed at the fingerprinted URLs here, at the event level, so the page
+/// around the content does not have to re-parse the content's HTML.
+pub fn render(body: &str, assets: &AssetMap) -> Result<Rendered, Vec<BodyViolation>> {
     let mut events: Vec<(Event<'_>, std::ops::Range<usize>)> = Parser::new_ext(body, options())
         .into_offset_iter()
         .collect();
@@ -35,10 +50,104 @@ pub fn render(body: &str) -> Result<String, Vec<BodyViolation>> {
         return Err(violations);
     }
     assign_heading_ids(&mut events);
+    let mut problems = Vec::new();
+    let events = fingerprint_references(events, assets, &mut problems);
 
-    let mut out = String::with_capacity(body.len() + body.len() / 2);
-    html::push_html(&mut out, events.into_iter().map(|(event, _)| event));
-    Ok(out)
+    let mut html = String::with_capacity(body.len() + body.len() / 2);
+    html::push_html(&mut html, events.into_iter());
+    Ok(Rendered { html, problems })
+}
+
+/// Rewrites image and link destinations and raw HTML (each HTML block as a
+/// whole, so tags split over lines are understood).
+fn fingerprint_references<'a>(
+    events: Vec<(Event<'a>, std::ops::Range<usize>)>,
+    assets: &AssetMap,
+    problems: &mut Vec<RewriteProblem>,
+) -> Vec<Event<'a>> {
+    let mut out = Vec::with_capacity(events.len());
+    let mut block: Option<String> = None;
+    for (event, _) in events {
+        match event {
+            Event::Start(Tag::HtmlBlock) => {
+                block = Some(String::new());
+                out.push(Event::Start(Tag::HtmlBlock));
+            }
+            Event::Html(text) if block.is_some() => {
+                if let Some(block) = block.as_mut() {
+                    block.push_str(&text);
+                }
+            }
+            Event::End(TagEnd::HtmlBlock) => {
+                if let Some(text) = block.take() {
+                    out.push(Event::Html(rewrite_fragment(text, assets, problems).into()));
+                }
+                out.push(Event::End(TagEnd::HtmlBlock));
+            }
+            Event::Html(text) => {
+                let rewritten = rewrite_fragment(text.into_string(), assets, problems);
+                out.push(Event::Html(rewritten.into()));
+            }
+            Event::InlineHtml(text) => {
+                let rewritten = rewrite_fragment(text.into_string(), assets, problems);
+                out.push(Event::InlineHtml(rewritten.into()));
+            }
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let dest_url = rewrite_destination(dest_url, assets, problems);
+                out.push(Event::Start(Tag::Image {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }));
+            }
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let dest_url = rewrite_destination(dest_url, assets, problems);
+                out.push(Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }));
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn rewrite_destination<'a>(
+    dest: CowStr<'a>,
+    assets: &AssetMap,
+    problems: &mut Vec<RewriteProblem>,
+) -> CowStr<'a> {
+    match lookup(&dest, assets, problems) {
+        Some((url, _)) => CowStr::from(url),
+        None => dest,
+    }
+}
+
+fn rewrite_fragment(html: String, assets: &AssetMap, problems: &mut Vec<RewriteProblem>) -> String {
+    if !html.contains('<') {
+        return html;
+    }
+    match rewrite_page(&html, assets) {
+        Ok(rewritten) => rewritten,
+        Err(found) => {
+            problems.extend(found);
+            html
+        }
+    }
 }
 
 /// Inspects raw HTML. Block HTML arrives as one event per line, so the
@@ -146,12 +255,50 @@ pub fn slugify(text: &str) -> String {
 mod tests {
     use super::*;
 
+    fn render_plain(body: &str) -> String {
+        let rendered = render(body, &AssetMap::default()).unwrap();
+        assert!(rendered.problems.is_empty());
+        rendered.html
+    }
+
     #[test]
-    fn renders_extensions_and_heading_ids() {
-        let html = render(
-            "# Hello, World\n\n## Hello world\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~ note[^1]\n\n[^1]: foot\n\n### Custom {#mine}\n",
+    fn static_references_are_fingerprinted_and_missing_ones_reported() {
+        let assets = AssetMap::from_sources(vec![("/img/a.png".into(), b"png".to_vec())]).unwrap();
+        let url = assets.get("/img/a.png").unwrap().url.clone();
+        let rendered = render(
+            "![a](/img/a.png) [get](/img/a.png#x) [page](/pricing/)\n\n<div>\n<img\n  src=\"/img/a.png\">\n</div>\n\n![b](/img/none.png)\n",
+            &assets,
         )
         .unwrap();
+        assert!(
+            rendered
+                .html
+                .contains(&format!("<img src=\"{url}\" alt=\"a\"")),
+            "{}",
+            rendered.html
+        );
+        assert!(
+            rendered.html.contains(&format!("href=\"{url}#x\"")),
+            "{}",
+            rendered.html
+        );
+        assert!(rendered.html.contains("href=\"/pricing/\""));
+        assert!(
+            rendered.html.contains(&format!("src=\"{url}\">")),
+            "{}",
+            rendered.html
+        );
+        assert_eq!(
+            rendered.problems,
+            [RewriteProblem::MissingAsset("/img/none.png".into())]
+        );
+    }
+
+    #[test]
+    fn renders_extensions_and_heading_ids() {
+        let html = render_plain(
+            "# Hello, World\n\n## Hello world\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~ note[^1]\n\n[^1]: foot\n\n### Custom {#mine}\n",
+        );
         assert!(html.contains("<h1 id=\"hello-world\">"), "{html}");
         assert!(html.contains("<h2 id=\"hello-world-1\">"), "{html}");
         assert!(html.contains("<h3 id=\"mine\">"), "{html}");
@@ -163,7 +310,7 @@ mod tests {
     #[test]
     fn raw_html_violations_carry_body_offsets() {
         let body = "Intro\n\n<div\n  onclick=\"x()\">\n</div>\n\nText <span style=\"a\">s</span>\n";
-        let violations = render(body).unwrap_err();
+        let violations = render(body, &AssetMap::default()).unwrap_err();
         assert_eq!(violations.len(), 2);
         assert_eq!(&body[violations[0].offset..][..7], "onclick");
         assert_eq!(&body[violations[1].offset..][..5], "style");
@@ -171,7 +318,7 @@ mod tests {
 
     #[test]
     fn harmless_raw_html_is_kept() {
-        let html = render("<aside class=\"note\">Plain</aside>\n").unwrap();
+        let html = render_plain("<aside class=\"note\">Plain</aside>\n");
         assert!(html.contains("<aside class=\"note\">Plain</aside>"));
     }
 }

@@ -1,7 +1,11 @@
-//! One lol_html pass over each rendered page: references to static files
-//! (`src`, `href`, `srcset`, `poster`, `data-analytics-src`) point at the
-//! fingerprinted URLs, scripts and stylesheets get `integrity`, and the
-//! consent loader gets `data-analytics-integrity` for the script it loads.
+//! One lol_html pass over HTML: references to static files (`src`, `href`,
+//! `srcset`, `poster`, `data-analytics-src`) point at the fingerprinted
+//! URLs, scripts and stylesheets get `integrity`, and the consent loader
+//! gets `data-analytics-integrity` for the script it loads.
+//!
+//! A page normally takes one pass over its template shell (see
+//! [`crate::bundle`]); Markdown content is handled while it is rendered
+//! ([`crate::markdown`]), with this pass applied to its raw HTML only.
 
 use lol_html::html_content::Element;
 use lol_html::{RewriteStrSettings, element, rewrite_str};
@@ -31,10 +35,13 @@ pub fn rewrite_page(html: &str, assets: &AssetMap) -> Result<String, Vec<Rewrite
     let settings = RewriteStrSettings::new()
         .with_strict(false)
         .with_enable_esi_tags(false)
-        .append_element_content_handler(element!("*", |el| {
-            rewrite_element(el, assets, &mut problems);
-            Ok(())
-        }));
+        .append_element_content_handler(element!(
+            "[src], [href], [srcset], [poster], [data-analytics-src]",
+            |el| {
+                rewrite_element(el, assets, &mut problems);
+                Ok(())
+            }
+        ));
     let result = rewrite_str(html, settings);
     match result {
         Ok(out) if problems.is_empty() => Ok(out),
@@ -46,10 +53,8 @@ pub fn rewrite_page(html: &str, assets: &AssetMap) -> Result<String, Vec<Rewrite
 fn rewrite_element(el: &mut Element, assets: &AssetMap, problems: &mut Vec<RewriteProblem>) {
     // Most elements carry none of the attributes of interest; asking for
     // each by name avoids allocating every attribute's name.
-    let interesting = URL_ATTRIBUTES
-        .iter()
-        .any(|name| el.has_attribute(name))
-        || el.has_attribute("srcset");
+    let interesting =
+        URL_ATTRIBUTES.iter().any(|name| el.has_attribute(name)) || el.has_attribute("srcset");
     if !interesting {
         return;
     }
@@ -128,7 +133,7 @@ fn link_wants_integrity(el: &Element) -> bool {
 /// Looks up a reference. Returns the fingerprinted URL (with the original
 /// query and fragment) and integrity when it names a static file; records a
 /// problem when it looks like a static file that does not exist.
-fn lookup(
+pub(crate) fn lookup(
     value: &str,
     assets: &AssetMap,
     problems: &mut Vec<RewriteProblem>,
@@ -139,7 +144,7 @@ fn lookup(
     }
     let split = value.find(['?', '#']).unwrap_or(value.len());
     let (path, suffix) = value.split_at(split);
-    if let Some(asset) = assets.get(path) {
+    if let Some(asset) = assets.get(path).or_else(|| assets.get_by_url(path)) {
         return Some((format!("{}{suffix}", asset.url), asset.integrity.clone()));
     }
     if looks_like_static_file(path) {

@@ -13,6 +13,14 @@ pub fn new_page(site_dir: &Path, path: &str, title: &str) -> Result<PathBuf, Err
         .strip_prefix(&format!("{CONTENT_DIR}/"))
         .unwrap_or(relative);
     let relative = relative.trim_end_matches('/');
+    // The page must land inside content/: refuse empty paths and `..`.
+    if relative.is_empty() || relative.split(['/', '\\']).any(|segment| segment == "..") {
+        return Err(Error::io(
+            "cannot create page outside content/",
+            relative,
+            std::io::ErrorKind::InvalidInput.into(),
+        ));
+    }
     let file = if relative.ends_with(".md") {
         site_dir.join(CONTENT_DIR).join(relative)
     } else {
@@ -23,7 +31,7 @@ pub fn new_page(site_dir: &Path, path: &str, title: &str) -> Result<PathBuf, Err
             .map_err(|e| Error::io("cannot create folder", parent, e))?;
     }
     let text = format!(
-        "---\ntitle: {}\ndescription: \"\"\n---\n\n# {title}\n\nWrite the page here.\n",
+        "---\ntitle: {}\ndescription: \"\"\n---\n\nWrite the page here. The template shows the title as its heading.\n",
         yaml_string(title)
     );
     let mut handle = std::fs::OpenOptions::new()
@@ -61,6 +69,8 @@ mod tests {
         assert_eq!(page.front.title, "Launch: day one");
         assert_eq!(page.url, "/guides/launch/");
         assert!(new_page(&dir, "content/guides/launch.md", "Again").is_err());
+        assert!(new_page(&dir, "../escape", "Out").is_err());
+        assert!(!dir.join("escape.md").exists());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

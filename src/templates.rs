@@ -165,6 +165,29 @@ mod tests {
     }
 
     #[test]
+    fn render_error_in_a_parent_names_the_parent() {
+        let templates = Templates::from_sources(&sources(&[
+            (
+                "base.html",
+                "<title>x</title>\n{{ site.missing }}{% block main %}{% endblock %}",
+            ),
+            (
+                "page.html",
+                "{% extends \"base.html\" %}{% block main %}ok{% endblock %}",
+            ),
+        ]))
+        .unwrap();
+        let mut context = Context::new();
+        context.insert("site", &serde_json::json!({"name": "S"}));
+        let error = templates
+            .render("page", &context, "content/a.md")
+            .unwrap_err();
+        let text = error.to_string();
+        assert!(text.starts_with("templates/base.html:2:"), "{text}");
+        assert!(text.contains("content/a.md"), "{text}");
+    }
+
+    #[test]
     fn every_syntax_error_is_reported_with_its_file() {
         let error = Templates::from_sources(&sources(&[
             ("a.html", "ok"),

@@ -157,3 +157,39 @@ fn rebuild_replaces_the_output_and_leaves_no_temporary_folders() {
         Vec::<String>::new()
     );
 }
+
+#[test]
+fn templates_that_repeat_or_escape_the_content_render_the_same_references() {
+    let work = tempfile::tempdir().unwrap();
+    let site = work.path().join("site");
+    support::copy_dir(&support::fixtures().join("site"), &site);
+    std::fs::write(
+        site.join("templates/page.html"),
+        "{% extends \"base.html\" %}{% block main %}{{ page.content | safe }}\
+         <section>{{ page.content | safe }}</section><p>{{ page.content }}</p>{% endblock main %}",
+    )
+    .unwrap();
+    std::fs::write(
+        site.join("content/guides/start.md"),
+        "---\ntitle: Start\n---\n\n![Hero](/img/hero.svg)\n\n<p><img src=\"/img/hero.svg\" alt=\"\"></p>\n",
+    )
+    .unwrap();
+    let dist = work.path().join("dist");
+    build(&BuildOptions::new(&site, &dist)).unwrap();
+    let html = read(&dist, "guides/start/index.html");
+    let hero = support::list_files(&dist)
+        .into_iter()
+        .find(|f| f.starts_with("assets/hero."))
+        .unwrap();
+    assert_eq!(
+        html.matches(&format!("src=\"/{hero}\"")).count(),
+        4,
+        "{html}"
+    );
+    assert!(!html.contains("src=\"/img/hero.svg\""), "{html}");
+    assert!(
+        html.contains("&lt;p&gt;"),
+        "the escaped copy stays escaped: {html}"
+    );
+    assert_eq!(support::check_bundle(&dist), Vec::<String>::new());
+}

@@ -24,7 +24,9 @@ pub struct Finding {
     pub line: Option<u32>,
     pub column: Option<u32>,
     pub message: String,
-    /// The offending source text, shortened and with secrets redacted.
+    /// The source line of the finding with secrets masked. Lines too long
+    /// to show whole become an excerpt that starts at the finding and
+    /// begins with `…`.
     #[serde(skip)]
     pub snippet: Option<String>,
     /// How to fix it.

@@ -71,7 +71,7 @@ impl Default for HeadersFile {
 }
 
 /// The headers a path receives: every header line of every matching rule,
-/// in file order, minus detached names.
+/// in file order, minus those detached by a later matching rule.
 #[derive(Debug, Clone, Default)]
 pub struct Applied<'a> {
     pub lines: Vec<&'a HeaderLine>,
@@ -215,16 +215,15 @@ impl HeadersFile {
                 matching.push(rule);
             }
         }
-        let detached: Vec<&str> = matching
-            .iter()
-            .flat_map(|r| r.detached.iter().map(String::as_str))
-            .collect();
+        // `! Name` removes the header as set by earlier (broader) rules;
+        // the detaching rule may set it afresh.
+        let mut lines: Vec<&HeaderLine> = Vec::new();
+        for rule in &matching {
+            lines.retain(|h| !rule.detached.contains(&h.name));
+            lines.extend(rule.headers.iter());
+        }
         Applied {
-            lines: matching
-                .iter()
-                .flat_map(|r| r.headers.iter())
-                .filter(|h| !detached.contains(&h.name.as_str()))
-                .collect(),
+            lines,
             rule_lines: matching.iter().map(|r| r.line).collect(),
         }
     }
@@ -324,6 +323,18 @@ https://:project.example/*
         let applied = file.applied("/assets/site.css", None);
         assert_eq!(applied.all("x-frame-options").count(), 0);
         assert!(applied.joined("cache-control").is_some());
+    }
+
+    #[test]
+    fn a_detaching_rule_may_set_the_header_again() {
+        let file = HeadersFile::parse(
+            "/*\n  Content-Security-Policy: strict\n/a/*\n  ! Content-Security-Policy\n  Content-Security-Policy: weak\n/*\n  Content-Security-Policy: late\n",
+        );
+        let applied = file.applied("/a/x", None);
+        assert_eq!(
+            applied.joined("content-security-policy").map(|(v, _)| v),
+            Some("weak, late".to_string())
+        );
     }
 
     #[test]

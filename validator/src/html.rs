@@ -7,12 +7,14 @@
 //! column. Attribute values arrive raw, so they are decoded here the way a
 //! browser decodes them before any rule judges them.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashSet;
 use std::rc::Rc;
+use std::sync::LazyLock;
 
 use lol_html::html_content::Element as LolElement;
-use lol_html::{HtmlRewriter, Settings, element};
+use lol_html::{ElementContentHandlers, HtmlRewriter, Selector, Settings};
 
 /// One attribute of a start tag.
 #[derive(Debug, Clone)]
@@ -181,6 +183,10 @@ fn is_block(name: &str) -> bool {
 /// Elements whose end offset the parser records, to find bodies and nesting.
 const TRACKED_ENDS: &[&str] = &["script", "style", "noscript", "form"];
 
+/// The selector for every element, parsed once rather than per page.
+static EVERY_ELEMENT: LazyLock<Selector> =
+    LazyLock::new(|| "*".parse().expect("`*` is a valid selector"));
+
 #[derive(Default)]
 struct ParseState {
     page: Page,
@@ -199,11 +205,13 @@ fn parse_fragment(source: &str, base: usize, in_noscript: bool) -> Page {
     let state = Rc::new(RefCell::new(ParseState::default()));
     {
         let element_state = Rc::clone(&state);
+        let handlers = ElementContentHandlers::default().element(move |el: &mut LolElement| {
+            record_element(&element_state, el, base, in_noscript);
+            Ok(())
+        });
         let mut rewriter = HtmlRewriter::new(
-            Settings::new().append_element_content_handler(element!("*", move |el| {
-                record_element(&element_state, el, base, in_noscript);
-                Ok(())
-            })),
+            Settings::new()
+                .append_element_content_handler((Cow::Borrowed(&*EVERY_ELEMENT), handlers)),
             |_: &[u8]| {},
         );
         // Writing to a sink that discards output cannot fail, and the

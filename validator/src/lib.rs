@@ -157,7 +157,7 @@ pub fn check(dir: &Path, config: &Config) -> Result<Report, Error> {
         findings.extend(outcome.findings);
         pages.extend(outcome.facts);
     }
-    settle(&mut findings, pages.as_mut_slice());
+    settle(&mut findings, &pages);
 
     if let Some(xml) = sitemap_text.as_deref() {
         let noindex: HashSet<usize> = pages.iter().filter(|p| p.noindex).map(|p| p.file).collect();
@@ -179,7 +179,7 @@ pub fn check(dir: &Path, config: &Config) -> Result<Report, Error> {
 }
 
 /// Settles the findings that depended on other pages.
-fn settle(findings: &mut Vec<Finding>, pages: &mut [PageFacts]) {
+fn settle(findings: &mut Vec<Finding>, pages: &[PageFacts]) {
     let gated: HashSet<String> = pages.iter().flat_map(|p| p.gated.iter().cloned()).collect();
     let anchors: HashMap<usize, &HashSet<String>> =
         pages.iter().map(|p| (p.file, &p.anchors)).collect();

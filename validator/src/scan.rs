@@ -146,10 +146,17 @@ pub fn scan_file(site: &Site, index: usize) -> FileOutcome {
             } else {
                 rules::sink::JsKind::Unknown
             };
-            for detection in rules::sink::scan(text, js_kind) {
-                out.detection(0, &detection, false);
+            let analysis = rules::sink::analyze(text, js_kind);
+            for detection in &analysis.detections {
+                out.detection(0, detection, false);
             }
-            rules::script::check_js(site, &format!("/{path}"), text, 0, &mut out);
+            rules::script::check_js_loads(
+                site,
+                &format!("/{path}"),
+                &analysis.literal_urls,
+                0,
+                &mut out,
+            );
         }
         FileKind::Stylesheet => {
             let url_path = format!("/{path}");

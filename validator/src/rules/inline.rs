@@ -5,7 +5,7 @@
 
 use crate::csp::Policy;
 use crate::emit::{FileFindings, Message};
-use crate::rules::sink;
+use crate::rules::{script, sink};
 use crate::scan::PageContext;
 use crate::site::HashAlgorithm;
 use crate::url_norm::Target;
@@ -116,9 +116,17 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
             "importmap" | "speculationrules" => continue,
             _ => sink::JsKind::Script,
         };
-        for detection in sink::scan(&body.text, kind) {
-            out.detection(body.start, &detection, false);
+        let analysis = sink::analyze(&body.text, kind);
+        for detection in &analysis.detections {
+            out.detection(body.start, detection, false);
         }
+        script::check_js_loads(
+            ctx.site,
+            &ctx.url_path,
+            &analysis.literal_urls,
+            body.start,
+            out,
+        );
     }
     for body in &ctx.page.styles {
         if body.text.trim().is_empty() {

@@ -3,14 +3,11 @@
 //! stylesheet can do anything the page can, and `<base href>` would
 //! redirect every relative URL.
 
-use std::sync::LazyLock;
-
-use regex::Regex;
-
 use crate::css;
 use crate::emit::{FileFindings, Message};
 use crate::html::Element;
 use crate::rules::link_fetches;
+use crate::rules::sink::LiteralUrl;
 use crate::scan::PageContext;
 use crate::site::Site;
 use crate::url_norm::Target;
@@ -115,33 +112,20 @@ pub(crate) fn check_css(
     }
 }
 
-/// Module imports and worker scripts named by a string literal.
-static JS_LOADS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r#"(?x)
-        (?: \bimport \s* \( | \bimport \b [^;'"`]*? \bfrom | \bimport | \bexport \b [^;'"`]*? \bfrom
-          | \bnew \s+ (?:Shared)?Worker \s* \( | \bimportScripts \s* \( | \.register \s* \( )
-        \s* (?: "([^"\n]*)" | '([^'\n]*)' | `([^`$]*)` )"#,
-    )
-    .expect("the loader pattern is valid")
-});
-
-/// Checks a script's literal `import`s, `import()`s and workers.
-pub(crate) fn check_js(
+/// Checks the constant URLs a script loads code from (`import`, `import()`,
+/// workers, `importScripts`, service workers), as found by the JavaScript
+/// parser; `base` is where the script starts in the file.
+pub(crate) fn check_js_loads(
     site: &Site,
     url_path: &str,
-    js: &str,
+    loads: &[LiteralUrl],
     base: usize,
     out: &mut FileFindings<'_>,
 ) {
-    for captures in JS_LOADS.captures_iter(js) {
-        let Some(literal) = captures.get(1).or(captures.get(2)).or(captures.get(3)) else {
-            continue;
-        };
-        if let Target::CrossOrigin { host, .. } = site.origins.classify(literal.as_str(), url_path)
-        {
+    for load in loads {
+        if let Target::CrossOrigin { host, .. } = site.origins.classify(&load.url, url_path) {
             out.at(
-                base + literal.start(),
+                base + load.start,
                 Message::error(
                     "script/third-party",
                     format!("script loads code from third-party host {host}"),
