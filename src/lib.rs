@@ -20,7 +20,6 @@ pub mod error;
 pub mod headers;
 pub mod markdown;
 pub mod raw_html;
-pub mod report;
 pub mod rewrite;
 pub mod scaffold;
 pub mod sitemap;

@@ -5,7 +5,8 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use baystore_site::config::{SITE_CONFIG_FILE, SiteConfig};
-use baystore_site::{BuildOptions, BuildSummary, Error, build, dev, report, scaffold};
+use baystore_site::{BuildOptions, BuildSummary, Error, build, dev, scaffold};
+use bundle_validator::output::diagnostics;
 use clap::{Parser, Subcommand};
 
 /// Builds the BayStore site into a self-hosted, validated bundle.
@@ -113,7 +114,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let found = bundle_validator::check(&dir, &config)
                 .with_context(|| format!("cannot check {}", dir.display()))?;
-            print!("{}", report::format_findings(&found));
+            print!("{}", diagnostics(&found));
             println!(
                 "{} error(s), {} warning(s)",
                 found.error_count(),
@@ -148,7 +149,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 fn print_outcome(result: &Result<BuildSummary, Error>, options: &BuildOptions<'_>) {
     match result {
         Ok(summary) => {
-            eprint!("{}", report::format_findings(&summary.report));
+            eprint!("{}", diagnostics(&summary.report));
             println!(
                 "built {} pages, {} assets in {:.2}s -> {}/ (0 errors, {} warnings)",
                 summary.pages,
@@ -160,7 +161,7 @@ fn print_outcome(result: &Result<BuildSummary, Error>, options: &BuildOptions<'_
         }
         Err(error) => {
             if let Error::ValidationFailed { report: found, .. } = error {
-                eprint!("{}", report::format_findings(found));
+                eprint!("{}", diagnostics(found));
             }
             for each in error.errors() {
                 eprintln!("error: {each}");

@@ -80,27 +80,32 @@ fn list_folder(folder: &Path, prefix: &str) -> std::io::Result<Vec<String>> {
 /// Reads one file, refusing files over [`MAX_SCANNED_BYTES`] and telling
 /// text from binary (a NUL byte in the first 8 KiB).
 pub fn read(path: &Path) -> Content {
-    let size = match std::fs::metadata(path) {
+    use std::io::Read as _;
+    // One open, and the size from the open handle: a separate metadata call
+    // would walk the path a second time for every file of the bundle.
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return Content::Unreadable;
+    };
+    let size = match file.metadata() {
         Ok(meta) => meta.len(),
         Err(_) => return Content::Unreadable,
     };
     if size > MAX_SCANNED_BYTES {
         return Content::TooLarge(size);
     }
-    match std::fs::read(path) {
-        Ok(bytes) => {
-            if memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some() {
-                return Content::Binary;
-            }
-            // Text in another encoding is still read as text: browsers would
-            // render it, so skipping it would let a legacy-encoded page slip
-            // past every rule. Invalid bytes become U+FFFD.
-            match String::from_utf8(bytes) {
-                Ok(text) => Content::Text(text),
-                Err(e) => Content::Text(String::from_utf8_lossy(e.as_bytes()).into_owned()),
-            }
-        }
-        Err(_) => Content::Unreadable,
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0) + 1);
+    if file.read_to_end(&mut bytes).is_err() {
+        return Content::Unreadable;
+    }
+    if memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some() {
+        return Content::Binary;
+    }
+    // Text in another encoding is still read as text: browsers would
+    // render it, so skipping it would let a legacy-encoded page slip past
+    // every rule. Invalid bytes become U+FFFD.
+    match String::from_utf8(bytes) {
+        Ok(text) => Content::Text(text),
+        Err(e) => Content::Text(String::from_utf8_lossy(e.as_bytes()).into_owned()),
     }
 }
 

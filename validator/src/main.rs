@@ -8,6 +8,12 @@ use anyhow::Context as _;
 use bundle_validator::output::{self, Format};
 use clap::{Parser, Subcommand, ValueEnum};
 
+// A check allocates many small strings per element on every thread (names,
+// attribute values, URLs); mimalloc's thread-local free lists make that
+// markedly cheaper than the system allocator's shared arenas.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "bundle-validator",

@@ -36,12 +36,19 @@ pub fn json(report: &Report) -> String {
     text
 }
 
-/// rustc-style diagnostics followed by a summary line.
-pub fn human(report: &Report) -> String {
+/// rustc-style diagnostics, one block per finding, without a summary line:
+/// for callers (like the site generator) that print their own summary.
+pub fn diagnostics(report: &Report) -> String {
     let mut out = String::new();
     for finding in &report.findings {
         write_finding(&mut out, finding);
     }
+    out
+}
+
+/// rustc-style diagnostics followed by a summary line.
+pub fn human(report: &Report) -> String {
+    let mut out = diagnostics(report);
     let errors = report.error_count();
     let warnings = report.warning_count();
     if report.findings.is_empty() {
