@@ -241,7 +241,7 @@ mod tests {
         let text = "const key = \"sk_live_abcdefghijklmnop\";";
         let start = text.find("sk_live").unwrap();
         let mut out = FileFindings::new("a.js", text);
-        out.at_redacted(start, 24, Message::error("secret/stripe", "key", ""));
+        out.at_redacted(start, 24, Message::error("secret/stripe-secret-key", "key", ""));
         let snippet = out.findings[0].snippet.clone().unwrap();
         assert!(!snippet.contains("abcdefghijklmnop"), "{snippet}");
         assert!(snippet.contains("sk_l…[redacted]"), "{snippet}");
