@@ -33,9 +33,10 @@ if [ -z "$bindgen_version" ]; then
 fi
 if [ "$("$cargo_bin/wasm-bindgen" --version 2>/dev/null | awk '{print $NF}')" != "$bindgen_version" ]; then
     say "installing wasm-bindgen-cli $bindgen_version (the Cargo.lock version)"
-    # Not --locked: the CLI's own lockfile pins a crate version that the
-    # registry no longer serves; its dependencies resolve fine without it.
-    cargo install wasm-bindgen-cli --version "$bindgen_version" --force
+    # The CLI's own lockfile is preferred; when the registry no longer
+    # serves a crate version it pins, resolving afresh still builds it.
+    cargo install wasm-bindgen-cli --version "$bindgen_version" --locked --force ||
+        cargo install wasm-bindgen-cli --version "$bindgen_version" --force
 fi
 
 # worker-build is released in step with the worker crate.
