@@ -19,6 +19,7 @@ pub struct FileFindings<'a> {
 }
 
 /// What a finding says, apart from where it is.
+#[derive(Debug, Clone)]
 pub struct Message {
     pub rule: &'static str,
     pub severity: Severity,
@@ -69,15 +70,8 @@ impl<'a> FileFindings<'a> {
 
     /// A finding at byte `offset` of the file.
     pub fn at(&mut self, offset: usize, message: Message) {
-        let finding = self.make(offset, message);
-        self.findings.push(finding);
-    }
-
-    /// A finding at byte `offset`, returned instead of recorded: for
-    /// findings that depend on other files and are settled later.
-    pub fn make(&mut self, offset: usize, message: Message) -> Finding {
         let (line, column, snippet) = self.locate(offset);
-        self.build(Some(line), Some(column), snippet, message)
+        self.push(Some(line), Some(column), snippet, message);
     }
 
     /// A finding at byte `offset` whose source text (`len` bytes from
@@ -241,7 +235,11 @@ mod tests {
         let text = "const key = \"sk_live_abcdefghijklmnop\";";
         let start = text.find("sk_live").unwrap();
         let mut out = FileFindings::new("a.js", text);
-        out.at_redacted(start, 24, Message::error("secret/stripe-secret-key", "key", ""));
+        out.at_redacted(
+            start,
+            24,
+            Message::error("secret/stripe-secret-key", "key", ""),
+        );
         let snippet = out.findings[0].snippet.clone().unwrap();
         assert!(!snippet.contains("abcdefghijklmnop"), "{snippet}");
         assert!(snippet.contains("sk_l…[redacted]"), "{snippet}");

@@ -157,7 +157,7 @@ pub fn check(dir: &Path, config: &Config) -> Result<Report, Error> {
         findings.extend(outcome.findings);
         pages.extend(outcome.facts);
     }
-    settle(&mut findings, &pages);
+    settle(&site, &mut findings, &pages);
 
     if let Some(xml) = sitemap_text.as_deref() {
         let noindex: HashSet<usize> = pages.iter().filter(|p| p.noindex).map(|p| p.file).collect();
@@ -178,33 +178,39 @@ pub fn check(dir: &Path, config: &Config) -> Result<Report, Error> {
     Ok(Report { findings })
 }
 
-/// Settles the findings that depended on other pages.
-fn settle(findings: &mut Vec<Finding>, pages: &[PageFacts]) {
-    let gated: HashSet<String> = pages.iter().flat_map(|p| p.gated.iter().cloned()).collect();
+/// Settles the findings that depended on other pages. The few that hold
+/// are located in their files only now.
+fn settle(site: &Site, findings: &mut Vec<Finding>, pages: &[PageFacts]) {
+    let gated: HashSet<&str> = pages
+        .iter()
+        .flat_map(|p| p.gated.iter().map(String::as_str))
+        .collect();
     let anchors: HashMap<usize, &HashSet<String>> =
         pages.iter().map(|p| (p.file, &p.anchors)).collect();
-    let mut settled = Vec::new();
-    for page in pages.iter() {
+    let mut held: Vec<(usize, Vec<(usize, emit::Message)>)> = Vec::new();
+    for page in pages {
+        let mut messages = Vec::new();
         for pending in &page.pending {
-            match pending {
-                Pending::GatedReference { path, finding } => {
-                    if gated.contains(path) {
-                        settled.push(finding.clone());
-                    }
-                }
+            let holds = match pending {
+                Pending::GatedReference { path, .. } => gated.contains(path.as_str()),
                 Pending::Fragment {
-                    target,
-                    fragment,
-                    finding,
-                } => {
-                    if anchors.get(target).is_some_and(|a| !a.contains(fragment)) {
-                        settled.push(finding.clone());
-                    }
-                }
+                    target, fragment, ..
+                } => anchors.get(target).is_some_and(|a| !a.contains(fragment)),
+            };
+            if holds {
+                let (offset, message) = pending.located();
+                messages.push((offset, message.clone()));
             }
         }
+        if !messages.is_empty() {
+            held.push((page.file, messages));
+        }
     }
-    findings.extend(settled);
+    let located: Vec<Vec<Finding>> = held
+        .into_par_iter()
+        .map(|(file, messages)| scan::locate_again(site, file, messages))
+        .collect();
+    findings.extend(located.into_iter().flatten());
 }
 
 /// The origin of the first `<loc>` in a sitemap.

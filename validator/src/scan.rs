@@ -39,17 +39,41 @@ impl PageContext<'_> {
 }
 
 /// A finding that holds only if something about another file is true.
+///
+/// It keeps only the offset and the message: nearly every pending finding
+/// is dropped once the other file is known, so its line, column and
+/// snippet are worked out only for the few that hold (see
+/// [`crate::check`]).
 pub enum Pending {
     /// The page references `path`; an error if `path` is a gated
     /// analytics script.
-    GatedReference { path: String, finding: Finding },
+    GatedReference {
+        path: String,
+        offset: usize,
+        message: Message,
+    },
     /// The page links `fragment` on the page in file `target`; an error if
     /// that page has no such anchor.
     Fragment {
         target: usize,
         fragment: String,
-        finding: Finding,
+        offset: usize,
+        message: Message,
     },
+}
+
+impl Pending {
+    /// Where in the page the finding points, and what it says.
+    pub fn located(&self) -> (usize, &Message) {
+        match self {
+            Pending::GatedReference {
+                offset, message, ..
+            }
+            | Pending::Fragment {
+                offset, message, ..
+            } => (*offset, message),
+        }
+    }
 }
 
 /// Facts about one HTML page that other checks need.
@@ -72,6 +96,25 @@ pub struct FileOutcome {
 }
 
 const UNSCANNED_HELP: &str = "Keep bundle files small; large files are not checked for secrets.";
+
+/// Turns messages at byte offsets of file number `index` into findings,
+/// reading the file again. Used for the pending findings that held: the
+/// file's secrets are masked in their snippets exactly as in the first
+/// scan.
+pub fn locate_again(site: &Site, index: usize, messages: Vec<(usize, Message)>) -> Vec<Finding> {
+    let path = site.paths[index].as_str();
+    let content = bundle::read(&site.root.join(path));
+    let text = match &content {
+        Content::Text(text) => text.as_str(),
+        _ => "",
+    };
+    let mut out = FileFindings::new(path, text);
+    out.mask_secrets(rules::secret::scan(text).iter().map(|d| d.start..d.end));
+    for (offset, message) in messages {
+        out.at(offset, message);
+    }
+    out.findings
+}
 
 /// Scans file number `index` of the bundle.
 pub fn scan_file(site: &Site, index: usize) -> FileOutcome {

@@ -93,19 +93,16 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
         }
         if let Target::SameOrigin { path, .. } = &url.target {
             let path = path.clone();
-            let finding = out.make(
-                url.offset,
-                Message::error(
-                    "consent/gated-script-referenced",
-                    format!(
-                        "<{name}> references the consent-gated analytics script {path} directly"
-                    ),
-                    GATED_HELP,
-                ),
+            let message = Message::error(
+                "consent/gated-script-referenced",
+                format!("<{name}> references the consent-gated analytics script {path} directly"),
+                GATED_HELP,
             );
-            facts
-                .pending
-                .push(Pending::GatedReference { path, finding });
+            facts.pending.push(Pending::GatedReference {
+                path,
+                offset: url.offset,
+                message,
+            });
         }
     }
 }

@@ -5,7 +5,7 @@
 
 use std::sync::LazyLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Match, MatchKind};
 
 /// What a known host is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,15 +80,53 @@ pub const PAYMENT_HOSTS: &[&str] = &[
 ];
 
 // The patterns are lowercase and the text is lowercased before the search:
-// exact matching lets aho-corasick use its SIMD prefilter, which a
+// exact matching lets aho-corasick use a SIMD search, which a
 // case-insensitive automaton over this many patterns would give up, and
 // ASCII lowercasing keeps every byte offset.
-static MATCHER: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasickBuilder::new()
-        .match_kind(MatchKind::LeftmostLongest)
-        .build(ANALYTICS_HOSTS.iter().chain(PAYMENT_HOSTS))
-        .expect("the host lists are valid patterns")
-});
+static MATCHER: LazyLock<HostMatcher> = LazyLock::new(HostMatcher::new);
+
+/// The search for every known host at once. The packed (Teddy) searcher
+/// runs every file of the bundle through SIMD shuffles; the general
+/// automaton, which aho-corasick would otherwise pick for this many
+/// patterns, is guided only by two rare bytes that HTML is full of, and is
+/// kept for CPUs without the vector instructions Teddy needs.
+enum HostMatcher {
+    Packed(aho_corasick::packed::Searcher),
+    Automaton(AhoCorasick),
+}
+
+impl HostMatcher {
+    fn new() -> Self {
+        Self::packed().unwrap_or_else(Self::automaton)
+    }
+
+    /// The packed searcher, if this CPU can run it.
+    fn packed() -> Option<Self> {
+        aho_corasick::packed::Config::new()
+            .match_kind(aho_corasick::packed::MatchKind::LeftmostLongest)
+            .builder()
+            .extend(ANALYTICS_HOSTS.iter().chain(PAYMENT_HOSTS))
+            .build()
+            .map(HostMatcher::Packed)
+    }
+
+    fn automaton() -> Self {
+        HostMatcher::Automaton(
+            AhoCorasickBuilder::new()
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(ANALYTICS_HOSTS.iter().chain(PAYMENT_HOSTS))
+                .expect("the host lists are valid patterns"),
+        )
+    }
+
+    /// Leftmost-longest, non-overlapping matches in `haystack`.
+    fn find_iter<'h>(&'h self, haystack: &'h str) -> Box<dyn Iterator<Item = Match> + 'h> {
+        match self {
+            HostMatcher::Packed(searcher) => Box::new(searcher.find_iter(haystack)),
+            HostMatcher::Automaton(automaton) => Box::new(automaton.find_iter(haystack)),
+        }
+    }
+}
 
 /// One known host found in a text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,6 +187,25 @@ mod tests {
                 ("js.stripe.com", HostKind::Payment)
             ]
         );
+    }
+
+    #[test]
+    fn both_searchers_find_the_same_hosts() {
+        // Overlapping candidates: `segment.io` inside `api.segment.io`,
+        // `hotjar.com` next to `hotjar.io`, a host at the very end.
+        let text = "a api.segment.io b cdn.segment.com hotjar.io/hotjar.com \
+                    js.stripe.comjs.stripe.com x.klarnacdn.net";
+        let matches = |matcher: &HostMatcher| -> Vec<(usize, usize, usize)> {
+            matcher
+                .find_iter(text)
+                .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
+                .collect()
+        };
+        let automaton = matches(&HostMatcher::automaton());
+        assert_eq!(automaton.len(), 7, "{automaton:?}");
+        if let Some(packed) = HostMatcher::packed() {
+            assert_eq!(matches(&packed), automaton);
+        }
     }
 
     #[test]

@@ -89,26 +89,24 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
                         if !is_html {
                             continue;
                         }
-                        let finding = out.make(
-                            offset,
-                            Message::error(
-                                "link/broken-fragment",
-                                format!(
-                                    "{} points at #{fragment}, which {path} does not define",
-                                    place()
-                                ),
-                                FRAGMENT_HELP,
+                        let message = Message::error(
+                            "link/broken-fragment",
+                            format!(
+                                "{} points at #{fragment}, which {path} does not define",
+                                place()
                             ),
+                            FRAGMENT_HELP,
                         );
                         if target == ctx.file {
                             if !ctx.page.anchors.contains(fragment) {
-                                out.findings.push(finding);
+                                out.at(offset, message);
                             }
                         } else {
                             facts.pending.push(Pending::Fragment {
                                 target,
                                 fragment: fragment.clone(),
-                                finding,
+                                offset,
+                                message,
                             });
                         }
                     }

@@ -31,7 +31,7 @@
 #[cfg(test)]
 mod tests;
 
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use regex::{Regex, RegexSet};
 
@@ -332,9 +332,30 @@ struct PrefilterSet {
 /// Compiled rules plus the keyword prefilter.
 struct Scanner {
     prefilter: Vec<PrefilterSet>,
-    /// Each rule's keywords as one regex, to locate the hits.
-    keywords: Vec<Regex>,
-    patterns: Vec<Regex>,
+    /// Each rule's keywords as one pattern, to locate the hits.
+    keyword_patterns: Vec<String>,
+    /// Each rule's keyword regex and secret regex, compiled the first time
+    /// the prefilter sends a file to that rule. Compiling every rule up
+    /// front costs more than scanning a whole clean bundle, and most rules
+    /// never see a candidate.
+    compiled: Vec<OnceLock<CompiledRule>>,
+}
+
+struct CompiledRule {
+    keywords: Regex,
+    pattern: Regex,
+}
+
+impl Scanner {
+    fn rule(&self, index: usize) -> &CompiledRule {
+        // The rule table is fixed at compile time and covered by tests, so
+        // a pattern that does not compile is a programming error.
+        self.compiled[index].get_or_init(|| CompiledRule {
+            keywords: Regex::new(&self.keyword_patterns[index])
+                .expect("secret keyword patterns compile"),
+            pattern: Regex::new(RULES[index].pattern).expect("secret rule patterns compile"),
+        })
+    }
 }
 
 static SCANNER: LazyLock<Scanner> = LazyLock::new(|| {
@@ -357,14 +378,8 @@ static SCANNER: LazyLock<Scanner> = LazyLock::new(|| {
     }
     Scanner {
         prefilter,
-        keywords: keyword_patterns
-            .iter()
-            .map(|pattern| Regex::new(pattern).expect("secret keyword patterns compile"))
-            .collect(),
-        patterns: RULES
-            .iter()
-            .map(|rule| Regex::new(rule.pattern).expect("secret rule patterns compile"))
-            .collect(),
+        keyword_patterns,
+        compiled: RULES.iter().map(|_| OnceLock::new()).collect(),
     }
 });
 
@@ -426,9 +441,10 @@ pub fn scan(text: &str) -> Vec<Detection> {
     let mut detections: Vec<Detection> = Vec::new();
     for index in candidates {
         let rule = &RULES[index];
-        for (window_start, window_end) in windows(&scanner.keywords[index], text) {
+        let compiled = scanner.rule(index);
+        for (window_start, window_end) in windows(&compiled.keywords, text) {
             let window = &text[window_start..window_end];
-            for captures in scanner.patterns[index].captures_iter(window) {
+            for captures in compiled.pattern.captures_iter(window) {
                 let Some(secret) = captures
                     .name("secret")
                     .or_else(|| captures.name("attribute_secret"))
