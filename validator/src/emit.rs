@@ -199,10 +199,13 @@ impl<'a> FileFindings<'a> {
     }
 }
 
-/// Masks a secret but for a short prefix that helps find it.
+/// Masks a secret inside a snippet, keeping only the prefix that
+/// [`crate::rules::secret::visible_prefix`] allows.
 pub fn redact(secret: &str) -> String {
-    let prefix: String = secret.chars().take(4).collect();
-    format!("{prefix}…[redacted]")
+    format!(
+        "{}…[redacted]",
+        crate::rules::secret::visible_prefix(secret)
+    )
 }
 
 fn floor_char_boundary(text: &str, mut offset: usize) -> usize {

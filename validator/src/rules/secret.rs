@@ -508,8 +508,19 @@ fn message(rule: &Rule, secret: &str) -> String {
 /// ellipsis and its length, e.g. `` `sk_l…` (32 characters) ``.
 pub fn redact(secret: &str) -> String {
     let length = secret.chars().count();
-    let shown: String = secret.chars().take((length / 4).min(4)).collect();
-    format!("`{shown}…` ({length} characters)")
+    format!("`{}…` ({length} characters)", visible_prefix(secret))
+}
+
+/// The part of a secret any output may show: a quarter of it at most, and
+/// never more than four characters, enough to find it again and too little
+/// to use. Every place that prints around a secret goes through this.
+pub fn visible_prefix(secret: &str) -> &str {
+    let shown = (secret.chars().count() / 4).min(4);
+    let end = secret
+        .char_indices()
+        .nth(shown)
+        .map_or(secret.len(), |(index, _)| index);
+    &secret[..end]
 }
 
 /// Values that are obviously not real credentials: documentation
