@@ -103,85 +103,10 @@ fn inspect_element(el: &Element, found: &mut Vec<(usize, RawHtmlViolation)>) {
 }
 
 /// Whether an attribute value, as a browser would read it, is a
-/// `javascript:` URL: entities decoded, ASCII case folded, and whitespace
-/// and control characters (which URL parsing strips or ignores) removed.
+/// `javascript:` URL. The judgement is the validator's own, so a page the
+/// build accepts is never one the gate rejects for the same attribute.
 pub fn is_javascript_url(raw_value: &str) -> bool {
-    let decoded = decode_entities(raw_value);
-    let folded: String = decoded
-        .chars()
-        .filter(|c| !c.is_whitespace() && !c.is_control())
-        .map(|c| c.to_ascii_lowercase())
-        .take("javascript:".len())
-        .collect();
-    folded == "javascript:"
-}
-
-/// Decodes numeric character references and the named references that can
-/// spell a URL scheme. Unknown named references are kept as written, which
-/// is what a browser does with them too.
-fn decode_entities(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    let mut rest = value;
-    while let Some(amp) = rest.find('&') {
-        out.push_str(&rest[..amp]);
-        rest = &rest[amp..];
-        let (decoded, consumed) = decode_one(rest);
-        match decoded {
-            Some(c) => out.push(c),
-            None => out.push_str(&rest[..consumed]),
-        }
-        rest = &rest[consumed..];
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Decodes one reference at the start of `text` (which starts with `&`).
-/// Returns the character, if any, and how many bytes were consumed. The
-/// terminating `;` is optional, as it is for browsers in attribute values.
-fn decode_one(text: &str) -> (Option<char>, usize) {
-    let body = &text[1..];
-    if let Some(number) = body.strip_prefix('#') {
-        let (digits, radix, prefix_len) = match number.strip_prefix(['x', 'X']) {
-            Some(hex) => (hex, 16, 2),
-            None => (number, 10, 1),
-        };
-        // Digits are ASCII, so the count of characters is the byte length.
-        let len = digits.chars().take_while(|c| c.is_digit(radix)).count();
-        if len == 0 {
-            return (None, 1);
-        }
-        let code = u32::from_str_radix(&digits[..len], radix).ok();
-        let mut consumed = 1 + prefix_len + len;
-        if digits[len..].starts_with(';') {
-            consumed += 1;
-        }
-        let decoded = code.map(|c| char::from_u32(c).unwrap_or('\u{FFFD}'));
-        return (decoded, consumed);
-    }
-    let name_len = body.bytes().take_while(u8::is_ascii_alphanumeric).count();
-    let name = &body[..name_len];
-    let decoded = match name {
-        "Tab" => Some('\t'),
-        "NewLine" => Some('\n'),
-        "colon" => Some(':'),
-        "amp" | "AMP" => Some('&'),
-        "lpar" => Some('('),
-        "rpar" => Some(')'),
-        "sol" => Some('/'),
-        "period" => Some('.'),
-        _ => None,
-    };
-    match decoded {
-        Some(c) => {
-            let mut consumed = 1 + name_len;
-            if body[name_len..].starts_with(';') {
-                consumed += 1;
-            }
-            (Some(c), consumed)
-        }
-        None => (None, 1),
-    }
+    bundle_validator::url_norm::attribute_is_javascript_url(raw_value)
 }
 
 #[cfg(test)]

@@ -242,6 +242,26 @@ fn decode(text: &str) -> String {
     percent_decode_str(text).decode_utf8_lossy().into_owned()
 }
 
+/// Whether an attribute value, exactly as written in the HTML source, is a
+/// `javascript:` URL once a browser has decoded its character references
+/// (`jav&#x61;script:`, `&Tab;`, `&colon;`, with or without `;`) and parsed it.
+/// The site generator calls this too, so the build and the gate agree.
+pub fn attribute_is_javascript_url(raw: &str) -> bool {
+    if raw.contains('&') {
+        is_javascript_url(&htmlize::unescape_attribute(raw))
+    } else {
+        is_javascript_url(raw)
+    }
+}
+
+/// Whether a decoded URL has the `javascript:` scheme as the URL parser
+/// reads it: leading and trailing controls and spaces trimmed, tabs and
+/// newlines anywhere removed, case folded.
+pub fn is_javascript_url(url: &str) -> bool {
+    let trimmed = url.trim_matches(|c: char| c <= ' ');
+    Url::parse(trimmed).is_ok_and(|parsed| parsed.scheme() == "javascript")
+}
+
 /// Normalises a URL path for comparison: percent-decodes it (so `%63onsole`
 /// is `console`), turns `\` into `/`, collapses repeated slashes and removes
 /// dot segments again (decoding may have revealed some).
@@ -391,6 +411,25 @@ mod tests {
                 Target::CrossOrigin { host: h, .. } => assert_eq!(h, host, "{raw}"),
                 other => panic!("{raw} classified as {other:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn attribute_values_are_decoded_before_the_scheme_is_judged() {
+        for raw in [
+            "jav&#x61;script:x",
+            "&#x6A&#x61vascript:x",
+            "java&Tab;script&colon;x",
+            " \u{1}JAVASCRIPT:x",
+        ] {
+            assert!(attribute_is_javascript_url(raw), "{raw:?}");
+        }
+        for raw in [
+            "/javascript/",
+            "https://example.org/?javascript:",
+            "#javascript:",
+        ] {
+            assert!(!attribute_is_javascript_url(raw), "{raw:?}");
         }
     }
 
