@@ -6,10 +6,17 @@
 //! attribute values, which is all the rules need to point at a line and a
 //! column. Attribute values arrive raw, so they are decoded here the way a
 //! browser decodes them before any rule judges them.
+//!
+//! The page borrows from the source text: tag names, attribute names and
+//! values are slices of the file, and are owned only where lowercasing a
+//! name or decoding a character reference changes the text. Most
+//! attributes need neither, so a page costs few allocations beyond its
+//! element and attribute lists.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashSet;
+use std::ops::Range;
 use std::rc::Rc;
 use std::sync::LazyLock;
 
@@ -18,18 +25,18 @@ use lol_html::{ElementContentHandlers, HtmlRewriter, Selector, Settings};
 
 /// One attribute of a start tag.
 #[derive(Debug, Clone)]
-pub struct Attr {
+pub struct Attr<'src> {
     /// Lowercased name, e.g. `href` or `xlink:href`.
-    pub name: String,
+    pub name: Cow<'src, str>,
     /// Value with character references decoded like a browser does.
-    pub value: String,
+    pub value: Cow<'src, str>,
     /// Byte offset of the attribute name in the file.
     pub name_start: usize,
     /// Byte offset of the raw value in the file, when the attribute has one.
     pub value_start: Option<usize>,
 }
 
-impl Attr {
+impl Attr<'_> {
     /// Offset to point a finding at: the value if present, else the name.
     pub fn offset(&self) -> usize {
         self.value_start.unwrap_or(self.name_start)
@@ -38,13 +45,13 @@ impl Attr {
 
 /// One element (start tag) of the document.
 #[derive(Debug, Clone)]
-pub struct Element {
+pub struct Element<'src> {
     /// Lowercased tag name.
-    pub name: String,
+    pub name: Cow<'src, str>,
     /// Byte range of the start tag.
     pub start: usize,
     pub tag_end: usize,
-    pub attrs: Vec<Attr>,
+    pub attrs: Vec<Attr<'src>>,
     /// Inside a `<noscript>` element (which browsers with scripting render
     /// as text, but which is shown to visitors without JavaScript).
     pub in_noscript: bool,
@@ -52,15 +59,15 @@ pub struct Element {
     pub form: Option<usize>,
 }
 
-impl Element {
+impl<'src> Element<'src> {
     /// The attribute called `name` (lowercase).
-    pub fn attr(&self, name: &str) -> Option<&Attr> {
+    pub fn attr(&self, name: &str) -> Option<&Attr<'src>> {
         self.attrs.iter().find(|a| a.name == name)
     }
 
     /// The decoded value of attribute `name`.
     pub fn value(&self, name: &str) -> Option<&str> {
-        self.attr(name).map(|a| a.value.as_str())
+        self.attr(name).map(|a| &*a.value)
     }
 
     /// Whether a space-separated attribute (like `rel`) contains `token`,
@@ -75,12 +82,12 @@ impl Element {
 
 /// The body of an inline `<script>` or `<style>` element.
 #[derive(Debug, Clone)]
-pub struct RawBody {
+pub struct RawBody<'src> {
     /// Index of the owning element in [`Page::elements`].
     pub element: usize,
     /// Byte offset of the body's first character in the file.
     pub start: usize,
-    pub text: String,
+    pub text: &'src str,
 }
 
 /// The page's visible text, with a map back to HTML source offsets.
@@ -119,13 +126,15 @@ impl VisibleText {
     }
 }
 
-/// Everything the rules learn from one HTML file.
+/// Everything the rules learn from one HTML file, borrowing from its text.
 #[derive(Debug, Clone, Default)]
-pub struct Page {
-    pub elements: Vec<Element>,
-    pub scripts: Vec<RawBody>,
-    pub styles: Vec<RawBody>,
-    /// Every `id` and `<a name>` on the page: valid fragment targets.
+pub struct Page<'src> {
+    pub elements: Vec<Element<'src>>,
+    pub scripts: Vec<RawBody<'src>>,
+    pub styles: Vec<RawBody<'src>>,
+    /// Every `id` and `<a name>` on the page: valid fragment targets. They
+    /// are owned because they outlive the page, in the facts other files'
+    /// checks read.
     pub anchors: HashSet<String>,
     pub visible: VisibleText,
 }
@@ -187,26 +196,27 @@ const TRACKED_ENDS: &[&str] = &["script", "style", "noscript", "form"];
 static EVERY_ELEMENT: LazyLock<Selector> =
     LazyLock::new(|| "*".parse().expect("`*` is a valid selector"));
 
-#[derive(Default)]
-struct ParseState {
-    page: Page,
-    /// End-tag offsets of tracked elements, by element index.
-    ends: Vec<(usize, usize)>,
-}
+/// End-tag offsets of tracked elements, by element index. lol_html wants
+/// `'static` end-tag handlers, so the list they write to is shared rather
+/// than borrowed.
+type Ends = Rc<RefCell<Vec<(usize, usize)>>>;
 
-/// Parses `source` into a [`Page`]. Parsing never fails: like a browser,
-/// lol_html recovers from any markup. Elements inside `<noscript>` come
-/// after the others.
-pub fn parse(source: &str) -> Page {
+/// Parses `source` into a [`Page`] that borrows from it. Parsing never
+/// fails: like a browser, lol_html recovers from any markup. Elements
+/// inside `<noscript>` come after the others.
+pub fn parse(source: &str) -> Page<'_> {
     parse_fragment(source, 0, false)
 }
 
-fn parse_fragment(source: &str, base: usize, in_noscript: bool) -> Page {
-    let state = Rc::new(RefCell::new(ParseState::default()));
+/// Parses `source`, which starts at byte `base` of the file: offsets in the
+/// page are file offsets, while slices are taken from `source` itself,
+/// whose positions lol_html reports.
+fn parse_fragment(source: &str, base: usize, in_noscript: bool) -> Page<'_> {
+    let mut page = Page::default();
+    let ends = Ends::default();
     {
-        let element_state = Rc::clone(&state);
-        let handlers = ElementContentHandlers::default().element(move |el: &mut LolElement| {
-            record_element(&element_state, el, base, in_noscript);
+        let handlers = ElementContentHandlers::default().element(|el: &mut LolElement| {
+            record_element(&mut page, &ends, el, source, base, in_noscript);
             Ok(())
         });
         let mut rewriter = HtmlRewriter::new(
@@ -219,9 +229,7 @@ fn parse_fragment(source: &str, base: usize, in_noscript: bool) -> Page {
         let _ = rewriter.write(source.as_bytes());
         let _ = rewriter.end();
     }
-    let ParseState { mut page, ends } = Rc::try_unwrap(state)
-        .map(RefCell::into_inner)
-        .unwrap_or_else(|shared| shared.borrow().clone_state());
+    let ends = ends.take();
     attach_bodies(&mut page, &ends, source, base);
     if !in_noscript {
         page.visible = visible_text(&page, &ends, source);
@@ -237,7 +245,7 @@ fn parse_fragment(source: &str, base: usize, in_noscript: bool) -> Page {
 /// cheaper than asking lol_html to decode every text chunk, and sees the
 /// same text: what lies between two start tags is text, end tags and
 /// comments.
-fn visible_text(page: &Page, ends: &[(usize, usize)], source: &str) -> VisibleText {
+fn visible_text(page: &Page<'_>, ends: &[(usize, usize)], source: &str) -> VisibleText {
     let mut visible = VisibleText::default();
     let mut cursor = 0;
     for (index, element) in page.elements.iter().enumerate() {
@@ -250,7 +258,7 @@ fn visible_text(page: &Page, ends: &[(usize, usize)], source: &str) -> VisibleTe
         if is_block(&element.name) {
             visible.push_block_break();
         }
-        let hides_body = matches!(element.name.as_str(), "script" | "style" | "noscript");
+        let hides_body = matches!(&*element.name, "script" | "style" | "noscript");
         let end = if hides_body {
             ends.iter()
                 .find(|(i, _)| *i == index)
@@ -315,55 +323,84 @@ fn push_text(visible: &mut VisibleText, raw: &str, offset: usize) {
     }
 }
 
-impl ParseState {
-    fn clone_state(&self) -> ParseState {
-        ParseState {
-            page: self.page.clone(),
-            ends: self.ends.clone(),
-        }
+/// The text lol_html read at `range` of `source`, as its own accessors
+/// would return it: they decode with `encoding_rs`, which drops a leading
+/// byte order mark, so a leading U+FEFF is dropped here too.
+fn source_text(source: &str, range: Range<usize>) -> Option<&str> {
+    let text = source.get(range)?;
+    Some(text.strip_prefix('\u{FEFF}').unwrap_or(text))
+}
+
+/// The tag name in the source of a start tag (`DIV` in `<DIV class=x>`),
+/// which lol_html ends at whitespace, `/` or `>`.
+fn tag_name(tag: &str) -> Option<&str> {
+    let rest = tag.strip_prefix('<')?;
+    let len = rest
+        .find([' ', '\n', '\r', '\t', '\x0C', '/', '>'])
+        .unwrap_or(rest.len());
+    (len > 0).then(|| &rest[..len])
+}
+
+/// `text` with ASCII letters lowercased, borrowed unless that changes it.
+fn ascii_lowercase(text: &str) -> Cow<'_, str> {
+    if text.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(text.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(text)
     }
 }
 
-fn record_element(
-    state: &Rc<RefCell<ParseState>>,
+/// Adds the element lol_html reports to `page`. Names and raw values are
+/// sliced from `source` at the positions lol_html gives; a missing
+/// position falls back to lol_html's own (owned) copy.
+fn record_element<'src>(
+    page: &mut Page<'src>,
+    ends: &Ends,
     el: &mut LolElement,
+    source: &'src str,
     base: usize,
     in_noscript: bool,
 ) {
-    let name = el.tag_name();
     let range = el.source_location().bytes();
-    let attrs: Vec<Attr> = el
+    let name = source
+        .get(range.clone())
+        .and_then(tag_name)
+        .map_or_else(|| Cow::Owned(el.tag_name()), ascii_lowercase);
+    let attrs: Vec<Attr<'src>> = el
         .attributes()
         .iter()
         .map(|a| {
-            let raw = a.value();
-            let value = if raw.contains('&') {
-                htmlize::unescape_attribute(raw.as_str()).into_owned()
-            } else {
-                raw
-            };
+            let name_range = a.name_source_location().map(|l| l.bytes());
+            let value_range = a.value_source_location().map(|l| l.bytes());
+            let name = name_range
+                .clone()
+                .and_then(|r| source_text(source, r))
+                .map_or_else(|| Cow::Owned(a.name()), ascii_lowercase);
+            let raw = value_range
+                .clone()
+                .and_then(|r| source_text(source, r))
+                .map_or_else(|| Cow::Owned(a.value()), Cow::Borrowed);
             Attr {
-                name: a.name(),
-                value,
-                name_start: base
-                    + a.name_source_location()
-                        .map_or(range.start, |l| l.bytes().start),
-                value_start: a.value_source_location().map(|l| base + l.bytes().start),
+                name,
+                // Decoding borrows `raw` back when it has no character
+                // reference to expand.
+                value: htmlize::unescape_attribute(raw),
+                name_start: base + name_range.map_or(range.start, |r| r.start),
+                value_start: value_range.map(|r| base + r.start),
             }
         })
         .collect();
-    let mut shared = state.borrow_mut();
-    let index = shared.page.elements.len();
+    let index = page.elements.len();
     if let Some(id) = attrs.iter().find(|a| a.name == "id") {
-        shared.page.anchors.insert(id.value.clone());
+        page.anchors.insert(id.value.to_string());
     }
     if name == "a"
         && let Some(anchor) = attrs.iter().find(|a| a.name == "name")
     {
-        shared.page.anchors.insert(anchor.value.clone());
+        page.anchors.insert(anchor.value.to_string());
     }
-    let track = TRACKED_ENDS.contains(&name.as_str()) && el.can_have_content();
-    shared.page.elements.push(Element {
+    let track = TRACKED_ENDS.contains(&name.as_ref()) && el.can_have_content();
+    page.elements.push(Element {
         name,
         start: base + range.start,
         tag_end: base + range.end,
@@ -371,21 +408,26 @@ fn record_element(
         in_noscript,
         form: None,
     });
-    drop(shared);
     if track {
-        let end_state = Rc::clone(state);
+        let ends = Rc::clone(ends);
         // Registering fails only for elements without content, excluded above.
         let _ = el.on_end_tag(Box::new(move |end| {
             let end_offset = base + end.source_location().bytes().start;
-            end_state.borrow_mut().ends.push((index, end_offset));
+            ends.borrow_mut().push((index, end_offset));
             Ok(())
         }));
     }
 }
 
 /// Extracts script and style bodies, parses `<noscript>` content, and ties
-/// elements to their forms, using the recorded end-tag offsets.
-fn attach_bodies(page: &mut Page, ends: &[(usize, usize)], source: &str, base: usize) {
+/// elements to their forms, using the recorded end-tag offsets. `source`
+/// starts at byte `base` of the file.
+fn attach_bodies<'src>(
+    page: &mut Page<'src>,
+    ends: &[(usize, usize)],
+    source: &'src str,
+    base: usize,
+) {
     let end_of = |index: usize| {
         ends.iter()
             .find(|(i, _)| *i == index)
@@ -396,25 +438,25 @@ fn attach_bodies(page: &mut Page, ends: &[(usize, usize)], source: &str, base: u
     for (index, element) in page.elements.iter().enumerate() {
         let end = end_of(index);
         let body_range = element.tag_end..end.max(element.tag_end);
-        let text = || source[body_range.start - base..body_range.end - base].to_string();
-        match element.name.as_str() {
+        let text = &source[body_range.start - base..body_range.end - base];
+        match &*element.name {
             "script" => page.scripts.push(RawBody {
                 element: index,
                 start: body_range.start,
-                text: text(),
+                text,
             }),
             "style" => page.styles.push(RawBody {
                 element: index,
                 start: body_range.start,
-                text: text(),
+                text,
             }),
-            "noscript" if !element.in_noscript => noscripts.push((body_range.start, text())),
+            "noscript" if !element.in_noscript => noscripts.push((body_range.start, text)),
             "form" => forms.push((index, element.start, end)),
             _ => {}
         }
     }
     for (start, body) in noscripts {
-        let inner = parse_fragment(&body, start, true);
+        let inner = parse_fragment(body, start, true);
         let offset = page.elements.len();
         page.anchors.extend(inner.anchors);
         page.elements.extend(inner.elements);
@@ -503,5 +545,29 @@ mod tests {
         let html = "<p>Not <!-- <b>hidden</b> --><em>SOC</em>&#32;2</p></div>x<style>p{}</style><noscript>n</noscript>";
         let page = parse(html);
         assert_eq!(page.visible.text, "Not SOC 2\n\nx");
+    }
+
+    #[test]
+    fn names_are_lowercased_and_plain_text_is_borrowed() {
+        let html =
+            r#"<DIV Class="Intro" title="a&amp;b" hidden><noscript><IMG SRC="/P.gif"></noscript>"#;
+        let page = parse(html);
+        let div = &page.elements[0];
+        assert_eq!(div.name, "div");
+        assert!(matches!(div.name, Cow::Owned(_)));
+        let class = div.attr("class").unwrap();
+        assert_eq!(class.value, "Intro");
+        assert!(matches!(class.value, Cow::Borrowed(_)));
+        assert!(matches!(div.attr("title").unwrap().value, Cow::Owned(_)));
+        assert_eq!(div.value("title"), Some("a&b"));
+        assert_eq!(div.attr("hidden").unwrap().value_start, None);
+        // Elements in `<noscript>` are sliced from the fragment's own text
+        // but keep offsets into the whole file.
+        let img = page.elements.iter().find(|e| e.name == "img").unwrap();
+        let src = img.attr("src").unwrap();
+        assert_eq!(src.value, "/P.gif");
+        assert!(matches!(src.value, Cow::Borrowed(_)));
+        assert_eq!(&html[src.name_start..][..3], "SRC");
+        assert_eq!(&html[img.start..][..4], "<IMG");
     }
 }

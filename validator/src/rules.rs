@@ -78,8 +78,8 @@ const URL_ATTRIBUTES: &[&str] = &[
 
 /// One URL found in an attribute of an element.
 pub struct UrlRef<'p> {
-    pub element: &'p Element,
-    pub attr: &'p Attr,
+    pub element: &'p Element<'p>,
+    pub attr: &'p Attr<'p>,
     /// The URL, entities decoded.
     pub url: &'p str,
     /// Byte offset in the file to point findings at.
@@ -90,7 +90,7 @@ pub struct UrlRef<'p> {
 
 /// Every URL on the page (URL attributes, `srcset` candidates and
 /// `<meta http-equiv="refresh">` targets), each classified with `classify`.
-pub fn page_urls<'p>(page: &'p Page, classify: impl Fn(&str) -> Target) -> Vec<UrlRef<'p>> {
+pub fn page_urls<'p>(page: &'p Page<'p>, classify: impl Fn(&str) -> Target) -> Vec<UrlRef<'p>> {
     let mut out = Vec::new();
     let mut push = |element, attr, url: &'p str, offset| {
         out.push(UrlRef {
@@ -103,7 +103,7 @@ pub fn page_urls<'p>(page: &'p Page, classify: impl Fn(&str) -> Target) -> Vec<U
     };
     for element in &page.elements {
         for attr in &element.attrs {
-            let name = attr.name.as_str();
+            let name = &*attr.name;
             if name == "data" && element.name != "object" {
                 continue;
             }
@@ -134,7 +134,7 @@ pub fn page_urls<'p>(page: &'p Page, classify: impl Fn(&str) -> Target) -> Vec<U
 }
 
 /// Whether a `<link>` with this `rel` makes the browser fetch its `href`.
-pub fn link_fetches(element: &Element) -> bool {
+pub fn link_fetches(element: &Element<'_>) -> bool {
     const FETCHING: &[&str] = &[
         "stylesheet",
         "preload",

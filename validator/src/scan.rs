@@ -22,7 +22,7 @@ pub struct PageContext<'a> {
     pub url_path: String,
     /// The page's own URL, the base for relative URLs.
     pub page_url: url::Url,
-    pub page: &'a Page,
+    pub page: &'a Page<'a>,
     /// Every URL on the page, classified once.
     pub urls: Vec<UrlRef<'a>>,
     /// Whether the page is itself an admin surface.

@@ -23,7 +23,7 @@ fn navigates(element: &str, attr: &str) -> bool {
 }
 
 pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, facts: &mut PageFacts) {
-    let robots: Vec<String> = ctx
+    let robots: Vec<&str> = ctx
         .page
         .elements
         .iter()
@@ -33,12 +33,13 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
                 .is_some_and(|n| n.trim().eq_ignore_ascii_case("robots"))
         })
         .filter_map(|e| e.value("content"))
-        .map(str::to_ascii_lowercase)
         .collect();
+    // Robots directives are case-insensitive.
     let has = |token: &str| {
         robots.iter().any(|c| {
             c.split(',')
-                .any(|t| t.trim() == token || t.trim() == "none")
+                .map(str::trim)
+                .any(|t| t.eq_ignore_ascii_case(token) || t.eq_ignore_ascii_case("none"))
         })
     };
     facts.noindex = has("noindex");

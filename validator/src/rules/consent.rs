@@ -35,8 +35,8 @@ pub(crate) fn check_hosts(found_hosts: &[HostMatch], out: &mut FileFindings<'_>)
 
 /// Whether the attribute makes the browser fetch the URL (as opposed to
 /// a link a visitor may follow).
-fn loads(element: &Element, attr: &str) -> bool {
-    match element.name.as_str() {
+fn loads(element: &Element<'_>, attr: &str) -> bool {
+    match &*element.name {
         "link" => link_fetches(element),
         "script" | "iframe" | "frame" | "object" | "embed" | "use" | "image" => {
             matches!(attr, "src" | "href" | "xlink:href" | "data")
@@ -69,7 +69,7 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
         }
     }
     for url in &ctx.urls {
-        let name = url.element.name.as_str();
+        let name = &*url.element.name;
         if url.element.in_noscript
             && matches!(
                 name,

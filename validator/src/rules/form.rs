@@ -18,12 +18,12 @@ const MAILTO_HELP: &str =
 
 /// Whether a form collects a lead: it has an e-mail field and a message
 /// field, or it already posts to `/lead`.
-fn is_lead_form(ctx: &PageContext<'_>, index: usize, form: &Element) -> bool {
-    let fields: Vec<&Element> = ctx
+fn is_lead_form(ctx: &PageContext<'_>, index: usize, form: &Element<'_>) -> bool {
+    let fields: Vec<&Element<'_>> = ctx
         .page
         .elements
         .iter()
-        .filter(|e| e.form == Some(index) && matches!(e.name.as_str(), "input" | "textarea"))
+        .filter(|e| e.form == Some(index) && matches!(&*e.name, "input" | "textarea"))
         .collect();
     let has_field = |wanted: &str| {
         fields.iter().any(|f| {
@@ -42,7 +42,7 @@ fn is_lead_form(ctx: &PageContext<'_>, index: usize, form: &Element) -> bool {
 
 pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
     for element in &ctx.page.elements {
-        if !matches!(element.name.as_str(), "form" | "button" | "input") {
+        if !matches!(&*element.name, "form" | "button" | "input") {
             continue;
         }
         for name in ["action", "formaction"] {

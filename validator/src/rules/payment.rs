@@ -50,27 +50,35 @@ pub(crate) fn check_hosts(found_hosts: &[HostMatch], out: &mut FileFindings<'_>)
     }
 }
 
+/// Whether a field name or id, ignoring ASCII case and the separators
+/// `-`, `_`, space, `.`, `[` and `]`, is one of [`CARD_FIELD_NAMES`].
+/// It compares in place because it runs on every form field.
+fn is_card_field_name(value: &str) -> bool {
+    CARD_FIELD_NAMES.iter().any(|card| {
+        let mut squashed = value
+            .chars()
+            .filter(|c| !matches!(c, '-' | '_' | ' ' | '.' | '[' | ']'));
+        card.chars()
+            .all(|k| squashed.next().is_some_and(|c| c.eq_ignore_ascii_case(&k)))
+            && squashed.next().is_none()
+    })
+}
+
 pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
     for element in &ctx.page.elements {
-        if !matches!(element.name.as_str(), "input" | "select" | "textarea") {
+        if !matches!(&*element.name, "input" | "select" | "textarea") {
             continue;
         }
         let autocomplete = element.attr("autocomplete").filter(|a| {
-            a.value
-                .split_ascii_whitespace()
-                .any(|t| t.to_ascii_lowercase().starts_with("cc-"))
-        });
-        let named = ["name", "id"].into_iter().find_map(|n| {
-            element.attr(n).filter(|a| {
-                let squashed: String = a
-                    .value
-                    .chars()
-                    .filter(|c| !matches!(c, '-' | '_' | ' ' | '.' | '[' | ']'))
-                    .collect::<String>()
-                    .to_ascii_lowercase();
-                CARD_FIELD_NAMES.contains(&squashed.as_str())
+            a.value.split_ascii_whitespace().any(|t| {
+                t.as_bytes()
+                    .get(..3)
+                    .is_some_and(|prefix| prefix.eq_ignore_ascii_case(b"cc-"))
             })
         });
+        let named = ["name", "id"]
+            .into_iter()
+            .find_map(|n| element.attr(n).filter(|a| is_card_field_name(&a.value)));
         if let Some(attr) = autocomplete.or(named) {
             out.at(
                 attr.offset(),
@@ -85,6 +93,28 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
                     FIELD_HELP,
                 ),
             );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn card_field_names_ignore_case_and_separators() {
+        for name in [
+            "Card-Number",
+            "CC_Num",
+            "cc",
+            "[cvv2]",
+            "Security Code",
+            "P.A.N",
+        ] {
+            assert!(is_card_field_name(name), "{name}");
+        }
+        for name in ["", "c", "ccnumberx", "payment[cvc]", "email", "cvç"] {
+            assert!(!is_card_field_name(name), "{name}");
         }
     }
 }

@@ -19,8 +19,8 @@ const DATA_HELP: &str =
     "Load scripts, stylesheets and frames from self-hosted files, not `data:` URLs.";
 
 /// Whether `attr` of `element` makes the browser fetch a subresource.
-fn is_subresource(element: &Element, attr: &str) -> bool {
-    match (element.name.as_str(), attr) {
+fn is_subresource(element: &Element<'_>, attr: &str) -> bool {
+    match (&*element.name, attr) {
         ("script", "src" | "href" | "xlink:href") => true,
         ("link", "href" | "imagesrcset") => link_fetches(element),
         ("img" | "source", "src" | "srcset") => true,
@@ -34,9 +34,9 @@ fn is_subresource(element: &Element, attr: &str) -> bool {
 }
 
 /// Elements whose `data:` source would run code or styles.
-fn runs_code(element: &Element) -> bool {
+fn runs_code(element: &Element<'_>) -> bool {
     matches!(
-        element.name.as_str(),
+        &*element.name,
         "script" | "iframe" | "frame" | "object" | "embed"
     ) || (element.name == "link" && element.has_token("rel", "stylesheet"))
 }
@@ -81,7 +81,7 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
         }
     }
     for body in &ctx.page.styles {
-        check_css(ctx.site, &ctx.url_path, &body.text, body.start, out);
+        check_css(ctx.site, &ctx.url_path, body.text, body.start, out);
     }
     for element in &ctx.page.elements {
         if let Some(style) = element.attr("style") {

@@ -15,7 +15,7 @@ const MALFORMED_HELP: &str =
 
 pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
     for element in &ctx.page.elements {
-        let attr = match element.name.as_str() {
+        let attr = match &*element.name {
             "script" => element.attr("src"),
             "link"
                 if element.has_token("rel", "stylesheet")
