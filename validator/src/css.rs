@@ -1,5 +1,6 @@
-//! The URLs a stylesheet fetches: `url(...)` values and `@import` targets,
-//! with their byte offsets. A small tokenizer that respects comments,
+//! The URLs a stylesheet fetches: `url(...)` values, `@import` targets and
+//! the strings of functions that take an image as a string
+//! (`image-set("a.png" 1x)`), with their byte offsets. A small tokenizer that respects comments,
 //! strings and escapes, so `u\72l(` or a URL inside a comment are judged
 //! the way a browser would read them.
 
@@ -12,20 +13,49 @@ pub struct CssUrl {
     pub url: String,
 }
 
+/// Functions whose string arguments are URLs, as `url()`'s are.
+fn takes_string_urls(function: &str) -> bool {
+    ["image-set", "-webkit-image-set", "image", "src"]
+        .iter()
+        .any(|name| function.eq_ignore_ascii_case(name))
+}
+
 /// Every URL in `css`.
 pub fn urls(css: &str) -> Vec<CssUrl> {
     let bytes = css.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
+    // Parenthesis depth, and the depths at which a function whose strings
+    // are URLs was opened: a string that is a direct argument of one is a
+    // URL, while one inside a nested function (`type("image/png")`) is not.
+    let mut depth = 0usize;
+    let mut string_url_depths: Vec<usize> = Vec::new();
     while i < bytes.len() {
         match bytes[i] {
+            b'(' => {
+                depth += 1;
+                i += 1;
+            }
+            b')' => {
+                if string_url_depths.last() == Some(&depth) {
+                    string_url_depths.pop();
+                }
+                depth = depth.saturating_sub(1);
+                i += 1;
+            }
             b'/' if bytes.get(i + 1) == Some(&b'*') => {
                 i = css[i + 2..]
                     .find("*/")
                     .map_or(bytes.len(), |end| i + 2 + end + 2);
             }
             b'"' | b'\'' => {
-                let (_, end) = read_string(css, i);
+                let (value, end) = read_string(css, i);
+                if depth > 0 && string_url_depths.last() == Some(&depth) {
+                    out.push(CssUrl {
+                        offset: i,
+                        url: value,
+                    });
+                }
                 i = end;
             }
             b'@' => {
@@ -46,7 +76,13 @@ pub fn urls(css: &str) -> Vec<CssUrl> {
             c if c.is_ascii_alphabetic() || c == b'\\' || c == b'-' => {
                 let (word, after) = read_ident(css, i);
                 i = after;
-                if word.eq_ignore_ascii_case("url") && bytes.get(i) == Some(&b'(') {
+                if bytes.get(i) == Some(&b'(') && takes_string_urls(&word) {
+                    depth += 1;
+                    string_url_depths.push(depth);
+                    i += 1;
+                } else if word.eq_ignore_ascii_case("url") && bytes.get(i) == Some(&b'(') {
+                    // The closing parenthesis is read by the loop.
+                    depth += 1;
                     let start = skip_whitespace(css, i + 1);
                     match bytes.get(start) {
                         Some(b'"' | b'\'') => {
@@ -179,5 +215,16 @@ mod tests {
     fn ignores_comments_and_strings_but_decodes_escapes() {
         let css = "/* url(x.png) */ .a::before{content:\"url(y.png)\"} .b{background:u\\72l(//cdn.example/z.png)} .c{background:url(\"\\2f\\2f t.example/p\")}";
         assert_eq!(found(css), ["//cdn.example/z.png", "//t.example/p"]);
+    }
+
+    #[test]
+    fn strings_of_image_functions_are_urls() {
+        let css = ".a{background:image-set(\"a.png\" 1x, url(b.png) 2x)} .b{background:-WEBKIT-image-set('//cdn.example/c.png' 1x)} .c{content:\"d.png\"; background:image(\"e.svg\")}";
+        assert_eq!(
+            found(css),
+            ["a.png", "b.png", "//cdn.example/c.png", "e.svg"]
+        );
+        let nested = ".x{background:image-set(linear-gradient(red, blue) 1x, \"f.png\" type(\"image/png\"))} .y{content:\"g\"}";
+        assert_eq!(found(nested), ["f.png"]);
     }
 }

@@ -55,6 +55,10 @@ pub struct Element<'src> {
     /// Inside a `<noscript>` element (which browsers with scripting render
     /// as text, but which is shown to visitors without JavaScript).
     pub in_noscript: bool,
+    /// Inside the document of an `<iframe srcdoc>`. That document runs
+    /// with the page's origin and policy, so every rule sees its elements,
+    /// but its `<meta>` elements describe it, not the page.
+    pub in_srcdoc: bool,
     /// Index of the `<form>` element this one sits inside, if any.
     pub form: Option<usize>,
 }
@@ -87,7 +91,9 @@ pub struct RawBody<'src> {
     pub element: usize,
     /// Byte offset of the body's first character in the file.
     pub start: usize,
-    pub text: &'src str,
+    /// The body as written; owned only for bodies inside a decoded
+    /// `srcdoc` document.
+    pub text: Cow<'src, str>,
 }
 
 /// The page's visible text, with a map back to HTML source offsets.
@@ -234,6 +240,7 @@ fn parse_fragment(source: &str, base: usize, in_noscript: bool) -> Page<'_> {
     if !in_noscript {
         page.visible = visible_text(&page, &ends, source);
     }
+    attach_srcdoc_documents(&mut page);
     page
 }
 
@@ -406,6 +413,7 @@ fn record_element<'src>(
         tag_end: base + range.end,
         attrs,
         in_noscript,
+        in_srcdoc: false,
         form: None,
     });
     if track {
@@ -443,12 +451,12 @@ fn attach_bodies<'src>(
             "script" => page.scripts.push(RawBody {
                 element: index,
                 start: body_range.start,
-                text,
+                text: Cow::Borrowed(text),
             }),
             "style" => page.styles.push(RawBody {
                 element: index,
                 start: body_range.start,
-                text,
+                text: Cow::Borrowed(text),
             }),
             "noscript" if !element.in_noscript => noscripts.push((body_range.start, text)),
             "form" => forms.push((index, element.start, end)),
@@ -474,6 +482,123 @@ fn attach_bodies<'src>(
             .iter()
             .find(|(_, start, end)| element.start > *start && element.start < *end)
             .map(|(index, _, _)| *index);
+    }
+}
+
+/// Parses the document of every `<iframe srcdoc>` and adds its elements,
+/// bodies and visible text to the page: a script or a third-party load
+/// written there runs with the page's origin, so the rules must see it.
+///
+/// Offsets in that document are counted from the start of the attribute
+/// value. They are exact when the value has no character references, and
+/// close otherwise: decoding shortens the text, so a finding still points
+/// inside the attribute. Its anchors stay out of the page's, because a
+/// fragment link on the page cannot reach into the frame.
+fn attach_srcdoc_documents(page: &mut Page<'_>) {
+    let documents: Vec<_> = page
+        .elements
+        .iter()
+        .filter(|e| e.name == "iframe")
+        .filter_map(|e| e.attr("srcdoc"))
+        .filter_map(|attr| Some((attr.value.clone(), attr.value_start?)))
+        .collect();
+    for (value, value_start) in documents {
+        let inner = match value {
+            Cow::Borrowed(text) => relocated(parse(text), value_start),
+            Cow::Owned(text) => relocated(parse(&text), value_start).into_owned(),
+        };
+        merge_srcdoc(page, inner);
+    }
+}
+
+/// `page`, parsed from a `srcdoc` value, with its offsets moved to the
+/// value's place in the file and its elements marked as the frame's.
+fn relocated(mut page: Page<'_>, value_start: usize) -> Page<'_> {
+    let map = |offset: usize| value_start + offset;
+    for element in &mut page.elements {
+        element.start = map(element.start);
+        element.tag_end = map(element.tag_end);
+        element.in_srcdoc = true;
+        for attr in &mut element.attrs {
+            attr.name_start = map(attr.name_start);
+            attr.value_start = attr.value_start.map(&map);
+        }
+    }
+    for body in page.scripts.iter_mut().chain(page.styles.iter_mut()) {
+        body.start = map(body.start);
+    }
+    for span in &mut page.visible.spans {
+        span.1 = map(span.1);
+    }
+    page
+}
+
+fn merge_srcdoc<'src>(page: &mut Page<'src>, inner: Page<'src>) {
+    let offset = page.elements.len();
+    page.elements
+        .extend(inner.elements.into_iter().map(|mut element| {
+            element.form = element.form.map(|form| form + offset);
+            element
+        }));
+    let shift = |mut body: RawBody<'src>| {
+        body.element += offset;
+        body
+    };
+    page.scripts.extend(inner.scripts.into_iter().map(shift));
+    page.styles.extend(inner.styles.into_iter().map(shift));
+    if !inner.visible.text.is_empty() {
+        page.visible.push_block_break();
+        let at = page.visible.text.len();
+        page.visible.text.push_str(&inner.visible.text);
+        page.visible
+            .spans
+            .extend(inner.visible.spans.into_iter().map(|(t, h)| (t + at, h)));
+    }
+}
+
+impl Page<'_> {
+    /// The page with every borrowed string copied, so that it can outlive
+    /// the text it was parsed from.
+    fn into_owned(self) -> Page<'static> {
+        let owned = |text: Cow<'_, str>| Cow::Owned(text.into_owned());
+        Page {
+            elements: self
+                .elements
+                .into_iter()
+                .map(|element| Element {
+                    name: owned(element.name),
+                    start: element.start,
+                    tag_end: element.tag_end,
+                    attrs: element
+                        .attrs
+                        .into_iter()
+                        .map(|attr| Attr {
+                            name: owned(attr.name),
+                            value: owned(attr.value),
+                            name_start: attr.name_start,
+                            value_start: attr.value_start,
+                        })
+                        .collect(),
+                    in_noscript: element.in_noscript,
+                    in_srcdoc: element.in_srcdoc,
+                    form: element.form,
+                })
+                .collect(),
+            scripts: self.scripts.into_iter().map(RawBody::into_owned).collect(),
+            styles: self.styles.into_iter().map(RawBody::into_owned).collect(),
+            anchors: self.anchors,
+            visible: self.visible,
+        }
+    }
+}
+
+impl RawBody<'_> {
+    fn into_owned(self) -> RawBody<'static> {
+        RawBody {
+            element: self.element,
+            start: self.start,
+            text: Cow::Owned(self.text.into_owned()),
+        }
     }
 }
 
@@ -569,5 +694,37 @@ mod tests {
         assert!(matches!(src.value, Cow::Borrowed(_)));
         assert_eq!(&html[src.name_start..][..3], "SRC");
         assert_eq!(&html[img.start..][..4], "<IMG");
+    }
+
+    #[test]
+    fn srcdoc_documents_are_parsed_into_the_page() {
+        let html = "<p>Top</p><iframe srcdoc='<h2 id=inner>Framed</h2><script src=//cdn.example/x.js></script>'></iframe>";
+        let page = parse(html);
+        let script = page.elements.iter().find(|e| e.name == "script").unwrap();
+        assert!(script.in_srcdoc);
+        let src = script.attr("src").unwrap();
+        assert!(html[src.value_start.unwrap()..].starts_with("//cdn.example/x.js"));
+        assert!(
+            page.visible.text.contains("Framed"),
+            "{:?}",
+            page.visible.text
+        );
+        let framed = page.visible.text.find("Framed").unwrap();
+        assert_eq!(&html[page.visible.html_offset(framed)..][..6], "Framed");
+        // A fragment on the page cannot target an element in the frame.
+        assert!(!page.anchors.contains("inner"));
+
+        // An entity-encoded document is decoded first; its findings point
+        // inside the attribute.
+        let html = r#"<iframe srcdoc="&lt;script&gt;go()&lt;/script&gt;&lt;iframe srcdoc=&quot;&amp;lt;b onclick=x&amp;gt;&quot;&gt;"></iframe><p>after</p>"#;
+        let page = parse(html);
+        assert_eq!(page.scripts.len(), 1);
+        assert_eq!(page.scripts[0].text, "go()");
+        let value_start = html.find("&lt;").unwrap();
+        let value_end = html.find("\"></iframe>").unwrap();
+        assert!((value_start..value_end).contains(&page.scripts[0].start));
+        let nested = page.elements.iter().find(|e| e.name == "b").unwrap();
+        assert!(nested.in_srcdoc && nested.attr("onclick").is_some());
+        assert!((value_start..value_end).contains(&nested.start));
     }
 }

@@ -27,7 +27,7 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
         .page
         .elements
         .iter()
-        .filter(|e| e.name == "meta" && !e.in_noscript)
+        .filter(|e| e.name == "meta" && !e.in_noscript && !e.in_srcdoc)
         .filter(|e| {
             e.value("name")
                 .is_some_and(|n| n.trim().eq_ignore_ascii_case("robots"))

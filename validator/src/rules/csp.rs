@@ -39,6 +39,7 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
     };
     let meta = ctx.page.elements.iter().find(|e| {
         e.name == "meta"
+            && !e.in_srcdoc
             && e.value("http-equiv")
                 .is_some_and(|v| v.trim().eq_ignore_ascii_case("content-security-policy"))
     });

@@ -101,7 +101,7 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
         if !EXECUTABLE_TYPES.contains(&script_type.as_str()) {
             continue;
         }
-        if !hash_allowed(&ctx.policies, "script-src-elem", body.text, false) {
+        if !hash_allowed(&ctx.policies, "script-src-elem", &body.text, false) {
             out.at(
                 element.start,
                 Message::error(
@@ -116,7 +116,7 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
             "importmap" | "speculationrules" => continue,
             _ => sink::JsKind::Script,
         };
-        let analysis = sink::analyze(body.text, kind);
+        let analysis = sink::analyze(&body.text, kind);
         for detection in &analysis.detections {
             out.detection(body.start, detection, false);
         }
@@ -132,7 +132,7 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
         if body.text.trim().is_empty() {
             continue;
         }
-        if !hash_allowed(&ctx.policies, "style-src-elem", body.text, false) {
+        if !hash_allowed(&ctx.policies, "style-src-elem", &body.text, false) {
             out.at(
                 ctx.page.elements[body.element].start,
                 Message::error(

@@ -81,7 +81,7 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
         }
     }
     for body in &ctx.page.styles {
-        check_css(ctx.site, &ctx.url_path, body.text, body.start, out);
+        check_css(ctx.site, &ctx.url_path, &body.text, body.start, out);
     }
     for element in &ctx.page.elements {
         if let Some(style) = element.attr("style") {
@@ -128,7 +128,7 @@ pub(crate) fn check_js_loads(
                 base + load.start,
                 Message::error(
                     "script/third-party",
-                    format!("script loads code from third-party host {host}"),
+                    format!("script loads a resource from third-party host {host}"),
                     THIRD_PARTY_HELP,
                 ),
             );

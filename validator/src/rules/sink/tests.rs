@@ -401,6 +401,26 @@ fn unknown_kind_falls_back_to_script_syntax() {
 }
 
 #[test]
+fn literal_urls_of_src_writes() {
+    let source = "const s = document.createElement('script');\n\
+                  s.src = 'https://cdn.example/x.js';\n\
+                  img['s' + 'rc'] = '//pixel.example/p.gif';\n\
+                  frame.setAttribute('SRC', '/local.html');\n\
+                  link.href = 'https://elsewhere.example/';\n\
+                  s.src = computedUrl;";
+    let urls = literal_urls(source, JsKind::Script);
+    let names: Vec<&str> = urls.iter().map(|(url, _, _)| url.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "https://cdn.example/x.js",
+            "//pixel.example/p.gif",
+            "/local.html"
+        ]
+    );
+}
+
+#[test]
 fn literal_urls_of_code_loaders() {
     let source = "import a from 'https://cdn.example/a.js';\n\
                   export * from './b.js';\n\

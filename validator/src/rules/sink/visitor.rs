@@ -471,6 +471,9 @@ impl<'a> SinkVisitor<'a> {
         {
             let target = format!("the {local} attribute");
             self.check_navigation(value, span, &target);
+            if local == "src" {
+                self.record_url_expression(value);
+            }
         }
     }
 
@@ -485,6 +488,11 @@ impl<'a> SinkVisitor<'a> {
             "href" | "src" | "action" | "formAction" | "location" | "data" => {
                 if let Some(value) = value {
                     self.check_navigation(value, span, name);
+                    // Setting `src` (of a script, image or frame) fetches
+                    // the URL, so a constant one must pass the origin check.
+                    if name == "src" {
+                        self.record_url_expression(value);
+                    }
                 }
             }
             _ => {}
