@@ -19,8 +19,11 @@ for tool in rg hyperfine; do
 done
 
 cargo build --release -p bundle-validator --bin bundle-validator --example bench_corpus --example tokenizer_floor
+# The shipped binary is built with whole-program optimisation.
+cargo build --profile release-lto -p bundle-validator --bin bundle-validator
 target_dir="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
 validator="$target_dir/release/bundle-validator"
+validator_lto="$target_dir/release-lto/bundle-validator"
 corpus_tool="$target_dir/release/examples/bench_corpus"
 floor="$target_dir/release/examples/tokenizer_floor"
 
@@ -41,6 +44,7 @@ for dir in "$tmpfs_dir" "$disk_dir"; do
     "$floor $dir read" \
     "$floor $dir one-tag" \
     "$floor $dir every-element" \
-    "$validator check $dir --format json"
+    "$validator check $dir --format json" \
+    "$validator_lto check $dir --format json"
 done
 rm -rf "$tmpfs_dir"
