@@ -193,13 +193,17 @@ pub fn scan_file(site: &Site, index: usize) -> FileOutcome {
             for detection in &analysis.detections {
                 out.detection(0, detection, false);
             }
-            rules::script::check_js_loads(
-                site,
-                &format!("/{path}"),
-                &analysis.literal_urls,
-                0,
-                &mut out,
-            );
+            let url_path = format!("/{path}");
+            rules::script::check_js_loads(site, &url_path, &analysis.literal_urls, 0, &mut out);
+            if !site.is_admin_file(path) {
+                rules::admin::check_script_navigations(
+                    site,
+                    &url_path,
+                    &analysis.navigations,
+                    0,
+                    &mut out,
+                );
+            }
         }
         FileKind::Stylesheet => {
             let url_path = format!("/{path}");

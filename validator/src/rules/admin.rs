@@ -5,7 +5,9 @@
 //! hides behind.
 
 use crate::emit::{FileFindings, Message};
+use crate::rules::sink::LiteralUrl;
 use crate::scan::{PageContext, PageFacts};
+use crate::site::Site;
 
 const LINK_HELP: &str =
     "Remove the link; admin surfaces are reached by direct address, never from public pages.";
@@ -15,7 +17,7 @@ const NOINDEX_HELP: &str = "Add <meta name=\"robots\" content=\"noindex,nofollow
 fn navigates(element: &str, attr: &str) -> bool {
     matches!(
         (element, attr),
-        (_, "href" | "xlink:href" | "action" | "formaction")
+        (_, "href" | "xlink:href" | "action" | "formaction" | "ping")
             | ("iframe" | "frame" | "embed", "src")
             | ("object", "data")
             | ("meta", "content")
@@ -67,6 +69,31 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
                         "public page links an admin surface through `{}` of <{}>",
                         url.attr.name, url.element.name
                     ),
+                    LINK_HELP,
+                ),
+            );
+        }
+    }
+}
+
+/// A public script (a file outside the admin surfaces, or an inline script
+/// of a public page) that navigates, frames or submits to an admin surface
+/// through a constant URL: the script's version of a link. `url_path` is
+/// the URL path of the file or page, against which relative URLs resolve.
+pub(crate) fn check_script_navigations(
+    site: &Site,
+    url_path: &str,
+    navigations: &[LiteralUrl],
+    base: usize,
+    out: &mut FileFindings<'_>,
+) {
+    for navigation in navigations {
+        if site.is_admin_target(&site.origins.classify(&navigation.url, url_path)) {
+            out.at(
+                base + navigation.start,
+                Message::error(
+                    "admin/public-link",
+                    "public script sends visitors to an admin surface",
                     LINK_HELP,
                 ),
             );

@@ -5,7 +5,7 @@
 
 use crate::csp::Policy;
 use crate::emit::{FileFindings, Message};
-use crate::rules::{script, sink};
+use crate::rules::{admin, script, sink};
 use crate::scan::PageContext;
 use crate::site::HashAlgorithm;
 use crate::url_norm::Target;
@@ -127,6 +127,15 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
             body.start,
             out,
         );
+        if !ctx.is_admin {
+            admin::check_script_navigations(
+                ctx.site,
+                &ctx.url_path,
+                &analysis.navigations,
+                body.start,
+                out,
+            );
+        }
     }
     for body in &ctx.page.styles {
         if body.text.trim().is_empty() {

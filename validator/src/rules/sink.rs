@@ -73,12 +73,18 @@ pub struct LiteralUrl {
     pub end: usize,
 }
 
-/// Everything one parse of a script yields: its sink detections and the
-/// literal URLs it loads code from.
+/// Everything one parse of a script yields: its sink detections, the
+/// constant URLs it loads resources from, and the constant URLs it
+/// navigates, frames or submits to.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct JsAnalysis {
     pub detections: Vec<Detection>,
     pub literal_urls: Vec<LiteralUrl>,
+    /// Constant URLs written to `location` (or passed to `assign`,
+    /// `replace` or `window.open`) and to `href`, `src`, `action`,
+    /// `formAction` and `data` by property or `setAttribute`: the script's
+    /// counterpart of a link.
+    pub navigations: Vec<LiteralUrl>,
 }
 
 /// Scans JavaScript source for dangerous sinks. Offsets are byte offsets into `source`.

@@ -401,6 +401,32 @@ fn unknown_kind_falls_back_to_script_syntax() {
 }
 
 #[test]
+fn constant_navigations_are_collected() {
+    let source = "location.assign('/console/');\n\
+                  window.open('https://dashboard.example/');\n\
+                  const where = '/dash' + 'board/'; location.href = where;\n\
+                  form.setAttribute('action', '/admin/login');\n\
+                  location = somewhere;";
+    let analysis = analyze(source, JsKind::Script);
+    let urls: Vec<&str> = analysis
+        .navigations
+        .iter()
+        .map(|n| n.url.as_str())
+        .collect();
+    assert_eq!(
+        urls,
+        [
+            "/console/",
+            "https://dashboard.example/",
+            "/dashboard/",
+            "/admin/login"
+        ]
+    );
+    let first = &analysis.navigations[0];
+    assert_eq!(&source[first.start..first.end], "'/console/'");
+}
+
+#[test]
 fn literal_urls_of_src_writes() {
     let source = "const s = document.createElement('script');\n\
                   s.src = 'https://cdn.example/x.js';\n\

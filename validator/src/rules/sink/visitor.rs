@@ -41,6 +41,7 @@ pub(super) struct SinkVisitor<'a> {
     scopes: Scopes<'a>,
     detections: Vec<Detection>,
     literal_urls: Vec<LiteralUrl>,
+    navigations: Vec<LiteralUrl>,
     /// Whether the declaration being walked is a `const`.
     declaring_const: bool,
 }
@@ -51,6 +52,7 @@ impl<'a> SinkVisitor<'a> {
             scopes: Scopes::new(),
             detections: Vec::new(),
             literal_urls: Vec::new(),
+            navigations: Vec::new(),
             declaring_const: false,
         }
     }
@@ -63,6 +65,7 @@ impl<'a> SinkVisitor<'a> {
         JsAnalysis {
             detections: self.detections,
             literal_urls: self.literal_urls,
+            navigations: self.navigations,
         }
     }
 
@@ -113,8 +116,17 @@ impl<'a> SinkVisitor<'a> {
     }
 
     /// A `javascript:` URL (or a value that starts with one) written to
-    /// something that navigates or loads.
+    /// something that navigates or loads. A constant value is also kept,
+    /// for the rules that judge where a script sends visitors.
     fn check_navigation(&mut self, value: &Expression<'a>, span: Span, target: &str) {
+        if let Some(url) = self.scopes.fold(value) {
+            let value_span = value.span();
+            self.navigations.push(LiteralUrl {
+                url: url.into_owned(),
+                start: value_span.start as usize,
+                end: value_span.end as usize,
+            });
+        }
         if let Some(prefix) = self.scopes.prefix(value)
             && is_javascript_url(&prefix)
         {
