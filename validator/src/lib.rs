@@ -187,12 +187,22 @@ fn settle(site: &Site, findings: &mut Vec<Finding>, pages: &[PageFacts]) {
         .collect();
     let anchors: HashMap<usize, &HashSet<String>> =
         pages.iter().map(|p| (p.file, &p.anchors)).collect();
+    let consent_loaders: HashSet<&str> = pages
+        .iter()
+        .flat_map(|p| p.consent_loaders.iter().map(String::as_str))
+        .collect();
     let mut held: Vec<(usize, Vec<(usize, emit::Message)>)> = Vec::new();
     for page in pages {
+        // The consent loader is the gate itself: it loads the analytics
+        // script after opt-in, so its own references are expected.
+        let is_consent_loader =
+            consent_loaders.contains(format!("/{}", site.paths[page.file]).as_str());
         let mut messages = Vec::new();
         for pending in &page.pending {
             let holds = match pending {
-                Pending::GatedReference { path, .. } => gated.contains(path.as_str()),
+                Pending::GatedReference { path, .. } => {
+                    !is_consent_loader && gated.contains(path.as_str())
+                }
                 Pending::Fragment {
                     target, fragment, ..
                 } => anchors.get(target).is_some_and(|a| !a.contains(fragment)),

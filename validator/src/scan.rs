@@ -76,7 +76,7 @@ impl Pending {
     }
 }
 
-/// Facts about one HTML page that other checks need.
+/// Facts about one HTML page (or script file) that other checks need.
 #[derive(Default)]
 pub struct PageFacts {
     pub file: usize,
@@ -86,6 +86,10 @@ pub struct PageFacts {
     /// Normalised paths of gated analytics scripts this page's consent
     /// loader names.
     pub gated: Vec<String>,
+    /// Normalised paths of the consent loaders this page includes (the
+    /// scripts carrying `data-analytics-src`): the one kind of script that
+    /// may load the gated analytics script.
+    pub consent_loaders: Vec<String>,
     pub pending: Vec<Pending>,
 }
 
@@ -195,6 +199,17 @@ pub fn scan_file(site: &Site, index: usize) -> FileOutcome {
             }
             let url_path = format!("/{path}");
             rules::script::check_js_loads(site, &url_path, &analysis.literal_urls, 0, &mut out);
+            let mut script_facts = PageFacts {
+                file: index,
+                ..PageFacts::default()
+            };
+            rules::consent::check_script_loads(
+                site,
+                &url_path,
+                &analysis.literal_urls,
+                &mut script_facts,
+            );
+            facts = Some(script_facts);
             if !site.is_admin_file(path) {
                 rules::admin::check_script_navigations(
                     site,

@@ -8,7 +8,9 @@ use crate::emit::{FileFindings, Message};
 use crate::html::Element;
 use crate::rules::hosts::{HostKind, HostMatch};
 use crate::rules::link_fetches;
+use crate::rules::sink::LiteralUrl;
 use crate::scan::{PageContext, PageFacts, Pending};
+use crate::site::Site;
 use crate::url_norm::Target;
 
 const GATED_HELP: &str = "Load the analytics script only through the consent loader's data-analytics-src; remove the direct reference.";
@@ -54,6 +56,11 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
             && let Target::SameOrigin { path, .. } = ctx.classify(&src.value)
         {
             facts.gated.push(path);
+            if let Some(loader) = element.attr("src")
+                && let Target::SameOrigin { path, .. } = ctx.classify(&loader.value)
+            {
+                facts.consent_loaders.push(path);
+            }
         }
         if let Some(endpoint) = element.attr("data-analytics-endpoint")
             && !matches!(ctx.classify(&endpoint.value), Target::SameOrigin { .. })
@@ -101,6 +108,32 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
             facts.pending.push(Pending::GatedReference {
                 path,
                 offset: url.offset,
+                message,
+            });
+        }
+    }
+}
+
+/// A script file that loads a same-origin script by a constant URL
+/// (`import()`, `new Worker`, a `src` write …): an error once the target
+/// is known to be a gated analytics script, unless the file is itself a
+/// consent loader, which loads it only after the visitor opts in.
+pub(crate) fn check_script_loads(
+    site: &Site,
+    url_path: &str,
+    loads: &[LiteralUrl],
+    facts: &mut PageFacts,
+) {
+    for load in loads {
+        if let Target::SameOrigin { path, .. } = site.origins.classify(&load.url, url_path) {
+            let message = Message::error(
+                "consent/gated-script-referenced",
+                format!("script loads the consent-gated analytics script {path} directly"),
+                GATED_HELP,
+            );
+            facts.pending.push(Pending::GatedReference {
+                path,
+                offset: load.start,
                 message,
             });
         }
