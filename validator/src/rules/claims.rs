@@ -160,7 +160,11 @@ pub fn scan(text: &str, register: &EvidenceRegister) -> Vec<Detection> {
     // finds the places worth a closer look, and only sentences holding one
     // are normalised and judged.
     let hints: Vec<usize> = standard::hints(text);
-    if hints.is_empty() {
+    // The hints read ASCII; a page that spells letters or digits with
+    // other characters (fullwidth `ＳＯＣ`, `𝐒𝐎𝐂`, `SÖC`) has every
+    // sentence judged instead.
+    let disguised = !text.is_ascii() && text.chars().any(language::disguises_ascii);
+    if hints.is_empty() && !disguised {
         return Vec::new();
     }
     let mut detections = Vec::new();
@@ -170,7 +174,7 @@ pub fn scan(text: &str, register: &EvidenceRegister) -> Vec<Detection> {
         while next_hint < hints.len() && hints[next_hint] < sentence.start {
             next_hint += 1;
         }
-        if hints.get(next_hint).is_none_or(|&hint| hint >= end) {
+        if !disguised && hints.get(next_hint).is_none_or(|&hint| hint >= end) {
             continue;
         }
         let normalized = language::Normalized::new(sentence.text);

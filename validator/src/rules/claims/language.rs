@@ -2,6 +2,7 @@
 //! holding a certification.
 
 use super::standard::Mention;
+use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 
 /// One sentence of the scanned text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,9 +79,12 @@ fn ends_with_abbreviation(before: &str) -> bool {
 }
 
 /// Text folded for matching, with a map back to the original offsets:
-/// lowercase ASCII, curly apostrophes straightened, hyphens and dashes as
-/// spaces, zero-width characters and soft hyphens dropped, and each run of
-/// whitespace (including non-breaking and thin spaces) as one space.
+/// compatibility forms decomposed and combining marks dropped (so
+/// fullwidth `ＳＯＣ ２`, mathematical `𝐒𝐎𝐂` and `SÖC` read as `soc 2`
+/// and `soc`), lowercase ASCII, curly apostrophes straightened, hyphens and
+/// dashes as spaces, zero-width characters and soft hyphens dropped, and
+/// each run of whitespace (including non-breaking and thin spaces) as one
+/// space.
 pub(super) struct Normalized {
     pub(super) text: String,
     /// `offsets[i]` is the original byte offset of normalised byte `i`;
@@ -88,32 +92,58 @@ pub(super) struct Normalized {
     offsets: Vec<usize>,
 }
 
+/// Whether a non-ASCII character folds to an ASCII letter or digit
+/// (`Ｓ`, `𝐒`, `Ö`, `²`), so that text holding it may name a standard
+/// that the ASCII hints cannot see.
+pub(super) fn disguises_ascii(character: char) -> bool {
+    if character.is_ascii() {
+        return false;
+    }
+    let mut found = false;
+    decompose_compatible(character, |part| found |= part.is_ascii_alphanumeric());
+    found
+}
+
+/// One character (already decomposed) folded for matching.
+fn fold(character: char) -> char {
+    match character {
+        '-' | '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{fe58}' | '\u{fe63}' | '\u{ff0d}' => ' ',
+        '\u{2018}' | '\u{2019}' | '\u{02bc}' => '\'',
+        c if c.is_whitespace() => ' ',
+        c => c.to_ascii_lowercase(),
+    }
+}
+
 impl Normalized {
     pub(super) fn new(original: &str) -> Normalized {
         let mut text = String::with_capacity(original.len());
         let mut offsets = Vec::with_capacity(original.len() + 1);
         for (offset, character) in original.char_indices() {
-            let folded = match character {
-                '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{ad}' => {
-                    continue;
-                }
-                '-'
-                | '\u{2010}'..='\u{2015}'
-                | '\u{2212}'
-                | '\u{fe58}'
-                | '\u{fe63}'
-                | '\u{ff0d}' => ' ',
-                '\u{2018}' | '\u{2019}' | '\u{02bc}' => '\'',
-                c if c.is_whitespace() => ' ',
-                c => c.to_ascii_lowercase(),
-            };
-            if folded == ' ' && (text.is_empty() || text.ends_with(' ')) {
+            if matches!(
+                character,
+                '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{ad}'
+            ) {
                 continue;
             }
-            let mut buffer = [0u8; 4];
-            let encoded = folded.encode_utf8(&mut buffer);
-            text.push_str(encoded);
-            offsets.extend(std::iter::repeat_n(offset, encoded.len()));
+            let mut push = |folded: char| {
+                if folded == ' ' && (text.is_empty() || text.ends_with(' ')) {
+                    return;
+                }
+                let mut buffer = [0u8; 4];
+                let encoded = folded.encode_utf8(&mut buffer);
+                text.push_str(encoded);
+                offsets.extend(std::iter::repeat_n(offset, encoded.len()));
+            };
+            if character.is_ascii() {
+                // The common case needs no table lookups.
+                push(fold(character));
+            } else {
+                decompose_compatible(character, |part| {
+                    if !is_combining_mark(part) {
+                        push(fold(part));
+                    }
+                });
+            }
         }
         offsets.push(original.len());
         Normalized { text, offsets }

@@ -106,6 +106,21 @@ fn spelling_variants_are_recognised() {
 }
 
 #[test]
+fn compatibility_forms_and_diacritics_are_folded() {
+    assert_eq!(
+        claimed("We are ＳＯＣ ２ Type II certified."),
+        ["SOC 2 Type II"]
+    );
+    assert_eq!(claimed("𝐒𝐎𝐂 𝟐 certified"), ["SOC 2"]);
+    assert_eq!(claimed("HÌPAA cömpliant hosting"), ["HIPAA"]);
+    // Offsets still point into the original text.
+    let text = "Intro. Ｗe are ＩＳＯ ２７００１ certified.";
+    let found = scan(text, &EvidenceRegister::default());
+    assert_eq!(found.len(), 1);
+    assert!(text[found[0].start..].starts_with("ＩＳＯ"));
+}
+
+#[test]
 fn negated_statements_pass() {
     for text in [
         "We are not ISO 27001 certified.",
