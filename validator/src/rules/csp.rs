@@ -104,16 +104,47 @@ pub(crate) fn check_routes(site: &Site, headers_text: &str, html_paths: &[&str])
     out.findings
 }
 
+/// What lets inline code of one kind run under a directive: a working
+/// `'unsafe-inline'`, or a nonce, which in a header every response shares
+/// is a password printed on the door.
+fn inline_opening(directive: &Directive) -> Option<String> {
+    if directive.allows_unsafe_inline() {
+        return Some("'unsafe-inline'".into());
+    }
+    directive
+        .sources
+        .iter()
+        .find(|s| s.to_ascii_lowercase().starts_with("'nonce-"))
+        .map(|nonce| format!("the fixed nonce {nonce}"))
+}
+
 /// Every weakness of a set of enforced policies.
+///
+/// Inline code is judged under the directives browsers enforce for it
+/// (CSP3): `*-src-elem` for `<script>` and `<style>` elements, `*-src-attr`
+/// for event handlers and `style=` attributes, each falling back to
+/// `*-src` and then `default-src`. When both resolve to the same directive
+/// the finding is reported once for the kind.
 fn judge(policies: &[(Policy, u32)]) -> Vec<Weakness> {
     let mut found = Vec::new();
     let first_line = policies.first().map(|(_, line)| *line);
-    for (kind, directive) in [("scripts", "script-src"), ("styles", "style-src")] {
-        let governing: Vec<(&Directive, u32)> = policies
+    let governing = |directive: &str| -> Vec<(&Directive, u32)> {
+        policies
             .iter()
             .filter_map(|(p, line)| p.effective(directive).map(|d| (d, *line)))
-            .collect();
-        if governing.is_empty() {
+            .collect()
+    };
+    // The opening every governing policy leaves for inline code, if any.
+    let inline_open = |governing: &[(&Directive, u32)]| -> Option<(String, u32)> {
+        let openings: Option<Vec<String>> =
+            governing.iter().map(|(d, _)| inline_opening(d)).collect();
+        let first = openings?.into_iter().next()?;
+        Some((first, governing[0].1))
+    };
+    for (kind, base) in [("scripts", "script"), ("styles", "style")] {
+        let elements = governing(&format!("{base}-src-elem"));
+        let attributes = governing(&format!("{base}-src-attr"));
+        if elements.is_empty() {
             if kind == "scripts" {
                 found.push(Weakness {
                     rule: "csp/missing-script-src",
@@ -125,26 +156,46 @@ fn judge(policies: &[(Policy, u32)]) -> Vec<Weakness> {
             }
             continue;
         }
-        let all = |test: &dyn Fn(&Directive) -> bool| governing.iter().all(|(d, _)| test(d));
-        let line = Some(governing[0].1);
-        if all(&|d| d.allows_unsafe_inline()) {
+        let same_directives = elements.len() == attributes.len()
+            && elements
+                .iter()
+                .zip(&attributes)
+                .all(|((a, _), (b, _))| std::ptr::eq(*a, *b));
+        let mut inline = Vec::new();
+        if same_directives {
+            inline.extend(inline_open(&elements).map(|open| (open, format!("inline {kind}"))));
+        } else {
+            let (elements_what, attributes_what) = if kind == "scripts" {
+                ("inline <script> elements", "inline event handlers")
+            } else {
+                ("inline <style> elements", "style= attributes")
+            };
+            inline.extend(inline_open(&elements).map(|open| (open, elements_what.to_owned())));
+            inline.extend(inline_open(&attributes).map(|open| (open, attributes_what.to_owned())));
+        }
+        for ((opening, line), what) in inline {
             found.push(Weakness {
                 rule: "csp/unsafe-inline",
-                line,
-                message: format!("'unsafe-inline' allows inline {kind}"),
+                line: Some(line),
+                message: format!("{opening} allows {what}"),
                 help: INLINE_HELP,
             });
         }
         if kind == "scripts" {
-            if all(&|d| d.has("'unsafe-eval'")) {
+            let all = |list: &[(&Directive, u32)], test: &dyn Fn(&Directive) -> bool| {
+                !list.is_empty() && list.iter().all(|(d, _)| test(d))
+            };
+            let line = Some(elements[0].1);
+            let scripts = governing("script-src");
+            if all(&scripts, &|d| d.has("'unsafe-eval'")) {
                 found.push(Weakness {
                     rule: "csp/unsafe-eval",
-                    line,
+                    line: Some(scripts[0].1),
                     message: "'unsafe-eval' allows eval() and string timers".into(),
                     help: EVAL_HELP,
                 });
             }
-            if all(&|d| d.sources.iter().any(|s| s == "*")) {
+            if all(&elements, &|d| d.sources.iter().any(|s| s == "*")) {
                 found.push(Weakness {
                     rule: "csp/wildcard-source",
                     line,
@@ -152,7 +203,7 @@ fn judge(policies: &[(Policy, u32)]) -> Vec<Weakness> {
                     help: WILDCARD_HELP,
                 });
             }
-            if all(&|d| d.sources.iter().any(|s| is_scheme_only(s))) {
+            if all(&elements, &|d| d.sources.iter().any(|s| is_scheme_only(s))) {
                 found.push(Weakness {
                     rule: "csp/scheme-source",
                     line,
@@ -256,6 +307,25 @@ mod tests {
         ] {
             assert!(rules.contains(&rule), "{rule} missing from {rules:?}");
         }
+    }
+
+    #[test]
+    fn inline_code_is_judged_under_the_elem_and_attr_directives() {
+        let with = |extra: &str| rules_for(&format!("{STRICT}; {extra}"));
+        assert!(with("script-src-elem 'self' 'unsafe-inline'").contains(&"csp/unsafe-inline"));
+        assert!(with("script-src-attr 'unsafe-inline'").contains(&"csp/unsafe-inline"));
+        assert!(with("style-src-attr 'unsafe-inline'").contains(&"csp/unsafe-inline"));
+        // A hash neutralises 'unsafe-inline' in the directive that has it.
+        let hashed =
+            "script-src-elem 'unsafe-inline' 'sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='";
+        assert!(!with(hashed).contains(&"csp/unsafe-inline"));
+        // A fixed nonce in a header opens inline scripts to anyone.
+        let nonce =
+            rules_for(&STRICT.replace("script-src 'self'", "script-src 'self' 'nonce-abc'"));
+        assert_eq!(nonce, ["csp/unsafe-inline"]);
+        // Both kinds resolving to one directive give one finding.
+        let weak = rules_for(&STRICT.replace("script-src 'self'", "script-src 'unsafe-inline'"));
+        assert_eq!(weak, ["csp/unsafe-inline"]);
     }
 
     #[test]
