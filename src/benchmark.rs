@@ -15,7 +15,7 @@ pub enum BenchError {
     #[error(transparent)]
     Corpus(#[from] crate::Error),
     /// A tool could not be started.
-    #[error("cannot run {tool}: {source}")]
+    #[error("cannot run {tool}")]
     Spawn {
         /// The program.
         tool: String,

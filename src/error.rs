@@ -56,7 +56,7 @@ impl fmt::Display for SourceSpot {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A file or folder could not be read or written.
-    #[error("{}: {action}: {source}", path.display())]
+    #[error("{}: {action}", path.display())]
     Io {
         /// What the generator was doing, e.g. "cannot read".
         action: &'static str,
@@ -152,7 +152,7 @@ pub enum Error {
         message: String,
     },
     /// The validator could not run on the new bundle.
-    #[error("validator could not check the bundle: {0}")]
+    #[error("validator could not check the bundle")]
     Validator(#[from] bundle_validator::Error),
     /// The validator found broken promises in the new bundle.
     #[error("the built bundle fails validation with {errors} error(s) and {warnings} warning(s); the previous output was left untouched{}", kept.as_ref().map(|k| format!("; the failed bundle was kept in {}", k.display())).unwrap_or_else(|| "; pass --keep-failed to keep the failed bundle for inspection".to_string()))]
@@ -227,7 +227,24 @@ impl fmt::Display for ErrorListDisplay<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} errors:", self.0.len())?;
         for error in self.0 {
-            write!(f, "\n  {error}")?;
+            write!(f, "\n  {}", WithCauses(error))?;
+        }
+        Ok(())
+    }
+}
+
+/// An error followed by its chain of causes (`cannot read x: permission
+/// denied`). Messages leave their cause out, as the standard library's
+/// errors do, so that no printer shows it twice.
+pub struct WithCauses<'a>(pub &'a (dyn std::error::Error + 'static));
+
+impl fmt::Display for WithCauses<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut cause = self.0.source();
+        while let Some(error) = cause {
+            write!(f, ": {error}")?;
+            cause = error.source();
         }
         Ok(())
     }

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use baystore_site::config::{SITE_CONFIG_FILE, SiteConfig};
+use baystore_site::error::WithCauses;
 use baystore_site::{BuildOptions, BuildSummary, Error, build, dev, scaffold};
 use bundle_validator::output::diagnostics;
 use clap::{Parser, Subcommand};
@@ -164,7 +165,7 @@ fn print_outcome(result: &Result<BuildSummary, Error>, options: &BuildOptions<'_
                 eprint!("{}", diagnostics(found));
             }
             for each in error.errors() {
-                eprintln!("error: {each}");
+                eprintln!("error: {}", WithCauses(each));
             }
         }
     }

@@ -41,18 +41,29 @@ const BINARY_EXTENSIONS: &[&str] = &[
     "eot", "pdf", "zip", "gz", "br", "zst", "mp4", "webm", "mp3", "ogg", "wav", "wasm",
 ];
 
-/// Lists every regular file under `root`, sorted by path. Symlinks are
-/// neither followed nor listed, so nothing outside the bundle is read.
-/// Folders are read in parallel: on a bundle of thousands of page folders
-/// the walk is otherwise a serial prologue to the parallel scan.
-pub fn list(root: &Path) -> std::io::Result<Vec<String>> {
-    let mut paths = list_folder(root, "")?;
-    paths.par_sort_unstable();
-    Ok(paths)
+/// What a walk of the bundle finds.
+#[derive(Debug, Default)]
+pub struct Listing {
+    /// Every regular file, by path relative to the root, sorted.
+    pub files: Vec<String>,
+    /// Every symbolic link, sorted. They are not followed, so that nothing
+    /// outside the bundle is ever read; a deploy tool that follows them
+    /// would ship content no rule has seen.
+    pub symlinks: Vec<String>,
 }
 
-fn list_folder(folder: &Path, prefix: &str) -> std::io::Result<Vec<String>> {
-    let mut files = Vec::new();
+/// Lists every regular file and symbolic link under `root`. Folders are
+/// read in parallel: on a bundle of thousands of page folders the walk is
+/// otherwise a serial prologue to the parallel scan.
+pub fn list(root: &Path) -> std::io::Result<Listing> {
+    let mut listing = list_folder(root, "")?;
+    listing.files.par_sort_unstable();
+    listing.symlinks.sort_unstable();
+    Ok(listing)
+}
+
+fn list_folder(folder: &Path, prefix: &str) -> std::io::Result<Listing> {
+    let mut listing = Listing::default();
     let mut folders = Vec::new();
     for entry in std::fs::read_dir(folder)? {
         let entry = entry?;
@@ -66,15 +77,20 @@ fn list_folder(folder: &Path, prefix: &str) -> std::io::Result<Vec<String>> {
         if file_type.is_dir() {
             folders.push((entry.path(), relative));
         } else if file_type.is_file() {
-            files.push(relative);
+            listing.files.push(relative);
+        } else if file_type.is_symlink() {
+            listing.symlinks.push(relative);
         }
     }
-    let nested: Vec<Vec<String>> = folders
+    let nested: Vec<Listing> = folders
         .into_par_iter()
         .map(|(path, relative)| list_folder(&path, &relative))
         .collect::<std::io::Result<_>>()?;
-    files.extend(nested.into_iter().flatten());
-    Ok(files)
+    for inner in nested {
+        listing.files.extend(inner.files);
+        listing.symlinks.extend(inner.symlinks);
+    }
+    Ok(listing)
 }
 
 /// Reads one file, refusing files over [`MAX_SCANNED_BYTES`] and telling
@@ -201,7 +217,7 @@ mod tests {
         std::fs::write(dir.path().join("b/y.css"), "y").unwrap();
         std::os::unix::fs::symlink("/", dir.path().join("outside")).unwrap();
         assert_eq!(
-            list(dir.path()).unwrap(),
+            list(dir.path()).unwrap().files,
             ["a.txt", "b/c/x.html", "b/y.css"]
         );
     }

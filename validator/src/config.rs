@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("config file {path} cannot be read: {source}")]
+    #[error("config file {path} cannot be read")]
     Read {
         path: PathBuf,
         #[source]

@@ -39,7 +39,7 @@ use crate::site::{AdminWords, Site};
 /// not errors: they are findings inside an `Ok(Report)`.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("bundle directory {path} cannot be read: {source}")]
+    #[error("bundle directory {path} cannot be read")]
     UnreadableBundle {
         path: PathBuf,
         #[source]
@@ -90,7 +90,10 @@ pub fn check(dir: &Path, config: &Config) -> Result<Report, Error> {
             path: dir.to_path_buf(),
         });
     }
-    let paths = bundle::list(dir).map_err(|source| Error::UnreadableBundle {
+    let bundle::Listing {
+        files: paths,
+        symlinks,
+    } = bundle::list(dir).map_err(|source| Error::UnreadableBundle {
         path: dir.to_path_buf(),
         source,
     })?;
@@ -152,6 +155,7 @@ pub fn check(dir: &Path, config: &Config) -> Result<Report, Error> {
             findings
         },
     );
+    findings.extend(symlinks.iter().map(|path| scan::symlink_finding(path)));
     let mut pages: Vec<PageFacts> = Vec::new();
     for outcome in outcomes {
         findings.extend(outcome.findings);

@@ -100,6 +100,22 @@ pub struct FileOutcome {
 }
 
 const UNSCANNED_HELP: &str = "Keep bundle files small; large files are not checked for secrets.";
+const UNREADABLE_HELP: &str =
+    "Make the file readable (and its name valid UTF-8), or remove it from the bundle.";
+const SYMLINK_HELP: &str = "Replace the link with the file it points to, or remove it; links are not followed out of the bundle.";
+
+/// A symbolic link in the bundle. It is not followed, so whatever it
+/// points to is unchecked, and a deploy that follows it would ship it: an
+/// error, as any file the gate could not read.
+pub fn symlink_finding(path: &str) -> Finding {
+    let mut out = FileFindings::new(path, "");
+    out.whole_file(Message::error(
+        "secret/unscanned-file",
+        "symbolic link, not followed: what it points to was not checked",
+        SYMLINK_HELP,
+    ));
+    out.findings.swap_remove(0)
+}
 
 /// Turns messages at byte offsets of file number `index` into findings,
 /// reading the file again. Used for the pending findings that held: the
@@ -133,6 +149,18 @@ pub fn scan_file(site: &Site, index: usize) -> FileOutcome {
                 "secret/unscanned-file",
                 format!("file is {size} bytes, over the 5 MiB scan limit, and was not checked"),
                 UNSCANNED_HELP,
+            ));
+            return FileOutcome {
+                findings: out.findings,
+                facts: None,
+            };
+        }
+        Content::Unreadable => {
+            let mut out = FileFindings::new(path, "");
+            out.whole_file(Message::error(
+                "secret/unscanned-file",
+                "file cannot be read, so it was not checked",
+                UNREADABLE_HELP,
             ));
             return FileOutcome {
                 findings: out.findings,

@@ -103,7 +103,13 @@ fn could_not_run_exits_two() {
     let missing = run(&["check", "/nonexistent/bundle/dir", "--format", "json"]);
     assert_eq!(missing.status.code(), Some(2));
     assert!(stdout(&missing).is_empty());
-    assert!(!missing.stderr.is_empty());
+    // The reason is given once, after what could not be done.
+    let message = String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        message.contains("/nonexistent/bundle/dir cannot be read: "),
+        "{message}"
+    );
+    assert_eq!(message.matches("os error 2").count(), 1, "{message}");
 
     let bad_format = run(&["check", ".", "--format", "xml"]);
     assert_eq!(bad_format.status.code(), Some(2));
@@ -126,6 +132,44 @@ fn could_not_run_exits_two() {
     let file = fixture("all-pass-baseline/bundle/index.html");
     let not_dir = run(&["check", file.to_str().unwrap()]);
     assert_eq!(not_dir.status.code(), Some(2));
+}
+
+#[cfg(unix)]
+#[test]
+fn symbolic_links_are_reported_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("bundle");
+    copy_dir(&fixture("all-pass-baseline/bundle"), &bundle);
+    let outside = dir.path().join("outside.txt");
+    std::fs::write(&outside, "AKIAZ7QRSTUVWX234567\n").unwrap();
+    std::os::unix::fs::symlink(&outside, bundle.join("notes.txt")).unwrap();
+    std::os::unix::fs::symlink(dir.path(), bundle.join("up")).unwrap();
+    let output = check(&bundle, "json");
+    assert_eq!(output.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let unscanned: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "secret/unscanned-file" && f["severity"] == "error")
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(unscanned, ["notes.txt", "up"]);
+    // The link's target was not read: its key is not reported.
+    assert!(!stdout(&output).contains("aws-access-key"));
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
 }
 
 #[test]

@@ -26,7 +26,7 @@ pub use standard::Standard;
 /// Why an evidence register could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum RegisterError {
-    #[error("evidence register {path} cannot be read: {source}")]
+    #[error("evidence register {path} cannot be read")]
     Read {
         path: PathBuf,
         #[source]
