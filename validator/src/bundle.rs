@@ -12,6 +12,9 @@ pub const MAX_SCANNED_BYTES: u64 = 5 * 1024 * 1024;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileKind {
     Html,
+    /// An SVG image, which is also a document that runs its scripts when
+    /// opened directly or framed.
+    Svg,
     Script,
     Stylesheet,
     SourceMap,
@@ -125,6 +128,18 @@ pub fn read(path: &Path) -> Content {
     }
 }
 
+/// Extensions (lowercase) that hosts serve as HTML or XHTML documents.
+fn is_html_extension(extension: &str) -> bool {
+    matches!(extension, "html" | "htm" | "xhtml" | "xht" | "shtml")
+}
+
+/// Whether `path` names an HTML page (by extension, in any case).
+pub fn is_html_path(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.rsplit_once('.')
+        .is_some_and(|(_, extension)| is_html_extension(&extension.to_ascii_lowercase()))
+}
+
 /// Classifies a file by its path and, for binaries, its content.
 pub fn classify(path: &str, content: &Content) -> FileKind {
     let name = path.rsplit('/').next().unwrap_or(path);
@@ -142,7 +157,8 @@ pub fn classify(path: &str, content: &Content) -> FileKind {
         return FileKind::Sitemap;
     }
     match extension.as_str() {
-        "html" | "htm" => FileKind::Html,
+        _ if is_html_extension(&extension) => FileKind::Html,
+        "svg" => FileKind::Svg,
         "js" | "mjs" | "cjs" => FileKind::Script,
         "css" => FileKind::Stylesheet,
         "map" => FileKind::SourceMap,
@@ -229,6 +245,9 @@ mod tests {
         assert_eq!(classify("a/_headers", &text), FileKind::Text);
         assert_eq!(classify("sitemap.xml", &text), FileKind::Sitemap);
         assert_eq!(classify("a/b.HTML", &text), FileKind::Html);
+        assert_eq!(classify("a/b.xhtml", &text), FileKind::Html);
+        assert_eq!(classify("icons/x.SVG", &text), FileKind::Svg);
+        assert!(is_html_path("a/b.Xhtml") && !is_html_path("a/b.svg"));
         assert_eq!(classify("a.mjs", &text), FileKind::Script);
         assert_eq!(classify("a.js.map", &text), FileKind::SourceMap);
         assert_eq!(classify("a.png", &text), FileKind::Binary);

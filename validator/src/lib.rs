@@ -134,7 +134,7 @@ pub fn check(dir: &Path, config: &Config) -> Result<Report, Error> {
         .paths
         .iter()
         .map(String::as_str)
-        .filter(|p| p.ends_with(".html") || p.ends_with(".htm"))
+        .filter(|p| bundle::is_html_path(p))
         .collect();
     // The bundle-wide rules need no file contents, so they run alongside
     // the file scan.
@@ -239,7 +239,7 @@ fn origin_from_sitemap(xml: &str) -> Option<String> {
 fn origin_from_canonical(dir: &Path, paths: &[String]) -> Option<String> {
     paths
         .iter()
-        .filter(|p| p.ends_with(".html"))
+        .filter(|p| bundle::is_html_path(p))
         .take(50)
         .find_map(|p| {
             let text = std::fs::read_to_string(dir.join(p)).ok()?;

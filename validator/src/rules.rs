@@ -38,7 +38,9 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
     form::check_page(ctx, out);
     payment::check_page(ctx, out);
     link::check_page(ctx, out, facts);
-    csp::check_page(ctx, out);
+    if !ctx.svg {
+        csp::check_page(ctx, out);
+    }
     for detection in claims::scan(&ctx.page.visible.text, &ctx.site.register) {
         let offset = ctx.page.visible.html_offset(detection.start);
         out.at(

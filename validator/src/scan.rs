@@ -27,6 +27,12 @@ pub struct PageContext<'a> {
     pub urls: Vec<UrlRef<'a>>,
     /// Whether the page is itself an admin surface.
     pub is_admin: bool,
+    /// An SVG file rather than an HTML page. Its scripts, handlers and
+    /// links act when it is opened directly or framed, so those rules
+    /// apply; it is not a route that needs its own policy or robots tag,
+    /// and its `<style>` and `style=` are presentation (a page's CSP does
+    /// not govern an SVG shown as an image).
+    pub svg: bool,
     /// The enforced CSP of the page's route, from `_headers`.
     pub policies: RoutePolicies,
 }
@@ -185,7 +191,7 @@ pub fn scan_file(site: &Site, index: usize) -> FileOutcome {
     rules::payment::check_hosts(&hosts, &mut out);
     let mut facts = None;
     match kind {
-        FileKind::Html => {
+        FileKind::Html | FileKind::Svg => {
             let page = html::parse(text);
             let url_path = format!("/{path}");
             let route = routes(path)
@@ -204,6 +210,7 @@ pub fn scan_file(site: &Site, index: usize) -> FileOutcome {
                 page: &page,
                 urls,
                 is_admin: site.is_admin_file(path),
+                svg: kind == FileKind::Svg,
             };
             let mut page_facts = PageFacts {
                 file: index,

@@ -46,7 +46,10 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
     };
     facts.noindex = has("noindex");
     if ctx.is_admin {
-        if !(has("noindex") && has("nofollow")) {
+        // Robots directives govern pages; an SVG under an admin path is an
+        // image of that surface, not a page crawlers index.
+        let indexable = !(has("noindex") && has("nofollow"));
+        if indexable && !ctx.svg {
             out.whole_file(Message::error(
                 "admin/missing-noindex",
                 "admin surface without <meta name=\"robots\" content=\"noindex,nofollow\">",

@@ -44,7 +44,7 @@ pub(crate) fn check(site: &Site, headers_text: Option<&str>) -> Vec<Finding> {
         if path == "_headers" || path == "_redirects" {
             continue;
         }
-        let is_html = path.ends_with(".html") || path.ends_with(".htm");
+        let is_html = crate::bundle::is_html_path(path);
         if is_html {
             for route in routes(path) {
                 if let Some((value, line)) = site.applied_headers(&route).joined("cache-control")

@@ -58,7 +58,7 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
                     ),
                 );
             }
-            if attr.name == "style" {
+            if attr.name == "style" && !ctx.svg {
                 let allowed = hash_allowed(&ctx.policies, "style-src-attr", &attr.value, true);
                 if !allowed {
                     out.at(
@@ -138,7 +138,7 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
         }
     }
     for body in &ctx.page.styles {
-        if body.text.trim().is_empty() {
+        if ctx.svg || body.text.trim().is_empty() {
             continue;
         }
         if !hash_allowed(&ctx.policies, "style-src-elem", &body.text, false) {

@@ -78,7 +78,7 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
                         else {
                             continue;
                         };
-                        let is_html = ctx.site.paths[target].ends_with(".html");
+                        let is_html = crate::bundle::is_html_path(&ctx.site.paths[target]);
                         if !is_html {
                             continue;
                         }
