@@ -22,6 +22,8 @@ pub enum FileKind {
     Headers,
     /// `sitemap.xml` at the bundle root.
     Sitemap,
+    /// The `_redirects` file at the bundle root.
+    Redirects,
     /// Any other text file.
     Text,
     Binary,
@@ -155,6 +157,9 @@ pub fn classify(path: &str, content: &Content) -> FileKind {
     }
     if path == "sitemap.xml" {
         return FileKind::Sitemap;
+    }
+    if path == "_redirects" {
+        return FileKind::Redirects;
     }
     match extension.as_str() {
         _ if is_html_extension(&extension) => FileKind::Html,

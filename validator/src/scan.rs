@@ -255,6 +255,7 @@ pub fn scan_file(site: &Site, index: usize) -> FileOutcome {
                 );
             }
         }
+        FileKind::Redirects => rules::admin::check_redirects(site, text, &mut out),
         FileKind::Stylesheet => {
             let url_path = format!("/{path}");
             rules::script::check_css(site, &url_path, text, 0, &mut out);

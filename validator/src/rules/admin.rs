@@ -103,3 +103,35 @@ pub(crate) fn check_script_navigations(
         }
     }
 }
+
+/// `_redirects` (Cloudflare's format: `SOURCE DESTINATION [STATUS]` a line,
+/// `#` comments) that sends a public path to an admin surface, by redirect
+/// or by a 200 rewrite that serves it there: a link in all but name.
+pub(crate) fn check_redirects(site: &Site, text: &str, out: &mut FileFindings<'_>) {
+    let mut line_start = 0;
+    for line in text.split_inclusive('\n') {
+        let offset = line_start;
+        line_start += line.len();
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let mut fields = trimmed.split_ascii_whitespace();
+        let (Some(source), Some(destination)) = (fields.next(), fields.next()) else {
+            continue;
+        };
+        let is_admin = |url: &str| site.is_admin_target(&site.origins.classify(url, "/"));
+        if is_admin(source) || !is_admin(destination) {
+            continue;
+        }
+        let at = offset + (line.len() - trimmed.len()) + trimmed.find(destination).unwrap_or(0);
+        out.at(
+            at,
+            Message::error(
+                "admin/public-link",
+                format!("_redirects sends the public path {source} to an admin surface"),
+                LINK_HELP,
+            ),
+        );
+    }
+}

@@ -45,6 +45,35 @@ const EXECUTABLE_TYPES: &[&str] = &[
     "text/x-javascript",
 ];
 
+/// The URLs an import map sends module specifiers to (the values of
+/// `imports` and of every scope in `scopes`), with their offsets in the
+/// map: `import "chart"` loads whatever the map names, so those URLs pass
+/// the same origin check as a literal `import`.
+fn import_map_urls(text: &str) -> Vec<sink::LiteralUrl> {
+    let Ok(map) = serde_json::from_str::<serde_json::Value>(text) else {
+        return Vec::new();
+    };
+    let scoped = map
+        .get("scopes")
+        .and_then(serde_json::Value::as_object)
+        .into_iter()
+        .flat_map(|scopes| scopes.values().filter_map(serde_json::Value::as_object));
+    map.get("imports")
+        .and_then(serde_json::Value::as_object)
+        .into_iter()
+        .chain(scoped)
+        .flat_map(|specifiers| specifiers.values().filter_map(serde_json::Value::as_str))
+        .map(|url| {
+            let start = text.find(url).unwrap_or(0);
+            sink::LiteralUrl {
+                url: url.to_owned(),
+                start,
+                end: start + url.len(),
+            }
+        })
+        .collect()
+}
+
 pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
     for element in &ctx.page.elements {
         for attr in &element.attrs {
@@ -113,7 +142,12 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
         }
         let kind = match script_type.as_str() {
             "module" => sink::JsKind::Module,
-            "importmap" | "speculationrules" => continue,
+            "importmap" => {
+                let urls = import_map_urls(&body.text);
+                script::check_js_loads(ctx.site, &ctx.url_path, &urls, body.start, out);
+                continue;
+            }
+            "speculationrules" => continue,
             _ => sink::JsKind::Script,
         };
         let analysis = sink::analyze(&body.text, kind);
@@ -170,4 +204,23 @@ fn hash_allowed(policies: &[(Policy, u32)], directive: &str, body: &str, attribu
                         .is_some_and(|a| a.digest(body.as_bytes()) == digest)
                 })
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn import_map_urls_come_from_imports_and_scopes() {
+        let map = r#"{"imports": {"a": "https://cdn.example/a.js", "b": "/b.js"},
+                      "scopes": {"/x/": {"c": "//evil.example/c.js"}}, "integrity": {"/b.js": "sha384-x"}}"#;
+        let urls = import_map_urls(map);
+        let names: Vec<&str> = urls.iter().map(|u| u.url.as_str()).collect();
+        assert_eq!(
+            names,
+            ["https://cdn.example/a.js", "/b.js", "//evil.example/c.js"]
+        );
+        assert!(map[urls[2].start..].starts_with("//evil.example/c.js"));
+        assert!(import_map_urls("not json").is_empty());
+    }
 }
