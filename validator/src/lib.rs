@@ -193,14 +193,18 @@ fn settle(site: &Site, findings: &mut Vec<Finding>, pages: &[PageFacts]) {
         pages.iter().map(|p| (p.file, &p.anchors)).collect();
     let consent_loaders: HashSet<&str> = pages
         .iter()
-        .flat_map(|p| p.consent_loaders.iter().map(String::as_str))
+        // Loader URL paths start with `/`; bundle paths do not.
+        .flat_map(|p| {
+            p.consent_loaders
+                .iter()
+                .map(|path| path.trim_start_matches('/'))
+        })
         .collect();
     let mut held: Vec<(usize, Vec<(usize, emit::Message)>)> = Vec::new();
     for page in pages {
         // The consent loader is the gate itself: it loads the analytics
         // script after opt-in, so its own references are expected.
-        let is_consent_loader =
-            consent_loaders.contains(format!("/{}", site.paths[page.file]).as_str());
+        let is_consent_loader = consent_loaders.contains(site.paths[page.file].as_str());
         let mut messages = Vec::new();
         for pending in &page.pending {
             let holds = match pending {

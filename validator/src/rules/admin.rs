@@ -124,7 +124,11 @@ pub(crate) fn check_redirects(site: &Site, text: &str, out: &mut FileFindings<'_
         if is_admin(source) || !is_admin(destination) {
             continue;
         }
-        let at = offset + (line.len() - trimmed.len()) + trimmed.find(destination).unwrap_or(0);
+        // The destination is the second field: after the source and the
+        // whitespace that follows it.
+        let after_source = &trimmed[source.len()..];
+        let destination_at = source.len() + (after_source.len() - after_source.trim_start().len());
+        let at = offset + (line.len() - trimmed.len()) + destination_at;
         out.at(
             at,
             Message::error(
