@@ -19,7 +19,7 @@ pub struct LineIndex {
 }
 
 /// Distance between column checkpoints on long lines, in bytes.
-const CHECKPOINT_BYTES: usize = 4096;
+const CHECKPOINT_BYTES: usize = 256;
 
 impl LineIndex {
     /// Indexes `text`. Lines end at `\n`; a `\r` before it stays part of the line.
