@@ -35,6 +35,9 @@ use encoding_rs::{
 /// HTML standard says.
 pub const PRESCAN_BYTES: usize = 1024;
 
+/// How much of a legacy-encoded file is decoded at a time.
+const DECODE_CHUNK: usize = 64 * 1024;
+
 /// How a file may declare its own encoding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Syntax {
@@ -266,31 +269,31 @@ fn decode_with(
     }
     let source = &bytes[skip.min(bytes.len())..];
     let mut decoder = encoding.new_decoder_without_bom_handling();
-    // The worst case is reserved at once: pages a large allocation never
-    // touches cost no memory, and growing by doubling would.
-    let capacity = decoder
-        .max_utf8_buffer_length_without_replacement(source.len())
-        .unwrap_or(source.len());
-    let mut text = String::with_capacity(capacity);
+    // Legacy text is mostly ASCII, which decodes byte for byte: a quarter
+    // more than the input is room for most files, and the text grows only
+    // as a chunk needs, so it never holds much more than it uses.
+    let mut text = String::with_capacity(source.len() + source.len() / 4 + 64);
     let mut first = None;
     let mut count = 0;
-    let mut rest = source;
-    loop {
-        let (result, read) = decoder.decode_to_string_without_replacement(rest, &mut text, true);
-        rest = &rest[read..];
-        match result {
-            DecoderResult::InputEmpty => break,
-            DecoderResult::Malformed(_, _) => {
-                first.get_or_insert(text.len());
-                count += 1;
-                text.push(char::REPLACEMENT_CHARACTER);
+    let mut chunks = source.chunks(DECODE_CHUNK).peekable();
+    while let Some(chunk) = chunks.next() {
+        let last = chunks.peek().is_none();
+        let mut rest = chunk;
+        loop {
+            if let Some(needed) = decoder.max_utf8_buffer_length_without_replacement(rest.len()) {
+                text.reserve(needed);
             }
-            DecoderResult::OutputFull => {
-                let more = decoder
-                    .max_utf8_buffer_length_without_replacement(rest.len())
-                    .unwrap_or(rest.len())
-                    .max(4);
-                text.reserve(more);
+            let (result, read) =
+                decoder.decode_to_string_without_replacement(rest, &mut text, last);
+            rest = &rest[read..];
+            match result {
+                DecoderResult::InputEmpty => break,
+                DecoderResult::Malformed(_, _) => {
+                    first.get_or_insert(text.len());
+                    count += 1;
+                    text.push(char::REPLACEMENT_CHARACTER);
+                }
+                DecoderResult::OutputFull => {}
             }
         }
     }

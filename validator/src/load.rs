@@ -109,8 +109,13 @@ pub fn load(site: &Site, index: usize) -> Loaded {
             return Loaded::refused(kind, served_as, unscanned(error, help));
         }
     };
+    // The compressed bytes are dropped as soon as they are unpacked: a
+    // file is held once raw or unpacked, then once decoded, never all at
+    // once.
     let bytes = if git == Some(GitFile::LooseObject) {
-        match decompress::decompress(&bytes, Format::Zlib, cap)
+        let inflated = decompress::decompress(&bytes, Format::Zlib, cap);
+        drop(bytes);
+        match inflated
             .map_err(|e| e.to_string())
             .and_then(|inflated| debris::object_content(inflated).map_err(str::to_string))
         {
@@ -133,7 +138,9 @@ pub fn load(site: &Site, index: usize) -> Loaded {
             Compression::Brotli => Format::Brotli,
             Compression::Zstd => Format::Zstd,
         };
-        match decompress::decompress(&bytes, format, cap) {
+        let unpacked = decompress::decompress(&bytes, format, cap);
+        drop(bytes);
+        match unpacked {
             Ok(unpacked) => unpacked,
             Err(error) => {
                 let reason = format!(

@@ -170,6 +170,20 @@ fn invalid_bytes_and_nuls_are_located() {
 }
 
 #[test]
+fn characters_split_across_chunks_decode_whole() {
+    // An odd prefix puts a two-byte Shift_JIS character across every chunk
+    // boundary.
+    let mut bytes = b"<meta charset=shift_jis>x".to_vec();
+    for _ in 0..DECODE_CHUNK + 100 {
+        bytes.extend_from_slice(&[0x83, 0x65]);
+    }
+    let expected = encoding_rs::SHIFT_JIS.decode(&bytes).0.into_owned();
+    let decoded = decode(bytes, Syntax::Html);
+    assert_eq!(decoded.text, expected);
+    assert!(decoded.problems.is_empty(), "{:?}", decoded.problems);
+}
+
+#[test]
 fn charset_in_content_follows_the_standard() {
     assert_eq!(
         charset_in_content(b"text/html; charset=utf-8"),
