@@ -199,7 +199,9 @@ pub fn scan_file(site: &Site, index: usize) -> FileOutcome {
     match kind {
         FileKind::Html | FileKind::Svg => {
             let page = html::parse(text);
-            if kind == FileKind::Html
+            // Only pages parsed as HTML honour `<meta>`; XHTML and SVG are
+            // parsed as XML, which ignores it.
+            if kind.syntax(served) == crate::decode::Syntax::Html
                 && let Some((encoding, basis)) = &loaded.decoding
             {
                 rules::encoding::check_page_declarations(&page, encoding, basis, &mut out);
