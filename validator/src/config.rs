@@ -34,12 +34,46 @@ pub struct Config {
     /// Path to the evidence register (YAML) listing approved certification
     /// claims. Relative paths resolve against the config file's folder.
     pub evidence_register: Option<PathBuf>,
+    /// The largest file, in bytes, the validator reads (and the most a
+    /// compressed copy may unpack to). A larger file that is not binary by
+    /// name is an error, as it cannot be checked. Default: 5 MiB.
+    pub max_file_bytes: Option<u64>,
+}
+
+/// The most a config file or evidence register may hold: they are a few
+/// lines of YAML, and reading a pipe or a device named by mistake must end.
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+impl Config {
+    /// The size cap in force.
+    pub fn max_file_bytes(&self) -> u64 {
+        self.max_file_bytes
+            .unwrap_or(crate::bundle::DEFAULT_MAX_FILE_BYTES)
+    }
+}
+
+/// Reads a small YAML file given on the command line or in a config: a
+/// regular file of at most [`MAX_CONFIG_BYTES`], as UTF-8 text.
+pub(crate) fn read_small_file(path: &Path) -> std::io::Result<String> {
+    let bytes =
+        crate::bundle::read_capped_following_links(path, MAX_CONFIG_BYTES).map_err(|error| {
+            match error {
+                crate::bundle::ReadError::Io(error) => error,
+                other => std::io::Error::new(std::io::ErrorKind::InvalidData, other.to_string()),
+            }
+        })?;
+    String::from_utf8(bytes).map_err(|_| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "the file is not valid UTF-8",
+        )
+    })
 }
 
 impl Config {
     /// Reads a config file; relative paths inside it resolve against its folder.
     pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let text = read_small_file(path).map_err(|source| ConfigError::Read {
             path: path.to_path_buf(),
             source,
         })?;

@@ -1,5 +1,15 @@
 //! Turning byte offsets inside a file into [`Finding`]s with lines,
 //! columns and snippets.
+//!
+//! A file can hold a great many findings (a minified script full of
+//! secrets, all on one line), so nothing here costs more per finding than
+//! a few lookups plus the snippet it shows: secrets are kept sorted and
+//! disjoint and found by binary search, columns count from checkpoints
+//! (see [`LineIndex`]), and the snippet of a long line is built from the
+//! finding's offset rather than from the whole masked line.
+
+use std::collections::HashMap;
+use std::ops::Range;
 
 use crate::location::LineIndex;
 use crate::{Detection, Finding, Severity};
@@ -7,14 +17,23 @@ use crate::{Detection, Finding, Severity};
 /// Lines longer than this are shown as an excerpt starting at the finding.
 const FULL_LINE_LIMIT: usize = 160;
 const EXCERPT_CHARS: usize = 80;
+/// Lines of at most this many bytes are masked whole for every finding: it
+/// costs no more than the snippet itself. (A line of more bytes may still
+/// be short once its secrets are masked.)
+const SHORT_LINE_BYTES: usize = FULL_LINE_LIMIT * 4;
 
 /// Collects the findings of one file.
 pub struct FileFindings<'a> {
     path: &'a str,
     text: &'a str,
     index: Option<LineIndex>,
-    /// Byte ranges of secrets in the file, masked in every snippet.
-    secrets: Vec<std::ops::Range<usize>>,
+    /// Byte ranges of secrets in the file, masked in every snippet: sorted
+    /// and disjoint, so that the ones on a line are found by binary search.
+    secrets: Vec<Range<usize>>,
+    /// The snippet of each long line whose masked text is short enough to
+    /// show whole (the same for every finding on it), or `None` when it
+    /// is too long and findings show excerpts, by 1-based line.
+    long_lines: HashMap<u32, Option<String>>,
     pub findings: Vec<Finding>,
 }
 
@@ -57,15 +76,39 @@ impl<'a> FileFindings<'a> {
             text,
             index: None,
             secrets: Vec::new(),
+            long_lines: HashMap::new(),
             findings: Vec::new(),
         }
     }
 
     /// Records where the file holds secrets, so that no snippet of any
-    /// finding in this file shows them.
-    pub fn mask_secrets(&mut self, ranges: impl IntoIterator<Item = std::ops::Range<usize>>) {
-        self.secrets.extend(ranges);
-        self.secrets.sort_by_key(|r| r.start);
+    /// finding in this file shows them. Overlapping ranges are merged.
+    pub fn mask_secrets(&mut self, ranges: impl IntoIterator<Item = Range<usize>>) {
+        self.secrets
+            .extend(ranges.into_iter().filter(|r| !r.is_empty()));
+        self.secrets.sort_unstable_by_key(|r| (r.start, r.end));
+        let mut merged: Vec<Range<usize>> = Vec::with_capacity(self.secrets.len());
+        for range in self.secrets.drain(..) {
+            match merged.last_mut() {
+                Some(last) if range.start < last.end => last.end = last.end.max(range.end),
+                _ => merged.push(range),
+            }
+        }
+        self.secrets = merged;
+        self.long_lines.clear();
+    }
+
+    /// Whether `range` lies inside a known secret.
+    fn is_masked(&self, range: &Range<usize>) -> bool {
+        let after = self.secrets.partition_point(|r| r.start <= range.start);
+        after > 0 && self.secrets[after - 1].end >= range.end
+    }
+
+    /// The secrets that overlap `start..end`, in order.
+    fn secrets_within(&self, start: usize, end: usize) -> &[Range<usize>] {
+        let first = self.secrets.partition_point(|r| r.end <= start);
+        let last = first + self.secrets[first..].partition_point(|r| r.start < end);
+        &self.secrets[first..last]
     }
 
     /// A finding at byte `offset` of the file.
@@ -77,12 +120,9 @@ impl<'a> FileFindings<'a> {
     /// A finding at byte `offset` whose source text (`len` bytes from
     /// `offset`) must not be shown, because it is a secret.
     pub fn at_redacted(&mut self, offset: usize, len: usize, message: Message) {
-        if !self
-            .secrets
-            .iter()
-            .any(|r| r.start == offset && r.end == offset + len)
-        {
-            self.mask_secrets(std::iter::once(offset..offset + len));
+        let range = offset..offset + len;
+        if !range.is_empty() && !self.is_masked(&range) {
+            self.mask_secrets(std::iter::once(range));
         }
         let (line, column, snippet) = self.locate(offset);
         self.push(Some(line), Some(column), snippet, message);
@@ -94,7 +134,7 @@ impl<'a> FileFindings<'a> {
         let index = self.index.get_or_insert_with(|| LineIndex::new(text));
         let line_text = index.line_text(text, line);
         let offset = line_text.as_ptr() as usize - text.as_ptr() as usize;
-        let (_, _, snippet) = self.locate(offset);
+        let (_, _, snippet) = self.locate(offset.min(text.len()));
         self.push(Some(line), Some(1), snippet, message);
     }
 
@@ -162,22 +202,56 @@ impl<'a> FileFindings<'a> {
         let line_text = index.line_text(text, line);
         let line_start = line_text.as_ptr() as usize - text.as_ptr() as usize;
         let line_end = line_start + line_text.len();
-        // Rebuild the line with every secret on it masked, tracking where
-        // the finding's offset lands in the masked text.
-        let mut shown = String::with_capacity(line_text.len());
+        let snippet = if line_text.len() <= SHORT_LINE_BYTES {
+            let (shown, shown_offset) = self.masked_line(line_start, line_end, Some(offset));
+            if shown.chars().count() <= FULL_LINE_LIMIT {
+                shown
+            } else {
+                let start = floor_char_boundary(&shown, shown_offset.min(shown.len()));
+                let excerpt: String = shown[start..].chars().take(EXCERPT_CHARS).collect();
+                format!("…{excerpt}")
+            }
+        } else {
+            let whole = match self.long_lines.get(&line) {
+                Some(whole) => whole.clone(),
+                None => {
+                    let whole = self.short_masked_line(line_start, line_end);
+                    self.long_lines.insert(line, whole.clone());
+                    whole
+                }
+            };
+            match whole {
+                Some(shown) => shown,
+                None => format!("…{}", self.excerpt(offset, line_end)),
+            }
+        };
+        let snippet = (!snippet.trim().is_empty()).then_some(snippet);
+        (line, column, snippet)
+    }
+
+    /// The line `line_start..line_end` with every secret on it masked,
+    /// and where `offset` lands in it: at its own place, or at the start of
+    /// the masked secret it falls in.
+    fn masked_line(
+        &self,
+        line_start: usize,
+        line_end: usize,
+        offset: Option<usize>,
+    ) -> (String, usize) {
+        let text = self.text;
+        let mut shown = String::with_capacity(line_end - line_start);
         let mut cursor = line_start;
         let mut shown_offset = None;
-        for range in self
-            .secrets
-            .iter()
-            .filter(|r| r.start < line_end && r.end > line_start)
-        {
+        for range in self.secrets_within(line_start, line_end) {
             let start = floor_char_boundary(text, range.start.max(cursor));
             let end = floor_char_boundary(text, range.end.min(line_end));
             if start < cursor || end <= start {
                 continue;
             }
-            if shown_offset.is_none() && offset < end {
+            if let Some(offset) = offset
+                && shown_offset.is_none()
+                && offset < end
+            {
                 shown_offset =
                     Some(shown.len() + offset.saturating_sub(cursor).min(start - cursor));
             }
@@ -185,27 +259,75 @@ impl<'a> FileFindings<'a> {
             shown.push_str(&redact(&text[start..end]));
             cursor = end;
         }
-        let shown_offset = shown_offset.unwrap_or(shown.len() + offset.saturating_sub(cursor));
+        let shown_offset =
+            shown_offset.unwrap_or(shown.len() + offset.unwrap_or(cursor).saturating_sub(cursor));
         shown.push_str(&text[cursor..line_end]);
-        let snippet = if shown.chars().count() <= FULL_LINE_LIMIT {
-            shown
-        } else {
-            let start = floor_char_boundary(&shown, shown_offset.min(shown.len()));
-            let excerpt: String = shown[start..].chars().take(EXCERPT_CHARS).collect();
-            format!("…{excerpt}")
-        };
-        let snippet = (!snippet.trim().is_empty()).then_some(snippet);
-        (line, column, snippet)
+        (shown, shown_offset)
+    }
+
+    /// A long line, masked, when the masked line is short enough to show
+    /// whole; `None` when findings on it show excerpts. Counts characters
+    /// once for the line, and builds the line only when it is shown.
+    fn short_masked_line(&self, line_start: usize, line_end: usize) -> Option<String> {
+        let text = self.text;
+        let mut chars = text[line_start..line_end].chars().count();
+        for range in self.secrets_within(line_start, line_end) {
+            let start = floor_char_boundary(text, range.start.max(line_start));
+            let end = floor_char_boundary(text, range.end.min(line_end));
+            if end > start {
+                chars = chars - text[start..end].chars().count()
+                    + redact(&text[start..end]).chars().count();
+            }
+        }
+        (chars <= FULL_LINE_LIMIT).then(|| self.masked_line(line_start, line_end, None).0)
+    }
+
+    /// [`EXCERPT_CHARS`] characters of the masked text from `offset` (or
+    /// from the start of the secret `offset` falls in), built without
+    /// masking the rest of the line.
+    fn excerpt(&self, offset: usize, line_end: usize) -> String {
+        let text = self.text;
+        let mut out = String::new();
+        let mut taken = 0;
+        let mut cursor = offset;
+        let mut secrets = self.secrets_within(offset, line_end).iter().peekable();
+        while taken < EXCERPT_CHARS && cursor < line_end {
+            let next_start = secrets
+                .peek()
+                .map(|range| floor_char_boundary(text, range.start));
+            match next_start {
+                Some(start) if start <= cursor => {
+                    let Some(range) = secrets.next() else { break };
+                    let end = floor_char_boundary(text, range.end.min(line_end));
+                    if end > start {
+                        for c in redact(&text[start..end])
+                            .chars()
+                            .take(EXCERPT_CHARS - taken)
+                        {
+                            out.push(c);
+                            taken += 1;
+                        }
+                    }
+                    cursor = cursor.max(end);
+                }
+                _ => {
+                    let stop = next_start.map_or(line_end, |start| start.min(line_end));
+                    for c in text[cursor..stop].chars().take(EXCERPT_CHARS - taken) {
+                        out.push(c);
+                        taken += 1;
+                    }
+                    cursor = stop;
+                }
+            }
+        }
+        out
     }
 }
 
 /// Masks a secret inside a snippet, keeping only the prefix that
 /// [`crate::rules::secret::visible_prefix`] allows.
 pub fn redact(secret: &str) -> String {
-    format!(
-        "{}…[redacted]",
-        crate::rules::secret::visible_prefix(secret)
-    )
+    crate::redact::masked(secret)
 }
 
 fn floor_char_boundary(text: &str, mut offset: usize) -> usize {

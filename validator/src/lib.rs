@@ -11,12 +11,16 @@ mod bundle;
 pub mod config;
 pub mod csp;
 mod css;
+mod decode;
+mod decompress;
 mod emit;
 pub mod finding;
 pub mod headers_file;
 pub mod html;
+mod load;
 pub mod location;
 pub mod output;
+mod redact;
 pub mod rules;
 mod scan;
 mod site;
@@ -92,7 +96,8 @@ pub fn check(dir: &Path, config: &Config) -> Result<Report, Error> {
     }
     let bundle::Listing {
         files: paths,
-        symlinks,
+        raw_paths,
+        unlisted,
     } = bundle::list(dir).map_err(|source| Error::UnreadableBundle {
         path: dir.to_path_buf(),
         source,
@@ -101,26 +106,32 @@ pub fn check(dir: &Path, config: &Config) -> Result<Report, Error> {
         Some(path) => EvidenceRegister::load(path)?,
         None => EvidenceRegister::default(),
     };
-    let read_small = |name: &str| {
+    let cap = config.max_file_bytes();
+    // Every read goes through the one capped reader and the one decoder; a
+    // file that fails either is reported where it is scanned, and the
+    // rules that need it do not run on a guess.
+    let read_small = |name: &str, syntax: decode::Syntax| {
         paths
             .iter()
             .any(|p| p == name)
-            .then(|| std::fs::read_to_string(dir.join(name)).ok())
+            .then(|| bundle::read_capped(&dir.join(name), cap).ok())
             .flatten()
+            .map(|bytes| decode::decode(bytes, syntax).text)
     };
-    let headers_text = read_small("_headers");
-    let sitemap_text = read_small("sitemap.xml");
+    let headers_text = read_small("_headers", decode::Syntax::Plain);
+    let headers_unreadable = headers_text.is_none() && paths.iter().any(|p| p == "_headers");
+    let sitemap_text = read_small("sitemap.xml", decode::Syntax::Xml);
     let origin = config
         .site_origin
         .clone()
         .or_else(|| sitemap_text.as_deref().and_then(origin_from_sitemap))
-        .or_else(|| origin_from_canonical(dir, &paths));
+        .or_else(|| origin_from_canonical(dir, &paths, cap));
     let defaults = AdminWords::default();
     let admin = AdminWords {
         prefixes: config.admin_prefixes.clone().unwrap_or(defaults.prefixes),
         hosts: config.admin_hosts.clone().unwrap_or(defaults.hosts),
     };
-    let site = Site::new(
+    let mut site = Site::new(
         dir.to_path_buf(),
         paths,
         origin.as_deref(),
@@ -128,7 +139,9 @@ pub fn check(dir: &Path, config: &Config) -> Result<Report, Error> {
         headers_text.as_deref().map(HeadersFile::parse),
         admin,
         register,
-    );
+    )
+    .with_raw_paths(raw_paths);
+    site.max_file_bytes = cap;
 
     let html_paths: Vec<&str> = site
         .paths
@@ -142,10 +155,16 @@ pub fn check(dir: &Path, config: &Config) -> Result<Report, Error> {
         || {
             (0..site.paths.len())
                 .into_par_iter()
-                .map(|index| scan::scan_file(&site, index))
+                .map(|index| scan_guarded(&site, index))
                 .collect::<Vec<FileOutcome>>()
         },
         || {
+            // A `_headers` that exists but could not be read is reported
+            // as such; judging routes as if it were absent would only add
+            // findings that are not true.
+            if headers_unreadable {
+                return Vec::new();
+            }
             let headers = headers_text.as_deref();
             let mut findings = rules::headers::check(&site, headers, &html_paths);
             if let Some(text) = headers {
@@ -155,7 +174,13 @@ pub fn check(dir: &Path, config: &Config) -> Result<Report, Error> {
             findings
         },
     );
-    findings.extend(symlinks.iter().map(|path| scan::symlink_finding(path)));
+    findings.extend(unlisted.iter().map(scan::unlisted_finding));
+    findings.extend(rules::secret::debris::check(
+        site.paths
+            .iter()
+            .chain(unlisted.iter().map(|entry| &entry.path))
+            .map(String::as_str),
+    ));
     let mut pages: Vec<PageFacts> = Vec::new();
     for outcome in outcomes {
         findings.extend(outcome.findings);
@@ -179,7 +204,29 @@ pub fn check(dir: &Path, config: &Config) -> Result<Report, Error> {
             && a.rule == b.rule
             && a.message == b.message
     });
+    findings.par_iter_mut().for_each(redact::finding);
     Ok(Report { findings })
+}
+
+/// Scans one file, turning a panic in any rule into an error finding: the
+/// gate must fail on a file it could not finish judging, not stop judging
+/// the rest of the bundle.
+fn scan_guarded(site: &Site, index: usize) -> FileOutcome {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        scan::scan_file(site, index)
+    }))
+    .unwrap_or_else(|_| {
+        let mut out = emit::FileFindings::new(&site.paths[index], "");
+        out.whole_file(load::unscanned(
+            "the validator failed while checking it (an internal error), so it was not \
+                 fully judged",
+            "Report the failure to the validator's maintainers with this file.",
+        ));
+        FileOutcome {
+            findings: out.findings,
+            facts: None,
+        }
+    })
 }
 
 /// Settles the findings that depended on other pages. The few that hold
@@ -240,13 +287,16 @@ fn origin_from_sitemap(xml: &str) -> Option<String> {
 
 /// The origin of the first absolute canonical link, looking at HTML files
 /// in path order. Only read when neither config nor sitemap names one.
-fn origin_from_canonical(dir: &Path, paths: &[String]) -> Option<String> {
+/// Pages are read under the size cap and decoded as they are for the scan.
+fn origin_from_canonical(dir: &Path, paths: &[String], cap: u64) -> Option<String> {
     paths
         .iter()
         .filter(|p| bundle::is_html_path(p))
         .take(50)
         .find_map(|p| {
-            let text = std::fs::read_to_string(dir.join(p)).ok()?;
+            let bytes = bundle::read_capped(&dir.join(p), cap).ok()?;
+            let syntax = bundle::classify(p).syntax(p);
+            let text = decode::decode(bytes, syntax).text;
             let page = html::parse(&text);
             page.elements
                 .iter()

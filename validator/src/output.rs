@@ -1,8 +1,18 @@
 //! Renders a [`crate::Report`] as human text (like rustc), JSON or SARIF 2.1.0.
+//!
+//! File names, messages and snippets come from the bundle, so they can hold
+//! characters that drive a terminal (ESC sequences, carriage returns that
+//! overwrite a line) or reorder what is shown (bidirectional overrides).
+//! The human format escapes each visibly (`\u{1b}`, `\r`, `\u{202e}`), so
+//! that a finding cannot be hidden or disguised; JSON and SARIF keep every
+//! string exact but write those characters as `\uXXXX` escapes.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use serde::Serialize;
+use serde_json::ser::{Formatter, PrettyFormatter};
 use serde_json::{Value, json};
 
 use crate::{Finding, Report, Severity};
@@ -20,20 +30,137 @@ pub fn render(report: &Report, format: Format) -> String {
     match format {
         Format::Human => human(report),
         Format::Json => json(report),
-        Format::Sarif => {
-            let mut text = serde_json::to_string_pretty(&sarif(report))
-                .expect("a JSON value always serializes");
-            text.push('\n');
-            text
-        }
+        Format::Sarif => to_json(&sarif(report)),
     }
 }
 
 /// One JSON object: `{"findings": [...]}`.
 pub fn json(report: &Report) -> String {
-    let mut text = serde_json::to_string_pretty(report).expect("findings always serialize");
-    text.push('\n');
-    text
+    to_json(report)
+}
+
+/// Pretty JSON with the characters [`is_deceptive`] names escaped as
+/// `\uXXXX`, followed by a newline.
+fn to_json(value: &impl Serialize) -> String {
+    let mut bytes = Vec::new();
+    let mut serializer =
+        serde_json::Serializer::with_formatter(&mut bytes, SafeFormatter(PrettyFormatter::new()));
+    value
+        .serialize(&mut serializer)
+        .expect("findings always serialize");
+    bytes.push(b'\n');
+    String::from_utf8(bytes).expect("serde_json writes UTF-8")
+}
+
+/// serde_json's pretty printer, escaping more than JSON requires: control
+/// characters past ASCII, DEL and bidirectional formatting characters,
+/// which are valid in JSON strings but act on a terminal that shows them.
+struct SafeFormatter(PrettyFormatter<'static>);
+
+impl Formatter for SafeFormatter {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut start = 0;
+        for (index, c) in fragment.char_indices() {
+            if is_deceptive(c) {
+                writer.write_all(&fragment.as_bytes()[start..index])?;
+                // Every such character is in the Basic Multilingual Plane.
+                write!(writer, "\\u{:04x}", u32::from(c))?;
+                start = index + c.len_utf8();
+            }
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
+    }
+
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_array(w)
+    }
+
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array(w)
+    }
+
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array_value(w)
+    }
+
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object(w)
+    }
+
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object(w)
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object_value(w)
+    }
+}
+
+/// Characters that can drive a terminal or reorder the text around them:
+/// C0 and C1 controls, DEL, the bidirectional marks, embeddings,
+/// overrides and isolates, and the Unicode line and paragraph separators.
+pub fn is_deceptive(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{2028}'
+                | '\u{2029}'
+        )
+}
+
+/// How a deceptive character is written in human output.
+fn escape(c: char) -> Cow<'static, str> {
+    match c {
+        '\n' => Cow::Borrowed("\\n"),
+        '\r' => Cow::Borrowed("\\r"),
+        '\t' => Cow::Borrowed("\\t"),
+        _ => Cow::Owned(format!("\\u{{{:x}}}", u32::from(c))),
+    }
+}
+
+/// `text` with every deceptive character escaped visibly.
+pub fn visible(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_deceptive) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_deceptive(c) {
+            out.push_str(&escape(c));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// rustc-style diagnostics, one block per finding, without a summary line:
@@ -84,31 +211,54 @@ fn write_finding(out: &mut String, finding: &Finding) {
         Severity::Error => "error",
         Severity::Warning => "warning",
     };
-    let _ = writeln!(out, "{level}[{}]: {}", finding.rule, finding.message);
+    let _ = writeln!(
+        out,
+        "{level}[{}]: {}",
+        visible(&finding.rule),
+        visible(&finding.message)
+    );
+    let file = visible(&finding.file);
     let location = match (finding.line, finding.column) {
-        (Some(line), Some(column)) => format!("{}:{line}:{column}", finding.file),
-        (Some(line), None) => format!("{}:{line}", finding.file),
-        _ => finding.file.clone(),
+        (Some(line), Some(column)) => format!("{file}:{line}:{column}"),
+        (Some(line), None) => format!("{file}:{line}"),
+        _ => file.into_owned(),
     };
     let gutter = finding.line.map_or(1, |l| l.to_string().len());
     let pad = " ".repeat(gutter);
     let _ = writeln!(out, "{pad}--> {location}");
     if let (Some(line), Some(snippet)) = (finding.line, &finding.snippet) {
-        let shown: String = snippet
-            .chars()
-            .map(|c| if c == '\t' { ' ' } else { c })
-            .collect();
-        let caret_at = if shown.starts_with('…') {
+        // Tabs become one space, so that the caret lines up; every other
+        // deceptive character is escaped, and the caret moves past the
+        // escapes before it.
+        let column = if snippet.starts_with('…') {
             1
         } else {
             finding.column.map_or(0, |c| c.saturating_sub(1) as usize)
         };
+        let mut shown = String::with_capacity(snippet.len());
+        let mut caret_at = 0;
+        for (index, c) in snippet.chars().enumerate() {
+            let before = shown.chars().count();
+            if c == '\t' {
+                shown.push(' ');
+            } else if is_deceptive(c) {
+                shown.push_str(&escape(c));
+            } else {
+                shown.push(c);
+            }
+            if index < column {
+                caret_at += shown.chars().count() - before;
+            }
+        }
+        if column > snippet.chars().count() {
+            caret_at += column - snippet.chars().count();
+        }
         let _ = writeln!(out, "{pad} |");
         let _ = writeln!(out, "{line} | {shown}");
         let _ = writeln!(out, "{pad} | {}^", " ".repeat(caret_at));
     }
     if let Some(help) = &finding.help {
-        let _ = writeln!(out, "{pad} = help: {help}");
+        let _ = writeln!(out, "{pad} = help: {}", visible(help));
     }
     out.push('\n');
 }
@@ -131,6 +281,9 @@ fn category_description(rule: &str) -> &'static str {
         "link" => "Internal links, fragments and assets resolve inside the bundle.",
         "sitemap" => "The sitemap lists only existing, public, indexable pages.",
         "cache" => "Fingerprinted assets are cached immutably; HTML is not.",
+        "encoding" => {
+            "Every text file decodes to one text that browsers and the validator agree on."
+        }
         _ => "Bundle validator rule.",
     }
 }
@@ -245,6 +398,47 @@ mod tests {
             text.ends_with("error: 1 error, 1 warning in 2 files\n"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn human_output_escapes_what_could_spoof_a_terminal() {
+        let mut report = sample();
+        report.findings[0].file = "a\u{1b}[2Jb\u{202e}lmth.js".into();
+        report.findings[0].message = "line\rover\nwritten\u{2066}".into();
+        report.findings[0].snippet = Some("\u{1b}]0;x\u{7}<b onclick=x>".into());
+        report.findings[0].column = Some(7);
+        let text = human(&report);
+        assert!(
+            !text.chars().any(|c| is_deceptive(c) && c != '\n'),
+            "{text:?}"
+        );
+        assert!(text.contains("a\\u{1b}[2Jb\\u{202e}lmth.js:3:7"), "{text}");
+        assert!(text.contains("line\\rover\\nwritten\\u{2066}"), "{text}");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[3], "3 | \\u{1b}]0;x\\u{7}<b onclick=x>");
+        // Column 7 is the `<`, after two escapes and four characters.
+        let caret = lines[4].find('^').unwrap() - "  | ".len();
+        assert_eq!(&lines[3]["3 | ".len() + caret..][..1], "<");
+    }
+
+    #[test]
+    fn json_keeps_names_exact_but_escaped() {
+        let mut report = sample();
+        report.findings[0].file = "a\u{1b}b\u{202e}c\u{85}.js".into();
+        for text in [json(&report), render(&report, Format::Sarif)] {
+            assert!(
+                !text.chars().any(|c| is_deceptive(c) && c != '\n'),
+                "{text:?}"
+            );
+            assert!(text.contains("a\\u001bb\\u202ec\\u0085.js"), "{text}");
+            let value: Value = serde_json::from_str(&text).unwrap();
+            let file = value["findings"][0]["file"].as_str().or_else(|| {
+                value["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+                    ["artifactLocation"]["uri"]
+                    .as_str()
+            });
+            assert_eq!(file, Some("a\u{1b}b\u{202e}c\u{85}.js"));
+        }
     }
 
     #[test]

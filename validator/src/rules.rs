@@ -10,6 +10,7 @@ pub mod cache;
 pub mod claims;
 pub mod consent;
 pub mod csp;
+pub mod encoding;
 pub mod form;
 pub mod headers;
 pub(crate) mod hosts;

@@ -5,9 +5,10 @@
 use std::collections::HashSet;
 
 use crate::Finding;
-use crate::bundle::{self, Content, FileKind};
+use crate::bundle::{self, FileKind};
 use crate::emit::{FileFindings, Message};
 use crate::html::{self, Page};
+use crate::load;
 use crate::rules::{self, UrlRef};
 use crate::site::{RoutePolicies, Site, routes};
 use crate::url_norm::Target;
@@ -105,21 +106,42 @@ pub struct FileOutcome {
     pub facts: Option<PageFacts>,
 }
 
-const UNSCANNED_HELP: &str = "Keep bundle files small; large files are not checked for secrets.";
-const UNREADABLE_HELP: &str =
-    "Make the file readable (and its name valid UTF-8), or remove it from the bundle.";
 const SYMLINK_HELP: &str = "Replace the link with the file it points to, or remove it; links are not followed out of the bundle.";
+const SPECIAL_HELP: &str = "Remove it: a static bundle holds only regular files and folders.";
+const FOLDER_HELP: &str = "Make the folder readable, or remove it from the bundle.";
 
-/// A symbolic link in the bundle. It is not followed, so whatever it
-/// points to is unchecked, and a deploy that follows it would ship it: an
-/// error, as any file the gate could not read.
-pub fn symlink_finding(path: &str) -> Finding {
-    let mut out = FileFindings::new(path, "");
-    out.whole_file(Message::error(
-        "secret/unscanned-file",
-        "symbolic link, not followed: what it points to was not checked",
-        SYMLINK_HELP,
-    ));
+/// The finding for an entry the listing could not treat as a plain,
+/// well-named file. A link is not followed, so whatever it points to is
+/// unchecked, and a deploy that follows it would ship it; a pipe, socket
+/// or device is never opened (reading a pipe would wait for a writer):
+/// each is an error, as any file the gate could not read.
+pub fn unlisted_finding(entry: &bundle::Unlisted) -> Finding {
+    use bundle::EntryProblem;
+    let mut out = FileFindings::new(&entry.path, "");
+    let special =
+        |what: &str| crate::load::unscanned(format!("{what}, which is never opened"), SPECIAL_HELP);
+    let message = match &entry.problem {
+        EntryProblem::Symlink => Message::error(
+            "secret/unscanned-file",
+            "symbolic link, not followed: what it points to was not checked",
+            SYMLINK_HELP,
+        ),
+        EntryProblem::Fifo => special("a named pipe (FIFO)"),
+        EntryProblem::Socket => special("a socket"),
+        EntryProblem::BlockDevice => special("a block device"),
+        EntryProblem::CharDevice => special("a character device"),
+        EntryProblem::OtherType => special("not a regular file, folder or link"),
+        EntryProblem::UnreadableFolder(reason) => crate::load::unscanned(
+            format!("a folder whose entries cannot all be listed ({reason})"),
+            FOLDER_HELP,
+        ),
+        EntryProblem::UnreadableEntry(reason) => crate::load::unscanned(
+            format!("an entry whose type cannot be read ({reason})"),
+            FOLDER_HELP,
+        ),
+        EntryProblem::NonUtf8Name => rules::encoding::non_utf8_name(),
+    };
+    out.whole_file(message);
     out.findings.swap_remove(0)
 }
 
@@ -129,11 +151,8 @@ pub fn symlink_finding(path: &str) -> Finding {
 /// scan.
 pub fn locate_again(site: &Site, index: usize, messages: Vec<(usize, Message)>) -> Vec<Finding> {
     let path = site.paths[index].as_str();
-    let content = bundle::read(&site.root.join(path));
-    let text = match &content {
-        Content::Text(text) => text.as_str(),
-        _ => "",
-    };
+    let loaded = load::load(site, index);
+    let text = loaded.text.as_deref().unwrap_or("");
     let mut out = FileFindings::new(path, text);
     out.mask_secrets(rules::secret::scan(text).iter().map(|d| d.start..d.end));
     for (offset, message) in messages {
@@ -145,44 +164,31 @@ pub fn locate_again(site: &Site, index: usize, messages: Vec<(usize, Message)>) 
 /// Scans file number `index` of the bundle.
 pub fn scan_file(site: &Site, index: usize) -> FileOutcome {
     let path = site.paths[index].as_str();
-    let content = bundle::read(&site.root.join(path));
-    let kind = bundle::classify(path, &content);
-    let text = match &content {
-        Content::Text(text) if kind != FileKind::Binary => text.as_str(),
-        Content::TooLarge(size) => {
-            let mut out = FileFindings::new(path, "");
-            out.whole_file(Message::warning(
-                "secret/unscanned-file",
-                format!("file is {size} bytes, over the 5 MiB scan limit, and was not checked"),
-                UNSCANNED_HELP,
-            ));
-            return FileOutcome {
-                findings: out.findings,
-                facts: None,
-            };
+    let loaded = load::load(site, index);
+    let Some(text) = loaded.text.as_deref() else {
+        let mut out = FileFindings::new(path, "");
+        for (_, message) in loaded.problems {
+            out.whole_file(message);
         }
-        Content::Unreadable => {
-            let mut out = FileFindings::new(path, "");
-            out.whole_file(Message::error(
-                "secret/unscanned-file",
-                "file cannot be read, so it was not checked",
-                UNREADABLE_HELP,
-            ));
-            return FileOutcome {
-                findings: out.findings,
-                facts: None,
-            };
-        }
-        _ => {
-            return FileOutcome {
-                findings: Vec::new(),
-                facts: None,
-            };
-        }
+        return FileOutcome {
+            findings: out.findings,
+            facts: None,
+        };
     };
+    let kind = loaded.kind;
+    // Rules resolve URLs from where the content is served: a compressed
+    // copy stands for the file it unpacks to, while its findings name the
+    // copy itself.
+    let served = loaded.served_as.as_str();
     let mut out = FileFindings::new(path, text);
     let secrets = rules::secret::scan(text);
     out.mask_secrets(secrets.iter().map(|d| d.start..d.end));
+    for (offset, message) in loaded.problems {
+        match offset {
+            Some(offset) => out.at(offset, message),
+            None => out.whole_file(message),
+        }
+    }
     for detection in &secrets {
         out.detection(0, detection, true);
     }
@@ -193,8 +199,15 @@ pub fn scan_file(site: &Site, index: usize) -> FileOutcome {
     match kind {
         FileKind::Html | FileKind::Svg => {
             let page = html::parse(text);
-            let url_path = format!("/{path}");
-            let route = routes(path)
+            // Only pages parsed as HTML honour `<meta>`; XHTML and SVG are
+            // parsed as XML, which ignores it.
+            if kind.syntax(served) == crate::decode::Syntax::Html
+                && let Some((encoding, basis)) = &loaded.decoding
+            {
+                rules::encoding::check_page_declarations(&page, encoding, basis, &mut out);
+            }
+            let url_path = format!("/{served}");
+            let route = routes(served)
                 .into_iter()
                 .next()
                 .unwrap_or_else(|| url_path.clone());
@@ -203,13 +216,13 @@ pub fn scan_file(site: &Site, index: usize) -> FileOutcome {
             let ctx = PageContext {
                 site,
                 file: index,
-                path,
+                path: served,
                 policies: site.csp_policies(&route),
                 url_path,
                 page_url,
                 page: &page,
                 urls,
-                is_admin: site.is_admin_file(path),
+                is_admin: site.is_admin_file(served),
                 svg: kind == FileKind::Svg,
             };
             let mut page_facts = PageFacts {
@@ -221,9 +234,9 @@ pub fn scan_file(site: &Site, index: usize) -> FileOutcome {
             facts = Some(page_facts);
         }
         FileKind::Script => {
-            let js_kind = if path.ends_with(".mjs") {
+            let js_kind = if served.ends_with(".mjs") {
                 rules::sink::JsKind::Module
-            } else if path.ends_with(".cjs") {
+            } else if served.ends_with(".cjs") {
                 rules::sink::JsKind::Script
             } else {
                 rules::sink::JsKind::Unknown
@@ -232,7 +245,7 @@ pub fn scan_file(site: &Site, index: usize) -> FileOutcome {
             for detection in &analysis.detections {
                 out.detection(0, detection, false);
             }
-            let url_path = format!("/{path}");
+            let url_path = format!("/{served}");
             rules::script::check_js_loads(site, &url_path, &analysis.literal_urls, 0, &mut out);
             let mut script_facts = PageFacts {
                 file: index,
@@ -245,7 +258,7 @@ pub fn scan_file(site: &Site, index: usize) -> FileOutcome {
                 &mut script_facts,
             );
             facts = Some(script_facts);
-            if !site.is_admin_file(path) {
+            if !site.is_admin_file(served) {
                 rules::admin::check_script_navigations(
                     site,
                     &url_path,
@@ -257,7 +270,7 @@ pub fn scan_file(site: &Site, index: usize) -> FileOutcome {
         }
         FileKind::Redirects => rules::admin::check_redirects(site, text, &mut out),
         FileKind::Stylesheet => {
-            let url_path = format!("/{path}");
+            let url_path = format!("/{served}");
             rules::script::check_css(site, &url_path, text, 0, &mut out);
             rules::link::check_css(site, &url_path, text, 0, &mut out);
         }

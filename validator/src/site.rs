@@ -84,6 +84,11 @@ pub struct Site {
     pub admin_hosts: Vec<String>,
     pub register: EvidenceRegister,
     digests: Vec<[OnceLock<Option<String>>; 3]>,
+    /// The largest file, in bytes, that is read (`max_file_bytes`).
+    pub max_file_bytes: u64,
+    /// Real relative paths of the files whose paths are not valid UTF-8,
+    /// by their shown paths in [`Site::paths`].
+    raw_paths: HashMap<String, PathBuf>,
     /// Parsed CSP policies by the `_headers` lines that set them: most
     /// routes share one set, so it is parsed once.
     policy_cache: Mutex<HashMap<Vec<u32>, RoutePolicies>>,
@@ -124,7 +129,24 @@ impl Site {
             admin_hosts: admin.hosts,
             register,
             digests,
+            max_file_bytes: crate::bundle::DEFAULT_MAX_FILE_BYTES,
+            raw_paths: HashMap::new(),
             policy_cache: Mutex::default(),
+        }
+    }
+
+    /// Sets the real paths of files whose names are not valid UTF-8.
+    pub fn with_raw_paths(mut self, raw_paths: HashMap<String, PathBuf>) -> Self {
+        self.raw_paths = raw_paths;
+        self
+    }
+
+    /// Where file number `index` is on disk.
+    pub fn disk_path(&self, index: usize) -> PathBuf {
+        let shown = &self.paths[index];
+        match self.raw_paths.get(shown) {
+            Some(real) => self.root.join(real),
+            None => self.root.join(shown),
         }
     }
 
@@ -223,11 +245,14 @@ impl Site {
             .is_some()
     }
 
-    /// Base64 digest of a bundle file, computed once per algorithm.
+    /// Base64 digest of a bundle file, computed once per algorithm. A file
+    /// that cannot be read within the size cap has none (and is reported
+    /// where it is scanned).
     pub fn digest(&self, file: usize, algorithm: HashAlgorithm) -> Option<&str> {
         self.digests[file][algorithm.index()]
             .get_or_init(|| {
-                let bytes = std::fs::read(self.root.join(&self.paths[file])).ok()?;
+                let bytes =
+                    crate::bundle::read_capped(&self.disk_path(file), self.max_file_bytes).ok()?;
                 Some(algorithm.digest(&bytes))
             })
             .as_deref()

@@ -209,3 +209,135 @@ fn secrets_are_never_printed_whole() {
         assert!(!String::from_utf8_lossy(&output.stderr).contains(&secret));
     }
 }
+
+/// A token in a URL reaches messages (`link/broken`, `sri/*`) as well as
+/// snippets: no format prints it whole.
+#[test]
+fn tokens_in_urls_are_never_printed_whole() {
+    let bundle = fixture("secret-fail-token-in-url/bundle");
+    let token = "ghp_Xk9mQ2vR7tL4pW8sZ3nB6cF1hJ5dG0aY2eK4";
+    let access = "Zx81kq9Lm2Np7Rt4Vw6Yb3Dc5";
+    for format in ["human", "json", "sarif"] {
+        let output = check(&bundle, format);
+        let text = stdout(&output);
+        assert_eq!(output.status.code(), Some(1), "{format}: {text}");
+        assert!(text.contains("link/broken"), "{format}: {text}");
+        assert!(text.contains("sri/missing-integrity"), "{format}: {text}");
+        assert!(!text.contains(token), "{format} leaks the token: {text}");
+        assert!(
+            !text.contains(&token[8..]),
+            "{format} leaks the token body: {text}"
+        );
+        assert!(
+            !text.contains(access),
+            "{format} leaks the access token: {text}"
+        );
+    }
+}
+
+/// File names and snippets come from the bundle: in human output a
+/// terminal escape or a bidirectional override is shown, not obeyed.
+#[cfg(unix)]
+#[test]
+fn human_output_cannot_be_spoofed() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path();
+    std::fs::copy(
+        fixture("all-pass-baseline/bundle/_headers"),
+        bundle.join("_headers"),
+    )
+    .unwrap();
+    // `\u{202e}` makes `evil\u{202e}lmth.js` display as `eviljs.html`.
+    let name = "evil\u{1b}[2K\u{202e}lmth.js";
+    std::fs::write(
+        bundle.join(name),
+        "// \u{1b}]8;;https://x.example\u{7}hidden\u{2066}\r\nconst k = eval(location.hash);\n",
+    )
+    .unwrap();
+    let output = check(bundle, "human");
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    let deceptive = |c: char| {
+        (c.is_control() && c != '\n')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+    };
+    assert!(!text.chars().any(deceptive), "{text:?}");
+    assert!(text.contains("evil\\u{1b}[2K\\u{202e}lmth.js"), "{text}");
+    for format in ["json", "sarif"] {
+        let output = check(bundle, format);
+        let text = stdout(&output);
+        assert!(!text.chars().any(deceptive), "{format}: {text:?}");
+        // The name stays exact once the JSON is parsed.
+        let value: Value = serde_json::from_str(&text).unwrap();
+        assert!(
+            value.to_string().contains("evil") && text.contains("\\u202e"),
+            "{text}"
+        );
+        assert!(
+            serde_json::to_string(&value).unwrap().contains('\u{202e}'),
+            "{format}: the name must round-trip exactly"
+        );
+    }
+}
+
+/// Entries that are not regular files are errors and are never opened: a
+/// named pipe would block the check forever.
+#[cfg(unix)]
+#[test]
+fn pipes_and_sockets_are_errors_and_never_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("bundle");
+    copy_dir(&fixture("all-pass-baseline/bundle"), &bundle);
+    let status = Command::new("mkfifo")
+        .arg(bundle.join("feed.html"))
+        .status()
+        .expect("mkfifo runs");
+    assert!(status.success());
+    let _socket = std::os::unix::net::UnixListener::bind(bundle.join("app.sock")).unwrap();
+    let output = check(&bundle, "json");
+    assert_eq!(output.status.code(), Some(1));
+    let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let unscanned: Vec<(&str, &str)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "secret/unscanned-file" && f["severity"] == "error")
+        .map(|f| (f["file"].as_str().unwrap(), f["message"].as_str().unwrap()))
+        .collect();
+    assert_eq!(unscanned.len(), 2, "{unscanned:?}");
+    assert_eq!(unscanned[0].0, "app.sock");
+    assert!(unscanned[0].1.contains("socket"), "{unscanned:?}");
+    assert_eq!(unscanned[1].0, "feed.html");
+    assert!(unscanned[1].1.contains("named pipe"), "{unscanned:?}");
+}
+
+/// A name that is not UTF-8 is a finding, and the file is still read.
+#[cfg(unix)]
+#[test]
+fn names_that_are_not_utf8_are_errors_and_still_read() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path();
+    let name = std::ffi::OsStr::from_bytes(b"conf\xffig.txt");
+    std::fs::write(
+        bundle.join(name),
+        "AWS_ACCESS_KEY_ID=AKIAZ7QRSTUVWX234567\n",
+    )
+    .unwrap();
+    let output = check(bundle, "json");
+    let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let found: Vec<(&str, &str)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap(), f["file"].as_str().unwrap()))
+        .collect();
+    assert!(
+        found.contains(&("encoding/non-utf8-name", "conf\\xFFig.txt")),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("secret/aws-access-key", "conf\\xFFig.txt")),
+        "{found:?}"
+    );
+}

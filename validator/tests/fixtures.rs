@@ -92,7 +92,7 @@ fn every_category_has_pass_fail_and_evasion_fixtures() {
         .collect();
     for category in [
         "csp", "headers", "script", "inline", "sri", "admin", "consent", "form", "payment", "link",
-        "sitemap", "cache",
+        "sitemap", "cache", "encoding",
     ] {
         for kind in ["pass", "fail", "evasion"] {
             let prefix = format!("{category}-{kind}-");

@@ -8,7 +8,7 @@ use std::process::Command;
 
 const CATEGORIES: &[&str] = &[
     "csp", "headers", "script", "inline", "sri", "sink", "admin", "consent", "form", "payment",
-    "secret", "claims", "link", "sitemap", "cache",
+    "secret", "claims", "link", "sitemap", "cache", "encoding",
 ];
 
 fn crate_dir() -> &'static Path {

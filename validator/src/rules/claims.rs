@@ -90,7 +90,7 @@ pub struct EvidenceRegister {
 impl EvidenceRegister {
     /// Loads a register from a YAML file.
     pub fn load(path: &Path) -> Result<EvidenceRegister, RegisterError> {
-        let text = std::fs::read_to_string(path).map_err(|source| RegisterError::Read {
+        let text = crate::config::read_small_file(path).map_err(|source| RegisterError::Read {
             path: path.to_path_buf(),
             source,
         })?;

@@ -28,9 +28,11 @@
 //! `secret/generic-assignment` (a random-looking value assigned to a name
 //! such as `secret`, `token`, `password`, `api_key` or `client_secret`).
 
+pub mod debris;
 #[cfg(test)]
 mod tests;
 
+use std::collections::BTreeMap;
 use std::sync::{LazyLock, OnceLock};
 
 use regex::{Regex, RegexSet};
@@ -439,6 +441,10 @@ pub fn scan(text: &str) -> Vec<Detection> {
     // Table order: specific rules before the generic one.
     candidates.sort_unstable();
     let mut detections: Vec<Detection> = Vec::new();
+    // The ranges already reported, start to end. They never overlap, so
+    // the one starting last before a candidate's end is the only one that
+    // can overlap it: a lookup, not a pass over every detection.
+    let mut taken: BTreeMap<usize, usize> = BTreeMap::new();
     for index in candidates {
         let rule = &RULES[index];
         let compiled = scanner.rule(index);
@@ -467,12 +473,14 @@ pub fn scan(text: &str) -> Vec<Detection> {
                 let (start, end) = (window_start + secret.start(), window_start + secret.end());
                 // Rules run in table order, specific before generic: a value
                 // a specific rule already named is not reported twice.
-                if detections
-                    .iter()
-                    .any(|seen| seen.start < end && start < seen.end)
+                if taken
+                    .range(..end)
+                    .next_back()
+                    .is_some_and(|(_, &seen_end)| start < seen_end)
                 {
                     continue;
                 }
+                taken.insert(start, end);
                 detections.push(Detection {
                     rule: rule.id,
                     severity: rule.severity,
