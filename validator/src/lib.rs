@@ -16,10 +16,12 @@ pub mod finding;
 pub mod headers_file;
 pub mod html;
 pub mod location;
+pub mod markup;
 pub mod output;
 pub mod rules;
 mod scan;
 mod site;
+mod stack;
 pub mod url_norm;
 
 use std::collections::{HashMap, HashSet};
@@ -80,7 +82,17 @@ impl Report {
 /// findings that depend on other files (fragments, the gated analytics
 /// script) are settled afterwards, and the bundle-wide rules (`_headers`,
 /// CSP, caching, sitemap) run last.
+///
+/// The work runs in a thread pool of its own whose threads have a stack
+/// large enough for the parsers' nesting bounds (see [`stack`]).
 pub fn check(dir: &Path, config: &Config) -> Result<Report, Error> {
+    match stack::pool() {
+        Some(pool) => pool.install(|| check_in_pool(dir, config)),
+        None => check_in_pool(dir, config),
+    }
+}
+
+fn check_in_pool(dir: &Path, config: &Config) -> Result<Report, Error> {
     let meta = std::fs::metadata(dir).map_err(|source| Error::UnreadableBundle {
         path: dir.to_path_buf(),
         source,

@@ -539,3 +539,104 @@ fn diagnostics_for_every_rule() {
         .collect();
     insta::assert_json_snapshot!(report);
 }
+
+/// Scripts nested `depth` levels deep in the shapes that make the parser
+/// or the tree walk recurse.
+fn nested_shapes(depth: usize) -> Vec<(&'static str, String)> {
+    vec![
+        (
+            "brackets",
+            format!("x = {}1{};", "[".repeat(depth), "]".repeat(depth)),
+        ),
+        (
+            "parentheses",
+            format!("x = {}1{};", "(".repeat(depth), ")".repeat(depth)),
+        ),
+        (
+            "objects",
+            format!("x = {}1{};", "{a:".repeat(depth), "}".repeat(depth)),
+        ),
+        (
+            "calls",
+            format!("x = {}1{};", "f(".repeat(depth), ")".repeat(depth)),
+        ),
+        (
+            "templates",
+            format!("x = {}1{};", "`${".repeat(depth), "}`".repeat(depth)),
+        ),
+        (
+            "functions",
+            format!("{}{}", "function f(){".repeat(depth), "}".repeat(depth)),
+        ),
+        ("arrows", format!("x = {}1;", "a=>".repeat(depth))),
+        ("negations", format!("x = {}1;", "!".repeat(depth))),
+        ("assignments", format!("{}1;", "a=".repeat(depth))),
+        ("conditionals", format!("x = {}1;", "a?b:".repeat(depth))),
+        ("ifs", format!("{}x();", "if(a)".repeat(depth))),
+        (
+            "else-ifs",
+            format!("{}x();", "if(a)x();else ".repeat(depth)),
+        ),
+        (
+            "blocks",
+            format!("{}{}", "{".repeat(depth), "}".repeat(depth)),
+        ),
+        ("labels", format!("{}x();", "l:".repeat(depth))),
+        ("news", format!("x = {}X;", "new ".repeat(depth))),
+        ("powers", format!("x = 1{};", "**1".repeat(depth))),
+    ]
+}
+
+#[test]
+fn hostile_nesting_is_a_finding_not_a_crash() {
+    // Two hundred thousand levels: far past any stack, in every shape.
+    for (shape, source) in nested_shapes(200_000) {
+        let found = scan(&source, JsKind::Unknown);
+        assert_eq!(
+            found.iter().map(|d| d.rule).collect::<Vec<_>>(),
+            ["sink/too-deep"],
+            "{shape}"
+        );
+        assert_eq!(found[0].severity, Severity::Error);
+        assert!(found[0].end <= source.len());
+    }
+}
+
+#[test]
+fn nesting_just_inside_the_bound_is_parsed() {
+    // Each shape at the deepest estimate the bound lets through must parse
+    // and be walked on the scanning threads' stack, even unoptimised.
+    let depth = nesting::MAX_NESTING as usize / 2 - 10;
+    for (shape, source) in nested_shapes(depth) {
+        let found = scan(&source, JsKind::Unknown);
+        assert!(
+            found.iter().all(|d| d.rule != "sink/too-deep"),
+            "{shape} at {depth}: {found:?}"
+        );
+    }
+    let sink = format!(
+        "el.innerHTML = {}name{};",
+        "(".repeat(depth),
+        ")".repeat(depth)
+    );
+    assert_eq!(errors(&sink), ["sink/inner-html"]);
+}
+
+#[test]
+fn long_chains_the_parser_loops_over_are_walked() {
+    // Long concatenations are common in generated code; they are walked
+    // without recursion and still judged.
+    let concatenation = format!("el.innerHTML = 'a'{} + name;", " + 'b'".repeat(100_000));
+    assert_eq!(errors(&concatenation), ["sink/inner-html"]);
+    let javascript_url = format!(
+        "location.href = 'javascript:'{} + code;",
+        " + 'x'".repeat(100_000)
+    );
+    assert_eq!(errors(&javascript_url), ["sink/javascript-url"]);
+    let logical = format!("x = a{};", " || a".repeat(100_000));
+    assert_clean(&logical);
+    // A member chain nests one level a link: past the walk's bound it is
+    // a finding.
+    let members = format!("x = a{};", ".b".repeat(100_000));
+    assert_eq!(errors(&members), ["sink/too-deep"]);
+}
