@@ -4,6 +4,8 @@
 //! directive wins. Fetch directives fall back along fixed chains (for
 //! example `script-src-elem` -> `script-src` -> `default-src`).
 
+use std::collections::HashSet;
+
 /// One directive: lowercased name and its source expressions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Directive {
@@ -30,11 +32,14 @@ pub fn parse_list(value: &str) -> Vec<Policy> {
 /// Parses one serialized policy.
 pub fn parse_policy(value: &str) -> Policy {
     let mut directives: Vec<Directive> = Vec::new();
+    // Names seen so far, so that a policy of many directives parses in
+    // linear time.
+    let mut seen: HashSet<String> = HashSet::new();
     for token in value.split(';') {
         let mut parts = token.split_ascii_whitespace();
         let Some(name) = parts.next() else { continue };
         let name = name.to_ascii_lowercase();
-        if directives.iter().any(|d| d.name == name) {
+        if !seen.insert(name.clone()) {
             continue;
         }
         directives.push(Directive {

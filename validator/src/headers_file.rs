@@ -34,7 +34,16 @@ pub struct Rule {
     pub headers: Vec<HeaderLine>,
     /// Lowercased names detached with `! Name`.
     pub detached: Vec<String>,
-    host: Option<Regex>,
+    /// The host an absolute-URL pattern matches; `None` for a path.
+    host: Option<HostPattern>,
+}
+
+/// The host part of an absolute-URL pattern.
+#[derive(Debug, Clone)]
+enum HostPattern {
+    Matching(Regex),
+    /// A pattern too large to compile, which matches nothing.
+    Unmatchable,
 }
 
 /// Something wrong with the file itself.
@@ -123,15 +132,32 @@ impl HeadersFile {
             }
             let indented = raw_line.starts_with([' ', '\t']);
             if !indented {
+                // Rules past Cloudflare's limit never apply, so they are
+                // not compiled: a file of many thousands of rules costs no
+                // more than one of a hundred.
+                let applies = rules.len() < MAX_RULES;
                 let (host, path) = split_pattern(trimmed);
+                let host = host.filter(|_| applies).map(|h| match compile(&h, true) {
+                    Some(regex) => HostPattern::Matching(regex),
+                    None => {
+                        problems.push(Problem {
+                            kind: ProblemKind::Syntax,
+                            line,
+                            message: "the host of this URL pattern is too large to match".into(),
+                        });
+                        HostPattern::Unmatchable
+                    }
+                });
                 rules.push(Rule {
                     pattern: trimmed.to_string(),
                     line,
                     headers: Vec::new(),
                     detached: Vec::new(),
-                    host: host.map(|h| compile(&h, true)),
+                    host,
                 });
-                path_patterns.push(pattern_regex(&path, false));
+                if applies {
+                    path_patterns.push(pattern_regex(&path, false));
+                }
                 continue;
             }
             let Some(rule) = rules.last_mut() else {
@@ -189,7 +215,16 @@ impl HeadersFile {
                 });
             }
         }
-        let paths = RegexSet::new(&path_patterns).unwrap_or_else(|_| RegexSet::empty());
+        let paths = RegexSet::new(&path_patterns).unwrap_or_else(|_| {
+            // No rule can be matched, so no route gets any header: the
+            // header rules then report every route, as they should.
+            problems.push(Problem {
+                kind: ProblemKind::Syntax,
+                line: rules.first().map_or(1, |rule| rule.line),
+                message: "the URL patterns are too large to match".into(),
+            });
+            RegexSet::empty()
+        });
         HeadersFile {
             rules,
             problems,
@@ -208,7 +243,8 @@ impl HeadersFile {
             let rule = &self.rules[index];
             let host_ok = match (&rule.host, host) {
                 (None, _) => true,
-                (Some(pattern), Some(host)) => pattern.is_match(host),
+                (Some(HostPattern::Matching(pattern)), Some(host)) => pattern.is_match(host),
+                (Some(HostPattern::Unmatchable), Some(_)) => false,
                 (Some(_), None) => false,
             };
             if host_ok {
@@ -251,9 +287,10 @@ fn split_pattern(pattern: &str) -> (Option<String>, String) {
     }
 }
 
-fn compile(pattern: &str, host: bool) -> Regex {
-    Regex::new(&pattern_regex(pattern, host))
-        .unwrap_or_else(|_| Regex::new("^$").expect("the empty pattern is a valid regex"))
+/// The regex for a pattern, or `None` if it cannot be built (it is too
+/// large for the regex engine's limits).
+fn compile(pattern: &str, host: bool) -> Option<Regex> {
+    Regex::new(&pattern_regex(pattern, host)).ok()
 }
 
 /// Turns a pattern into an anchored regex: `*` matches anything and

@@ -3,6 +3,8 @@
 //! page or force the CSP open; handlers and `javascript:` URLs are never
 //! acceptable, inline blocks only when the CSP names their hash.
 
+use std::collections::HashMap;
+
 use crate::csp::Policy;
 use crate::emit::{FileFindings, Message};
 use crate::html::{Element, RawBody};
@@ -58,6 +60,7 @@ fn import_map_urls(text: &str) -> Vec<sink::LiteralUrl> {
     let Ok(map) = serde_json::from_str::<serde_json::Value>(text) else {
         return Vec::new();
     };
+    let strings = json_string_offsets(text);
     let scoped = map
         .get("scopes")
         .and_then(serde_json::Value::as_object)
@@ -69,7 +72,7 @@ fn import_map_urls(text: &str) -> Vec<sink::LiteralUrl> {
         .chain(scoped)
         .flat_map(|specifiers| specifiers.values().filter_map(serde_json::Value::as_str))
         .map(|url| {
-            let start = text.find(url).unwrap_or(0);
+            let start = strings.get(url).copied().unwrap_or(0);
             sink::LiteralUrl {
                 url: url.to_owned(),
                 start,
@@ -77,6 +80,32 @@ fn import_map_urls(text: &str) -> Vec<sink::LiteralUrl> {
             }
         })
         .collect()
+}
+
+/// Where each string of a JSON text first appears (the offset of its
+/// first character), by its text as written. One pass, so that a map of
+/// many entries is located in linear time; a string written with escapes
+/// is not found, and its URL points at the map's start.
+fn json_string_offsets(text: &str) -> HashMap<&str, usize> {
+    let bytes = text.as_bytes();
+    let mut found = HashMap::new();
+    let mut at = 0;
+    while let Some(open) = memchr::memchr(b'"', &bytes[at..]).map(|i| at + i) {
+        let start = open + 1;
+        let mut end = start;
+        while end < bytes.len() && bytes[end] != b'"' {
+            end += if bytes[end] == b'\\' { 2 } else { 1 };
+        }
+        let end = end.min(bytes.len());
+        if let Some(string) = text.get(start..end) {
+            found.entry(string).or_insert(start);
+        }
+        at = end + 1;
+        if at >= bytes.len() {
+            break;
+        }
+    }
+    found
 }
 
 pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
