@@ -298,4 +298,97 @@ mod tests {
             [RawHtmlViolation::Unreadable]
         );
     }
+
+    mod fuzz {
+        use super::super::*;
+        use proptest::prelude::*;
+        use proptest::test_runner::Config;
+
+        fn config() -> Config {
+            let cases = std::env::var("PROPTEST_CASES")
+                .ok()
+                .and_then(|cases| cases.parse().ok())
+                .unwrap_or(48);
+            Config {
+                cases,
+                failure_persistence: None,
+                ..Config::default()
+            }
+        }
+
+        /// An animation element as an author might write it in Markdown,
+        /// with its attributes in any order, case and quoting.
+        fn animation() -> impl Strategy<Value = String> {
+            let element =
+                prop::sample::select(&["set", "animate", "SET", "animateMotion", "b"][..]);
+            let target = prop::sample::select(
+                &[
+                    "href",
+                    "xlink:href",
+                    "HREF",
+                    " x:href ",
+                    "fill",
+                    "onclick",
+                    "onBegin",
+                ][..],
+            );
+            let value = prop::sample::select(
+                &[
+                    "/next/",
+                    "javascript:alert(1)",
+                    "jav&#x61;script:x",
+                    "&#106;avascript:x",
+                    " JAVA&Tab;SCRIPT:x",
+                    "red",
+                    "/a;javascript:b",
+                    "#a;#b",
+                ][..],
+            );
+            let value_name = prop::sample::select(&["to", "from", "by", "values", "TO"][..]);
+            let quote = prop::sample::select(&["\"", "'"][..]);
+            (element, target, value, value_name, quote, any::<bool>()).prop_map(
+                |(element, target, value, value_name, quote, name_first)| {
+                    let name = format!("attributeName={quote}{target}{quote}");
+                    let value = format!("{value_name}={quote}{value}{quote}");
+                    let (first, second) = if name_first {
+                        (name, value)
+                    } else {
+                        (value, name)
+                    };
+                    format!("<svg><a><{element} {first} {second}/></a></svg>")
+                },
+            )
+        }
+
+        proptest! {
+            #![proptest_config(config())]
+
+            /// The policy rejects an animation exactly when the validator's
+            /// judgement says it runs script.
+            #[test]
+            fn fuzz_animations_are_judged_as_the_validator_judges(html in animation()) {
+                let page = bundle_validator::html::parse(&html);
+                let gate = page.elements.iter().any(|element| {
+                    !markup::executions(&element.name, &element.attrs).is_empty()
+                });
+                let build = inspect(&html).iter().any(|(_, violation)| {
+                    matches!(
+                        violation,
+                        RawHtmlViolation::AnimatedJavascriptUrl(_)
+                            | RawHtmlViolation::AnimatedEventHandler(_)
+                    )
+                });
+                prop_assert_eq!(gate, build, "{}", html);
+            }
+
+            /// Any fragment is inspected without failing, with offsets
+            /// inside it.
+            #[test]
+            fn fuzz_any_fragment_is_inspected(html in "(<[a-z]{0,3}|[ =\"'&#;<>/a-z]|on|javascript:|\u{0}|é){0,40}") {
+                for (offset, _) in inspect(&html) {
+                    prop_assert!(offset <= html.len());
+                }
+            }
+        }
+    }
 }

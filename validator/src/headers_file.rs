@@ -419,4 +419,59 @@ https://:project.example/*
         );
         assert_eq!(file.applied("/p0", None).lines.len(), 1);
     }
+
+    mod fuzz {
+        use super::super::*;
+        use crate::fuzz;
+        use proptest::prelude::*;
+
+        fn headers_text() -> impl Strategy<Value = String> {
+            let line = prop_oneof![
+                Just("/*".to_string()),
+                Just("/blog/:slug/*".to_string()),
+                Just("https://:sub.example/*".to_string()),
+                Just("/a/*/b/*".to_string()),
+                Just("  Content-Security-Policy: default-src 'self'".to_string()),
+                Just("  X-Robots-Tag: noindex".to_string()),
+                Just("  ! Content-Security-Policy".to_string()),
+                Just("  !".to_string()),
+                Just("\tBad Header Line".to_string()),
+                Just("# comment".to_string()),
+                Just(String::new()),
+                fuzz::noise(),
+                (fuzz::noise(), fuzz::noise()).prop_map(|(a, b)| format!("  {a}: {b}")),
+            ];
+            prop::collection::vec(line, 0..30).prop_map(|lines| lines.join("\n"))
+        }
+
+        proptest! {
+            #![proptest_config(fuzz::config())]
+
+            /// Rules and problems carry real line numbers, and matching any
+            /// path applies only rules of the file, in file order.
+            #[test]
+            fn fuzz_headers_lines_and_matches_are_consistent(
+                text in headers_text(),
+                path in fuzz::noise(),
+            ) {
+                let file = HeadersFile::parse(&text);
+                let lines = u32::try_from(text.lines().count()).unwrap_or(u32::MAX);
+                prop_assert!(file.rules.windows(2).all(|pair| pair[0].line < pair[1].line));
+                for rule in &file.rules {
+                    prop_assert!(rule.line >= 1 && rule.line <= lines);
+                    for header in &rule.headers {
+                        prop_assert!(header.line > rule.line && header.line <= lines);
+                    }
+                }
+                for problem in &file.problems {
+                    prop_assert!(problem.line >= 1 && problem.line <= lines.max(1));
+                }
+                for path in [format!("/{path}"), "/".to_string(), "/blog/x/".to_string()] {
+                    let applied = file.applied(&path, Some("www.example"));
+                    prop_assert!(applied.rule_lines.windows(2).all(|pair| pair[0] < pair[1]));
+                    prop_assert!(applied.rule_lines.iter().all(|line| file.rules.iter().any(|r| r.line == *line)));
+                }
+            }
+        }
+    }
 }

@@ -1233,4 +1233,52 @@ mod tests {
         assert_eq!(nested.elements[2].form, Some(0));
         assert_eq!(nested.elements[3].form, None);
     }
+
+    mod fuzz {
+        use super::super::*;
+        use crate::fuzz::{self, is_place_in};
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(fuzz::config())]
+
+            /// Whatever the markup, the page model points inside the file
+            /// and reads the same twice.
+            #[test]
+            fn fuzz_page_model_stays_inside_the_file(html in fuzz::html()) {
+                let page = parse(&html);
+                for element in &page.elements {
+                    prop_assert!(element.start <= element.tag_end);
+                    prop_assert!(element.tag_end <= html.len());
+                    prop_assert!(element.form.is_none_or(|form| form < page.elements.len()));
+                    if !element.in_srcdoc {
+                        prop_assert!(is_place_in(&html, element.start));
+                        for attr in &element.attrs {
+                            prop_assert!(is_place_in(&html, attr.name_start));
+                            prop_assert!(attr.value_start.is_none_or(|v| is_place_in(&html, v)));
+                        }
+                    }
+                    for attr in &element.attrs {
+                        prop_assert!(attr.offset() <= html.len());
+                    }
+                }
+                for body in page.scripts.iter().chain(&page.styles) {
+                    prop_assert!(body.element < page.elements.len());
+                    prop_assert!(body.start + body.raw_len <= html.len());
+                    prop_assert!(body.file_offset(body.text.len()) <= html.len());
+                }
+                for unjudged in &page.unjudged {
+                    prop_assert!(unjudged.offset <= html.len());
+                }
+                for (index, _) in page.visible.text.char_indices() {
+                    prop_assert!(page.visible.html_offset(index) <= html.len());
+                }
+                let again = parse(&html);
+                let starts = |page: &Page<'_>| page.elements.iter().map(|e| e.start).collect::<Vec<_>>();
+                prop_assert_eq!(starts(&page), starts(&again));
+                prop_assert_eq!(&page.unjudged, &again.unjudged);
+                prop_assert_eq!(&page.visible.text, &again.visible.text);
+            }
+        }
+    }
 }

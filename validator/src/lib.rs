@@ -13,6 +13,8 @@ pub mod csp;
 mod css;
 mod emit;
 pub mod finding;
+#[cfg(test)]
+mod fuzz;
 pub mod headers_file;
 pub mod html;
 pub mod location;

@@ -338,4 +338,61 @@ mod tests {
             .is_empty()
         );
     }
+
+    mod fuzz {
+        use super::super::*;
+        use crate::fuzz;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(fuzz::config())]
+
+            /// An animation of a link to a `javascript:` value is caught
+            /// whatever the element's spelling, the link's prefix and case,
+            /// the space around it, and the place of the value in the list.
+            #[test]
+            fn fuzz_animated_javascript_links_are_caught(
+                element in prop::sample::select(&["set", "animate", "SVG:SET", "animateMotion", "animatetransform"][..]),
+                prefix in prop::sample::select(&["", "xlink:", "x:", "XLINK:"][..]),
+                space in prop::sample::select(&["", " ", "\t\n"][..]),
+                before in prop::collection::vec(prop::sample::select(&["/a", "#b", ""][..]), 0..4),
+                scheme in prop::sample::select(&["javascript:", "JAVASCRIPT:", " java\tscript:", "\u{1}javascript:"][..]),
+                in_values in any::<bool>(),
+            ) {
+                let target = format!("{space}{prefix}HREF{space}");
+                let value = format!("{scheme}alert(1)");
+                let attributes = if in_values {
+                    let mut list = before.clone();
+                    list.push(&value);
+                    vec![("attributename".to_string(), target), ("values".to_string(), list.join(";"))]
+                } else {
+                    vec![("attributename".to_string(), target), ("to".to_string(), value.clone())]
+                };
+                let found = executions(&element.to_ascii_lowercase(), &attributes);
+                prop_assert!(
+                    found.iter().any(|e| matches!(e, Execution::AnimatedJavaScriptUrl { attribute: 1, .. })),
+                    "{:?}",
+                    attributes
+                );
+            }
+
+            /// The judgement never fails on any attributes.
+            #[test]
+            fn fuzz_any_attributes_are_judged(
+                element in fuzz::noise(),
+                pairs in prop::collection::vec((fuzz::noise(), fuzz::noise()), 0..6),
+            ) {
+                let found = executions(&element, &pairs);
+                for execution in found {
+                    let index = match execution {
+                        Execution::EventHandler { attribute }
+                        | Execution::AnimatedEventHandler { attribute, .. }
+                        | Execution::AnimatedJavaScriptUrl { attribute, .. } => attribute,
+                    };
+                    prop_assert!(index < pairs.len());
+                }
+                let _ = script_runs_body(Namespace::Svg, &pairs);
+            }
+        }
+    }
 }
