@@ -8,7 +8,7 @@
 //! ([`crate::markdown`]), with this pass applied to its raw HTML only.
 
 use lol_html::html_content::Element;
-use lol_html::{RewriteStrSettings, element, rewrite_str};
+use lol_html::{HtmlRewriter, MemorySettings, Settings, element};
 
 use crate::assets::AssetMap;
 
@@ -27,26 +27,46 @@ pub enum RewriteProblem {
     Rewriter(String),
 }
 
+/// The memory lol_html may use for one page beyond twice its size: a
+/// hostile page (deeply nested, or one huge tag) fails the rewrite instead
+/// of growing without bound.
+const REWRITER_MEMORY_ALLOWANCE: usize = 8 * 1024 * 1024;
+
 /// Rewrites one page. Returns the new HTML, or every problem found.
 pub fn rewrite_page(html: &str, assets: &AssetMap) -> Result<String, Vec<RewriteProblem>> {
     let mut problems = Vec::new();
-    // Non-strict: ambiguous markup must still be tokenised (and checked),
-    // not rejected, and ESI tags mean nothing to a static site.
-    let settings = RewriteStrSettings::new()
-        .with_strict(false)
-        .with_enable_esi_tags(false)
-        .append_element_content_handler(element!(
-            "[src], [href], [srcset], [poster], [data-analytics-src]",
-            |el| {
-                rewrite_element(el, assets, &mut problems);
-                Ok(())
-            }
-        ));
-    let result = rewrite_str(html, settings);
+    let mut output = Vec::with_capacity(html.len() + html.len() / 8);
+    let result = {
+        // Non-strict: ambiguous markup must still be tokenised (and
+        // checked), not rejected, and ESI tags mean nothing to a static
+        // site.
+        let settings = Settings::new()
+            .with_strict(false)
+            .with_enable_esi_tags(false)
+            .with_memory_settings(MemorySettings::new().with_max_allowed_memory_usage(
+                REWRITER_MEMORY_ALLOWANCE.saturating_add(html.len().saturating_mul(2)),
+            ))
+            .append_element_content_handler(element!(
+                "[src], [href], [srcset], [poster], [data-analytics-src]",
+                |el| {
+                    rewrite_element(el, assets, &mut problems);
+                    Ok(())
+                }
+            ));
+        let mut rewriter =
+            HtmlRewriter::new(settings, |chunk: &[u8]| output.extend_from_slice(chunk));
+        // A rewriter that returned an error must not be used again.
+        rewriter
+            .write(html.as_bytes())
+            .and_then(|()| rewriter.end())
+    };
     match result {
-        Ok(out) if problems.is_empty() => Ok(out),
-        Ok(_) => Err(problems),
         Err(e) => Err(vec![RewriteProblem::Rewriter(e.to_string())]),
+        Ok(()) if !problems.is_empty() => Err(problems),
+        // The input is UTF-8 and the rewriter only splices UTF-8 into it.
+        Ok(()) => {
+            String::from_utf8(output).map_err(|e| vec![RewriteProblem::Rewriter(e.to_string())])
+        }
     }
 }
 

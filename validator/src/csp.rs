@@ -4,6 +4,8 @@
 //! directive wins. Fetch directives fall back along fixed chains (for
 //! example `script-src-elem` -> `script-src` -> `default-src`).
 
+use std::collections::HashSet;
+
 /// One directive: lowercased name and its source expressions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Directive {
@@ -30,11 +32,14 @@ pub fn parse_list(value: &str) -> Vec<Policy> {
 /// Parses one serialized policy.
 pub fn parse_policy(value: &str) -> Policy {
     let mut directives: Vec<Directive> = Vec::new();
+    // Names seen so far, so that a policy of many directives parses in
+    // linear time.
+    let mut seen: HashSet<String> = HashSet::new();
     for token in value.split(';') {
         let mut parts = token.split_ascii_whitespace();
         let Some(name) = parts.next() else { continue };
         let name = name.to_ascii_lowercase();
-        if directives.iter().any(|d| d.name == name) {
+        if !seen.insert(name.clone()) {
             continue;
         }
         directives.push(Directive {
@@ -156,5 +161,56 @@ mod tests {
         assert!(!hashed.get("script-src").unwrap().allows_unsafe_inline());
         let hashes: Vec<_> = hashed.get("script-src").unwrap().hashes().collect();
         assert_eq!(hashes, [("sha256".to_string(), "abc=")]);
+    }
+
+    mod fuzz {
+        use super::super::*;
+        use crate::fuzz;
+        use proptest::prelude::*;
+
+        fn policy_text() -> impl Strategy<Value = String> {
+            let piece = prop_oneof![
+                Just("default-src".to_string()),
+                Just("SCRIPT-src".to_string()),
+                Just("script-src-elem".to_string()),
+                Just("'self'".to_string()),
+                Just("'unsafe-inline'".to_string()),
+                Just("'sha256-abc='".to_string()),
+                Just("https:".to_string()),
+                Just("*".to_string()),
+                Just(";".to_string()),
+                Just(",".to_string()),
+                Just(" ".to_string()),
+                Just("\t".to_string()),
+                fuzz::noise(),
+            ];
+            prop::collection::vec(piece, 0..40).prop_map(|pieces| pieces.concat())
+        }
+
+        proptest! {
+            #![proptest_config(fuzz::config())]
+
+            /// Policies hold lowercase, unique directive names and sources
+            /// without whitespace, and fallback never invents a directive.
+            #[test]
+            fn fuzz_policies_are_well_formed(value in policy_text()) {
+                for policy in parse_list(&value) {
+                    let mut names = std::collections::HashSet::new();
+                    for directive in &policy.directives {
+                        prop_assert!(!directive.name.is_empty());
+                        prop_assert!(!directive.name.bytes().any(|b| b.is_ascii_uppercase() || b.is_ascii_whitespace()));
+                        prop_assert!(names.insert(directive.name.clone()));
+                        for source in &directive.sources {
+                            prop_assert!(!source.is_empty() && !source.bytes().any(|b| b.is_ascii_whitespace()));
+                        }
+                    }
+                    for name in ["script-src-elem", "style-src-attr", "worker-src", "base-uri"] {
+                        if let Some(found) = policy.effective(name) {
+                            prop_assert!(fallback_chain(name).contains(&found.name.as_str()));
+                        }
+                    }
+                }
+            }
+        }
     }
 }

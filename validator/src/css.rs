@@ -227,4 +227,26 @@ mod tests {
         let nested = ".x{background:image-set(linear-gradient(red, blue) 1x, \"f.png\" type(\"image/png\"))} .y{content:\"g\"}";
         assert_eq!(found(nested), ["f.png"]);
     }
+
+    mod fuzz {
+        use super::super::*;
+        use crate::fuzz::{self, is_place_in};
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(fuzz::config())]
+
+            /// Every URL found points at a place inside the stylesheet, in
+            /// order, and the scan reads the same twice.
+            #[test]
+            fn fuzz_css_urls_point_inside_the_text(css in fuzz::css()) {
+                let found = urls(&css);
+                for url in &found {
+                    prop_assert!(is_place_in(&css, url.offset));
+                }
+                prop_assert!(found.windows(2).all(|pair| pair[0].offset < pair[1].offset));
+                prop_assert_eq!(found, urls(&css));
+            }
+        }
+    }
 }

@@ -34,7 +34,16 @@ pub struct Rule {
     pub headers: Vec<HeaderLine>,
     /// Lowercased names detached with `! Name`.
     pub detached: Vec<String>,
-    host: Option<Regex>,
+    /// The host an absolute-URL pattern matches; `None` for a path.
+    host: Option<HostPattern>,
+}
+
+/// The host part of an absolute-URL pattern.
+#[derive(Debug, Clone)]
+enum HostPattern {
+    Matching(Regex),
+    /// A pattern too large to compile, which matches nothing.
+    Unmatchable,
 }
 
 /// Something wrong with the file itself.
@@ -123,15 +132,32 @@ impl HeadersFile {
             }
             let indented = raw_line.starts_with([' ', '\t']);
             if !indented {
+                // Rules past Cloudflare's limit never apply, so they are
+                // not compiled: a file of many thousands of rules costs no
+                // more than one of a hundred.
+                let applies = rules.len() < MAX_RULES;
                 let (host, path) = split_pattern(trimmed);
+                let host = host.filter(|_| applies).map(|h| match compile(&h, true) {
+                    Some(regex) => HostPattern::Matching(regex),
+                    None => {
+                        problems.push(Problem {
+                            kind: ProblemKind::Syntax,
+                            line,
+                            message: "the host of this URL pattern is too large to match".into(),
+                        });
+                        HostPattern::Unmatchable
+                    }
+                });
                 rules.push(Rule {
                     pattern: trimmed.to_string(),
                     line,
                     headers: Vec::new(),
                     detached: Vec::new(),
-                    host: host.map(|h| compile(&h, true)),
+                    host,
                 });
-                path_patterns.push(pattern_regex(&path, false));
+                if applies {
+                    path_patterns.push(pattern_regex(&path, false));
+                }
                 continue;
             }
             let Some(rule) = rules.last_mut() else {
@@ -189,7 +215,16 @@ impl HeadersFile {
                 });
             }
         }
-        let paths = RegexSet::new(&path_patterns).unwrap_or_else(|_| RegexSet::empty());
+        let paths = RegexSet::new(&path_patterns).unwrap_or_else(|_| {
+            // No rule can be matched, so no route gets any header: the
+            // header rules then report every route, as they should.
+            problems.push(Problem {
+                kind: ProblemKind::Syntax,
+                line: rules.first().map_or(1, |rule| rule.line),
+                message: "the URL patterns are too large to match".into(),
+            });
+            RegexSet::empty()
+        });
         HeadersFile {
             rules,
             problems,
@@ -208,7 +243,8 @@ impl HeadersFile {
             let rule = &self.rules[index];
             let host_ok = match (&rule.host, host) {
                 (None, _) => true,
-                (Some(pattern), Some(host)) => pattern.is_match(host),
+                (Some(HostPattern::Matching(pattern)), Some(host)) => pattern.is_match(host),
+                (Some(HostPattern::Unmatchable), Some(_)) => false,
                 (Some(_), None) => false,
             };
             if host_ok {
@@ -251,9 +287,10 @@ fn split_pattern(pattern: &str) -> (Option<String>, String) {
     }
 }
 
-fn compile(pattern: &str, host: bool) -> Regex {
-    Regex::new(&pattern_regex(pattern, host))
-        .unwrap_or_else(|_| Regex::new("^$").expect("the empty pattern is a valid regex"))
+/// The regex for a pattern, or `None` if it cannot be built (it is too
+/// large for the regex engine's limits).
+fn compile(pattern: &str, host: bool) -> Option<Regex> {
+    Regex::new(&pattern_regex(pattern, host)).ok()
 }
 
 /// Turns a pattern into an anchored regex: `*` matches anything and
@@ -381,5 +418,60 @@ https://:project.example/*
                 .is_empty()
         );
         assert_eq!(file.applied("/p0", None).lines.len(), 1);
+    }
+
+    mod fuzz {
+        use super::super::*;
+        use crate::fuzz;
+        use proptest::prelude::*;
+
+        fn headers_text() -> impl Strategy<Value = String> {
+            let line = prop_oneof![
+                Just("/*".to_string()),
+                Just("/blog/:slug/*".to_string()),
+                Just("https://:sub.example/*".to_string()),
+                Just("/a/*/b/*".to_string()),
+                Just("  Content-Security-Policy: default-src 'self'".to_string()),
+                Just("  X-Robots-Tag: noindex".to_string()),
+                Just("  ! Content-Security-Policy".to_string()),
+                Just("  !".to_string()),
+                Just("\tBad Header Line".to_string()),
+                Just("# comment".to_string()),
+                Just(String::new()),
+                fuzz::noise(),
+                (fuzz::noise(), fuzz::noise()).prop_map(|(a, b)| format!("  {a}: {b}")),
+            ];
+            prop::collection::vec(line, 0..30).prop_map(|lines| lines.join("\n"))
+        }
+
+        proptest! {
+            #![proptest_config(fuzz::config())]
+
+            /// Rules and problems carry real line numbers, and matching any
+            /// path applies only rules of the file, in file order.
+            #[test]
+            fn fuzz_headers_lines_and_matches_are_consistent(
+                text in headers_text(),
+                path in fuzz::noise(),
+            ) {
+                let file = HeadersFile::parse(&text);
+                let lines = u32::try_from(text.lines().count()).unwrap_or(u32::MAX);
+                prop_assert!(file.rules.windows(2).all(|pair| pair[0].line < pair[1].line));
+                for rule in &file.rules {
+                    prop_assert!(rule.line >= 1 && rule.line <= lines);
+                    for header in &rule.headers {
+                        prop_assert!(header.line > rule.line && header.line <= lines);
+                    }
+                }
+                for problem in &file.problems {
+                    prop_assert!(problem.line >= 1 && problem.line <= lines.max(1));
+                }
+                for path in [format!("/{path}"), "/".to_string(), "/blog/x/".to_string()] {
+                    let applied = file.applied(&path, Some("www.example"));
+                    prop_assert!(applied.rule_lines.windows(2).all(|pair| pair[0] < pair[1]));
+                    prop_assert!(applied.rule_lines.iter().all(|line| file.rules.iter().any(|r| r.line == *line)));
+                }
+            }
+        }
     }
 }

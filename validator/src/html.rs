@@ -12,16 +12,29 @@
 //! name or decoding a character reference changes the text. Most
 //! attributes need neither, so a page costs few allocations beyond its
 //! element and attribute lists.
+//!
+//! Parsing never panics and never grows without bound. lol_html stops on
+//! markup whose meaning a streaming parser cannot be sure of (a `<script>`
+//! inside `<select>`), on its memory limit, and the page stops recording
+//! past a budget of elements and attributes proportional to the file's
+//! size; documents nest (`<noscript>`, `<iframe srcdoc>`) only so deep.
+//! Each of these is kept in [`Page::unjudged`], so that the rules report
+//! it as an error: markup the validator did not read to the end may hide
+//! anything.
 
 use std::borrow::Cow;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 use std::ops::Range;
 use std::rc::Rc;
 use std::sync::LazyLock;
 
+use lol_html::errors::RewritingError;
 use lol_html::html_content::Element as LolElement;
-use lol_html::{ElementContentHandlers, HtmlRewriter, Selector, Settings};
+use lol_html::{ElementContentHandlers, HtmlRewriter, MemorySettings, Selector, Settings};
+
+use crate::markup::AttributeView;
+pub use crate::markup::Namespace;
 
 /// One attribute of a start tag.
 #[derive(Debug, Clone)]
@@ -43,11 +56,24 @@ impl Attr<'_> {
     }
 }
 
+impl AttributeView for Attr<'_> {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn value(&self) -> &str {
+        &self.value
+    }
+}
+
 /// One element (start tag) of the document.
 #[derive(Debug, Clone)]
 pub struct Element<'src> {
     /// Lowercased tag name.
     pub name: Cow<'src, str>,
+    /// The namespace the parser put it in: SVG inside `<svg>` (and in an
+    /// SVG file), where `<script>` and `<style>` follow other rules.
+    pub namespace: Namespace,
     /// Byte range of the start tag.
     pub start: usize,
     pub tag_end: usize,
@@ -62,7 +88,6 @@ pub struct Element<'src> {
     /// Index of the `<form>` element this one sits inside, if any.
     pub form: Option<usize>,
 }
-
 impl<'src> Element<'src> {
     /// The attribute called `name` (lowercase).
     pub fn attr(&self, name: &str) -> Option<&Attr<'src>> {
@@ -91,9 +116,28 @@ pub struct RawBody<'src> {
     pub element: usize,
     /// Byte offset of the body's first character in the file.
     pub start: usize,
-    /// The body as written; owned only for bodies inside a decoded
-    /// `srcdoc` document.
+    /// Length of the body in the file.
+    pub raw_len: usize,
+    /// The text the browser runs or applies. In HTML that is the body as
+    /// written; in SVG and MathML the parser decodes character references
+    /// and CDATA sections first, and the text is owned. It is owned too
+    /// for bodies inside a decoded `srcdoc` document.
     pub text: Cow<'src, str>,
+    /// Whether `text` was decoded from the source, so that offsets in it
+    /// are only close to offsets in the file.
+    pub decoded: bool,
+}
+
+impl RawBody<'_> {
+    /// The file offset of byte `offset` of [`RawBody::text`]: exact for
+    /// text as written, and inside the body for decoded text.
+    pub fn file_offset(&self, offset: usize) -> usize {
+        if self.decoded {
+            self.start + offset.min(self.raw_len)
+        } else {
+            self.start + offset
+        }
+    }
 }
 
 /// The page's visible text, with a map back to HTML source offsets.
@@ -143,6 +187,66 @@ pub struct Page<'src> {
     /// checks read.
     pub anchors: HashSet<String>,
     pub visible: VisibleText,
+    /// Places where the parser stopped or did not descend, so that what
+    /// follows was not judged.
+    pub unjudged: Vec<Unjudged>,
+}
+
+/// A place in the page the parser could not read to the end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unjudged {
+    /// Byte offset in the file where judging stopped.
+    pub offset: usize,
+    pub reason: UnjudgedReason,
+}
+
+/// Why markup was not judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnjudgedReason {
+    /// A raw-text element (`<script>`, `<style>`, `<textarea>`, …) inside
+    /// `<select>` or after `<frameset>`, where only a full tree builder
+    /// knows whether it is text or markup. The page was read on with one
+    /// guess, and the other may hide script.
+    Ambiguous,
+    /// The parser reached its memory limit; nothing after was read.
+    MemoryLimit,
+    /// More elements and attributes than the page's size allows; nothing
+    /// after was read.
+    TooManyNodes,
+    /// A `<noscript>` or `<iframe srcdoc>` document nested deeper than
+    /// [`MAX_DOCUMENT_DEPTH`]; its content was not read.
+    NestedTooDeep,
+    /// The parser stopped with an error of another kind.
+    ParserError,
+}
+
+impl UnjudgedReason {
+    /// What happened, for a finding's message.
+    pub fn describe(self) -> &'static str {
+        match self {
+            UnjudgedReason::Ambiguous => {
+                "a raw-text element (<script>, <style>, <textarea>, <title>, <xmp>, <iframe>, \
+                 <noembed>, <noframes>, <noscript> or <plaintext>) inside <select> or after \
+                 <frameset> makes the markup that follows ambiguous; a browser may read it as \
+                 elements the validator did not see"
+            }
+            UnjudgedReason::MemoryLimit => {
+                "the HTML parser reached its memory limit here; the rest of the page was not \
+                 read"
+            }
+            UnjudgedReason::TooManyNodes => {
+                "the page holds more elements and attributes than the validator judges for its \
+                 size; the rest of the page was not read"
+            }
+            UnjudgedReason::NestedTooDeep => {
+                "documents nested this deep (<noscript> or <iframe srcdoc> inside one another) \
+                 are not read; this one's content was not judged"
+            }
+            UnjudgedReason::ParserError => {
+                "the HTML parser stopped here with an error; the rest of the page was not read"
+            }
+        }
+    }
 }
 
 /// Whether an element (lowercase name) starts or ends a block of visible
@@ -198,6 +302,40 @@ fn is_block(name: &str) -> bool {
 /// Elements whose end offset the parser records, to find bodies and nesting.
 const TRACKED_ENDS: &[&str] = &["script", "style", "noscript", "form"];
 
+/// Elements whose content the HTML parser reads as raw text. One of them
+/// where lol_html cannot tell whether it counts makes markup ambiguous.
+const RAW_TEXT_ELEMENTS: &[&str] = &[
+    "script",
+    "style",
+    "textarea",
+    "title",
+    "xmp",
+    "iframe",
+    "noembed",
+    "noframes",
+    "noscript",
+    "plaintext",
+];
+
+/// How deeply `<noscript>` and `<iframe srcdoc>` documents are read inside
+/// one another. Each level is parsed again from its own text, so the bound
+/// also keeps the work linear; real pages nest one or two deep.
+pub const MAX_DOCUMENT_DEPTH: u32 = 8;
+
+/// Elements and attributes a page may hold, beyond [`NODE_ALLOWANCE`]: one
+/// per this many bytes of the file. Each costs the page model 70 to 90
+/// bytes, so the bound keeps the model within about five times the file's
+/// size, while real markup (a tag or an attribute every 20 to 50 bytes,
+/// and rarely denser than one every 12 even in data tables) stays below.
+const BYTES_PER_NODE: usize = 16;
+
+/// Elements and attributes any page may hold, however small.
+const NODE_ALLOWANCE: usize = 50_000;
+
+/// The memory lol_html may use for one document, beyond twice the
+/// document's size: its buffers and its stack of open elements.
+const PARSER_MEMORY_ALLOWANCE: usize = 8 * 1024 * 1024;
+
 /// The selector for every element, parsed once rather than per page.
 static EVERY_ELEMENT: LazyLock<Selector> =
     LazyLock::new(|| "*".parse().expect("`*` is a valid selector"));
@@ -207,41 +345,182 @@ static EVERY_ELEMENT: LazyLock<Selector> =
 /// than borrowed.
 type Ends = Rc<RefCell<Vec<(usize, usize)>>>;
 
+/// The handler error that stops parsing when a page's node budget is spent.
+#[derive(Debug, thiserror::Error)]
+#[error("the page's budget of elements and attributes is spent")]
+struct BudgetSpent;
+
+/// What one page may still record, shared by the documents nested in it.
+#[derive(Debug)]
+struct Budget {
+    nodes: Cell<usize>,
+}
+
+impl Budget {
+    fn for_source(source: &str) -> Budget {
+        Budget {
+            nodes: Cell::new(NODE_ALLOWANCE + source.len() / BYTES_PER_NODE),
+        }
+    }
+
+    /// Takes `count` nodes from the budget, if that many are left.
+    fn take(&self, count: usize) -> bool {
+        match self.nodes.get().checked_sub(count) {
+            Some(left) => {
+                self.nodes.set(left);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
 /// Parses `source` into a [`Page`] that borrows from it. Parsing never
-/// fails: like a browser, lol_html recovers from any markup. Elements
-/// inside `<noscript>` come after the others.
+/// fails: like a browser, lol_html recovers from any markup, and what it
+/// cannot read is recorded in [`Page::unjudged`]. Elements inside
+/// `<noscript>` come after the others.
 pub fn parse(source: &str) -> Page<'_> {
-    parse_fragment(source, 0, false)
+    let budget = Budget::for_source(source);
+    parse_fragment(source, 0, false, 0, &budget)
 }
 
 /// Parses `source`, which starts at byte `base` of the file: offsets in the
 /// page are file offsets, while slices are taken from `source` itself,
-/// whose positions lol_html reports.
-fn parse_fragment(source: &str, base: usize, in_noscript: bool) -> Page<'_> {
-    let mut page = Page::default();
-    let ends = Ends::default();
-    {
-        let handlers = ElementContentHandlers::default().element(|el: &mut LolElement| {
-            record_element(&mut page, &ends, el, source, base, in_noscript);
-            Ok(())
-        });
-        let mut rewriter = HtmlRewriter::new(
-            Settings::new()
-                .append_element_content_handler((Cow::Borrowed(&*EVERY_ELEMENT), handlers)),
-            |_: &[u8]| {},
-        );
-        // Writing to a sink that discards output cannot fail, and the
-        // default memory limits are far above any page we read whole.
-        let _ = rewriter.write(source.as_bytes());
-        let _ = rewriter.end();
+/// whose positions lol_html reports. `depth` counts the documents this one
+/// is nested in.
+fn parse_fragment<'src>(
+    source: &'src str,
+    base: usize,
+    in_noscript: bool,
+    depth: u32,
+    budget: &Budget,
+) -> Page<'src> {
+    let before = budget.nodes.get();
+    let strict = tokenize(source, base, in_noscript, true, budget);
+    let Tokenized {
+        mut page,
+        ends,
+        stop,
+    } = match strict.stop {
+        Some(Stop::Ambiguous) => {
+            // Read the page again, committing to lol_html's guess, so that
+            // the rules still see what they can; the ambiguity itself is
+            // an error. It sits at the first raw-text element the strict
+            // pass did not reach.
+            let reached = strict.page.elements.len();
+            budget.nodes.set(before);
+            let mut lenient = tokenize(source, base, in_noscript, false, budget);
+            let offset = lenient.page.elements[reached.min(lenient.page.elements.len())..]
+                .iter()
+                .find(|e| RAW_TEXT_ELEMENTS.contains(&&*e.name))
+                .or(lenient.page.elements.get(reached))
+                .map_or(base, |e| e.start);
+            lenient.page.unjudged.push(Unjudged {
+                offset,
+                reason: UnjudgedReason::Ambiguous,
+            });
+            lenient
+        }
+        _ => strict,
+    };
+    if let Some(stop) = stop {
+        let offset = page.elements.last().map_or(base, |e| e.tag_end);
+        let reason = match stop {
+            Stop::Ambiguous => UnjudgedReason::Ambiguous,
+            Stop::Memory => UnjudgedReason::MemoryLimit,
+            Stop::Budget => UnjudgedReason::TooManyNodes,
+            Stop::Other => UnjudgedReason::ParserError,
+        };
+        page.unjudged.push(Unjudged { offset, reason });
     }
-    let ends = ends.take();
-    attach_bodies(&mut page, &ends, source, base);
+    let own = page.elements.len();
+    let ends = ends_by_element(own, &ends);
+    attach_bodies(&mut page, &ends, source, base, depth, budget);
     if !in_noscript {
         page.visible = visible_text(&page, &ends, source);
     }
-    attach_srcdoc_documents(&mut page);
+    attach_srcdoc_documents(&mut page, own, depth, budget);
     page
+}
+
+/// Why lol_html stopped before the end of a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    Ambiguous,
+    Memory,
+    Budget,
+    /// An error a newer lol_html may add.
+    Other,
+}
+
+/// One pass of lol_html over a document: its elements, the end offsets of
+/// the tracked ones, and why it stopped early, if it did.
+struct Tokenized<'src> {
+    page: Page<'src>,
+    ends: Vec<(usize, usize)>,
+    stop: Option<Stop>,
+}
+
+fn tokenize<'src>(
+    source: &'src str,
+    base: usize,
+    in_noscript: bool,
+    strict: bool,
+    budget: &Budget,
+) -> Tokenized<'src> {
+    let mut page = Page::default();
+    let ends = Ends::default();
+    let result = {
+        let handlers = ElementContentHandlers::default().element(|el: &mut LolElement| {
+            // An element and each of its attributes are one node each.
+            if !budget.take(1 + el.attributes().len()) {
+                return Err(BudgetSpent.into());
+            }
+            record_element(&mut page, &ends, el, source, base, in_noscript);
+            Ok(())
+        });
+        let memory = MemorySettings::new().with_max_allowed_memory_usage(
+            PARSER_MEMORY_ALLOWANCE.saturating_add(source.len().saturating_mul(2)),
+        );
+        let mut rewriter = HtmlRewriter::new(
+            Settings::new()
+                .append_element_content_handler((Cow::Borrowed(&*EVERY_ELEMENT), handlers))
+                .with_strict(strict)
+                .with_enable_esi_tags(false)
+                .with_memory_settings(memory),
+            |_: &[u8]| {},
+        );
+        // After an error the rewriter must not be used again (it panics):
+        // `end` is called only when `write` succeeded.
+        rewriter
+            .write(source.as_bytes())
+            .and_then(|()| rewriter.end())
+    };
+    let stop = match result {
+        Ok(()) => None,
+        Err(RewritingError::ParsingAmbiguity(_)) => Some(Stop::Ambiguous),
+        Err(RewritingError::MemoryLimitExceeded(_)) => Some(Stop::Memory),
+        // The only handler error is the spent budget.
+        Err(RewritingError::ContentHandlerError(_)) => Some(Stop::Budget),
+        Err(_) => Some(Stop::Other),
+    };
+    Tokenized {
+        page,
+        ends: ends.take(),
+        stop,
+    }
+}
+
+/// The end offset of every one of the first `count` elements whose end
+/// tag was seen, by element index.
+fn ends_by_element(count: usize, ends: &[(usize, usize)]) -> Vec<Option<usize>> {
+    let mut by_element = vec![None; count];
+    for &(index, end) in ends {
+        if let Some(slot) = by_element.get_mut(index) {
+            *slot = Some(end);
+        }
+    }
+    by_element
 }
 
 /// The page's visible text: the source between tags, without comments,
@@ -252,10 +531,10 @@ fn parse_fragment(source: &str, base: usize, in_noscript: bool) -> Page<'_> {
 /// cheaper than asking lol_html to decode every text chunk, and sees the
 /// same text: what lies between two start tags is text, end tags and
 /// comments.
-fn visible_text(page: &Page<'_>, ends: &[(usize, usize)], source: &str) -> VisibleText {
+fn visible_text(page: &Page<'_>, ends: &[Option<usize>], source: &str) -> VisibleText {
     let mut visible = VisibleText::default();
     let mut cursor = 0;
-    for (index, element) in page.elements.iter().enumerate() {
+    for (index, element) in page.elements.iter().enumerate().take(ends.len()) {
         if element.in_noscript {
             continue;
         }
@@ -267,9 +546,7 @@ fn visible_text(page: &Page<'_>, ends: &[(usize, usize)], source: &str) -> Visib
         }
         let hides_body = matches!(&*element.name, "script" | "style" | "noscript");
         let end = if hides_body {
-            ends.iter()
-                .find(|(i, _)| *i == index)
-                .map_or(source.len(), |(_, end)| *end)
+            ends[index].unwrap_or(source.len())
         } else {
             element.tag_end
         };
@@ -409,6 +686,7 @@ fn record_element<'src>(
     let track = TRACKED_ENDS.contains(&name.as_ref()) && el.can_have_content();
     page.elements.push(Element {
         name,
+        namespace: Namespace::from_uri(el.namespace_uri()),
         start: base + range.start,
         tag_end: base + range.end,
         attrs,
@@ -429,83 +707,178 @@ fn record_element<'src>(
 
 /// Extracts script and style bodies, parses `<noscript>` content, and ties
 /// elements to their forms, using the recorded end-tag offsets. `source`
-/// starts at byte `base` of the file.
+/// starts at byte `base` of the file; `ends` covers the elements lol_html
+/// reported for it.
 fn attach_bodies<'src>(
     page: &mut Page<'src>,
-    ends: &[(usize, usize)],
+    ends: &[Option<usize>],
     source: &'src str,
     base: usize,
+    depth: u32,
+    budget: &Budget,
 ) {
-    let end_of = |index: usize| {
-        ends.iter()
-            .find(|(i, _)| *i == index)
-            .map_or(base + source.len(), |(_, end)| *end)
-    };
     let mut forms = Vec::new();
     let mut noscripts = Vec::new();
-    for (index, element) in page.elements.iter().enumerate() {
-        let end = end_of(index);
+    for (index, element) in page.elements.iter().enumerate().take(ends.len()) {
+        let end = ends[index].unwrap_or(base + source.len());
         let body_range = element.tag_end..end.max(element.tag_end);
-        let text = &source[body_range.start - base..body_range.end - base];
+        let Some(text) = source.get(body_range.start - base..body_range.end - base) else {
+            continue;
+        };
+        let body = || {
+            let foreign = element.namespace != Namespace::Html;
+            let decoded = if foreign {
+                foreign_text(text)
+            } else {
+                Cow::Borrowed(text)
+            };
+            RawBody {
+                element: index,
+                start: body_range.start,
+                raw_len: text.len(),
+                decoded: matches!(decoded, Cow::Owned(_)),
+                text: decoded,
+            }
+        };
         match &*element.name {
-            "script" => page.scripts.push(RawBody {
-                element: index,
-                start: body_range.start,
-                text: Cow::Borrowed(text),
-            }),
-            "style" => page.styles.push(RawBody {
-                element: index,
-                start: body_range.start,
-                text: Cow::Borrowed(text),
-            }),
-            "noscript" if !element.in_noscript => noscripts.push((body_range.start, text)),
+            "script" => page.scripts.push(body()),
+            "style" => page.styles.push(body()),
+            "noscript" => noscripts.push((element.start, body_range.start, text)),
             "form" => forms.push((index, element.start, end)),
             _ => {}
         }
     }
-    for (start, body) in noscripts {
-        let inner = parse_fragment(body, start, true);
+    for (element_start, start, body) in noscripts {
+        // Without scripting, a browser reads `<noscript>` as markup, and a
+        // `<noscript>` inside it too.
+        if depth >= MAX_DOCUMENT_DEPTH {
+            page.unjudged.push(Unjudged {
+                offset: element_start,
+                reason: UnjudgedReason::NestedTooDeep,
+            });
+            continue;
+        }
+        let inner = parse_fragment(body, start, true, depth + 1, budget);
         let offset = page.elements.len();
+        let shift = |mut body: RawBody<'src>| {
+            body.element += offset;
+            body
+        };
         page.anchors.extend(inner.anchors);
         page.elements.extend(inner.elements);
-        page.scripts.extend(inner.scripts.into_iter().map(|mut s| {
-            s.element += offset;
-            s
-        }));
-        page.styles.extend(inner.styles.into_iter().map(|mut s| {
-            s.element += offset;
-            s
-        }));
+        page.scripts.extend(inner.scripts.into_iter().map(shift));
+        page.styles.extend(inner.styles.into_iter().map(shift));
+        page.unjudged.extend(inner.unjudged);
     }
-    for element in &mut page.elements {
-        element.form = forms
-            .iter()
-            .find(|(_, start, end)| element.start > *start && element.start < *end)
-            .map(|(index, _, _)| *index);
+    assign_forms(&mut page.elements, &forms);
+}
+
+/// Ties every element to the outermost form whose range holds its start.
+///
+/// Forms' ranges come from matched end tags, so they nest or are apart;
+/// one sweep in document order with a stack of open forms finds each
+/// element's outermost form.
+fn assign_forms(elements: &mut [Element<'_>], forms: &[(usize, usize, usize)]) {
+    if forms.is_empty() {
+        return;
+    }
+    let mut order: Vec<usize> = (0..elements.len()).collect();
+    order.sort_by_key(|&index| elements[index].start);
+    let mut sorted_forms = forms.to_vec();
+    sorted_forms.sort_by_key(|&(_, start, _)| start);
+    let mut next_form = 0;
+    let mut open: Vec<(usize, usize)> = Vec::new();
+    for index in order {
+        let at = elements[index].start;
+        while let Some(&(form, start, end)) = sorted_forms.get(next_form)
+            && start < at
+        {
+            open.retain(|&(_, open_end)| open_end > start);
+            open.push((form, end));
+            next_form += 1;
+        }
+        open.retain(|&(_, end)| end > at);
+        elements[index].form = open.first().map(|&(form, _)| form);
     }
 }
 
-/// Parses the document of every `<iframe srcdoc>` and adds its elements,
-/// bodies and visible text to the page: a script or a third-party load
-/// written there runs with the page's origin, so the rules must see it.
+/// The text content of a `<script>` or `<style>` in SVG or MathML. There
+/// the HTML parser reads the body as ordinary content, not raw text:
+/// character references are decoded, CDATA sections give their text, and
+/// comments and nested tags are no part of it. `<svg><script>alert&#40;1)`
+/// runs `alert(1)`.
+fn foreign_text(raw: &str) -> Cow<'_, str> {
+    if !raw.contains(['&', '<']) {
+        return Cow::Borrowed(raw);
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(lt) = rest.find('<') {
+        push_decoded_text(&mut out, &rest[..lt]);
+        let markup = &rest[lt..];
+        rest = if let Some(cdata) = markup.strip_prefix("<![CDATA[") {
+            let end = cdata.find("]]>").unwrap_or(cdata.len());
+            out.push_str(&cdata[..end]);
+            cdata.get(end + 3..).unwrap_or("")
+        } else if let Some(comment) = markup.strip_prefix("<!--") {
+            comment.find("-->").map_or("", |end| &comment[end + 3..])
+        } else if markup[1..]
+            .starts_with(|c: char| c.is_ascii_alphabetic() || matches!(c, '/' | '!' | '?'))
+        {
+            markup.find('>').map_or("", |end| &markup[end + 1..])
+        } else {
+            out.push('<');
+            &markup[1..]
+        };
+    }
+    push_decoded_text(&mut out, rest);
+    Cow::Owned(out)
+}
+
+fn push_decoded_text(out: &mut String, text: &str) {
+    if text.contains('&') {
+        out.push_str(&htmlize::unescape(text));
+    } else {
+        out.push_str(text);
+    }
+}
+
+/// Parses the document of every `<iframe srcdoc>` among the page's first
+/// `own` elements (the others came from `<noscript>` documents, which
+/// parsed their own frames) and adds its elements, bodies and visible text
+/// to the page: a script or a third-party load written there runs with
+/// the page's origin, so the rules must see it.
 ///
 /// Offsets in that document are counted from the start of the attribute
 /// value. They are exact when the value has no character references, and
 /// close otherwise: decoding shortens the text, so a finding still points
 /// inside the attribute. Its anchors stay out of the page's, because a
 /// fragment link on the page cannot reach into the frame.
-fn attach_srcdoc_documents(page: &mut Page<'_>) {
-    let documents: Vec<_> = page
-        .elements
+fn attach_srcdoc_documents(page: &mut Page<'_>, own: usize, depth: u32, budget: &Budget) {
+    let documents: Vec<_> = page.elements[..own]
         .iter()
         .filter(|e| e.name == "iframe")
-        .filter_map(|e| e.attr("srcdoc"))
-        .filter_map(|attr| Some((attr.value.clone(), attr.value_start?)))
+        .filter_map(|e| Some((e.start, e.attr("srcdoc")?)))
+        .filter_map(|(start, attr)| Some((start, attr.value.clone(), attr.value_start?)))
         .collect();
-    for (value, value_start) in documents {
+    for (element_start, value, value_start) in documents {
+        if depth >= MAX_DOCUMENT_DEPTH {
+            page.unjudged.push(Unjudged {
+                offset: element_start,
+                reason: UnjudgedReason::NestedTooDeep,
+            });
+            continue;
+        }
         let inner = match value {
-            Cow::Borrowed(text) => relocated(parse(text), value_start),
-            Cow::Owned(text) => relocated(parse(&text), value_start).into_owned(),
+            Cow::Borrowed(text) => relocated(
+                parse_fragment(text, 0, false, depth + 1, budget),
+                value_start,
+            ),
+            Cow::Owned(text) => relocated(
+                parse_fragment(&text, 0, false, depth + 1, budget),
+                value_start,
+            )
+            .into_owned(),
         };
         merge_srcdoc(page, inner);
     }
@@ -530,6 +903,9 @@ fn relocated(mut page: Page<'_>, value_start: usize) -> Page<'_> {
     for span in &mut page.visible.spans {
         span.1 = map(span.1);
     }
+    for unjudged in &mut page.unjudged {
+        unjudged.offset = map(unjudged.offset);
+    }
     page
 }
 
@@ -546,6 +922,7 @@ fn merge_srcdoc<'src>(page: &mut Page<'src>, inner: Page<'src>) {
     };
     page.scripts.extend(inner.scripts.into_iter().map(shift));
     page.styles.extend(inner.styles.into_iter().map(shift));
+    page.unjudged.extend(inner.unjudged);
     if !inner.visible.text.is_empty() {
         page.visible.push_block_break();
         let at = page.visible.text.len();
@@ -567,6 +944,7 @@ impl Page<'_> {
                 .into_iter()
                 .map(|element| Element {
                     name: owned(element.name),
+                    namespace: element.namespace,
                     start: element.start,
                     tag_end: element.tag_end,
                     attrs: element
@@ -588,6 +966,7 @@ impl Page<'_> {
             styles: self.styles.into_iter().map(RawBody::into_owned).collect(),
             anchors: self.anchors,
             visible: self.visible,
+            unjudged: self.unjudged,
         }
     }
 }
@@ -597,7 +976,9 @@ impl RawBody<'_> {
         RawBody {
             element: self.element,
             start: self.start,
+            raw_len: self.raw_len,
             text: Cow::Owned(self.text.into_owned()),
+            decoded: self.decoded,
         }
     }
 }
@@ -726,5 +1107,178 @@ mod tests {
         let nested = page.elements.iter().find(|e| e.name == "b").unwrap();
         assert!(nested.in_srcdoc && nested.attr("onclick").is_some());
         assert!((value_start..value_end).contains(&nested.start));
+    }
+
+    #[test]
+    fn svg_script_and_style_text_is_decoded_as_browsers_read_it() {
+        let html = "<p>x</p><svg><script src=/a.js>alert&#40;1)<![CDATA[;x<y]]><!-- c --></script><style>a{b:url(&#47;/t.example/x)}</style></svg><script>a&#40;</script>";
+        let page = parse(html);
+        let svg_script = &page.scripts[0];
+        assert_eq!(page.elements[svg_script.element].namespace, Namespace::Svg);
+        assert_eq!(svg_script.text, "alert(1);x<y");
+        assert!(svg_script.decoded);
+        assert!(html[svg_script.start..].starts_with("alert&#40;"));
+        assert!(svg_script.file_offset(1_000) <= svg_script.start + svg_script.raw_len);
+        assert_eq!(page.styles[0].text, "a{b:url(//t.example/x)}");
+        // An HTML script is raw text.
+        assert_eq!(page.scripts[1].text, "a&#40;");
+        assert_eq!(
+            page.elements[page.scripts[1].element].namespace,
+            Namespace::Html
+        );
+    }
+
+    #[test]
+    fn ambiguous_markup_is_unjudged_but_still_read() {
+        // In <select> a browser ignores <xmp>, and runs the script.
+        let html = "<select><xmp><script>a()</script></xmp></select><p onclick=x>";
+        let page = parse(html);
+        assert_eq!(
+            page.unjudged,
+            [Unjudged {
+                offset: html.find("<xmp").unwrap(),
+                reason: UnjudgedReason::Ambiguous
+            }]
+        );
+        assert!(page.elements.iter().any(|e| e.name == "p"));
+        assert!(
+            parse("<select><option>a</select><script>b()</script>")
+                .unjudged
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn nested_documents_are_read_to_a_bound() {
+        let html = "<noscript><noscript><img src=//t.example/p.gif></noscript></noscript>";
+        let page = parse(html);
+        let img = page.elements.iter().find(|e| e.name == "img").unwrap();
+        assert!(img.in_noscript);
+        assert!(page.unjudged.is_empty());
+
+        let deep = format!(
+            "{}<img src=x>{}",
+            "<noscript>".repeat(100),
+            "</noscript>".repeat(100)
+        );
+        let page = parse(&deep);
+        let bound = MAX_DOCUMENT_DEPTH as usize;
+        assert_eq!(
+            page.unjudged,
+            [Unjudged {
+                offset: bound * "<noscript>".len(),
+                reason: UnjudgedReason::NestedTooDeep
+            }]
+        );
+        assert_eq!(page.elements.len(), bound + 1);
+
+        // A frame in a frame in a frame…: each level escapes the one in it.
+        let mut document = "<b onclick=x>".to_string();
+        for _ in 0..=MAX_DOCUMENT_DEPTH {
+            let escaped = document.replace('&', "&amp;").replace('"', "&quot;");
+            document = format!("<iframe srcdoc=\"{escaped}\"></iframe>");
+        }
+        let page = parse(&document);
+        assert_eq!(page.unjudged.len(), 1);
+        assert_eq!(page.unjudged[0].reason, UnjudgedReason::NestedTooDeep);
+        assert!(page.unjudged[0].offset < document.len());
+        assert!(page.elements.iter().all(|e| e.name == "iframe"));
+    }
+
+    #[test]
+    fn hostile_pages_return_with_what_was_not_read() {
+        // Deep nesting is a flat list of elements, read to the end…
+        let deep = "<div>".repeat(20_000);
+        let page = parse(&deep);
+        assert_eq!(page.elements.len(), 20_000);
+        assert!(page.unjudged.is_empty());
+        // … until lol_html's stack of open elements reaches its memory
+        // limit.
+        let deeper = "<div>".repeat(100_000);
+        let page = parse(&deeper);
+        assert_eq!(page.unjudged.len(), 1);
+        assert_eq!(page.unjudged[0].reason, UnjudgedReason::MemoryLimit);
+        assert!(page.elements.len() < 100_000);
+        // Markup denser than real pages stops where its budget ends.
+        let dense = "<br>".repeat(200_000);
+        let page = parse(&dense);
+        let budget = NODE_ALLOWANCE + dense.len() / BYTES_PER_NODE;
+        assert_eq!(page.elements.len(), budget);
+        assert_eq!(
+            page.unjudged,
+            [Unjudged {
+                offset: budget * "<br>".len(),
+                reason: UnjudgedReason::TooManyNodes
+            }]
+        );
+        // A tag with millions of attributes fills lol_html's buffers.
+        let huge_tag = format!("<a{}>", " b".repeat(3_000_000));
+        let page = parse(&huge_tag);
+        assert_eq!(page.unjudged.len(), 1);
+        assert_eq!(page.unjudged[0].reason, UnjudgedReason::MemoryLimit);
+    }
+
+    #[test]
+    fn forms_are_assigned_in_one_sweep() {
+        let html = format!(
+            "{}<input name=last>",
+            "<form action=/lead><input name=a></form>".repeat(20_000)
+        );
+        let page = parse(&html);
+        let inputs: Vec<_> = page.elements.iter().filter(|e| e.name == "input").collect();
+        assert_eq!(inputs[0].form, Some(0));
+        assert_eq!(inputs[1].form, Some(2));
+        assert_eq!(inputs.last().unwrap().form, None);
+        let nested = parse("<form id=a><form id=b></form><input></form><input>");
+        assert_eq!(nested.elements[2].form, Some(0));
+        assert_eq!(nested.elements[3].form, None);
+    }
+
+    mod fuzz {
+        use super::super::*;
+        use crate::fuzz::{self, is_place_in};
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(fuzz::config())]
+
+            /// Whatever the markup, the page model points inside the file
+            /// and reads the same twice.
+            #[test]
+            fn fuzz_page_model_stays_inside_the_file(html in fuzz::html()) {
+                let page = parse(&html);
+                for element in &page.elements {
+                    prop_assert!(element.start <= element.tag_end);
+                    prop_assert!(element.tag_end <= html.len());
+                    prop_assert!(element.form.is_none_or(|form| form < page.elements.len()));
+                    if !element.in_srcdoc {
+                        prop_assert!(is_place_in(&html, element.start));
+                        for attr in &element.attrs {
+                            prop_assert!(is_place_in(&html, attr.name_start));
+                            prop_assert!(attr.value_start.is_none_or(|v| is_place_in(&html, v)));
+                        }
+                    }
+                    for attr in &element.attrs {
+                        prop_assert!(attr.offset() <= html.len());
+                    }
+                }
+                for body in page.scripts.iter().chain(&page.styles) {
+                    prop_assert!(body.element < page.elements.len());
+                    prop_assert!(body.start + body.raw_len <= html.len());
+                    prop_assert!(body.file_offset(body.text.len()) <= html.len());
+                }
+                for unjudged in &page.unjudged {
+                    prop_assert!(unjudged.offset <= html.len());
+                }
+                for (index, _) in page.visible.text.char_indices() {
+                    prop_assert!(page.visible.html_offset(index) <= html.len());
+                }
+                let again = parse(&html);
+                let starts = |page: &Page<'_>| page.elements.iter().map(|e| e.start).collect::<Vec<_>>();
+                prop_assert_eq!(starts(&page), starts(&again));
+                prop_assert_eq!(&page.unjudged, &again.unjudged);
+                prop_assert_eq!(&page.visible.text, &again.visible.text);
+            }
+        }
     }
 }

@@ -15,15 +15,19 @@ mod decode;
 mod decompress;
 mod emit;
 pub mod finding;
+#[cfg(test)]
+mod fuzz;
 pub mod headers_file;
 pub mod html;
 mod load;
 pub mod location;
+pub mod markup;
 pub mod output;
 mod redact;
 pub mod rules;
 mod scan;
 mod site;
+mod stack;
 pub mod url_norm;
 
 use std::collections::{HashMap, HashSet};
@@ -84,7 +88,17 @@ impl Report {
 /// findings that depend on other files (fragments, the gated analytics
 /// script) are settled afterwards, and the bundle-wide rules (`_headers`,
 /// CSP, caching, sitemap) run last.
+///
+/// The work runs in a thread pool of its own whose threads have a stack
+/// large enough for the parsers' nesting bounds (see [`stack`]).
 pub fn check(dir: &Path, config: &Config) -> Result<Report, Error> {
+    match stack::pool() {
+        Some(pool) => pool.install(|| check_in_pool(dir, config)),
+        None => check_in_pool(dir, config),
+    }
+}
+
+fn check_in_pool(dir: &Path, config: &Config) -> Result<Report, Error> {
     let meta = std::fs::metadata(dir).map_err(|source| Error::UnreadableBundle {
         path: dir.to_path_buf(),
         source,

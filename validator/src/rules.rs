@@ -26,6 +26,7 @@ pub mod sri;
 
 use crate::emit::{FileFindings, Message};
 use crate::html::{Attr, Element, Page};
+use crate::markup;
 use crate::scan::{PageContext, PageFacts};
 use crate::url_norm::{Target, refresh_url, srcset_urls};
 
@@ -82,7 +83,14 @@ const URL_ATTRIBUTES: &[&str] = &[
 /// One URL found in an attribute of an element.
 pub struct UrlRef<'p> {
     pub element: &'p Element<'p>,
+    /// The attribute the URL was written in.
     pub attr: &'p Attr<'p>,
+    /// The attribute the URL is the value of, as rules judge it: the
+    /// attribute's own name, `xlink:href` for a link under another prefix,
+    /// and `href` for a URL a SMIL animation writes into a link.
+    pub name: &'p str,
+    /// Written by a SMIL animation (`<set attributeName="href" to=…>`).
+    pub animated: bool,
     /// The URL, entities decoded.
     pub url: &'p str,
     /// Byte offset in the file to point findings at.
@@ -95,10 +103,12 @@ pub struct UrlRef<'p> {
 /// `<meta http-equiv="refresh">` targets), each classified with `classify`.
 pub fn page_urls<'p>(page: &'p Page<'p>, classify: impl Fn(&str) -> Target) -> Vec<UrlRef<'p>> {
     let mut out = Vec::new();
-    let mut push = |element, attr, url: &'p str, offset| {
+    let mut push = |element, attr: &'p Attr<'p>, name, animated, url: &'p str, offset| {
         out.push(UrlRef {
             element,
             attr,
+            name,
+            animated,
             url,
             offset,
             target: classify(url),
@@ -113,14 +123,25 @@ pub fn page_urls<'p>(page: &'p Page<'p>, classify: impl Fn(&str) -> Target) -> V
             if URL_ATTRIBUTES.contains(&name) {
                 if name == "ping" || name == "archive" {
                     for part in attr.value.split_ascii_whitespace() {
-                        push(element, attr, part, attr.offset());
+                        push(element, attr, name, false, part, attr.offset());
                     }
                 } else {
-                    push(element, attr, &attr.value, attr.offset());
+                    push(element, attr, name, false, &attr.value, attr.offset());
                 }
+            } else if markup::is_link_attribute(name) {
+                // `x:href` is `xlink:href` wherever an XML document binds
+                // the XLink namespace to `x`.
+                push(
+                    element,
+                    attr,
+                    "xlink:href",
+                    false,
+                    &attr.value,
+                    attr.offset(),
+                );
             } else if name == "srcset" || name == "imagesrcset" {
                 for (at, url) in srcset_urls(&attr.value) {
-                    push(element, attr, url, attr.offset() + at);
+                    push(element, attr, name, false, url, attr.offset() + at);
                 }
             } else if name == "content"
                 && element.name == "meta"
@@ -129,7 +150,23 @@ pub fn page_urls<'p>(page: &'p Page<'p>, classify: impl Fn(&str) -> Target) -> V
                     .is_some_and(|v| v.trim().eq_ignore_ascii_case("refresh"))
                 && let Some((at, url)) = refresh_url(&attr.value)
             {
-                push(element, attr, url, attr.offset() + at);
+                push(element, attr, name, false, url, attr.offset() + at);
+            }
+        }
+        // An animation that writes a link makes its values links too.
+        if let Some(animation) = markup::animation(&element.name, &element.attrs)
+            && animation.targets_link()
+        {
+            for value in animation.values {
+                let attr = &element.attrs[value.attribute];
+                push(
+                    element,
+                    attr,
+                    "href",
+                    true,
+                    value.value,
+                    attr.offset() + value.offset,
+                );
             }
         }
     }

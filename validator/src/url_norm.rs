@@ -338,7 +338,12 @@ pub fn refresh_url(content: &str) -> Option<(usize, &str)> {
     let trimmed = rest.trim_start();
     rest_start += rest.len() - trimmed.len();
     let mut value = trimmed;
-    if value.len() >= 3 && value[..3].eq_ignore_ascii_case("url") {
+    // Compared as bytes: the value may start with a multi-byte character.
+    if value
+        .as_bytes()
+        .get(..3)
+        .is_some_and(|start| start.eq_ignore_ascii_case(b"url"))
+    {
         let after = value[3..].trim_start();
         if let Some(after_eq) = after.strip_prefix('=') {
             let after_eq = after_eq.trim_start();
@@ -570,5 +575,71 @@ mod tests {
         assert_eq!(refresh_url("0;URL = '/x'"), Some((9, "/x")));
         assert_eq!(refresh_url("5;/next"), Some((2, "/next")));
         assert_eq!(refresh_url("5"), None);
+        // Found by the property test: a multi-byte character where `url`
+        // would be crashed the slicing.
+        assert_eq!(refresh_url("0;𝐒':"), Some((2, "𝐒':")));
+    }
+
+    mod fuzz {
+        use super::super::*;
+        use crate::fuzz;
+        use proptest::prelude::*;
+
+        /// `javascript:` as an attacker writes it: any case, control
+        /// characters and spaces before it, tabs and newlines inside it,
+        /// letters as character references.
+        fn disguised_javascript() -> impl Strategy<Value = String> {
+            let letters: Vec<_> = "javascript:"
+                .chars()
+                .map(|c| {
+                    let upper = c.to_ascii_uppercase();
+                    prop_oneof![
+                        Just(c.to_string()),
+                        Just(upper.to_string()),
+                        Just(format!("&#{};", c as u32)),
+                        Just(format!("&#x{:X};", c as u32)),
+                        Just(format!("&#{}", c as u32)),
+                        Just(format!("{c}\t")),
+                        Just(format!("{c}\n")),
+                    ]
+                })
+                .collect();
+            let prefix = prop::sample::select(&["", " ", "\u{1}", "\t\n", "&#x20;", "\u{0}"][..]);
+            (prefix, letters, fuzz::noise()).prop_map(|(prefix, letters, rest)| {
+                let colon = letters.concat().replace("&#58;", "&colon;");
+                // Something follows the scheme, so a reference without `;`
+                // ends where the parser ends it.
+                format!("{prefix}{colon}alert(1){rest}")
+            })
+        }
+
+        proptest! {
+            #![proptest_config(fuzz::config())]
+
+            /// Every disguise of `javascript:` is seen through.
+            #[test]
+            fn fuzz_disguised_javascript_urls_are_seen(raw in disguised_javascript()) {
+                prop_assert!(attribute_is_javascript_url(&raw), "{:?}", raw);
+            }
+
+            /// Classification never fails, agrees with the scheme check, and
+            /// `srcset` candidates are slices of their value.
+            #[test]
+            fn fuzz_urls_classify_and_split(raw in fuzz::noise(), tail in fuzz::noise()) {
+                let origins = Origins::new(Some("https://baystore.example"), &[]);
+                let url = format!("{raw}{tail}");
+                let target = origins.classify(&url, "/a/index.html");
+                prop_assert_eq!(target == Target::JavaScript, is_javascript_url(&url));
+                prop_assert_eq!(&target, &origins.classify(&url, "/a/index.html"));
+                for (at, candidate) in srcset_urls(&url) {
+                    prop_assert_eq!(&url[at..at + candidate.len()], candidate);
+                }
+                if let Some((at, found)) = refresh_url(&url) {
+                    prop_assert_eq!(&url[at..at + found.len()], found);
+                }
+                let path = normalise_path(&url);
+                prop_assert!(path.starts_with('/'));
+            }
+        }
     }
 }

@@ -59,7 +59,7 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
         return;
     }
     for url in &ctx.urls {
-        if !navigates(&url.element.name, &url.attr.name) {
+        if !navigates(&url.element.name, url.name) {
             continue;
         }
         let target = &url.target;
@@ -70,7 +70,7 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
                     "admin/public-link",
                     format!(
                         "public page links an admin surface through `{}` of <{}>",
-                        url.attr.name, url.element.name
+                        url.name, url.element.name
                     ),
                     LINK_HELP,
                 ),

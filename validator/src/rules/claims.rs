@@ -177,43 +177,51 @@ pub fn scan(text: &str, register: &EvidenceRegister) -> Vec<Detection> {
         if !disguised && hints.get(next_hint).is_none_or(|&hint| hint >= end) {
             continue;
         }
-        let normalized = language::Normalized::new(sentence.text);
-        let mentions = standard::mentions(&normalized.text);
-        if mentions.is_empty() {
-            continue;
-        }
+        let question = sentence.text.trim_end().ends_with('?');
         let mut reported: Vec<Standard> = Vec::new();
-        for mention in mentions {
-            if !language::asserts_holding(&normalized.text, &mention) {
-                continue;
+        // A run-on "sentence" of megabytes is judged a piece at a time,
+        // so that the normalised copy stays small; the pieces overlap by
+        // more than a clause, so no mention is cut in two.
+        for (piece_start, piece, owned) in language::pieces(sentence.text) {
+            let normalized = language::Normalized::new(piece);
+            for mention in standard::mentions(&normalized.text) {
+                // A standard is reported once a sentence, so its further
+                // mentions need no judging; a mention near a piece's edge
+                // is judged in the piece that owns it.
+                if reported.contains(&mention.standard)
+                    || !owned.contains(&normalized.original_offset(mention.start))
+                {
+                    continue;
+                }
+                let entry = register.entry_for(&mention.standard);
+                if entry.is_some_and(|entry| entry.status == ClaimStatus::Approved)
+                    || !language::asserts_holding(&normalized.text, &mention, question)
+                {
+                    continue;
+                }
+                reported.push(mention.standard.clone());
+                let base = sentence.start + piece_start;
+                let start = base + normalized.original_offset(mention.start);
+                let end = base + normalized.original_offset(mention.end);
+                let pending = if entry.is_some() {
+                    "; its register entry is still pending, not approved"
+                } else {
+                    ""
+                };
+                detections.push(Detection {
+                    rule: "claims/unapproved-certification",
+                    severity: Severity::Error,
+                    start,
+                    end,
+                    message: format!(
+                        "the page claims {} (\"{}\") but the evidence register has no approved \
+                         entry for it{pending}",
+                        mention.standard,
+                        language::excerpt(sentence.text)
+                    ),
+                    help: HELP,
+                });
             }
-            let entry = register.entry_for(&mention.standard);
-            if entry.is_some_and(|entry| entry.status == ClaimStatus::Approved)
-                || reported.contains(&mention.standard)
-            {
-                continue;
-            }
-            reported.push(mention.standard.clone());
-            let start = sentence.start + normalized.original_offset(mention.start);
-            let end = sentence.start + normalized.original_offset(mention.end);
-            let pending = if entry.is_some() {
-                "; its register entry is still pending, not approved"
-            } else {
-                ""
-            };
-            detections.push(Detection {
-                rule: "claims/unapproved-certification",
-                severity: Severity::Error,
-                start,
-                end,
-                message: format!(
-                    "the page claims {} (\"{}\") but the evidence register has no approved \
-                     entry for it{pending}",
-                    mention.standard,
-                    language::excerpt(sentence.text)
-                ),
-                help: HELP,
-            });
         }
     }
     detections

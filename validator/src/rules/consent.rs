@@ -95,7 +95,7 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
                 ),
             );
         }
-        if !loads(url.element, &url.attr.name) {
+        if !loads(url.element, url.name) {
             continue;
         }
         if let Target::SameOrigin { path, .. } = &url.target {

@@ -71,7 +71,7 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
     let has_mailto = || {
         ctx.urls.iter().any(|u| {
             u.element.name == "a"
-                && u.attr.name == "href"
+                && u.name == "href"
                 && !u.element.in_noscript
                 && matches!(u.target, Target::Mailto { .. })
         })

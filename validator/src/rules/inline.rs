@@ -3,8 +3,12 @@
 //! page or force the CSP open; handlers and `javascript:` URLs are never
 //! acceptable, inline blocks only when the CSP names their hash.
 
+use std::collections::HashMap;
+
 use crate::csp::Policy;
 use crate::emit::{FileFindings, Message};
+use crate::html::{Element, RawBody};
+use crate::markup::{self, Execution};
 use crate::rules::{admin, script, sink};
 use crate::scan::PageContext;
 use crate::site::HashAlgorithm;
@@ -17,6 +21,9 @@ const JS_URL_HELP: &str =
 const SCRIPT_HELP: &str = "Move the code into a self-hosted .js file, or add its sha256/384/512 hash to script-src in the CSP.";
 const STYLE_HELP: &str =
     "Move the rules into a self-hosted stylesheet, or add their hash to style-src in the CSP.";
+const UNPARSED_HELP: &str = "Write conforming markup (no raw-text element inside <select>, no \
+    <frameset>, documents nested a few levels at most, a sensible number of elements); what the \
+    validator cannot read could hide script.";
 const STYLE_ATTR_HELP: &str =
     "Replace the style attribute with a class defined in a self-hosted stylesheet.";
 
@@ -53,6 +60,7 @@ fn import_map_urls(text: &str) -> Vec<sink::LiteralUrl> {
     let Ok(map) = serde_json::from_str::<serde_json::Value>(text) else {
         return Vec::new();
     };
+    let strings = json_string_offsets(text);
     let scoped = map
         .get("scopes")
         .and_then(serde_json::Value::as_object)
@@ -64,7 +72,7 @@ fn import_map_urls(text: &str) -> Vec<sink::LiteralUrl> {
         .chain(scoped)
         .flat_map(|specifiers| specifiers.values().filter_map(serde_json::Value::as_str))
         .map(|url| {
-            let start = text.find(url).unwrap_or(0);
+            let start = strings.get(url).copied().unwrap_or(0);
             sink::LiteralUrl {
                 url: url.to_owned(),
                 start,
@@ -74,19 +82,48 @@ fn import_map_urls(text: &str) -> Vec<sink::LiteralUrl> {
         .collect()
 }
 
+/// Where each string of a JSON text first appears (the offset of its
+/// first character), by its text as written. One pass, so that a map of
+/// many entries is located in linear time; a string written with escapes
+/// is not found, and its URL points at the map's start.
+fn json_string_offsets(text: &str) -> HashMap<&str, usize> {
+    let bytes = text.as_bytes();
+    let mut found = HashMap::new();
+    let mut at = 0;
+    while let Some(open) = memchr::memchr(b'"', &bytes[at..]).map(|i| at + i) {
+        let start = open + 1;
+        let mut end = start;
+        while end < bytes.len() && bytes[end] != b'"' {
+            end += if bytes[end] == b'\\' { 2 } else { 1 };
+        }
+        let end = end.min(bytes.len());
+        if let Some(string) = text.get(start..end) {
+            found.entry(string).or_insert(start);
+        }
+        at = end + 1;
+        if at >= bytes.len() {
+            break;
+        }
+    }
+    found
+}
+
 pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
+    for unjudged in &ctx.page.unjudged {
+        out.at(
+            unjudged.offset,
+            Message::error(
+                "inline/unparsed-html",
+                unjudged.reason.describe(),
+                UNPARSED_HELP,
+            ),
+        );
+    }
     for element in &ctx.page.elements {
+        for execution in markup::executions(&element.name, &element.attrs) {
+            report_execution(element, &execution, out);
+        }
         for attr in &element.attrs {
-            if attr.name.len() > 2 && attr.name.starts_with("on") {
-                out.at(
-                    attr.name_start,
-                    Message::error(
-                        "inline/event-handler",
-                        format!("inline event handler `{}` on <{}>", attr.name, element.name),
-                        HANDLER_HELP,
-                    ),
-                );
-            }
             if attr.name == "style" && !ctx.svg {
                 let allowed = hash_allowed(&ctx.policies, "style-src-attr", &attr.value, true);
                 if !allowed {
@@ -103,7 +140,8 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
         }
     }
     for url in &ctx.urls {
-        if url.target == Target::JavaScript {
+        // Animated links are judged with the animation, above.
+        if url.target == Target::JavaScript && !url.animated {
             out.at(
                 url.offset,
                 Message::error(
@@ -119,7 +157,9 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
     }
     for body in &ctx.page.scripts {
         let element = &ctx.page.elements[body.element];
-        if element.attr("src").is_some() || body.text.trim().is_empty() {
+        if !markup::script_runs_body(element.namespace, &element.attrs)
+            || body.text.trim().is_empty()
+        {
             continue;
         }
         let script_type = element
@@ -144,7 +184,8 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
             "module" => sink::JsKind::Module,
             "importmap" => {
                 let urls = import_map_urls(&body.text);
-                script::check_js_loads(ctx.site, &ctx.url_path, &urls, body.start, out);
+                let urls = relocate(body, urls);
+                script::check_js_loads(ctx.site, &ctx.url_path, &urls, 0, out);
                 continue;
             }
             "speculationrules" => continue,
@@ -152,23 +193,16 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
         };
         let analysis = sink::analyze(&body.text, kind);
         for detection in &analysis.detections {
-            out.detection(body.start, detection, false);
+            let mut placed = detection.clone();
+            placed.start = body.file_offset(detection.start);
+            placed.end = body.file_offset(detection.end);
+            out.detection(0, &placed, false);
         }
-        script::check_js_loads(
-            ctx.site,
-            &ctx.url_path,
-            &analysis.literal_urls,
-            body.start,
-            out,
-        );
+        let loads = relocate(body, analysis.literal_urls);
+        script::check_js_loads(ctx.site, &ctx.url_path, &loads, 0, out);
         if !ctx.is_admin {
-            admin::check_script_navigations(
-                ctx.site,
-                &ctx.url_path,
-                &analysis.navigations,
-                body.start,
-                out,
-            );
+            let navigations = relocate(body, analysis.navigations);
+            admin::check_script_navigations(ctx.site, &ctx.url_path, &navigations, 0, out);
         }
     }
     for body in &ctx.page.styles {
@@ -185,6 +219,61 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
                 ),
             );
         }
+    }
+}
+
+/// The URLs found in a script body, with their offsets moved from the
+/// body's text to the file.
+fn relocate(body: &RawBody<'_>, urls: Vec<sink::LiteralUrl>) -> Vec<sink::LiteralUrl> {
+    urls.into_iter()
+        .map(|mut url| {
+            url.start = body.file_offset(url.start);
+            url.end = body.file_offset(url.end);
+            url
+        })
+        .collect()
+}
+
+/// Reports one way an element runs script through its attributes.
+fn report_execution(element: &Element<'_>, execution: &Execution, out: &mut FileFindings<'_>) {
+    match execution {
+        Execution::EventHandler { attribute } => {
+            let attr = &element.attrs[*attribute];
+            out.at(
+                attr.name_start,
+                Message::error(
+                    "inline/event-handler",
+                    format!("inline event handler `{}` on <{}>", attr.name, element.name),
+                    HANDLER_HELP,
+                ),
+            );
+        }
+        Execution::AnimatedEventHandler { attribute, target } => out.at(
+            element.attrs[*attribute].offset(),
+            Message::error(
+                "inline/event-handler",
+                format!(
+                    "<{}> animates the event handler attribute `{target}` of its target",
+                    element.name
+                ),
+                HANDLER_HELP,
+            ),
+        ),
+        Execution::AnimatedJavaScriptUrl {
+            attribute,
+            offset,
+            target,
+        } => out.at(
+            element.attrs[*attribute].offset() + offset,
+            Message::error(
+                "inline/javascript-url",
+                format!(
+                    "<{}> animates `{target}` to a `javascript:` URL",
+                    element.name
+                ),
+                JS_URL_HELP,
+            ),
+        ),
     }
 }
 

@@ -33,13 +33,13 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
         .iter()
         .filter(|u| {
             !matches!(
-                &*u.attr.name,
+                u.name,
                 "action" | "formaction" | "ping" | "cite" | "longdesc"
             ) && !(u.element.name == "link"
                 && (u.element.has_token("rel", "preconnect")
                     || u.element.has_token("rel", "dns-prefetch")))
         })
-        .map(|u| (u.offset, &u.target, &*u.attr.name, &*u.element.name))
+        .map(|u| (u.offset, &u.target, u.name, &*u.element.name))
         .chain(
             analytics
                 .iter()

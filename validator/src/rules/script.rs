@@ -43,7 +43,7 @@ fn runs_code(element: &Element<'_>) -> bool {
 
 pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
     for url in &ctx.urls {
-        if url.element.name == "base" && url.attr.name == "href" {
+        if url.element.name == "base" && url.name == "href" {
             out.at(
                 url.element.start,
                 Message::error(
@@ -54,7 +54,7 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
             );
             continue;
         }
-        if !is_subresource(url.element, &url.attr.name) {
+        if !is_subresource(url.element, url.name) {
             continue;
         }
         match &url.target {

@@ -12,6 +12,13 @@
 //! Parsing reuses one arena allocator per thread, so scanning every script
 //! of a large bundle allocates almost nothing after warm-up.
 //!
+//! The parser and the tree walk recurse once per level of nesting, so no
+//! input may nest without bound: a lexical pass ([`nesting`]) rejects
+//! scripts nested deeper than the parser can follow, the walk stops at a
+//! depth bound of its own, and both run on a thread whose stack is known
+//! to hold that depth ([`crate::stack`]). A script beyond either bound is
+//! the error `sink/too-deep`, never a crash.
+//!
 //! | rule | catches |
 //! |---|---|
 //! | `sink/inner-html` | writes to `innerHTML`/`outerHTML` (assignment, `+=`, `??=`, `Reflect.set`, `Object.assign`) |
@@ -29,10 +36,12 @@
 //! | `sink/set-attribute-handler` | `setAttribute('on…', …)`: an inline event handler |
 //! | `sink/javascript-url` | a `javascript:` URL sent to `location`, `.href`, `.src`, `.action`, `location.assign`/`replace`, `window.open` or `setAttribute` |
 //! | `sink/parse-error` | (warning) the script does not parse, so it was only partly checked |
+//! | `sink/too-deep` | the script nests deeper than the parser can follow safely, so it was not checked |
 //!
 //! Code-evaluating sinks given a constant string are warnings rather than
 //! errors: no outside data reaches them, but the CSP blocks them at run time.
 
+mod nesting;
 mod resolve;
 mod visitor;
 
@@ -107,6 +116,18 @@ pub fn literal_urls(source: &str, kind: JsKind) -> Vec<(String, usize, usize)> {
 /// code-loading URLs. Prefer this over calling [`scan`] and [`literal_urls`]
 /// separately: it parses once instead of twice.
 pub fn analyze(source: &str, kind: JsKind) -> JsAnalysis {
+    if let Err(too_deep) = nesting::check(source, nesting::MAX_NESTING) {
+        return JsAnalysis {
+            detections: vec![too_deep_detection(source, too_deep.offset)],
+            ..JsAnalysis::default()
+        };
+    }
+    crate::stack::on_large_stack(|| analyze_on_this_thread(source, kind))
+}
+
+/// [`analyze`] for a script within the nesting bound, on a thread with a
+/// large stack.
+fn analyze_on_this_thread(source: &str, kind: JsKind) -> JsAnalysis {
     thread_local! {
         // One arena per worker thread, reset before every parse: the arena
         // keeps its largest chunk, so steady-state parsing does not allocate.
@@ -126,6 +147,37 @@ pub fn analyze(source: &str, kind: JsKind) -> JsAnalysis {
         // arena keeps that case correct rather than panicking.
         Err(_) => analyze_in(&mut Allocator::default(), source, kind),
     })
+}
+
+/// The finding for a script nested too deeply to judge, at `offset`.
+fn too_deep_detection(source: &str, offset: usize) -> Detection {
+    let start = floor_char_boundary(source, offset.min(source.len()));
+    Detection {
+        rule: "sink/too-deep",
+        severity: Severity::Error,
+        start,
+        end: next_char_end(source, start),
+        message: "JavaScript nested too deeply to parse safely; the script was not checked \
+                  for sinks"
+            .to_string(),
+        help: "Flatten the nesting (a generated file may need a different generator); \
+               deeply nested brackets or operator chains are also how parsers are crashed.",
+    }
+}
+
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while offset > 0 && !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// The end of the character starting at `start` (or `start` at the end).
+fn next_char_end(source: &str, start: usize) -> usize {
+    source[start..]
+        .char_indices()
+        .nth(1)
+        .map_or(source.len(), |(index, _)| start + index)
 }
 
 /// Largest arena a worker thread keeps between scripts.
@@ -151,7 +203,14 @@ fn analyze_in(allocator: &mut Allocator, source: &str, kind: JsKind) -> JsAnalys
         if !parsed.panicked {
             let mut visitor = visitor::SinkVisitor::new();
             visitor.visit_program(&parsed.program);
+            let too_deep = visitor.too_deep();
             analysis = visitor.finish();
+            if let Some(offset) = too_deep {
+                // The walk stopped short of part of the tree: that part
+                // was not judged, whatever else was found.
+                analysis.detections.push(too_deep_detection(source, offset));
+                return analysis;
+            }
         }
         match error {
             None => return analysis,
@@ -191,11 +250,8 @@ fn first_error(parsed: &ParserReturn<'_>) -> Option<(u32, String)> {
 }
 
 fn parse_error(source: &str, offset: u32, message: &str) -> Detection {
-    let start = (offset as usize).min(source.len());
-    let end = source[start..]
-        .char_indices()
-        .nth(1)
-        .map_or(source.len(), |(index, _)| start + index);
+    let start = floor_char_boundary(source, (offset as usize).min(source.len()));
+    let end = next_char_end(source, start);
     Detection {
         rule: "sink/parse-error",
         severity: Severity::Warning,

@@ -1,6 +1,8 @@
 //! Sentences, normalisation and the judgement of whether a sentence asserts
 //! holding a certification.
 
+use std::ops::Range;
+
 use super::standard::Mention;
 use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 
@@ -16,44 +18,98 @@ pub(super) struct Sentence<'t> {
 /// and at blank lines (which separate blocks such as headings, paragraphs,
 /// list items and table cells). Single line breaks are soft wraps inside a
 /// paragraph and do not end a sentence.
-pub(super) fn sentences(text: &str) -> Vec<Sentence<'_>> {
-    let mut found = Vec::new();
-    let mut start = 0;
+pub(super) fn sentences(text: &str) -> impl Iterator<Item = Sentence<'_>> {
     let bytes = text.as_bytes();
+    let mut start = 0;
     let mut index = 0;
-    while index < bytes.len() {
-        let byte = bytes[index];
-        let boundary_end = match byte {
-            b'.' | b'!' | b'?' => {
-                let next = index + 1;
-                let followed_by_space = next >= bytes.len() || bytes[next].is_ascii_whitespace();
-                (followed_by_space && !ends_with_abbreviation(&text[start..index])).then_some(next)
+    let mut done = false;
+    // One sentence at a time: a text of many tiny sentences ("a. a. a.")
+    // is not held as a list bigger than itself.
+    std::iter::from_fn(move || {
+        while !done {
+            if index >= bytes.len() {
+                done = true;
+                if let Some(sentence) = trimmed_sentence(text, start, text.len()) {
+                    return Some(sentence);
+                }
+                break;
             }
-            b'\n' => blank_line_end(bytes, index),
-            _ => None,
-        };
-        if let Some(end) = boundary_end {
-            push_sentence(&mut found, text, start, end);
-            start = end;
-            index = end;
-        } else {
-            index += 1;
+            let byte = bytes[index];
+            let boundary_end = match byte {
+                b'.' | b'!' | b'?' => {
+                    let next = index + 1;
+                    let followed_by_space =
+                        next >= bytes.len() || bytes[next].is_ascii_whitespace();
+                    (followed_by_space && !ends_with_abbreviation(&text[start..index]))
+                        .then_some(next)
+                }
+                b'\n' => blank_line_end(bytes, index),
+                _ => None,
+            };
+            if let Some(end) = boundary_end {
+                let found = trimmed_sentence(text, start, end);
+                start = end;
+                index = end;
+                if found.is_some() {
+                    return found;
+                }
+            } else {
+                index += 1;
+            }
         }
-    }
-    push_sentence(&mut found, text, start, text.len());
-    found
+        None
+    })
 }
 
-fn push_sentence<'t>(found: &mut Vec<Sentence<'t>>, text: &'t str, start: usize, end: usize) {
+/// The longest piece of a sentence judged at once, in bytes, and how far
+/// consecutive pieces overlap: more than the clause window on either side
+/// of a mention, so that every mention is whole, with its clause, in
+/// some piece.
+const PIECE_BYTES: usize = 16 * 1024;
+const PIECE_OVERLAP: usize = 4 * CLAUSE_WINDOW;
+
+/// A sentence in overlapping pieces of at most [`PIECE_BYTES`]: each with
+/// its offset in the sentence and the range of piece offsets it owns. A
+/// mention is judged in the piece that owns its start, which holds at
+/// least half the overlap of text on either side of it (the whole
+/// sentence, where shorter). A sentence that fits is one piece owning all
+/// of itself.
+pub(super) fn pieces(sentence: &str) -> impl Iterator<Item = (usize, &str, Range<usize>)> {
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        if start >= sentence.len() {
+            return None;
+        }
+        let end = floor_boundary(sentence, (start + PIECE_BYTES).min(sentence.len()));
+        let last = end == sentence.len();
+        let own_start = if start == 0 { 0 } else { PIECE_OVERLAP / 2 };
+        let own_end = if last {
+            end - start
+        } else {
+            end - start - PIECE_OVERLAP / 2
+        };
+        let piece = (start, &sentence[start..end], own_start..own_end);
+        start = if last {
+            end
+        } else {
+            let mut next = end - PIECE_OVERLAP;
+            while !sentence.is_char_boundary(next) {
+                next += 1;
+            }
+            next
+        };
+        Some(piece)
+    })
+}
+
+fn trimmed_sentence(text: &str, start: usize, end: usize) -> Option<Sentence<'_>> {
     let slice = &text[start..end];
     let trimmed_start = slice.len() - slice.trim_start().len();
     let trimmed = slice.trim();
-    if !trimmed.is_empty() {
-        found.push(Sentence {
-            text: trimmed,
-            start: start + trimmed_start,
-        });
-    }
+    (!trimmed.is_empty()).then_some(Sentence {
+        text: trimmed,
+        start: start + trimmed_start,
+    })
 }
 
 /// If a blank line starts at the newline at `index`, the offset after it.
@@ -386,24 +442,47 @@ const CLAUSE_BREAKS: &[&str] = &[
 ];
 
 /// Whether the sentence (normalised) asserts holding the mentioned standard.
-pub(super) fn asserts_holding(sentence: &str, mention: &Mention) -> bool {
-    if sentence.trim_end().ends_with('?') {
+/// How far around a mention its clause is looked for, in bytes. Clauses
+/// of real prose are far shorter.
+const CLAUSE_WINDOW: usize = 400;
+
+/// The nearest character boundary at or before `index`.
+fn floor_boundary(text: &str, mut index: usize) -> usize {
+    while index > 0 && !text.is_char_boundary(index) {
+        index -= 1;
+    }
+    index
+}
+
+/// Whether the sentence (or the piece of it) `sentence`, in which
+/// `mention` was found, asserts that the site's owner holds the standard.
+/// A question (`question`: the whole sentence ends with `?`) never does.
+pub(super) fn asserts_holding(sentence: &str, mention: &Mention, question: bool) -> bool {
+    if question {
         return false;
     }
+    // The clause is looked for within a window around the mention, so
+    // that judging every mention of a long run-on "sentence" stays linear.
+    let window_start = floor_boundary(sentence, mention.start.saturating_sub(CLAUSE_WINDOW));
+    let window_end = floor_boundary(sentence, (mention.end + CLAUSE_WINDOW).min(sentence.len()));
     let clause_start = CLAUSE_BREAKS
         .iter()
         .filter_map(|brk| {
-            sentence[..mention.start]
+            sentence[window_start..mention.start]
                 .rfind(brk)
-                .map(|at| at + brk.len())
+                .map(|at| window_start + at + brk.len())
         })
         .max()
-        .unwrap_or(0);
+        .unwrap_or(window_start);
     let clause_end = CLAUSE_BREAKS
         .iter()
-        .filter_map(|brk| sentence[mention.end..].find(brk).map(|at| mention.end + at))
+        .filter_map(|brk| {
+            sentence[mention.end..window_end]
+                .find(brk)
+                .map(|at| mention.end + at)
+        })
         .min()
-        .unwrap_or(sentence.len());
+        .unwrap_or(window_end);
     // A negation or goal after the mention counts only up to the next
     // comma: "SOC 2 Type II certified, with no exceptions" is a claim.
     let near_end = sentence[mention.end..clause_end]
@@ -454,8 +533,11 @@ fn words(text: &str) -> Vec<&str> {
 /// A short, single-line quote of a sentence for messages.
 pub(super) fn excerpt(sentence: &str) -> String {
     const LIMIT: usize = 160;
-    let single_line: String = sentence.split_whitespace().collect::<Vec<_>>().join(" ");
-    if single_line.chars().count() <= LIMIT {
+    // Only the start is shown, so only the start is read: characters take
+    // at most four bytes, and whitespace runs shrink to one space.
+    let head = &sentence[..floor_boundary(sentence, sentence.len().min(LIMIT * 16))];
+    let single_line: String = head.split_whitespace().collect::<Vec<_>>().join(" ");
+    if single_line.chars().count() <= LIMIT && head.len() == sentence.len() {
         return single_line;
     }
     let mut shortened: String = single_line.chars().take(LIMIT - 1).collect();

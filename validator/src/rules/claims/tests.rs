@@ -321,7 +321,7 @@ fn standards_parse_from_register_spellings() {
 #[test]
 fn sentence_splitting_keeps_abbreviations_and_offsets() {
     let text = "We use tools, e.g. scanners. Then more!  Last one";
-    let found: Vec<&str> = language::sentences(text).iter().map(|s| s.text).collect();
+    let found: Vec<&str> = language::sentences(text).map(|s| s.text).collect();
     assert_eq!(
         found,
         ["We use tools, e.g. scanners.", "Then more!", "Last one"]
@@ -354,4 +354,24 @@ fn diagnostics_quote_the_sentence() {
         })
         .collect();
     insta::assert_json_snapshot!(report);
+}
+
+#[test]
+fn run_on_sentences_are_judged_in_overlapping_pieces() {
+    // A claim at every possible place of a sentence far longer than a
+    // piece is found once, with its exact offsets, and a negation next to
+    // a later mention still counts.
+    let filler = "our platform keeps product data tidy and fast ".repeat(1_000);
+    let text = format!(
+        "{filler}and BayStore is SOC 2 Type II certified {filler} but not ISO 27001 certified {filler}"
+    );
+    let found = scan(&text, &EvidenceRegister::default());
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(&text[found[0].start..found[0].end], "SOC 2 Type II");
+    for shift in (0..20_000).step_by(1_237) {
+        let text = format!("{}We are SOC 2 Type II certified", "x ".repeat(shift));
+        let found = scan(&text, &EvidenceRegister::default());
+        assert_eq!(found.len(), 1, "shift {shift}");
+        assert_eq!(&text[found[0].start..found[0].end], "SOC 2 Type II");
+    }
 }

@@ -256,18 +256,47 @@ impl<'a> Scopes<'a> {
     /// folds, else the folded prefix of a concatenation or template.
     /// `'javascript:' + code` has the prefix `javascript:`.
     pub(super) fn prefix(&self, expr: &Expression<'a>) -> Option<Cow<'a, str>> {
+        self.prefix_depth(expr, 0)
+    }
+
+    fn prefix_depth(&self, expr: &Expression<'a>, depth: u32) -> Option<Cow<'a, str>> {
         if let Some(whole) = self.fold(expr) {
             return Some(whole);
         }
+        // A prefix nested in right operands (`a + (b + (c + …))`) is
+        // followed only so far, like folding.
+        if depth > 64 {
+            return None;
+        }
         match strip(expr) {
             Expression::BinaryExpression(binary) if binary.operator == BinaryOperator::Addition => {
-                match self.fold(&binary.left) {
-                    Some(left) => {
-                        let rest = self.prefix(&binary.right).unwrap_or_default();
-                        Some(Cow::Owned(format!("{left}{rest}")))
-                    }
-                    None => self.prefix(&binary.left),
+                // `a + b + c` nests to the left: walk down to its first
+                // operand in a loop, then read the operands in order for
+                // as long as they fold.
+                let mut operands = vec![&binary.right];
+                let mut first = &binary.left;
+                while let Expression::BinaryExpression(inner) = strip(first)
+                    && inner.operator == BinaryOperator::Addition
+                {
+                    operands.push(&inner.right);
+                    first = &inner.left;
                 }
+                let mut text = match self.fold(first) {
+                    Some(folded) => folded.into_owned(),
+                    None => return self.prefix_depth(first, depth + 1),
+                };
+                for operand in operands.into_iter().rev() {
+                    match self.fold(operand) {
+                        Some(folded) => text.push_str(&folded),
+                        None => {
+                            if let Some(partial) = self.prefix_depth(operand, depth + 1) {
+                                text.push_str(&partial);
+                            }
+                            break;
+                        }
+                    }
+                }
+                Some(Cow::Owned(text))
             }
             Expression::TemplateLiteral(template) => {
                 let mut text = String::new();

@@ -539,3 +539,194 @@ fn diagnostics_for_every_rule() {
         .collect();
     insta::assert_json_snapshot!(report);
 }
+
+/// Scripts nested `depth` levels deep in the shapes that make the parser
+/// or the tree walk recurse.
+fn nested_shapes(depth: usize) -> Vec<(&'static str, String)> {
+    vec![
+        (
+            "brackets",
+            format!("x = {}1{};", "[".repeat(depth), "]".repeat(depth)),
+        ),
+        (
+            "parentheses",
+            format!("x = {}1{};", "(".repeat(depth), ")".repeat(depth)),
+        ),
+        (
+            "objects",
+            format!("x = {}1{};", "{a:".repeat(depth), "}".repeat(depth)),
+        ),
+        (
+            "calls",
+            format!("x = {}1{};", "f(".repeat(depth), ")".repeat(depth)),
+        ),
+        (
+            "templates",
+            format!("x = {}1{};", "`${".repeat(depth), "}`".repeat(depth)),
+        ),
+        (
+            "functions",
+            format!("{}{}", "function f(){".repeat(depth), "}".repeat(depth)),
+        ),
+        ("arrows", format!("x = {}1;", "a=>".repeat(depth))),
+        ("negations", format!("x = {}1;", "!".repeat(depth))),
+        ("assignments", format!("{}1;", "a=".repeat(depth))),
+        ("conditionals", format!("x = {}1;", "a?b:".repeat(depth))),
+        ("ifs", format!("{}x();", "if(a)".repeat(depth))),
+        (
+            "else-ifs",
+            format!("{}x();", "if(a)x();else ".repeat(depth)),
+        ),
+        (
+            "blocks",
+            format!("{}{}", "{".repeat(depth), "}".repeat(depth)),
+        ),
+        ("labels", format!("{}x();", "l:".repeat(depth))),
+        ("news", format!("x = {}X;", "new ".repeat(depth))),
+        ("powers", format!("x = 1{};", "**1".repeat(depth))),
+    ]
+}
+
+#[test]
+fn hostile_nesting_is_a_finding_not_a_crash() {
+    // Two hundred thousand levels: far past any stack, in every shape.
+    for (shape, source) in nested_shapes(200_000) {
+        let found = scan(&source, JsKind::Unknown);
+        assert_eq!(
+            found.iter().map(|d| d.rule).collect::<Vec<_>>(),
+            ["sink/too-deep"],
+            "{shape}"
+        );
+        assert_eq!(found[0].severity, Severity::Error);
+        assert!(found[0].end <= source.len());
+    }
+}
+
+#[test]
+fn nesting_just_inside_the_bound_is_parsed() {
+    // Each shape at the deepest estimate the bound lets through must parse
+    // and be walked on the scanning threads' stack, even unoptimised.
+    let depth = nesting::MAX_NESTING as usize / 2 - 10;
+    for (shape, source) in nested_shapes(depth) {
+        let found = scan(&source, JsKind::Unknown);
+        assert!(
+            found.iter().all(|d| d.rule != "sink/too-deep"),
+            "{shape} at {depth}: {found:?}"
+        );
+    }
+    let sink = format!(
+        "el.innerHTML = {}name{};",
+        "(".repeat(depth),
+        ")".repeat(depth)
+    );
+    assert_eq!(errors(&sink), ["sink/inner-html"]);
+}
+
+#[test]
+fn long_chains_the_parser_loops_over_are_walked() {
+    // Long concatenations are common in generated code; they are walked
+    // without recursion and still judged.
+    let concatenation = format!("el.innerHTML = 'a'{} + name;", " + 'b'".repeat(100_000));
+    assert_eq!(errors(&concatenation), ["sink/inner-html"]);
+    let javascript_url = format!(
+        "location.href = 'javascript:'{} + code;",
+        " + 'x'".repeat(100_000)
+    );
+    assert_eq!(errors(&javascript_url), ["sink/javascript-url"]);
+    let logical = format!("x = a{};", " || a".repeat(100_000));
+    assert_clean(&logical);
+    // A member chain nests one level a link: past the walk's bound it is
+    // a finding.
+    let members = format!("x = a{};", ".b".repeat(100_000));
+    assert_eq!(errors(&members), ["sink/too-deep"]);
+}
+
+mod fuzz {
+    use super::*;
+    use crate::fuzz::{self, is_place_in};
+    use proptest::prelude::*;
+
+    /// An expression nested `depth` levels deep, each level one of the
+    /// constructs that make the parser descend.
+    fn nested_expression() -> impl Strategy<Value = (String, u32)> {
+        let wrappers = prop::collection::vec(0usize..14, 1..60);
+        wrappers.prop_map(|wrappers| {
+            let mut expression = "x".to_string();
+            for wrapper in &wrappers {
+                expression = match wrapper {
+                    0 => format!("[{expression}]"),
+                    1 => format!("({expression})"),
+                    2 => format!("{{a: {expression}}}"),
+                    3 => format!("f({expression})"),
+                    4 => format!("!{expression}"),
+                    5 => format!("-{expression}"),
+                    6 => format!("typeof {expression}"),
+                    7 => format!("a = {expression}"),
+                    8 => format!("a ? b : {expression}"),
+                    9 => format!("a => {expression}"),
+                    10 => format!("new X({expression})"),
+                    11 => format!("`${{{expression}}}`"),
+                    12 => format!("function () {{ return {expression} }}"),
+                    _ => format!("async () => {{ await {expression} }}"),
+                };
+            }
+            let depth = u32::try_from(wrappers.len()).unwrap_or(u32::MAX);
+            (format!("y = {expression};"), depth)
+        })
+    }
+
+    /// A statement nested `depth` levels deep.
+    fn nested_statement() -> impl Strategy<Value = (String, u32)> {
+        let wrappers = prop::collection::vec(0usize..7, 1..60);
+        wrappers.prop_map(|wrappers| {
+            let mut statement = "x();".to_string();
+            for wrapper in &wrappers {
+                statement = match wrapper {
+                    0 => format!("if (a) {statement}"),
+                    1 => format!("if (a) b(); else {statement}"),
+                    2 => format!("l: {statement}"),
+                    3 => format!("{{ {statement} }}"),
+                    4 => format!("while (a) {statement}"),
+                    5 => format!("do {statement} while (a);"),
+                    _ => format!("for (;;) {statement}"),
+                };
+            }
+            let depth = u32::try_from(wrappers.len()).unwrap_or(u32::MAX);
+            (statement, depth)
+        })
+    }
+
+    proptest! {
+        #![proptest_config(fuzz::config())]
+
+        /// The nesting estimate never counts less than the levels the
+        /// parser descends, which is what keeps the stack safe.
+        #[test]
+        fn fuzz_nesting_estimate_covers_expressions((source, depth) in nested_expression()) {
+            prop_assert!(nesting::check(&source, depth - 1).is_err(), "{}", source);
+        }
+
+        #[test]
+        fn fuzz_nesting_estimate_covers_statements((source, depth) in nested_statement()) {
+            prop_assert!(nesting::check(&source, depth - 1).is_err(), "{}", source);
+        }
+
+        /// Whatever the script, the analysis returns, its detections and
+        /// URLs point inside the script, and it reads the same twice.
+        #[test]
+        fn fuzz_analysis_stays_inside_the_script(source in fuzz::js()) {
+            for kind in [JsKind::Script, JsKind::Module, JsKind::Unknown] {
+                let analysis = analyze(&source, kind);
+                for detection in &analysis.detections {
+                    prop_assert!(detection.start <= detection.end);
+                    prop_assert!(is_place_in(&source, detection.start), "{:?}", detection);
+                    prop_assert!(is_place_in(&source, detection.end), "{:?}", detection);
+                }
+                for url in analysis.literal_urls.iter().chain(&analysis.navigations) {
+                    prop_assert!(url.start <= url.end && url.end <= source.len());
+                }
+                prop_assert_eq!(&analysis, &analyze(&source, kind));
+            }
+        }
+    }
+}

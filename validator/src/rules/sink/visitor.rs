@@ -3,10 +3,10 @@
 use std::cell::Cell;
 
 use oxc_ast::ast::{
-    Argument, AssignmentExpression, AssignmentTarget, CallExpression, ExportAllDeclaration,
-    ExportFromDeclaration, Expression, ImportDeclaration, ImportExpression, NewExpression,
-    ObjectPropertyKind, StringLiteral, VariableDeclaration, VariableDeclarationKind,
-    VariableDeclarator,
+    Argument, AssignmentExpression, AssignmentTarget, BinaryExpression, CallExpression,
+    ExportAllDeclaration, ExportFromDeclaration, Expression, ImportDeclaration, ImportExpression,
+    LogicalExpression, NewExpression, ObjectPropertyKind, Statement, StringLiteral,
+    VariableDeclaration, VariableDeclarationKind, VariableDeclarator,
 };
 use oxc_ast_visit::{Visit, walk};
 use oxc_span::{GetSpan, Span};
@@ -44,7 +44,17 @@ pub(super) struct SinkVisitor<'a> {
     navigations: Vec<LiteralUrl>,
     /// Whether the declaration being walked is a `const`.
     declaring_const: bool,
+    /// How many expressions and statements enclose the node being walked.
+    depth: u32,
+    /// Where the walk first stopped at [`MAX_DEPTH`], if it did.
+    too_deep: Option<usize>,
 }
+
+/// The deepest the walk descends. Chains the parser reads in a loop
+/// (`a.b.c…`, `f()()…`) still nest in the tree, one level per link, and the
+/// walk recurses on them; binary and logical chains (`'a' + b + …`), the
+/// long ones real code has, are walked without recursion.
+const MAX_DEPTH: u32 = 10_000;
 
 impl<'a> SinkVisitor<'a> {
     pub(super) fn new() -> Self {
@@ -54,7 +64,25 @@ impl<'a> SinkVisitor<'a> {
             literal_urls: Vec::new(),
             navigations: Vec::new(),
             declaring_const: false,
+            depth: 0,
+            too_deep: None,
         }
+    }
+
+    /// Where the walk stopped because the tree was nested too deeply.
+    pub(super) fn too_deep(&self) -> Option<usize> {
+        self.too_deep
+    }
+
+    /// Runs `walk` one level deeper, unless that would pass [`MAX_DEPTH`].
+    fn descend(&mut self, span: Span, walk: impl FnOnce(&mut Self)) {
+        if self.depth >= MAX_DEPTH {
+            self.too_deep.get_or_insert(span.start as usize);
+            return;
+        }
+        self.depth += 1;
+        walk(self);
+        self.depth -= 1;
     }
 
     pub(super) fn finish(mut self) -> JsAnalysis {
@@ -569,6 +597,46 @@ impl<'a> SinkVisitor<'a> {
 }
 
 impl<'a> Visit<'a> for SinkVisitor<'a> {
+    fn visit_expression(&mut self, expression: &Expression<'a>) {
+        self.descend(expression.span(), |visitor| {
+            walk::walk_expression(visitor, expression);
+        });
+    }
+
+    fn visit_statement(&mut self, statement: &Statement<'a>) {
+        self.descend(statement.span(), |visitor| {
+            walk::walk_statement(visitor, statement);
+        });
+    }
+
+    fn visit_binary_expression(&mut self, binary: &BinaryExpression<'a>) {
+        // `a + b + c` nests to the left; walk its spine in a loop, then
+        // the right operands in source order.
+        let mut rights = vec![&binary.right];
+        let mut left = &binary.left;
+        while let Expression::BinaryExpression(inner) = left {
+            rights.push(&inner.right);
+            left = &inner.left;
+        }
+        self.visit_expression(left);
+        for right in rights.into_iter().rev() {
+            self.visit_expression(right);
+        }
+    }
+
+    fn visit_logical_expression(&mut self, logical: &LogicalExpression<'a>) {
+        let mut rights = vec![&logical.right];
+        let mut left = &logical.left;
+        while let Expression::LogicalExpression(inner) = left {
+            rights.push(&inner.right);
+            left = &inner.left;
+        }
+        self.visit_expression(left);
+        for right in rights.into_iter().rev() {
+            self.visit_expression(right);
+        }
+    }
+
     fn enter_scope(&mut self, _flags: ScopeFlags, _scope_id: &Cell<Option<ScopeId>>) {
         self.scopes.enter();
     }

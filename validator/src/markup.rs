@@ -1,0 +1,398 @@
+//! Which markup makes a browser run script: event handler attributes,
+//! SMIL animations that write a handler or a `javascript:` link, and when
+//! a `<script>` element runs its own text. This is the one judgement the
+//! validator's rules and the site generator's raw-HTML policy share, so
+//! the build never accepts markup the gate rejects, and both read it the
+//! way browsers do.
+//!
+//! Inputs are attributes as a browser sees them: names lowercased, values
+//! with character references decoded ([`decoded_attribute_value`] turns a
+//! raw value into one).
+
+use std::borrow::Cow;
+
+use crate::url_norm;
+
+/// The namespace the HTML parser puts an element in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Namespace {
+    #[default]
+    Html,
+    /// Inside `<svg>`, and every element of a standalone SVG file.
+    Svg,
+    MathMl,
+}
+
+impl Namespace {
+    /// The namespace named by a namespace URI, as the parser reports it.
+    pub fn from_uri(uri: &str) -> Namespace {
+        match uri {
+            "http://www.w3.org/2000/svg" => Namespace::Svg,
+            "http://www.w3.org/1998/Math/MathML" => Namespace::MathMl,
+            _ => Namespace::Html,
+        }
+    }
+}
+
+/// An attribute as a browser sees it.
+pub trait AttributeView {
+    /// The name, ASCII-lowercased (`xlink:href`, `onclick`).
+    fn name(&self) -> &str;
+    /// The value with character references decoded.
+    fn value(&self) -> &str;
+}
+
+impl<N: AsRef<str>, V: AsRef<str>> AttributeView for (N, V) {
+    fn name(&self) -> &str {
+        self.0.as_ref()
+    }
+
+    fn value(&self) -> &str {
+        self.1.as_ref()
+    }
+}
+
+/// A raw attribute value with its character references decoded as a
+/// browser decodes them in attributes (legacy references without `;`
+/// included, but not before `=` or an alphanumeric).
+pub fn decoded_attribute_value(raw: &str) -> Cow<'_, str> {
+    if raw.contains('&') {
+        htmlize::unescape_attribute(raw)
+    } else {
+        Cow::Borrowed(raw)
+    }
+}
+
+/// The part of a qualified name after its prefix: `href` for
+/// `xlink:href`. In an XML document any prefix may stand for a namespace,
+/// so the judgement reads the local name and does not trust the prefix.
+pub fn local_name(name: &str) -> &str {
+    name.rsplit_once(':').map_or(name, |(_, local)| local)
+}
+
+/// Whether an attribute name is an inline event handler (`onclick`,
+/// `onbegin`, …).
+pub fn is_event_handler(name: &str) -> bool {
+    name.len() > 2 && name.as_bytes()[..2].eq_ignore_ascii_case(b"on")
+}
+
+/// Whether an attribute name is a link in SVG: `href`, `xlink:href`, or
+/// `href` under any other prefix (an XML document may bind the XLink
+/// namespace to any prefix).
+pub fn is_link_attribute(name: &str) -> bool {
+    local_name(name).eq_ignore_ascii_case("href")
+}
+
+/// Whether a `<script>` with these attributes runs its own text.
+///
+/// In HTML, `src` makes the browser fetch the script and ignore the text.
+/// An SVG `<script>` has no `src`: it loads from `href` (or `xlink:href`),
+/// and with neither it runs its text whatever other attributes
+/// (`src`, `integrity`) it carries.
+pub fn script_runs_body<A: AttributeView>(namespace: Namespace, attributes: &[A]) -> bool {
+    match namespace {
+        Namespace::Html => !attributes.iter().any(|a| a.name() == "src"),
+        Namespace::Svg | Namespace::MathMl => {
+            !attributes.iter().any(|a| is_link_attribute(a.name()))
+        }
+    }
+}
+
+/// SMIL animation elements, which can set any attribute of their target.
+const ANIMATION_ELEMENTS: &[&str] = &[
+    "set",
+    "animate",
+    "animatecolor",
+    "animatemotion",
+    "animatetransform",
+];
+
+/// Whether an element (lowercase name, any prefix) is a SMIL animation.
+pub fn is_animation(element: &str) -> bool {
+    let local = local_name(element);
+    ANIMATION_ELEMENTS
+        .iter()
+        .any(|name| local.eq_ignore_ascii_case(name))
+}
+
+/// What a SMIL animation element does to its target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Animation<'a> {
+    /// Index of the `attributeName` attribute.
+    pub attribute_name: usize,
+    /// The attribute it animates, trimmed (`href`, `xlink:href`).
+    pub target: &'a str,
+    /// Every value it sets.
+    pub values: Vec<AnimatedValue<'a>>,
+}
+
+/// One value an animation gives its target attribute.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnimatedValue<'a> {
+    /// Index of the attribute it comes from (`to`, `from`, `by`, `values`).
+    pub attribute: usize,
+    /// Byte offset of the value inside that attribute's value.
+    pub offset: usize,
+    pub value: &'a str,
+}
+
+impl Animation<'_> {
+    /// Whether the animated attribute is a link (`href` under any prefix).
+    pub fn targets_link(&self) -> bool {
+        is_link_attribute(self.target)
+    }
+
+    /// Whether the animated attribute is an event handler.
+    pub fn targets_handler(&self) -> bool {
+        is_event_handler(local_name(self.target))
+    }
+}
+
+/// The animation an element performs, if it is a SMIL animation element
+/// naming the attribute it animates. `to`, `from` and `by` give one value
+/// each; `values` a `;`-separated list.
+pub fn animation<'a, A: AttributeView>(
+    element: &str,
+    attributes: &'a [A],
+) -> Option<Animation<'a>> {
+    if !is_animation(element) {
+        return None;
+    }
+    let attribute_name = attributes
+        .iter()
+        .position(|a| local_name(a.name()).eq_ignore_ascii_case("attributename"))?;
+    let target = attributes[attribute_name].value().trim_matches(is_space);
+    let mut values = Vec::new();
+    for (index, attribute) in attributes.iter().enumerate() {
+        let name = local_name(attribute.name());
+        let value = attribute.value();
+        if ["to", "from", "by"]
+            .iter()
+            .any(|n| name.eq_ignore_ascii_case(n))
+        {
+            values.push(AnimatedValue {
+                attribute: index,
+                offset: 0,
+                value,
+            });
+        } else if name.eq_ignore_ascii_case("values") {
+            let mut offset = 0;
+            for part in value.split(';') {
+                let trimmed = part.trim_start_matches(is_space);
+                values.push(AnimatedValue {
+                    attribute: index,
+                    offset: offset + (part.len() - trimmed.len()),
+                    value: trimmed.trim_end_matches(is_space),
+                });
+                offset += part.len() + 1;
+            }
+        }
+    }
+    Some(Animation {
+        attribute_name,
+        target,
+        values,
+    })
+}
+
+fn is_space(c: char) -> bool {
+    c.is_ascii_whitespace()
+}
+
+/// One way an element's attributes run script.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Execution {
+    /// An `on…` attribute, by index.
+    EventHandler { attribute: usize },
+    /// A SMIL animation that sets an event handler attribute on its target
+    /// (`<set attributeName="onclick" to="…">`); `attribute` is the
+    /// `attributeName` attribute's index.
+    AnimatedEventHandler { attribute: usize, target: String },
+    /// A SMIL animation that sets a link attribute to a `javascript:` URL
+    /// (`<set attributeName="href" to="javascript:…">`); `attribute` is the
+    /// index of the attribute holding the value and `offset` its place in
+    /// that attribute's value.
+    AnimatedJavaScriptUrl {
+        attribute: usize,
+        offset: usize,
+        target: String,
+    },
+}
+
+/// Every way the element `element` (lowercase name) with `attributes`
+/// runs script through its attributes. `javascript:` URLs in ordinary URL
+/// attributes are judged by [`url_norm`]; this adds the ones an animation
+/// writes.
+pub fn executions<A: AttributeView>(element: &str, attributes: &[A]) -> Vec<Execution> {
+    let mut found: Vec<Execution> = attributes
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| is_event_handler(a.name()))
+        .map(|(attribute, _)| Execution::EventHandler { attribute })
+        .collect();
+    if let Some(animation) = animation(element, attributes) {
+        if animation.targets_handler() {
+            found.push(Execution::AnimatedEventHandler {
+                attribute: animation.attribute_name,
+                target: animation.target.to_ascii_lowercase(),
+            });
+        }
+        if animation.targets_link() {
+            found.extend(
+                animation
+                    .values
+                    .iter()
+                    .filter(|v| url_norm::is_javascript_url(v.value))
+                    .map(|v| Execution::AnimatedJavaScriptUrl {
+                        attribute: v.attribute,
+                        offset: v.offset,
+                        target: animation.target.to_ascii_lowercase(),
+                    }),
+            );
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attrs(pairs: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
+        pairs.to_vec()
+    }
+
+    #[test]
+    fn svg_scripts_run_their_text_unless_they_link_a_file() {
+        let src = attrs(&[("src", "/x.js"), ("integrity", "sha384-x")]);
+        assert!(!script_runs_body(Namespace::Html, &src));
+        assert!(script_runs_body(Namespace::Svg, &src));
+        for link in ["href", "xlink:href", "x:href"] {
+            assert!(!script_runs_body(
+                Namespace::Svg,
+                &attrs(&[(link, "/x.js")])
+            ));
+        }
+        assert!(script_runs_body(
+            Namespace::Html,
+            &attrs(&[("href", "/x.js")])
+        ));
+    }
+
+    #[test]
+    fn animations_that_write_javascript_urls_or_handlers_run_script() {
+        let set = attrs(&[
+            ("attributename", " xlink:HREF\n"),
+            ("to", "javascript:alert(1)"),
+        ]);
+        assert_eq!(
+            executions("set", &set),
+            [Execution::AnimatedJavaScriptUrl {
+                attribute: 1,
+                offset: 0,
+                target: "xlink:href".into()
+            }]
+        );
+        let values = attrs(&[
+            ("attributename", "href"),
+            ("values", "/a; \tJAVA\tSCRIPT:go();/b"),
+        ]);
+        assert_eq!(
+            executions("animate", &values),
+            [Execution::AnimatedJavaScriptUrl {
+                attribute: 1,
+                offset: 5,
+                target: "href".into()
+            }]
+        );
+        let handler = attrs(&[("attributename", "onclick"), ("to", "alert(1)")]);
+        assert_eq!(
+            executions("svg:set", &handler),
+            [Execution::AnimatedEventHandler {
+                attribute: 0,
+                target: "onclick".into()
+            }]
+        );
+        let own_handler = attrs(&[("onbegin", "go()")]);
+        assert_eq!(
+            executions("animate", &own_handler),
+            [Execution::EventHandler { attribute: 0 }]
+        );
+    }
+
+    #[test]
+    fn harmless_animations_pass() {
+        for pairs in [
+            attrs(&[("attributename", "href"), ("to", "/next/")]),
+            attrs(&[("attributename", "fill"), ("values", "red;javascript:x")]),
+            attrs(&[("attributename", "href"), ("values", "#a;#b")]),
+        ] {
+            assert!(executions("animate", &pairs).is_empty(), "{pairs:?}");
+        }
+        // Not an animation element: its `to` is no URL.
+        assert!(
+            executions(
+                "p",
+                &attrs(&[("attributename", "href"), ("to", "javascript:x")])
+            )
+            .is_empty()
+        );
+    }
+
+    mod fuzz {
+        use super::super::*;
+        use crate::fuzz;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(fuzz::config())]
+
+            /// An animation of a link to a `javascript:` value is caught
+            /// whatever the element's spelling, the link's prefix and case,
+            /// the space around it, and the place of the value in the list.
+            #[test]
+            fn fuzz_animated_javascript_links_are_caught(
+                element in prop::sample::select(&["set", "animate", "SVG:SET", "animateMotion", "animatetransform"][..]),
+                prefix in prop::sample::select(&["", "xlink:", "x:", "XLINK:"][..]),
+                space in prop::sample::select(&["", " ", "\t\n"][..]),
+                before in prop::collection::vec(prop::sample::select(&["/a", "#b", ""][..]), 0..4),
+                scheme in prop::sample::select(&["javascript:", "JAVASCRIPT:", " java\tscript:", "\u{1}javascript:"][..]),
+                in_values in any::<bool>(),
+            ) {
+                let target = format!("{space}{prefix}HREF{space}");
+                let value = format!("{scheme}alert(1)");
+                let attributes = if in_values {
+                    let mut list = before.clone();
+                    list.push(&value);
+                    vec![("attributename".to_string(), target), ("values".to_string(), list.join(";"))]
+                } else {
+                    vec![("attributename".to_string(), target), ("to".to_string(), value.clone())]
+                };
+                let found = executions(&element.to_ascii_lowercase(), &attributes);
+                prop_assert!(
+                    found.iter().any(|e| matches!(e, Execution::AnimatedJavaScriptUrl { attribute: 1, .. })),
+                    "{:?}",
+                    attributes
+                );
+            }
+
+            /// The judgement never fails on any attributes.
+            #[test]
+            fn fuzz_any_attributes_are_judged(
+                element in fuzz::noise(),
+                pairs in prop::collection::vec((fuzz::noise(), fuzz::noise()), 0..6),
+            ) {
+                let found = executions(&element, &pairs);
+                for execution in found {
+                    let index = match execution {
+                        Execution::EventHandler { attribute }
+                        | Execution::AnimatedEventHandler { attribute, .. }
+                        | Execution::AnimatedJavaScriptUrl { attribute, .. } => attribute,
+                    };
+                    prop_assert!(index < pairs.len());
+                }
+                let _ = script_runs_body(Namespace::Svg, &pairs);
+            }
+        }
+    }
+}
