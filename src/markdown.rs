@@ -1,7 +1,9 @@
 //! Markdown to HTML with pulldown-cmark: tables, footnotes, strikethrough
 //! and heading ids, plus the raw HTML policy of [`crate::raw_html`].
 
+use std::cell::Cell;
 use std::collections::HashMap;
+use std::ops::Range;
 
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
 
@@ -32,6 +34,28 @@ pub struct Rendered {
     pub html: String,
     /// References to static files that do not exist.
     pub problems: Vec<RewriteProblem>,
+    /// Where the HTML came from: `(offset in the HTML, offset in the
+    /// body)` where the output of each Markdown event begins, in order.
+    /// Lets a finding in the built page be traced to its source line.
+    pub origins: Vec<(usize, usize)>,
+}
+
+impl Rendered {
+    /// The body offset of the event that wrote the HTML at `offset`, and
+    /// how many lines into that event's output `offset` lies.
+    pub fn origin_of(&self, offset: usize) -> Option<(usize, usize)> {
+        let index = self
+            .origins
+            .partition_point(|&(html, _)| html <= offset)
+            .checked_sub(1)?;
+        let (html_start, body) = self.origins[index];
+        let end = offset.min(self.html.len());
+        let lines_in = self
+            .html
+            .get(html_start..end)
+            .map_or(0, |text| text.bytes().filter(|&b| b == b'\n').count());
+        Some((body, lines_in))
+    }
 }
 
 /// Renders a Markdown body to HTML. Fails with every raw HTML violation
@@ -41,7 +65,7 @@ pub struct Rendered {
 /// pointed at the fingerprinted URLs here, at the event level, so the page
 /// around the content does not have to re-parse the content's HTML.
 pub fn render(body: &str, assets: &AssetMap) -> Result<Rendered, Vec<BodyViolation>> {
-    let mut events: Vec<(Event<'_>, std::ops::Range<usize>)> = Parser::new_ext(body, options())
+    let mut events: Vec<(Event<'_>, Range<usize>)> = Parser::new_ext(body, options())
         .into_offset_iter()
         .collect();
 
@@ -54,43 +78,84 @@ pub fn render(body: &str, assets: &AssetMap) -> Result<Rendered, Vec<BodyViolati
     let events = fingerprint_references(events, assets, &mut problems);
 
     let mut html = String::with_capacity(body.len() + body.len() / 2);
-    html::push_html(&mut html, events.into_iter());
-    Ok(Rendered { html, problems })
+    let written = Cell::new(0);
+    let mut origins: Vec<(usize, usize)> = Vec::with_capacity(events.len());
+    let events = events.into_iter().map(|(event, range)| {
+        // The writer has written every earlier event when it asks for the
+        // next one, so its length is where this event's output begins.
+        let at = written.get();
+        match origins.last_mut() {
+            Some((last, body)) if *last == at => *body = range.start,
+            _ => origins.push((at, range.start)),
+        }
+        event
+    });
+    // Writing into a String cannot fail.
+    let _ = html::write_html_fmt(
+        CountingWriter {
+            out: &mut html,
+            written: &written,
+        },
+        events,
+    );
+    Ok(Rendered {
+        html,
+        problems,
+        origins,
+    })
+}
+
+/// A `String` writer that publishes its length as it grows.
+struct CountingWriter<'a> {
+    out: &'a mut String,
+    written: &'a Cell<usize>,
+}
+
+impl std::fmt::Write for CountingWriter<'_> {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        self.out.push_str(text);
+        self.written.set(self.out.len());
+        Ok(())
+    }
 }
 
 /// Rewrites image and link destinations and raw HTML (each HTML block as a
 /// whole, so tags split over lines are understood).
 fn fingerprint_references<'a>(
-    events: Vec<(Event<'a>, std::ops::Range<usize>)>,
+    events: Vec<(Event<'a>, Range<usize>)>,
     assets: &AssetMap,
     problems: &mut Vec<RewriteProblem>,
-) -> Vec<Event<'a>> {
+) -> Vec<(Event<'a>, Range<usize>)> {
     let mut out = Vec::with_capacity(events.len());
-    let mut block: Option<String> = None;
-    for (event, _) in events {
-        match event {
+    let mut block: Option<(String, Range<usize>)> = None;
+    for (event, range) in events {
+        let event = match event {
             Event::Start(Tag::HtmlBlock) => {
-                block = Some(String::new());
-                out.push(Event::Start(Tag::HtmlBlock));
+                block = Some((String::new(), range.clone()));
+                Event::Start(Tag::HtmlBlock)
             }
             Event::Html(text) if block.is_some() => {
-                if let Some(block) = block.as_mut() {
+                if let Some((block, _)) = block.as_mut() {
                     block.push_str(&text);
                 }
+                continue;
             }
             Event::End(TagEnd::HtmlBlock) => {
-                if let Some(text) = block.take() {
-                    out.push(Event::Html(rewrite_fragment(text, assets, problems).into()));
+                if let Some((text, start)) = block.take() {
+                    // The block's lines keep their breaks when rewritten,
+                    // so its output maps line by line to its source.
+                    let html = rewrite_fragment(text, assets, problems);
+                    out.push((Event::Html(html.into()), start));
                 }
-                out.push(Event::End(TagEnd::HtmlBlock));
+                Event::End(TagEnd::HtmlBlock)
             }
             Event::Html(text) => {
                 let rewritten = rewrite_fragment(text.into_string(), assets, problems);
-                out.push(Event::Html(rewritten.into()));
+                Event::Html(rewritten.into())
             }
             Event::InlineHtml(text) => {
                 let rewritten = rewrite_fragment(text.into_string(), assets, problems);
-                out.push(Event::InlineHtml(rewritten.into()));
+                Event::InlineHtml(rewritten.into())
             }
             Event::Start(Tag::Image {
                 link_type,
@@ -99,12 +164,12 @@ fn fingerprint_references<'a>(
                 id,
             }) => {
                 let dest_url = rewrite_destination(dest_url, assets, problems);
-                out.push(Event::Start(Tag::Image {
+                Event::Start(Tag::Image {
                     link_type,
                     dest_url,
                     title,
                     id,
-                }));
+                })
             }
             Event::Start(Tag::Link {
                 link_type,
@@ -113,15 +178,16 @@ fn fingerprint_references<'a>(
                 id,
             }) => {
                 let dest_url = rewrite_destination(dest_url, assets, problems);
-                out.push(Event::Start(Tag::Link {
+                Event::Start(Tag::Link {
                     link_type,
                     dest_url,
                     title,
                     id,
-                }));
+                })
             }
-            other => out.push(other),
-        }
+            other => other,
+        };
+        out.push((event, range));
     }
     out
 }
@@ -153,12 +219,9 @@ fn rewrite_fragment(html: String, assets: &AssetMap, problems: &mut Vec<RewriteP
 /// Inspects raw HTML. Block HTML arrives as one event per line, so the
 /// lines of one block are joined before tokenising: a tag split over lines
 /// must not slip through.
-fn check_raw_html(
-    body: &str,
-    events: &[(Event<'_>, std::ops::Range<usize>)],
-) -> Vec<BodyViolation> {
+fn check_raw_html(body: &str, events: &[(Event<'_>, Range<usize>)]) -> Vec<BodyViolation> {
     let mut violations = Vec::new();
-    let mut block: Option<std::ops::Range<usize>> = None;
+    let mut block: Option<Range<usize>> = None;
     for (event, range) in events {
         match event {
             Event::Start(Tag::HtmlBlock) => block = Some(range.start..range.start),
@@ -196,7 +259,7 @@ fn inspect_at(html: &str, base: usize, violations: &mut Vec<BodyViolation>) {
 
 /// Gives every heading without an explicit `{#id}` an id derived from its
 /// text, unique within the page, so sections can be linked to.
-fn assign_heading_ids(events: &mut [(Event<'_>, std::ops::Range<usize>)]) {
+fn assign_heading_ids(events: &mut [(Event<'_>, Range<usize>)]) {
     let mut used: HashMap<String, usize> = HashMap::new();
     for (event, _) in events.iter() {
         if let Event::Start(Tag::Heading { id: Some(id), .. }) = event {

@@ -8,6 +8,7 @@ mod support;
 
 use std::path::{Path, PathBuf};
 
+use baystore_site::out_dir::{BUNDLE_MARK, write_mark};
 use baystore_site::{BuildOptions, Error, build};
 
 /// A copy of the fixture site with one error case laid over it, plus a
@@ -30,6 +31,7 @@ impl BrokenSite {
         let out = work.path().join("dist");
         std::fs::create_dir_all(&out).unwrap();
         std::fs::write(out.join("index.html"), "previous build").unwrap();
+        write_mark(&out).unwrap();
         Self { work }
     }
 
@@ -49,7 +51,10 @@ impl BrokenSite {
 
     /// The previous output is intact and no temporary bundle is left.
     fn assert_untouched(&self) {
-        assert_eq!(support::list_files(&self.out()), ["index.html"]);
+        assert_eq!(
+            support::list_files(&self.out()),
+            [BUNDLE_MARK, "index.html"]
+        );
         assert_eq!(
             std::fs::read_to_string(self.out().join("index.html")).unwrap(),
             "previous build"
