@@ -135,12 +135,16 @@ pub fn build(options: &BuildOptions<'_>) -> Result<BuildSummary, Error> {
     build_with(options, &Hooks::default())
 }
 
+/// A hook called with each page and the staging folder.
+type PageHook<'a> = &'a (dyn Fn(&Page, &Path) + Sync);
+
 /// Points where tests inject faults into a build, to show that no failure
 /// leaves a staging folder behind. A build outside tests has none.
 #[derive(Default)]
 struct Hooks<'a> {
-    /// Called before each page is rendered.
-    page: Option<&'a (dyn Fn(&Page) + Sync)>,
+    /// Called with each page and the staging folder before the page is
+    /// rendered.
+    page: Option<PageHook<'a>>,
     /// Called with the staging folder before the validator runs.
     validator: Option<&'a (dyn Fn(&Path) + Sync)>,
 }
@@ -180,7 +184,13 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
     });
     let generated = generated_files(&assets);
     errors.extend(asset_path_errors(&assets));
-    errors.extend(content::check_output_paths(&pages, &generated));
+    // A page that cannot be written where it belongs is not rendered, so
+    // its error is not followed by the failed write it would cause.
+    let mut unplaceable = vec![false; pages.len()];
+    for (index, error) in content::check_output_paths(&pages, &generated) {
+        unplaceable[index] = true;
+        errors.push(error);
+    }
     let authored_headers = read_optional(&site_dir.join(HEADERS_FILE))?;
     let headers = match build_headers(authored_headers.as_deref(), &config.admin_prefixes, &pages) {
         Ok(headers) => Some(headers),
@@ -194,9 +204,10 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
     let (Some(mut templates), Some(headers)) = (templates, headers) else {
         return Err(Error::from_list(errors));
     };
-    // Pages whose template is missing cannot render; the error is recorded.
+    // Pages whose template is missing, or that have no place in the
+    // bundle, cannot render; the error is recorded.
     let renderable: Vec<usize> = (0..pages.len())
-        .filter(|&index| templates.has(&pages[index].template))
+        .filter(|&index| templates.has(&pages[index].template) && !unplaceable[index])
         .collect();
 
     templates.set_global(
@@ -238,10 +249,10 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
 
     phases.write = started.elapsed() - phases.load;
     let validator_config = config.validator_config(site_dir);
-    if let Some(hook) = hooks.validator {
-        hook(staging.path());
-    }
     let checked = catch_unwind(AssertUnwindSafe(|| {
+        if let Some(hook) = hooks.validator {
+            hook(staging.path());
+        }
         bundle_validator::check(staging.path(), &validator_config)
     }))
     .map_err(|panic| Error::Internal {
@@ -465,7 +476,7 @@ fn write_bundle(
             // A panic while rendering one page becomes that page's error.
             let result = catch_unwind(AssertUnwindSafe(|| {
                 if let Some(hook) = hooks.page {
-                    hook(page);
+                    hook(page, staging);
                 }
                 render_page(staging, site, page, &nav)
             }))
@@ -813,4 +824,144 @@ fn offset_of(text: &str, line: usize, column: usize) -> Option<usize> {
         .nth(column.saturating_sub(1))
         .map_or(rest.len(), |(i, _)| i);
     Some(line_start + within)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fixture site, and an output folder holding a previous bundle.
+    struct Work {
+        dir: tempfile::TempDir,
+    }
+
+    impl Work {
+        fn new() -> Self {
+            let dir = tempfile::tempdir().unwrap();
+            let out = dir.path().join("dist");
+            std::fs::create_dir(&out).unwrap();
+            std::fs::write(out.join("index.html"), "previous build").unwrap();
+            out_dir::write_mark(&out).unwrap();
+            Self { dir }
+        }
+
+        fn options(&self) -> BuildOptions<'static> {
+            let site = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/generator/site");
+            BuildOptions::new(site, self.dir.path().join("dist"))
+        }
+
+        /// The previous bundle is in place and nothing else is beside it.
+        fn assert_untouched(&self) {
+            let out = self.dir.path().join("dist");
+            assert_eq!(
+                std::fs::read_to_string(out.join("index.html")).unwrap(),
+                "previous build"
+            );
+            let mut names: Vec<String> = std::fs::read_dir(self.dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            assert_eq!(names, ["dist"]);
+        }
+    }
+
+    fn messages(error: &Error) -> Vec<String> {
+        error.errors().iter().map(|e| e.to_string()).collect()
+    }
+
+    #[test]
+    fn a_panic_while_rendering_names_the_page_and_leaves_nothing_behind() {
+        let work = Work::new();
+        let panic_on_about = |page: &Page, _: &Path| {
+            if page.source == "about.md" {
+                panic!("injected fault");
+            }
+        };
+        let hooks = Hooks {
+            page: Some(&panic_on_about),
+            ..Hooks::default()
+        };
+        let error = build_with(&work.options(), &hooks).unwrap_err();
+        assert_eq!(
+            messages(&error),
+            [
+                "content/about.md (template templates/page.html): internal error (a bug in the \
+              generator or a library it uses): injected fault"
+            ]
+        );
+        work.assert_untouched();
+    }
+
+    #[test]
+    fn a_panic_in_the_validator_leaves_nothing_behind() {
+        let work = Work::new();
+        let panic_in_validator = |_: &Path| panic!("injected validator fault");
+        let hooks = Hooks {
+            validator: Some(&panic_in_validator),
+            ..Hooks::default()
+        };
+        let error = build_with(&work.options(), &hooks).unwrap_err();
+        assert!(
+            matches!(&error, Error::Internal { context, message } if context == "validator" && message == "injected validator fault"),
+            "{error}"
+        );
+        work.assert_untouched();
+    }
+
+    #[test]
+    fn a_failed_write_names_the_page_and_not_the_staging_folder() {
+        let work = Work::new();
+        // A file where the page needs its folder makes the write fail.
+        let block_about = |page: &Page, staging: &Path| {
+            if page.source == "about.md" {
+                std::fs::write(staging.join("about"), "in the way").unwrap();
+            }
+        };
+        let hooks = Hooks {
+            page: Some(&block_about),
+            ..Hooks::default()
+        };
+        let error = build_with(&work.options(), &hooks).unwrap_err();
+        let shown: Vec<String> = error
+            .errors()
+            .iter()
+            .map(|e| crate::error::WithCauses(*e).to_string())
+            .collect();
+        assert_eq!(shown.len(), 1, "{shown:?}");
+        assert!(
+            shown[0].starts_with(
+                "content/about.md: cannot write about/index.html into the new bundle: "
+            ),
+            "{shown:?}"
+        );
+        assert!(!shown[0].contains(".tmp-"), "{shown:?}");
+        work.assert_untouched();
+    }
+
+    #[test]
+    fn a_bundle_the_validator_cannot_read_is_reported_without_its_path() {
+        let work = Work::new();
+        let remove = |staging: &Path| std::fs::remove_dir_all(staging).unwrap();
+        let hooks = Hooks {
+            validator: Some(&remove),
+            ..Hooks::default()
+        };
+        let error = build_with(&work.options(), &hooks).unwrap_err();
+        let shown = crate::error::WithCauses(&error).to_string();
+        assert!(matches!(error, Error::ValidatorRead(_)), "{shown}");
+        assert!(!shown.contains("dist."), "{shown}");
+        work.assert_untouched();
+    }
+
+    #[test]
+    fn offsets_follow_lines_and_characters() {
+        let text = "ab\ncé\n\nz";
+        assert_eq!(offset_of(text, 1, 1), Some(0));
+        assert_eq!(offset_of(text, 2, 2), Some(4));
+        assert_eq!(offset_of(text, 2, 3), Some(6));
+        assert_eq!(offset_of(text, 4, 1), Some(text.len() - 1));
+        assert_eq!(offset_of(text, 4, 9), Some(text.len()));
+        assert_eq!(offset_of(text, 9, 1), None);
+    }
 }

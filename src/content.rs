@@ -507,8 +507,8 @@ impl Owner<'_> {
 /// no name or path over the filesystem limits. Paths are compared without
 /// case, because the bundle is also built and served from case-insensitive
 /// filesystems. Pages with exactly the same URL are left to
-/// [`check_unique_urls`].
-pub fn check_output_paths(pages: &[Page], generated: &[String]) -> Vec<Error> {
+/// [`check_unique_urls`]. Returns each refused page's index with its error.
+pub fn check_output_paths(pages: &[Page], generated: &[String]) -> Vec<(usize, Error)> {
     let fold = |path: &str| path.to_lowercase();
     let folders_of = |path: &str| -> Vec<String> {
         path.match_indices('/')
@@ -526,62 +526,64 @@ pub fn check_output_paths(pages: &[Page], generated: &[String]) -> Vec<Error> {
         }
     }
     let mut errors = Vec::new();
-    for page in pages {
-        let spot = match (page.slug_line, &page.front.slug) {
-            (Some(line), Some(_)) => SourceSpot::at(&page.display_path, line, 1),
-            _ => SourceSpot::at(&page.display_path, 1, 1),
-        };
-        let refuse = |problem: String| Error::OutputPath {
-            spot: spot.clone(),
-            output: shorten(&page.output),
-            problem,
-        };
-        if let Some(problem) = bundle_path_problem(&page.output) {
-            errors.push(refuse(problem));
-            continue;
-        }
+    for (index, page) in pages.iter().enumerate() {
         let folded = fold(&page.output);
         let page_folders = folders_of(&page.output);
-        if let Some(first) = page_folders.first()
-            && let Some(reserved) = RESERVED_ROOT_NAMES
+        let reserved = page_folders.first().and_then(|first| {
+            RESERVED_ROOT_NAMES
                 .iter()
                 .find(|name| name.eq_ignore_ascii_case(first))
-        {
-            errors.push(refuse(format!(
+        });
+        let file_in_the_way = page_folders
+            .iter()
+            .find_map(|folder| files.get(&fold(folder)).map(|owner| (folder, owner)));
+        let problem = if let Some(problem) = bundle_path_problem(&page.output) {
+            Some(problem)
+        } else if let Some(reserved) = reserved {
+            Some(format!(
                 "`{reserved}` at the bundle root is reserved for the generator and the host; \
                  rename the file or set another `slug`"
-            )));
-            continue;
-        }
-        if let Some(owner) = files.get(&folded) {
+            ))
+        } else if let Some(owner) = files.get(&folded) {
             match owner {
-                Owner::Page(other) if other.output == page.output => {}
-                Owner::Page(other) => errors.push(refuse(format!(
+                Owner::Page(other) if other.output == page.output => None,
+                Owner::Page(other) => Some(format!(
                     "{} is written to {}, which differs only in case: on a case-insensitive \
                      filesystem one would overwrite the other",
                     other.display_path,
                     shorten(&other.output)
-                ))),
-                generated => errors.push(refuse(format!("that file is {}", generated.describe()))),
+                )),
+                generated => Some(format!("that file is {}", generated.describe())),
             }
+        } else if let Some(owner) = folders.get(&folded) {
+            Some(format!("{} needs a folder at that path", owner.describe()))
+        } else {
+            file_in_the_way.map(|(folder, owner)| {
+                format!(
+                    "`{}` is a file, {}, where the page needs a folder",
+                    shorten(folder),
+                    owner.describe()
+                )
+            })
+        };
+        if let Some(problem) = problem {
+            let spot = match (page.slug_line, &page.front.slug) {
+                (Some(line), Some(_)) => SourceSpot::at(&page.display_path, line, 1),
+                _ => SourceSpot::at(&page.display_path, 1, 1),
+            };
+            errors.push((
+                index,
+                Error::OutputPath {
+                    spot,
+                    output: shorten(&page.output),
+                    problem,
+                },
+            ));
             continue;
         }
-        if let Some(owner) = folders.get(&folded) {
-            errors.push(refuse(format!(
-                "{} needs a folder at that path",
-                owner.describe()
-            )));
-            continue;
-        }
-        if let Some((folder, owner)) = page_folders
-            .iter()
-            .find_map(|folder| files.get(&fold(folder)).map(|owner| (folder, owner)))
-        {
-            errors.push(refuse(format!(
-                "`{}` is a file, {}, where the page needs a folder",
-                shorten(folder),
-                owner.describe()
-            )));
+        if files.contains_key(&folded) {
+            // Exactly the same output as an earlier page: reported by
+            // `check_unique_urls`.
             continue;
         }
         files.insert(folded, Owner::Page(page));
@@ -752,7 +754,7 @@ mod tests {
         ]);
         let errors: Vec<String> = check_output_paths(&site, &generated())
             .iter()
-            .map(ToString::to_string)
+            .map(|(_, error)| error.to_string())
             .collect();
         let expected_starts = [
             "content/sitemap.xml.md:1:1: the page would be written to sitemap.xml/index.html, but `sitemap.xml` is a file, the generator's own `sitemap.xml`",
@@ -784,12 +786,10 @@ mod tests {
         let site = pages(&[(&source, "---\ntitle: A\n---\n")]);
         let errors = check_output_paths(&site, &generated());
         assert_eq!(errors.len(), 1);
+        let shown = errors[0].1.to_string();
         assert!(
-            errors[0]
-                .to_string()
-                .contains("over the 1024-byte limit for a path in the bundle"),
-            "{}",
-            errors[0]
+            shown.contains("over the 1024-byte limit for a path in the bundle"),
+            "{shown}"
         );
     }
 
@@ -921,16 +921,12 @@ mod tests {
                 }
                 let generated = generated();
                 let errors = check_output_paths(&site, &generated);
-                let refused: Vec<String> = errors
-                    .iter()
-                    .filter_map(|e| match e {
-                        Error::OutputPath { spot, .. } => Some(spot.file.clone()),
-                        _ => None,
-                    })
-                    .collect();
+                let refused: Vec<usize> = errors.iter().map(|(index, _)| *index).collect();
                 let accepted: Vec<&Page> = site
                     .iter()
-                    .filter(|p| !refused.contains(&p.display_path))
+                    .enumerate()
+                    .filter(|(index, _)| !refused.contains(index))
+                    .map(|(_, page)| page)
                     .collect();
                 let mut files: Vec<String> = generated.iter().map(|g| g.to_lowercase()).collect();
                 files.extend(accepted.iter().map(|p| p.output.to_lowercase()));

@@ -364,7 +364,7 @@ fn sources(site_dir: &Path) -> Vec<(PathBuf, String)> {
         .unwrap_or_else(|_| site_dir.to_path_buf());
     let mut sources = vec![(
         site.clone(),
-        format!("the site folder {}", site_dir.display()),
+        format!("the site folder ({})", site_dir.display()),
     )];
     for folder in [CONTENT_DIR, TEMPLATES_DIR, STATIC_DIR] {
         if let Ok(canonical) = site_dir.join(folder).canonicalize() {
