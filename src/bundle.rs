@@ -29,6 +29,7 @@ use crate::markdown::{self, Rendered};
 use crate::out_dir::{self, BUNDLE_MARK, OutDir};
 use crate::rewrite::{RewriteProblem, rewrite_page};
 use crate::sitemap::{robots_txt, sitemap_xml};
+use crate::source_text;
 use crate::templates::{TEMPLATES_DIR, Templates};
 use crate::yaml::is_linked_or_outside;
 
@@ -346,14 +347,29 @@ fn generated_files(assets: &AssetMap) -> Vec<String> {
 }
 
 /// Fingerprinted names are longer than their source names: a static file
-/// whose published name would be too long is refused before writing.
+/// whose published name would be too long is refused before writing, as is
+/// one whose name carries a control character into URLs and headers.
 fn asset_path_errors(assets: &AssetMap) -> Vec<Error> {
     assets
         .iter()
         .filter_map(|asset| {
             let output = asset.url.trim_start_matches('/');
-            content::bundle_path_problem(output).map(|problem| Error::OutputPath {
-                spot: SourceSpot::file(format!("{STATIC_DIR}{}", asset.site_path)),
+            let problem = match asset
+                .site_path
+                .chars()
+                .find(|&c| source_text::is_forbidden(c))
+            {
+                Some(c) => Some(format!(
+                    "its name contains {}, which would reach URLs, headers and logs; rename it",
+                    source_text::Forbidden(c)
+                )),
+                None => content::bundle_path_problem(output),
+            };
+            problem.map(|problem| Error::OutputPath {
+                spot: SourceSpot::file(format!(
+                    "{STATIC_DIR}{}",
+                    source_text::escape(&asset.site_path)
+                )),
                 output: content::shorten(output),
                 problem,
             })
@@ -737,8 +753,10 @@ fn trace_findings(
         let file = finding.file.as_str();
         let line = finding.line.map(|l| l as usize);
         let column = finding.column.map(|c| c as usize);
+        // The bundle's file names and the validator's messages may carry
+        // characters from static files; they are shown escaped.
         let output = SourceSpot {
-            file: file.to_string(),
+            file: source_text::escape(file),
             line,
             column,
         };
@@ -779,7 +797,7 @@ fn trace_findings(
             }
         } else if let Some(site_path) = assets_by_output.get(file) {
             let spot = SourceSpot {
-                file: format!("{STATIC_DIR}{site_path}"),
+                file: format!("{STATIC_DIR}{}", source_text::escape(site_path)),
                 line,
                 // Stylesheets are rewritten, which moves columns but never
                 // lines; other files are published byte for byte.
@@ -805,7 +823,7 @@ fn trace_findings(
             output,
             template,
             rule: finding.rule.clone(),
-            message: finding.message.clone(),
+            message: source_text::escape(&finding.message),
         })));
     }
     traced

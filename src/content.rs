@@ -757,13 +757,13 @@ mod tests {
             .map(|(_, error)| error.to_string())
             .collect();
         let expected_starts = [
-            "content/sitemap.xml.md:1:1: the page would be written to sitemap.xml/index.html, but `sitemap.xml` is a file, the generator's own `sitemap.xml`",
-            "content/guide.md:3:1: the page would be written to robots.txt/index.html, but `robots.txt` is a file",
-            "content/assets/logo.md:1:1: the page would be written to assets/logo/index.html, but `assets` at the bundle root is reserved",
-            "content/_Headers.md:1:1: the page would be written to _Headers/index.html, but `_headers` at the bundle root is reserved",
-            "content/about.md:1:1: the page would be written to about/index.html, but content/About.md is written to About/index.html, which differs only in case",
-            "content/long.md:3:1: the page would be written to xxxxxxxx",
-            "content/index.html.md:1:1: the page would be written to index.html/index.html, but `index.html` is a file, the page of content/index.md, where the page needs a folder",
+            "content/sitemap.xml.md:1:1: would be published as sitemap.xml/index.html, but `sitemap.xml` is a file, the generator's own `sitemap.xml`",
+            "content/guide.md:3:1: would be published as robots.txt/index.html, but `robots.txt` is a file",
+            "content/assets/logo.md:1:1: would be published as assets/logo/index.html, but `assets` at the bundle root is reserved",
+            "content/_Headers.md:1:1: would be published as _Headers/index.html, but `_headers` at the bundle root is reserved",
+            "content/about.md:1:1: would be published as about/index.html, but content/About.md is written to About/index.html, which differs only in case",
+            "content/long.md:3:1: would be published as xxxxxxxx",
+            "content/index.html.md:1:1: would be published as index.html/index.html, but `index.html` is a file, the page of content/index.md, where the page needs a folder",
         ];
         assert_eq!(errors.len(), expected_starts.len(), "{errors:#?}");
         for (error, start) in errors.iter().zip(expected_starts) {

@@ -179,11 +179,13 @@ pub enum Error {
         /// What is wrong with it.
         problem: String,
     },
-    /// A page's path in the bundle is refused: it collides with a file the
-    /// generator writes or with another page, or it is too long.
-    #[error("{spot}: the page would be written to {output}, but {problem}")]
+    /// The path a page or static file would be published at is refused: it
+    /// collides with a file the generator writes or with another page, lies
+    /// under a reserved name, is too long, or carries a control character.
+    #[error("{spot}: would be published as {output}, but {problem}")]
     OutputPath {
-        /// The content file (and the `slug:` line when the slug chose it).
+        /// The content file (and the `slug:` line when the slug chose it),
+        /// or the static file.
         spot: SourceSpot,
         /// The path inside the bundle, escaped for printing.
         output: String,

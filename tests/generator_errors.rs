@@ -385,7 +385,7 @@ fn names_differing_only_in_case_are_refused() {
     let text = shown(&error);
     assert_eq!(
         text,
-        "content/about.md:1:1: the page would be written to about/index.html, but content/About.md \
+        "content/about.md:1:1: would be published as about/index.html, but content/About.md \
          is written to About/index.html, which differs only in case: on a case-insensitive \
          filesystem one would overwrite the other"
     );
@@ -407,6 +407,27 @@ fn control_characters_in_a_file_name_are_refused_and_shown_escaped() {
         text,
         "content/x\\u{001b}]0;owned\\u{0007}.md: its name contains U+001B (ESC), which would \
          reach URLs, headers and logs; rename it"
+    );
+    site.assert_untouched();
+}
+
+#[test]
+fn static_file_whose_published_name_is_too_long_is_refused() {
+    let long = "n".repeat(250);
+    let site = site_with(|site| {
+        std::fs::write(site.join(format!("static/img/{long}.svg")), "<svg></svg>").unwrap();
+    });
+    let error = site.build();
+    let text = shown(&error);
+    assert!(
+        text.starts_with(&format!(
+            "static/img/{long}.svg: would be published as assets/"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("is 271 bytes long, over the 255-byte limit"),
+        "{text}"
     );
     site.assert_untouched();
 }
