@@ -25,7 +25,7 @@ use crate::content::{self, CONTENT_DIR, Page, Surface};
 use crate::error::{Error, Rejection, SourceSpot};
 use crate::headers::build_headers;
 use crate::limits::MAX_PAGE_BYTES;
-use crate::markdown::{self, Rendered};
+use crate::markdown::{self, Origins};
 use crate::out_dir::{self, BUNDLE_MARK, OutDir};
 use crate::rewrite::{RewriteProblem, rewrite_page};
 use crate::sitemap::{robots_txt, sitemap_xml};
@@ -462,8 +462,10 @@ struct PageTrace {
 struct ContentSpan {
     /// Byte offset of the HTML in the page.
     start: usize,
-    /// The rendered Markdown, with its map back to the body.
-    rendered: Rendered,
+    /// Length of that HTML.
+    len: usize,
+    /// Its map back to the Markdown body.
+    origins: Origins,
 }
 
 /// Writes the bundle into `staging` and returns the trace of every page
@@ -632,7 +634,14 @@ fn render_page(
         });
     }
     let (html, content) = match spliced {
-        Some((start, html)) => (html, Some(ContentSpan { start, rendered })),
+        Some((start, html)) => (
+            html,
+            Some(ContentSpan {
+                start,
+                len: rendered.html.len(),
+                origins: rendered.origins,
+            }),
+        ),
         None => {
             page_context.content = &rendered.html;
             context.insert("page", &page_context);
@@ -769,8 +778,11 @@ fn trace_findings(
                 (Some(content), Some(text), Some(line)) => {
                     offset_of(text, line, column.unwrap_or(1))
                         .and_then(|offset| offset.checked_sub(content.start))
-                        .filter(|&offset| offset < content.rendered.html.len())
-                        .and_then(|offset| content.rendered.origin_of(offset))
+                        .filter(|&offset| offset < content.len)
+                        .and_then(|offset| {
+                            let html = text.get(content.start..content.start + content.len)?;
+                            content.origins.find(html, offset)
+                        })
                 }
                 _ => None,
             };

@@ -509,34 +509,35 @@ impl Owner<'_> {
 /// filesystems. Pages with exactly the same URL are left to
 /// [`check_unique_urls`]. Returns each refused page's index with its error.
 pub fn check_output_paths(pages: &[Page], generated: &[String]) -> Vec<(usize, Error)> {
-    let fold = |path: &str| path.to_lowercase();
-    let folders_of = |path: &str| -> Vec<String> {
-        path.match_indices('/')
-            .map(|(index, _)| path[..index].to_string())
-            .collect()
+    // Lowercasing maps `/` to itself, so the folders of a folded path are
+    // the prefixes of the folded path that end before a `/`.
+    let folders_of = |folded: &str| -> Vec<usize> {
+        folded.match_indices('/').map(|(index, _)| index).collect()
     };
-    let mut files: HashMap<String, Owner<'_>> = HashMap::new();
-    let mut folders: HashMap<String, Owner<'_>> = HashMap::new();
+    let mut files: HashMap<String, Owner<'_>> = HashMap::with_capacity(pages.len());
+    let mut folders: HashMap<String, Owner<'_>> = HashMap::with_capacity(pages.len());
     for path in generated {
-        files.insert(fold(path), Owner::Generated(path));
-        for folder in folders_of(path) {
-            folders
-                .entry(fold(&folder))
-                .or_insert(Owner::Generated(path));
+        let folded = path.to_lowercase();
+        for end in folders_of(&folded) {
+            if !folders.contains_key(&folded[..end]) {
+                folders.insert(folded[..end].to_string(), Owner::Generated(path));
+            }
         }
+        files.insert(folded, Owner::Generated(path));
     }
     let mut errors = Vec::new();
     for (index, page) in pages.iter().enumerate() {
-        let folded = fold(&page.output);
-        let page_folders = folders_of(&page.output);
-        let reserved = page_folders.first().and_then(|first| {
+        let folded = page.output.to_lowercase();
+        let page_folders = folders_of(&folded);
+        let reserved = page_folders.first().and_then(|&end| {
             RESERVED_ROOT_NAMES
                 .iter()
-                .find(|name| name.eq_ignore_ascii_case(first))
+                .find(|name| **name == &folded[..end])
         });
-        let file_in_the_way = page_folders
-            .iter()
-            .find_map(|folder| files.get(&fold(folder)).map(|owner| (folder, owner)));
+        let file_in_the_way = page_folders.iter().find_map(|&end| {
+            let folder = &folded[..end];
+            files.get(folder).map(|owner| (folder, owner))
+        });
         let problem = if let Some(problem) = bundle_path_problem(&page.output) {
             Some(problem)
         } else if let Some(reserved) = reserved {
@@ -586,10 +587,12 @@ pub fn check_output_paths(pages: &[Page], generated: &[String]) -> Vec<(usize, E
             // `check_unique_urls`.
             continue;
         }
-        files.insert(folded, Owner::Page(page));
-        for folder in page_folders {
-            folders.entry(fold(&folder)).or_insert(Owner::Page(page));
+        for end in page_folders {
+            if !folders.contains_key(&folded[..end]) {
+                folders.insert(folded[..end].to_string(), Owner::Page(page));
+            }
         }
+        files.insert(folded, Owner::Page(page));
     }
     errors
 }

@@ -34,28 +34,47 @@ pub struct Rendered {
     pub html: String,
     /// References to static files that do not exist.
     pub problems: Vec<RewriteProblem>,
-    /// Where the HTML came from: `(offset in the HTML, offset in the
-    /// body)` where the output of each Markdown event begins, in order.
-    /// Lets a finding in the built page be traced to its source line.
-    pub origins: Vec<(usize, usize)>,
+    /// Where the HTML came from.
+    pub origins: Origins,
 }
 
-impl Rendered {
-    /// The body offset of the event that wrote the HTML at `offset`, and
-    /// how many lines into that event's output `offset` lies.
-    pub fn origin_of(&self, offset: usize) -> Option<(usize, usize)> {
+/// Where each part of a rendered body came from: `(offset in the HTML,
+/// offset in the body)` where the output of each Markdown event begins, in
+/// order. Lets a finding in the built page be traced to its source line.
+/// Offsets are `u32`: a page and its source are both capped far below
+/// 4 GiB, and a build keeps one map per page until validation ends.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origins(Vec<(u32, u32)>);
+
+impl Origins {
+    /// The body offset of the event that wrote the byte at `offset` of
+    /// `html` (the rendered body), and how many lines into that event's
+    /// output `offset` lies.
+    pub fn find(&self, html: &str, offset: usize) -> Option<(usize, usize)> {
         let index = self
-            .origins
-            .partition_point(|&(html, _)| html <= offset)
+            .0
+            .partition_point(|&(at, _)| at as usize <= offset)
             .checked_sub(1)?;
-        let (html_start, body) = self.origins[index];
-        let end = offset.min(self.html.len());
-        let lines_in = self
-            .html
-            .get(html_start..end)
+        let (html_start, body) = self.0[index];
+        let end = offset.min(html.len());
+        let lines_in = html
+            .get(html_start as usize..end)
             .map_or(0, |text| text.bytes().filter(|&b| b == b'\n').count());
-        Some((body, lines_in))
+        Some((body as usize, lines_in))
     }
+
+    fn record(&mut self, html: usize, body: usize) {
+        let (html, body) = (to_u32(html), to_u32(body));
+        match self.0.last_mut() {
+            // Events that write nothing: the last one is the innermost.
+            Some((last, origin)) if *last == html => *origin = body,
+            _ => self.0.push((html, body)),
+        }
+    }
+}
+
+fn to_u32(offset: usize) -> u32 {
+    u32::try_from(offset).unwrap_or(u32::MAX)
 }
 
 /// Renders a Markdown body to HTML. Fails with every raw HTML violation
@@ -79,15 +98,11 @@ pub fn render(body: &str, assets: &AssetMap) -> Result<Rendered, Vec<BodyViolati
 
     let mut html = String::with_capacity(body.len() + body.len() / 2);
     let written = Cell::new(0);
-    let mut origins: Vec<(usize, usize)> = Vec::with_capacity(events.len());
+    let mut origins = Origins(Vec::with_capacity(events.len()));
     let events = events.into_iter().map(|(event, range)| {
         // The writer has written every earlier event when it asks for the
         // next one, so its length is where this event's output begins.
-        let at = written.get();
-        match origins.last_mut() {
-            Some((last, body)) if *last == at => *body = range.start,
-            _ => origins.push((at, range.start)),
-        }
+        origins.record(written.get(), range.start);
         event
     });
     // Writing into a String cannot fail.

@@ -261,13 +261,21 @@ impl CappedWriter {
 }
 
 impl Write for CappedWriter {
+    #[inline]
     fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.write_all(data).map(|()| data.len())
+    }
+
+    // Tera writes many small pieces with `write_all`; taking it whole
+    // saves the default loop around `write`.
+    #[inline]
+    fn write_all(&mut self, data: &[u8]) -> std::io::Result<()> {
         if self.bytes.len().saturating_add(data.len()) > self.limit {
             self.exceeded = true;
             return Err(std::io::Error::other("page size limit reached"));
         }
         self.bytes.extend_from_slice(data);
-        Ok(data.len())
+        Ok(())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
