@@ -258,7 +258,7 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
     }))
     .map_err(|panic| Error::Internal {
         context: "validator".to_string(),
-        message: panic_message(panic.as_ref()),
+        message: panic_message_in(panic.as_ref(), staging.path()),
     })?;
     let report = checked.map_err(|error| validator_error(error, site_dir, &validator_config))?;
     let errors = report.error_count();
@@ -286,13 +286,26 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
     })
 }
 
-/// The text of a panic's payload.
+/// The text of a panic's payload, with control characters escaped.
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    panic
+    let text = panic
         .downcast_ref::<&str>()
         .map(|s| s.to_string())
         .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic without a message".to_string())
+        .unwrap_or_else(|| "a panic without a message".to_string());
+    source_text::escape(&text)
+}
+
+/// A panic's message with the staging folder, which is gone by the time
+/// anyone reads it, replaced by a description.
+fn panic_message_in(panic: &(dyn std::any::Any + Send), staging: &Path) -> String {
+    let message = panic_message(panic);
+    let staging = staging.display().to_string();
+    if staging.is_empty() {
+        message
+    } else {
+        message.replace(&staging, "<new bundle>")
+    }
 }
 
 /// Maps a validator error so that it carries no staging path, and quotes
@@ -504,7 +517,7 @@ fn write_bundle(
                         "{} (template {TEMPLATES_DIR}/{}.html)",
                         page.display_path, page.template
                     ),
-                    message: panic_message(panic.as_ref()),
+                    message: panic_message_in(panic.as_ref(), staging),
                 }])
             });
             let count = done.fetch_add(1, Ordering::Relaxed) + 1;
@@ -926,14 +939,15 @@ mod tests {
     #[test]
     fn a_panic_in_the_validator_leaves_nothing_behind() {
         let work = Work::new();
-        let panic_in_validator = |_: &Path| panic!("injected validator fault");
+        let panic_in_validator =
+            |staging: &Path| panic!("injected validator fault in {}", staging.display());
         let hooks = Hooks {
             validator: Some(&panic_in_validator),
             ..Hooks::default()
         };
         let error = build_with(&work.options(), &hooks).unwrap_err();
         assert!(
-            matches!(&error, Error::Internal { context, message } if context == "validator" && message == "injected validator fault"),
+            matches!(&error, Error::Internal { context, message } if context == "validator" && message == "injected validator fault in <new bundle>"),
             "{error}"
         );
         work.assert_untouched();

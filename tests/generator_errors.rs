@@ -484,6 +484,24 @@ mod linked {
     }
 
     #[test]
+    fn yaml_error_under_a_linked_content_root_is_not_quoted() {
+        let site = site_with(|_| {});
+        let content = site.work.path().join("site/content");
+        let elsewhere = site.work.path().join("elsewhere");
+        std::fs::rename(&content, &elsewhere).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, &content).unwrap();
+        std::fs::write(
+            elsewhere.join("about.md"),
+            format!("---\ntitle: A\nnoindex: {SECRET}\n---\n"),
+        )
+        .unwrap();
+        let error = site.build();
+        let text = shown(&error);
+        assert!(!text.contains("sk_live"), "{text}");
+        assert!(text.starts_with("content/about.md:3:"), "{text}");
+    }
+
+    #[test]
     fn yaml_error_in_a_linked_site_config_is_not_quoted() {
         let site = site_with(|_| {});
         let config = site.work.path().join("site/site.yaml");
