@@ -448,10 +448,14 @@ pub fn check_unique_urls(pages: &[Page]) -> Vec<Error> {
 
 /// First folder names of the bundle that belong to the generator or to
 /// the host, so no page may be written under them: `assets/` holds the
-/// fingerprinted files that are cached for a year, and the others are
-/// files the host reads as configuration rather than serving.
-pub const RESERVED_ROOT_NAMES: [&str; 5] = [
+/// fingerprinted files that are cached for a year, `index.html` and
+/// `404.html` are the files the host serves for `/` and for a missing
+/// page, and the others are files the host reads as configuration rather
+/// than serving.
+pub const RESERVED_ROOT_NAMES: [&str; 7] = [
     "assets",
+    "index.html",
+    "404.html",
     "_headers",
     "_redirects",
     "_routes.json",
@@ -754,6 +758,7 @@ mod tests {
             ("index.md", "---\ntitle: G\n---\n"),
             ("index.html.md", "---\ntitle: H\n---\n"),
             ("fine/page.md", "---\ntitle: I\n---\n"),
+            ("404.HTML/x.md", "---\ntitle: J\n---\n"),
         ]);
         let errors: Vec<String> = check_output_paths(&site, &generated())
             .iter()
@@ -766,7 +771,8 @@ mod tests {
             "content/_Headers.md:1:1: would be published as _Headers/index.html, but `_headers` at the bundle root is reserved",
             "content/about.md:1:1: would be published as about/index.html, but content/About.md is written to About/index.html, which differs only in case",
             "content/long.md:3:1: would be published as xxxxxxxx",
-            "content/index.html.md:1:1: would be published as index.html/index.html, but `index.html` is a file, the page of content/index.md, where the page needs a folder",
+            "content/index.html.md:1:1: would be published as index.html/index.html, but `index.html` at the bundle root is reserved",
+            "content/404.HTML/x.md:1:1: would be published as 404.HTML/x/index.html, but `404.html` at the bundle root is reserved",
         ];
         assert_eq!(errors.len(), expected_starts.len(), "{errors:#?}");
         for (error, start) in errors.iter().zip(expected_starts) {
