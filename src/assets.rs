@@ -204,19 +204,29 @@ impl AssetMap {
     }
 
     /// Writes every asset into `out_dir/assets/` (and the root copies).
+    /// Errors name the static file and the path inside the bundle, never
+    /// `out_dir`, which is a staging folder about to be removed.
     pub fn write(&self, out_dir: &Path) -> Result<(), Error> {
         let assets_dir = out_dir.join(ASSETS_DIR);
-        std::fs::create_dir_all(&assets_dir)
-            .map_err(|e| Error::io("cannot create folder", &assets_dir, e))?;
+        std::fs::create_dir_all(&assets_dir).map_err(|e| Error::BundleWrite {
+            cause: "the generator".to_string(),
+            output: format!("{ASSETS_DIR}/"),
+            source: e,
+        })?;
         for asset in self.by_site_path.values() {
-            let path = out_dir.join(asset.url.trim_start_matches('/'));
-            std::fs::write(&path, &asset.bytes)
-                .map_err(|e| Error::io("cannot write asset", &path, e))?;
             let name = asset.site_path.trim_start_matches('/');
+            let mut outputs = vec![asset.url.trim_start_matches('/')];
             if ROOT_COPIES.contains(&name) {
-                let path = out_dir.join(name);
-                std::fs::write(&path, &asset.bytes)
-                    .map_err(|e| Error::io("cannot write asset", &path, e))?;
+                outputs.push(name);
+            }
+            for output in outputs {
+                std::fs::write(out_dir.join(output), &asset.bytes).map_err(|e| {
+                    Error::BundleWrite {
+                        cause: format!("{STATIC_DIR}{}", asset.site_path),
+                        output: output.to_string(),
+                        source: e,
+                    }
+                })?;
             }
         }
         Ok(())

@@ -1,11 +1,16 @@
 //! The build: content, templates and static files in, a validated bundle
 //! out, written atomically.
 //!
-//! The bundle is written to a sibling temporary folder, checked there with
-//! the validator, and only then swapped in for the old output. A failed
-//! build therefore never leaves a half-written bundle where the complete
-//! one is expected.
+//! The bundle is written to a fresh staging folder beside the output,
+//! checked there with the validator, and only then swapped in for the old
+//! output ([`crate::out_dir`]). A failed build, a panic included, removes
+//! the staging folder and never leaves a half-written bundle where the
+//! complete one is expected. Every file of the bundle is traced to the
+//! source that produced it, so a failure names `content/…`, `static/…`
+//! or `_headers` rather than a path inside the staging folder.
 
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -14,15 +19,19 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tera::Context;
 
-use crate::assets::{AssetMap, STATIC_DIR};
+use crate::assets::{AssetMap, ROOT_COPIES, STATIC_DIR};
 use crate::config::{AnalyticsConfig, SiteConfig};
 use crate::content::{self, CONTENT_DIR, Page, Surface};
-use crate::error::{Error, SourceSpot};
+use crate::error::{Error, Rejection, SourceSpot};
 use crate::headers::build_headers;
-use crate::markdown;
+use crate::limits::MAX_PAGE_BYTES;
+use crate::markdown::{self, Origins};
+use crate::out_dir::{self, BUNDLE_MARK, OutDir};
 use crate::rewrite::{RewriteProblem, rewrite_page};
 use crate::sitemap::{robots_txt, sitemap_xml};
+use crate::source_text;
 use crate::templates::{TEMPLATES_DIR, Templates};
+use crate::yaml::is_linked_or_outside;
 
 /// Name of the authored headers file at the site root.
 pub const HEADERS_FILE: &str = "_headers";
@@ -119,10 +128,42 @@ struct NavItem<'a> {
 }
 
 /// Builds the site in `options.site_dir` into `options.out_dir`.
+///
+/// `--out` is checked before anything is written (see [`OutDir`]). A panic
+/// anywhere in the build becomes [`Error::Internal`]; the staging folder
+/// is removed on the way out either way.
 pub fn build(options: &BuildOptions<'_>) -> Result<BuildSummary, Error> {
+    build_with(options, &Hooks::default())
+}
+
+/// A hook called with each page and the staging folder.
+type PageHook<'a> = &'a (dyn Fn(&Page, &Path) + Sync);
+
+/// Points where tests inject faults into a build, to show that no failure
+/// leaves a staging folder behind. A build outside tests has none.
+#[derive(Default)]
+struct Hooks<'a> {
+    /// Called with each page and the staging folder before the page is
+    /// rendered.
+    page: Option<PageHook<'a>>,
+    /// Called with the staging folder before the validator runs.
+    validator: Option<&'a (dyn Fn(&Path) + Sync)>,
+}
+
+fn build_with(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSummary, Error> {
+    catch_unwind(AssertUnwindSafe(|| build_inner(options, hooks))).unwrap_or_else(|panic| {
+        Err(Error::Internal {
+            context: "build".to_string(),
+            message: panic_message(panic.as_ref()),
+        })
+    })
+}
+
+fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSummary, Error> {
     let started = Instant::now();
     let site_dir = options.site_dir.as_path();
     let config = SiteConfig::load(site_dir)?;
+    let out = OutDir::check(&options.out_dir, site_dir)?;
 
     // Every phase runs as far as it can, so an author sees the errors of
     // all pages and templates at once rather than one per build.
@@ -142,6 +183,15 @@ pub fn build(options: &BuildOptions<'_>) -> Result<BuildSummary, Error> {
         errors.push(error);
         AssetMap::default()
     });
+    let generated = generated_files(&assets);
+    errors.extend(asset_path_errors(&assets));
+    // A page that cannot be written where it belongs is not rendered, so
+    // its error is not followed by the failed write it would cause.
+    let mut unplaceable = vec![false; pages.len()];
+    for (index, error) in content::check_output_paths(&pages, &generated) {
+        unplaceable[index] = true;
+        errors.push(error);
+    }
     let authored_headers = read_optional(&site_dir.join(HEADERS_FILE))?;
     let headers = match build_headers(authored_headers.as_deref(), &config.admin_prefixes, &pages) {
         Ok(headers) => Some(headers),
@@ -155,10 +205,10 @@ pub fn build(options: &BuildOptions<'_>) -> Result<BuildSummary, Error> {
     let (Some(mut templates), Some(headers)) = (templates, headers) else {
         return Err(Error::from_list(errors));
     };
-    // Pages whose template is missing cannot render; the error is recorded.
-    let renderable: Vec<&Page> = pages
-        .iter()
-        .filter(|p| templates.has(&p.template))
+    // Pages whose template is missing, or that have no place in the
+    // bundle, cannot render; the error is recorded.
+    let renderable: Vec<usize> = (0..pages.len())
+        .filter(|&index| templates.has(&pages[index].template) && !unplaceable[index])
         .collect();
 
     templates.set_global(
@@ -177,49 +227,55 @@ pub fn build(options: &BuildOptions<'_>) -> Result<BuildSummary, Error> {
         load: started.elapsed(),
         ..PhaseTimes::default()
     };
-    let staging = sibling(&options.out_dir, "tmp")?;
-    remove_if_present(&staging)?;
+    // Pages render even when other parts have errors, so that their own
+    // errors are reported in the same run; the staging folder goes away
+    // with any failure.
+    let staging = out.stage()?;
     let site = SiteParts {
         config: &config,
         pages: &pages,
         templates: &templates,
         assets: &assets,
         headers: &headers,
+        authored_headers: authored_headers.as_deref(),
     };
-    if let Err(error) = write_bundle(&staging, &site, &renderable, options) {
-        errors.push(error);
-    }
-    if let Err(error) = Error::collect(errors) {
-        let _ = std::fs::remove_dir_all(&staging);
-        return Err(error);
-    }
-
-    phases.write = started.elapsed() - phases.load;
-    let report = match bundle_validator::check(&staging, &config.validator_config(site_dir)) {
-        Ok(report) => report,
+    let traces = match write_bundle(staging.path(), &site, &renderable, options, hooks) {
+        Ok(traces) => traces,
         Err(error) => {
-            let _ = std::fs::remove_dir_all(&staging);
-            return Err(error.into());
+            errors.push(error);
+            HashMap::new()
         }
     };
+    Error::collect(errors)?;
+
+    phases.write = started.elapsed() - phases.load;
+    let validator_config = config.validator_config(site_dir);
+    let checked = catch_unwind(AssertUnwindSafe(|| {
+        if let Some(hook) = hooks.validator {
+            hook(staging.path());
+        }
+        bundle_validator::check(staging.path(), &validator_config)
+    }))
+    .map_err(|panic| Error::Internal {
+        context: "validator".to_string(),
+        message: panic_message_in(panic.as_ref(), staging.path()),
+    })?;
+    let report = checked.map_err(|error| validator_error(error, site_dir, &validator_config))?;
     let errors = report.error_count();
     if errors > 0 {
-        let kept = if options.keep_failed {
-            Some(staging)
-        } else {
-            let _ = std::fs::remove_dir_all(&staging);
-            None
-        };
+        let sources = trace_findings(&report, &traces, staging.path(), &site);
+        let kept = options.keep_failed.then(|| staging.keep());
         return Err(Error::ValidationFailed {
             errors,
             warnings: report.warning_count(),
             report: Box::new(report),
             kept,
+            sources,
         });
     }
 
     phases.validate = started.elapsed() - phases.load - phases.write;
-    swap_in(&staging, &options.out_dir)?;
+    out.swap_in(staging)?;
     phases.swap = started.elapsed() - phases.load - phases.write - phases.validate;
     Ok(BuildSummary {
         phases,
@@ -228,6 +284,110 @@ pub fn build(options: &BuildOptions<'_>) -> Result<BuildSummary, Error> {
         elapsed: started.elapsed(),
         report,
     })
+}
+
+/// The text of a panic's payload, with control characters escaped.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    let text = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_string());
+    source_text::escape(&text)
+}
+
+/// A panic's message with the staging folder, which is gone by the time
+/// anyone reads it, replaced by a description.
+fn panic_message_in(panic: &(dyn std::any::Any + Send), staging: &Path) -> String {
+    let message = panic_message(panic);
+    let staging = staging.display().to_string();
+    if staging.is_empty() {
+        message
+    } else {
+        message.replace(&staging, "<new bundle>")
+    }
+}
+
+/// Maps a validator error so that it carries no staging path, and quotes
+/// no evidence register reached through a link or lying outside the site.
+fn validator_error(
+    error: bundle_validator::Error,
+    site_dir: &Path,
+    config: &bundle_validator::Config,
+) -> Error {
+    use bundle_validator::rules::claims::RegisterError;
+    match error {
+        bundle_validator::Error::UnreadableBundle { source, .. } => Error::ValidatorRead(source),
+        bundle_validator::Error::NotADirectory { .. } => {
+            Error::ValidatorRead(std::io::Error::other("the new bundle is not a folder"))
+        }
+        bundle_validator::Error::Register(RegisterError::Read { .. }) => error.into(),
+        bundle_validator::Error::Register(_)
+            if config
+                .evidence_register
+                .as_deref()
+                .is_some_and(|register| is_linked_or_outside(site_dir, register)) =>
+        {
+            Error::WithheldYaml {
+                spot: SourceSpot::file(
+                    config
+                        .evidence_register
+                        .as_deref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default(),
+                ),
+                what: "evidence register",
+            }
+        }
+        other => other.into(),
+    }
+}
+
+/// Paths inside the bundle that the generator writes besides the pages.
+fn generated_files(assets: &AssetMap) -> Vec<String> {
+    let mut files: Vec<String> = [HEADERS_FILE, "sitemap.xml", "robots.txt", BUNDLE_MARK]
+        .iter()
+        .map(|name| name.to_string())
+        .collect();
+    for asset in assets.iter() {
+        files.push(asset.url.trim_start_matches('/').to_string());
+        let name = asset.site_path.trim_start_matches('/');
+        if ROOT_COPIES.contains(&name) {
+            files.push(name.to_string());
+        }
+    }
+    files
+}
+
+/// Fingerprinted names are longer than their source names: a static file
+/// whose published name would be too long is refused before writing, as is
+/// one whose name carries a control character into URLs and headers.
+fn asset_path_errors(assets: &AssetMap) -> Vec<Error> {
+    assets
+        .iter()
+        .filter_map(|asset| {
+            let output = asset.url.trim_start_matches('/');
+            let problem = match asset
+                .site_path
+                .chars()
+                .find(|&c| source_text::is_forbidden(c))
+            {
+                Some(c) => Some(format!(
+                    "its name contains {}, which would reach URLs, headers and logs; rename it",
+                    source_text::Forbidden(c)
+                )),
+                None => content::bundle_path_problem(output),
+            };
+            problem.map(|problem| Error::OutputPath {
+                spot: SourceSpot::file(format!(
+                    "{STATIC_DIR}{}",
+                    source_text::escape(&asset.site_path)
+                )),
+                output: content::shorten(output),
+                problem,
+            })
+        })
+        .collect()
 }
 
 /// Discovers and parses every content file in parallel, drops drafts and
@@ -241,7 +401,7 @@ fn load_pages(
     let files = content::discover(&content_dir)?;
     let results: Vec<Result<Page, Error>> = files
         .par_iter()
-        .map(|path| content::load_page(&content_dir, path, config))
+        .map(|file| content::load_page(&content_dir, file, config))
         .collect();
     let mut pages = Vec::with_capacity(results.len());
     for result in results {
@@ -299,43 +459,110 @@ struct SiteParts<'a> {
     templates: &'a Templates,
     assets: &'a AssetMap,
     headers: &'a str,
+    authored_headers: Option<&'a str>,
 }
 
+/// What produced a page of the bundle, to trace findings back to it.
+struct PageTrace {
+    /// Index of the page in [`SiteParts::pages`].
+    page: usize,
+    /// Where the Markdown's HTML sits in the page, when the template
+    /// printed it verbatim once.
+    content: Option<ContentSpan>,
+}
+
+/// The Markdown's HTML inside a written page.
+struct ContentSpan {
+    /// Byte offset of the HTML in the page.
+    start: usize,
+    /// Length of that HTML.
+    len: usize,
+    /// Its map back to the Markdown body.
+    origins: Origins,
+}
+
+/// Writes the bundle into `staging` and returns the trace of every page
+/// by its path inside the bundle.
 fn write_bundle(
     staging: &Path,
     site: &SiteParts<'_>,
-    renderable: &[&Page],
+    renderable: &[usize],
     options: &BuildOptions<'_>,
-) -> Result<(), Error> {
-    std::fs::create_dir_all(staging).map_err(|e| Error::io("cannot create folder", staging, e))?;
+    hooks: &Hooks<'_>,
+) -> Result<HashMap<String, PageTrace>, Error> {
+    out_dir::write_mark(staging).map_err(|e| Error::BundleWrite {
+        cause: "the generator".to_string(),
+        output: BUNDLE_MARK.to_string(),
+        source: e,
+    })?;
     site.assets.write(staging)?;
 
     let nav = navigation(site.pages);
     let done = AtomicUsize::new(0);
     let total = renderable.len();
-    let errors: Vec<Error> = renderable
+    let results: Vec<Result<(String, PageTrace), Vec<Error>>> = renderable
         .par_iter()
-        .flat_map_iter(|page| {
-            let result = render_page(staging, site, page, &nav);
+        .map(|&index| {
+            let page = &site.pages[index];
+            // A panic while rendering one page becomes that page's error.
+            let result = catch_unwind(AssertUnwindSafe(|| {
+                if let Some(hook) = hooks.page {
+                    hook(page, staging);
+                }
+                render_page(staging, site, page, &nav)
+            }))
+            .unwrap_or_else(|panic| {
+                Err(vec![Error::Internal {
+                    context: format!(
+                        "{} (template {TEMPLATES_DIR}/{}.html)",
+                        page.display_path, page.template
+                    ),
+                    message: panic_message_in(panic.as_ref(), staging),
+                }])
+            });
             let count = done.fetch_add(1, Ordering::Relaxed) + 1;
             if let Some(progress) = options.progress
                 && count.is_multiple_of(PROGRESS_EVERY)
             {
                 progress(count, total);
             }
-            result.err().unwrap_or_default()
+            result.map(|content| {
+                (
+                    page.output.clone(),
+                    PageTrace {
+                        page: index,
+                        content,
+                    },
+                )
+            })
         })
         .collect();
+    let mut traces = HashMap::with_capacity(results.len());
+    let mut errors = Vec::new();
+    for result in results {
+        match result {
+            Ok((output, trace)) => {
+                traces.insert(output, trace);
+            }
+            Err(found) => errors.extend(found),
+        }
+    }
     Error::collect(errors)?;
 
     let base_url = &site.config.base_url;
-    write_file(
-        &staging.join("sitemap.xml"),
-        sitemap_xml(base_url, site.pages).as_bytes(),
-    )?;
-    write_file(&staging.join("robots.txt"), robots_txt(base_url).as_bytes())?;
-    write_file(&staging.join(HEADERS_FILE), site.headers.as_bytes())?;
-    Ok(())
+    write_generated(staging, "sitemap.xml", &sitemap_xml(base_url, site.pages))?;
+    write_generated(staging, "robots.txt", &robots_txt(base_url))?;
+    write_generated(staging, HEADERS_FILE, site.headers)?;
+    Ok(traces)
+}
+
+/// Writes one file the generator makes from the whole site.
+fn write_generated(staging: &Path, name: &str, text: &str) -> Result<(), Error> {
+    std::fs::write(staging.join(name), text).map_err(|e| Error::BundleWrite {
+        cause: "the generator".to_string(),
+        output: name.to_string(),
+        source: e,
+    })
 }
 
 /// Stands in for `page.content` on the first render. It contains `<` so an
@@ -350,14 +577,15 @@ const CONTENT_MARKER: &str = "\u{FDD0}<baystore-page-content>\u{FDD1}";
 /// afterwards. When the template does anything but print the content
 /// verbatim once (escapes, filters, repeats it), the page is rendered again
 /// with the real content and rewritten whole, which gives the same result
-/// more slowly.
+/// more slowly. Returns where the content sits in the page, when it was
+/// spliced.
 fn render_page(
     staging: &Path,
     site: &SiteParts<'_>,
     page: &Page,
     nav: &[NavItem<'_>],
-) -> Result<(), Vec<Error>> {
-    let rendered = markdown::render(&page.body, site.assets).map_err(|violations| {
+) -> Result<Option<ContentSpan>, Vec<Error>> {
+    let mut rendered = markdown::render(&page.body, site.assets).map_err(|violations| {
         violations
             .into_iter()
             .map(|v| {
@@ -369,7 +597,7 @@ fn render_page(
             })
             .collect::<Vec<_>>()
     })?;
-    let mut problems = rendered.problems;
+    let mut problems = std::mem::take(&mut rendered.problems);
 
     let robots = match (page.surface, page.noindex) {
         (Surface::Admin, _) => Some("noindex,nofollow"),
@@ -411,29 +639,55 @@ fn render_page(
         let Some(shell) = rewrite_into(&shell, site.assets, &mut problems) else {
             return Err(page_problems(page, problems));
         };
-        spliced = shell
-            .split_once(CONTENT_MARKER)
-            .map(|(before, after)| [before, rendered.html.as_str(), after].concat());
+        spliced = shell.split_once(CONTENT_MARKER).map(|(before, after)| {
+            (
+                before.len(),
+                [before, rendered.html.as_str(), after].concat(),
+            )
+        });
     }
-    let html = match spliced {
-        Some(html) => html,
+    let (html, content) = match spliced {
+        Some((start, html)) => (
+            html,
+            Some(ContentSpan {
+                start,
+                len: rendered.html.len(),
+                origins: rendered.origins,
+            }),
+        ),
         None => {
             page_context.content = &rendered.html;
             context.insert("page", &page_context);
             let full = render(&context)?;
-            rewrite_into(&full, site.assets, &mut problems).unwrap_or(full)
+            let html = rewrite_into(&full, site.assets, &mut problems).unwrap_or(full);
+            (html, None)
         }
     };
     if !problems.is_empty() {
         return Err(page_problems(page, problems));
     }
+    if html.len() > MAX_PAGE_BYTES {
+        return Err(vec![Error::PageTooLarge {
+            file: page.display_path.clone(),
+            template: format!("{TEMPLATES_DIR}/{}.html", page.template),
+            bytes: html.len(),
+            limit: MAX_PAGE_BYTES,
+        }]);
+    }
 
+    let write_error = |e| {
+        vec![Error::BundleWrite {
+            cause: page.display_path.clone(),
+            output: content::shorten(&page.output),
+            source: e,
+        }]
+    };
     let path = staging.join(&page.output);
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| vec![Error::io("cannot create folder", parent, e)])?;
+        std::fs::create_dir_all(parent).map_err(write_error)?;
     }
-    write_file(&path, html.as_bytes()).map_err(|e| vec![e])
+    std::fs::write(&path, html.as_bytes()).map_err(write_error)?;
+    Ok(content)
 }
 
 /// Rewrites HTML, recording problems; `None` when there were any.
@@ -477,10 +731,6 @@ fn page_problems(page: &Page, problems: Vec<RewriteProblem>) -> Vec<Error> {
         .collect()
 }
 
-fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    std::fs::write(path, bytes).map_err(|e| Error::io("cannot write", path, e))
-}
-
 fn read_optional(path: &Path) -> Result<Option<String>, Error> {
     match std::fs::read_to_string(path) {
         Ok(text) => Ok(Some(text)),
@@ -489,71 +739,273 @@ fn read_optional(path: &Path) -> Result<Option<String>, Error> {
     }
 }
 
-/// A sibling of `out_dir` named `<name>.<tag>-<pid>`, so it sits on the
-/// same filesystem and renames stay atomic.
-fn sibling(out_dir: &Path, tag: &str) -> Result<PathBuf, Error> {
-    let name = out_dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "dist".to_string());
-    let parent = match out_dir.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent).map_err(|e| Error::io("cannot create folder", &parent, e))?;
-    Ok(parent.join(format!("{name}.{tag}-{}", std::process::id())))
-}
-
-fn remove_if_present(path: &Path) -> Result<(), Error> {
-    match std::fs::remove_dir_all(path) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(Error::io("cannot remove", path, e)),
-    }
-}
-
-/// Removes a large output folder, its top-level entries in parallel: a
-/// bundle of thousands of pages is mostly unlink calls.
-fn remove_in_parallel(path: &Path) -> Result<(), Error> {
-    let entries: Vec<PathBuf> = match std::fs::read_dir(path) {
-        Ok(entries) => entries.filter_map(|e| e.ok().map(|e| e.path())).collect(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(Error::io("cannot remove", path, e)),
-    };
-    entries.par_iter().try_for_each(|entry| {
-        let removed = if entry.is_dir() {
-            std::fs::remove_dir_all(entry)
-        } else {
-            std::fs::remove_file(entry)
+/// Traces every error finding to the source that produced its file: a
+/// page's content file (at the Markdown line when the finding lies in the
+/// Markdown's HTML, else at the front matter, with the template named), a
+/// static file at the same line, or a line of the authored `_headers`.
+/// Findings in files the generator makes from the whole site (sitemap,
+/// robots, generated header rules) have no single source and are left to
+/// the validator's own report.
+fn trace_findings(
+    report: &bundle_validator::Report,
+    traces: &HashMap<String, PageTrace>,
+    staging: &Path,
+    site: &SiteParts<'_>,
+) -> Vec<Error> {
+    let assets_by_output: HashMap<&str, &str> = site
+        .assets
+        .iter()
+        .flat_map(|asset| {
+            let name = asset.site_path.trim_start_matches('/');
+            let root_copy = ROOT_COPIES
+                .contains(&name)
+                .then_some((name, asset.site_path.as_str()));
+            std::iter::once((asset.url.trim_start_matches('/'), asset.site_path.as_str()))
+                .chain(root_copy)
+        })
+        .collect();
+    let authored_lines = site.authored_headers.map_or(0, |text| text.lines().count());
+    let mut page_texts: HashMap<&str, Option<String>> = HashMap::new();
+    let mut traced = Vec::new();
+    for finding in report
+        .findings
+        .iter()
+        .filter(|f| f.severity == bundle_validator::Severity::Error)
+    {
+        let file = finding.file.as_str();
+        let line = finding.line.map(|l| l as usize);
+        let column = finding.column.map(|c| c as usize);
+        // The bundle's file names and the validator's messages may carry
+        // characters from static files; they are shown escaped.
+        let output = SourceSpot {
+            file: source_text::escape(file),
+            line,
+            column,
         };
-        removed.map_err(|e| Error::io("cannot remove", entry, e))
-    })?;
-    remove_if_present(path)
+        let (spot, template) = if let Some(trace) = traces.get(file) {
+            let page = &site.pages[trace.page];
+            let text = page_texts
+                .entry(file)
+                .or_insert_with(|| std::fs::read_to_string(staging.join(file)).ok());
+            let in_markdown = match (&trace.content, text.as_deref(), line) {
+                (Some(content), Some(text), Some(line)) => {
+                    offset_of(text, line, column.unwrap_or(1))
+                        .and_then(|offset| offset.checked_sub(content.start))
+                        .filter(|&offset| offset < content.len)
+                        .and_then(|offset| {
+                            let html = text.get(content.start..content.start + content.len)?;
+                            content.origins.find(html, offset)
+                        })
+                }
+                _ => None,
+            };
+            match in_markdown {
+                Some((body_offset, 0)) => {
+                    let (line, column) = page.body_position(body_offset);
+                    (SourceSpot::at(&page.display_path, line, column), None)
+                }
+                Some((body_offset, lines_in)) => {
+                    let (line, _) = page.body_position(body_offset);
+                    (
+                        SourceSpot {
+                            file: page.display_path.clone(),
+                            line: Some(line + lines_in),
+                            column: None,
+                        },
+                        None,
+                    )
+                }
+                None => (
+                    SourceSpot::at(&page.display_path, 1, 1),
+                    Some(format!("{TEMPLATES_DIR}/{}.html", page.template)),
+                ),
+            }
+        } else if let Some(site_path) = assets_by_output.get(file) {
+            let spot = SourceSpot {
+                file: format!("{STATIC_DIR}{}", source_text::escape(site_path)),
+                line,
+                // Stylesheets are rewritten, which moves columns but never
+                // lines; other files are published byte for byte.
+                column: if site_path.ends_with(".css") {
+                    None
+                } else {
+                    column
+                },
+            };
+            (spot, None)
+        } else if file == HEADERS_FILE && line.is_some_and(|line| line <= authored_lines) {
+            let spot = SourceSpot {
+                file: HEADERS_FILE.to_string(),
+                line,
+                column,
+            };
+            (spot, None)
+        } else {
+            continue;
+        };
+        traced.push(Error::Rejected(Box::new(Rejection {
+            spot,
+            output,
+            template,
+            rule: finding.rule.clone(),
+            message: source_text::escape(&finding.message),
+        })));
+    }
+    traced
 }
 
-/// Replaces `out_dir` with `staging`: the old output is renamed away, the
-/// new one renamed in, then the old one removed.
-fn swap_in(staging: &Path, out_dir: &Path) -> Result<(), Error> {
-    let old = sibling(out_dir, "old")?;
-    remove_if_present(&old)?;
-    let had_old = match std::fs::rename(out_dir, &old) {
-        Ok(()) => true,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
-        Err(e) => {
-            let _ = std::fs::remove_dir_all(staging);
-            return Err(Error::io("cannot move old output away", out_dir, e));
-        }
+/// Byte offset of a 1-based line and column (in characters) of a text.
+fn offset_of(text: &str, line: usize, column: usize) -> Option<usize> {
+    let line_start = if line <= 1 {
+        0
+    } else {
+        text.match_indices('\n').nth(line - 2).map(|(i, _)| i + 1)?
     };
-    if let Err(e) = std::fs::rename(staging, out_dir) {
-        // Put the old output back so the failed build changes nothing.
-        if had_old {
-            let _ = std::fs::rename(&old, out_dir);
+    let rest = &text[line_start..];
+    let within = rest
+        .char_indices()
+        .nth(column.saturating_sub(1))
+        .map_or(rest.len(), |(i, _)| i);
+    Some(line_start + within)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fixture site, and an output folder holding a previous bundle.
+    struct Work {
+        dir: tempfile::TempDir,
+    }
+
+    impl Work {
+        fn new() -> Self {
+            let dir = tempfile::tempdir().unwrap();
+            let out = dir.path().join("dist");
+            std::fs::create_dir(&out).unwrap();
+            std::fs::write(out.join("index.html"), "previous build").unwrap();
+            out_dir::write_mark(&out).unwrap();
+            Self { dir }
         }
-        let _ = std::fs::remove_dir_all(staging);
-        return Err(Error::io("cannot move new output in place", out_dir, e));
+
+        fn options(&self) -> BuildOptions<'static> {
+            let site = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/generator/site");
+            BuildOptions::new(site, self.dir.path().join("dist"))
+        }
+
+        /// The previous bundle is in place and nothing else is beside it.
+        fn assert_untouched(&self) {
+            let out = self.dir.path().join("dist");
+            assert_eq!(
+                std::fs::read_to_string(out.join("index.html")).unwrap(),
+                "previous build"
+            );
+            let mut names: Vec<String> = std::fs::read_dir(self.dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            assert_eq!(names, ["dist"]);
+        }
     }
-    if had_old {
-        remove_in_parallel(&old)?;
+
+    fn messages(error: &Error) -> Vec<String> {
+        error.errors().iter().map(|e| e.to_string()).collect()
     }
-    Ok(())
+
+    #[test]
+    fn a_panic_while_rendering_names_the_page_and_leaves_nothing_behind() {
+        let work = Work::new();
+        let panic_on_about = |page: &Page, _: &Path| {
+            if page.source == "about.md" {
+                panic!("injected fault");
+            }
+        };
+        let hooks = Hooks {
+            page: Some(&panic_on_about),
+            ..Hooks::default()
+        };
+        let error = build_with(&work.options(), &hooks).unwrap_err();
+        assert_eq!(
+            messages(&error),
+            [
+                "content/about.md (template templates/page.html): internal error (a bug in the \
+              generator or a library it uses): injected fault"
+            ]
+        );
+        work.assert_untouched();
+    }
+
+    #[test]
+    fn a_panic_in_the_validator_leaves_nothing_behind() {
+        let work = Work::new();
+        let panic_in_validator =
+            |staging: &Path| panic!("injected validator fault in {}", staging.display());
+        let hooks = Hooks {
+            validator: Some(&panic_in_validator),
+            ..Hooks::default()
+        };
+        let error = build_with(&work.options(), &hooks).unwrap_err();
+        assert!(
+            matches!(&error, Error::Internal { context, message } if context == "validator" && message == "injected validator fault in <new bundle>"),
+            "{error}"
+        );
+        work.assert_untouched();
+    }
+
+    #[test]
+    fn a_failed_write_names_the_page_and_not_the_staging_folder() {
+        let work = Work::new();
+        // A file where the page needs its folder makes the write fail.
+        let block_about = |page: &Page, staging: &Path| {
+            if page.source == "about.md" {
+                std::fs::write(staging.join("about"), "in the way").unwrap();
+            }
+        };
+        let hooks = Hooks {
+            page: Some(&block_about),
+            ..Hooks::default()
+        };
+        let error = build_with(&work.options(), &hooks).unwrap_err();
+        let shown: Vec<String> = error
+            .errors()
+            .iter()
+            .map(|e| crate::error::WithCauses(*e).to_string())
+            .collect();
+        assert_eq!(shown.len(), 1, "{shown:?}");
+        assert!(
+            shown[0].starts_with(
+                "content/about.md: cannot write about/index.html into the new bundle: "
+            ),
+            "{shown:?}"
+        );
+        assert!(!shown[0].contains(".tmp-"), "{shown:?}");
+        work.assert_untouched();
+    }
+
+    #[test]
+    fn a_bundle_the_validator_cannot_read_is_reported_without_its_path() {
+        let work = Work::new();
+        let remove = |staging: &Path| std::fs::remove_dir_all(staging).unwrap();
+        let hooks = Hooks {
+            validator: Some(&remove),
+            ..Hooks::default()
+        };
+        let error = build_with(&work.options(), &hooks).unwrap_err();
+        let shown = crate::error::WithCauses(&error).to_string();
+        assert!(matches!(error, Error::ValidatorRead(_)), "{shown}");
+        assert!(!shown.contains("dist."), "{shown}");
+        work.assert_untouched();
+    }
+
+    #[test]
+    fn offsets_follow_lines_and_characters() {
+        let text = "ab\ncé\n\nz";
+        assert_eq!(offset_of(text, 1, 1), Some(0));
+        assert_eq!(offset_of(text, 2, 2), Some(4));
+        assert_eq!(offset_of(text, 2, 3), Some(6));
+        assert_eq!(offset_of(text, 4, 1), Some(text.len() - 1));
+        assert_eq!(offset_of(text, 4, 9), Some(text.len()));
+        assert_eq!(offset_of(text, 9, 1), None);
+    }
 }

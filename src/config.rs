@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, SourceSpot};
-use crate::yaml::yaml_error_parts;
+use crate::yaml::{is_linked_or_outside, yaml_error_parts};
 
 /// Name of the site config file inside a site folder.
 pub const SITE_CONFIG_FILE: &str = "site.yaml";
@@ -98,30 +98,44 @@ impl SiteConfig {
         let path = site_dir.join(SITE_CONFIG_FILE);
         let text = std::fs::read_to_string(&path)
             .map_err(|source| Error::io("cannot read site config", &path, source))?;
-        Self::parse(&text)
+        Self::parse_quoting(&text, !is_linked_or_outside(site_dir, &path))
     }
 
     /// Parses the text of `site.yaml`.
     pub fn parse(text: &str) -> Result<Self, Error> {
+        Self::parse_quoting(text, true)
+    }
+
+    /// Parses the text of `site.yaml`; errors quote it only when `quote`
+    /// is set, that is when the file is the site's own rather than reached
+    /// through a symbolic link.
+    fn parse_quoting(text: &str, quote: bool) -> Result<Self, Error> {
         let mut config: SiteConfig = serde_saphyr::from_str(text).map_err(|error| {
             let (message, line, column) = yaml_error_parts(&error);
-            Error::SiteConfig {
-                spot: SourceSpot {
-                    file: SITE_CONFIG_FILE.to_string(),
-                    line,
-                    column,
-                },
-                message,
+            let spot = SourceSpot {
+                file: SITE_CONFIG_FILE.to_string(),
+                line,
+                column,
+            };
+            if quote {
+                Error::SiteConfig { spot, message }
+            } else {
+                Error::WithheldYaml {
+                    spot,
+                    what: "site config",
+                }
             }
         })?;
         config.base_url = config.base_url.trim_end_matches('/').to_string();
         if !config.base_url.starts_with("https://") && !config.base_url.starts_with("http://") {
+            let shown = if quote {
+                format!("base_url `{}`", config.base_url)
+            } else {
+                "base_url".to_string()
+            };
             return Err(Error::SiteConfig {
                 spot: SourceSpot::file(SITE_CONFIG_FILE),
-                message: format!(
-                    "base_url `{}` must be an absolute http(s) origin",
-                    config.base_url
-                ),
+                message: format!("{shown} must be an absolute http(s) origin"),
             });
         }
         for prefix in &mut config.admin_prefixes {

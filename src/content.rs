@@ -2,12 +2,15 @@
 //! the URL each one maps to.
 
 use std::collections::HashMap;
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::config::SiteConfig;
 use crate::error::{Error, SourceSpot};
+use crate::limits::{MAX_BUNDLE_PATH_BYTES, MAX_NAME_BYTES, MAX_SOURCE_BYTES};
+use crate::source_text;
 use crate::yaml::yaml_error_parts;
 
 /// Name of the content folder inside a site folder.
@@ -79,6 +82,8 @@ pub struct Page {
     pub body_line: usize,
     /// 1-based line of the `template:` key, if written.
     pub template_line: Option<usize>,
+    /// 1-based line of the `slug:` key, if written.
+    pub slug_line: Option<usize>,
     /// Site path, e.g. `/about/` or `/404.html`.
     pub url: String,
     /// Output path inside the bundle, e.g. `about/index.html`.
@@ -99,7 +104,11 @@ impl Page {
     /// Converts a byte offset in the body to a 1-based `(line, column)` of
     /// the whole file, counting columns in characters.
     pub fn body_position(&self, offset: usize) -> (usize, usize) {
-        let before = &self.body[..offset.min(self.body.len())];
+        let mut offset = offset.min(self.body.len());
+        while !self.body.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let before = &self.body[..offset];
         let line_in_body = before.matches('\n').count();
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         let column = before[line_start..].chars().count() + 1;
@@ -112,37 +121,147 @@ impl Page {
     }
 }
 
-/// Every `.md` file under `content_dir`, sorted by path for stable output.
-pub fn discover(content_dir: &Path) -> Result<Vec<PathBuf>, Error> {
+/// Where a content file's text comes from, which decides whether errors
+/// may quote it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Provenance {
+    /// A file inside the site folder, reached without a symbolic link.
+    Site,
+    /// A file reached through a symbolic link: it may be any file on the
+    /// machine, so errors give positions but never its text.
+    Linked,
+}
+
+/// A `.md` entry found under `content/`.
+#[derive(Debug, Clone)]
+pub struct ContentFile {
+    /// Its path.
+    pub path: PathBuf,
+    /// Whether it, or a folder on the way to it, is a symbolic link.
+    pub provenance: Provenance,
+    /// Whether it is a regular file (after following links), rather than
+    /// a FIFO, socket or device that reading could block on or never end.
+    pub regular: bool,
+}
+
+/// Every `.md` entry under `content_dir`, sorted by path for stable
+/// output. Symbolic links are followed, and what is reached through one
+/// is marked as such.
+pub fn discover(content_dir: &Path) -> Result<Vec<ContentFile>, Error> {
     let mut files = Vec::new();
-    for entry in walkdir::WalkDir::new(content_dir).sort_by_file_name() {
+    // Whether each folder on the current path was reached through a link,
+    // by depth: the walk visits a folder before what it holds.
+    let mut linked_folders: Vec<bool> = Vec::new();
+    let walk = walkdir::WalkDir::new(content_dir)
+        .follow_links(true)
+        .sort_by_file_name();
+    for entry in walk {
         let entry = entry.map_err(|e| {
             let path = e.path().unwrap_or(content_dir).to_path_buf();
             Error::io("cannot walk content", path, e.into())
         })?;
-        if entry.file_type().is_file() && entry.path().extension().is_some_and(|ext| ext == "md") {
-            files.push(entry.into_path());
+        linked_folders.truncate(entry.depth());
+        let linked = entry.path_is_symlink() || linked_folders.last().copied().unwrap_or_default();
+        if entry.file_type().is_dir() {
+            linked_folders.push(linked);
+            continue;
+        }
+        if entry.path().extension().is_some_and(|ext| ext == "md") {
+            files.push(ContentFile {
+                regular: entry.file_type().is_file(),
+                provenance: if linked {
+                    Provenance::Linked
+                } else {
+                    Provenance::Site
+                },
+                path: entry.into_path(),
+            });
         }
     }
     Ok(files)
 }
 
-/// Reads and parses one content file.
-pub fn load_page(content_dir: &Path, path: &Path, config: &SiteConfig) -> Result<Page, Error> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read page", path, e))?;
-    let source = path
-        .strip_prefix(content_dir)
-        .unwrap_or(path)
+/// Reads and parses one content file: its name, size and text are checked
+/// before its front matter is.
+pub fn load_page(
+    content_dir: &Path,
+    file: &ContentFile,
+    config: &SiteConfig,
+) -> Result<Page, Error> {
+    let path = file.path.as_path();
+    let relative = path.strip_prefix(content_dir).unwrap_or(path);
+    let source = relative
         .components()
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()
         .join("/");
-    parse_page(&source, &text, config)
+    let display = format!("{CONTENT_DIR}/{}", source_text::escape(&source));
+    let refuse = |problem: String| Error::ContentFile {
+        file: display.clone(),
+        problem,
+    };
+    if relative.to_str().is_none() {
+        return Err(refuse(
+            "its name is not valid UTF-8, so it cannot become a URL; rename it".to_string(),
+        ));
+    }
+    if let Some(c) = source.chars().find(|&c| source_text::is_forbidden(c)) {
+        return Err(refuse(format!(
+            "its name contains {}, which would reach URLs, headers and logs; rename it",
+            source_text::Forbidden(c)
+        )));
+    }
+    if !file.regular {
+        return Err(refuse(
+            "is not a regular file (a FIFO, socket or device); only files are read as pages"
+                .to_string(),
+        ));
+    }
+    let too_large = |bytes: u64| {
+        refuse(format!(
+            "is {bytes} bytes, over the {MAX_SOURCE_BYTES}-byte limit for a content file; split it"
+        ))
+    };
+    let handle = std::fs::File::open(path).map_err(|e| Error::io("cannot read page", path, e))?;
+    let size = handle
+        .metadata()
+        .map_err(|e| Error::io("cannot read page", path, e))?
+        .len();
+    if size > MAX_SOURCE_BYTES {
+        return Err(too_large(size));
+    }
+    // The size can change between the check and the read: read one byte
+    // past the limit at most, so a growing file is caught too.
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    handle
+        .take(MAX_SOURCE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io("cannot read page", path, e))?;
+    if bytes.len() as u64 > MAX_SOURCE_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
+    let text = source_text::decode(&display, bytes)
+        .map_err(|(spot, problem)| Error::SourceText { spot, problem })?;
+    parse_page_from(&source, &text, config, file.provenance)
 }
 
-/// Parses a content file's text; `source` is its path relative to `content/`.
+/// Parses a content file's text; `source` is its path relative to
+/// `content/`.
 pub fn parse_page(source: &str, text: &str, config: &SiteConfig) -> Result<Page, Error> {
+    parse_page_from(source, text, config, Provenance::Site)
+}
+
+/// Parses a content file's text, quoting it in errors only when it comes
+/// from the site itself.
+pub fn parse_page_from(
+    source: &str,
+    text: &str,
+    config: &SiteConfig,
+    provenance: Provenance,
+) -> Result<Page, Error> {
     let display_path = format!("{CONTENT_DIR}/{source}");
+    source_text::check(&display_path, text)
+        .map_err(|(spot, problem)| Error::SourceText { spot, problem })?;
     let split = split_front_matter(text).ok_or_else(|| Error::FrontMatter {
         spot: SourceSpot::at(&display_path, 1, 1),
         message: "missing front matter: start the file with a `---` line, then at least \
@@ -151,27 +270,35 @@ pub fn parse_page(source: &str, text: &str, config: &SiteConfig) -> Result<Page,
     })?;
     let front: FrontMatter = serde_saphyr::from_str(split.yaml).map_err(|error| {
         let (message, line, column) = yaml_error_parts(&error);
-        Error::FrontMatter {
-            spot: SourceSpot {
-                file: display_path.clone(),
-                // The YAML starts on the line after the opening `---`.
-                line: Some(line.unwrap_or(1) + split.yaml_line - 1),
-                column,
+        let spot = SourceSpot {
+            file: display_path.clone(),
+            // The YAML starts on the line after the opening `---`.
+            line: Some(line.unwrap_or(1) + split.yaml_line - 1),
+            column,
+        };
+        match provenance {
+            Provenance::Site => Error::FrontMatter { spot, message },
+            Provenance::Linked => Error::WithheldYaml {
+                spot,
+                what: "front matter",
             },
-            message,
         }
     })?;
     let template_line = key_line(split.yaml, "template").map(|i| i + split.yaml_line);
+    let slug_line = key_line(split.yaml, "slug").map(|i| i + split.yaml_line);
     if let Some(slug) = &front.slug
         && !is_safe_slug(slug)
     {
         // A slug becomes a folder name in the bundle: anything that could
         // climb out of it or split it must not pass.
-        let line = key_line(split.yaml, "slug").map_or(1, |i| i + split.yaml_line);
+        let shown = match provenance {
+            Provenance::Site => format!("slug `{}`", source_text::escape(slug)),
+            Provenance::Linked => "the slug".to_string(),
+        };
         return Err(Error::FrontMatter {
-            spot: SourceSpot::at(&display_path, line, 1),
+            spot: SourceSpot::at(&display_path, slug_line.unwrap_or(1), 1),
             message: format!(
-                "slug `{slug}` must be one URL segment: letters, digits, `-`, `_` or `.`, not `.` or `..`"
+                "{shown} must be one URL segment: letters, digits, `-`, `_` or `.`, not `.` or `..`"
             ),
         });
     }
@@ -191,6 +318,7 @@ pub fn parse_page(source: &str, text: &str, config: &SiteConfig) -> Result<Page,
         body: split.body.to_string(),
         body_line: split.body_line,
         template_line,
+        slug_line,
         url: placement.url,
         output: placement.output,
         surface,
@@ -318,6 +446,161 @@ pub fn check_unique_urls(pages: &[Page]) -> Vec<Error> {
     errors
 }
 
+/// First folder names of the bundle that belong to the generator or to
+/// the host, so no page may be written under them: `assets/` holds the
+/// fingerprinted files that are cached for a year, `index.html` and
+/// `404.html` are the files the host serves for `/` and for a missing
+/// page, and the others are files the host reads as configuration rather
+/// than serving.
+pub const RESERVED_ROOT_NAMES: [&str; 7] = [
+    "assets",
+    "index.html",
+    "404.html",
+    "_headers",
+    "_redirects",
+    "_routes.json",
+    "_worker.js",
+];
+
+/// Why a path inside the bundle cannot be written: a name over
+/// [`MAX_NAME_BYTES`] or a path over [`MAX_BUNDLE_PATH_BYTES`].
+pub fn bundle_path_problem(path: &str) -> Option<String> {
+    if let Some(name) = path.split('/').find(|name| name.len() > MAX_NAME_BYTES) {
+        return Some(format!(
+            "the name `{}` is {} bytes long, over the {MAX_NAME_BYTES}-byte limit of common filesystems",
+            shorten(name),
+            name.len()
+        ));
+    }
+    (path.len() > MAX_BUNDLE_PATH_BYTES).then(|| {
+        format!(
+            "the path is {} bytes long, over the {MAX_BUNDLE_PATH_BYTES}-byte limit for a path in the bundle",
+            path.len()
+        )
+    })
+}
+
+/// A long name cut to a readable length, with its controls escaped.
+pub fn shorten(name: &str) -> String {
+    const SHOWN: usize = 60;
+    match name.char_indices().nth(SHOWN) {
+        Some((cut, _)) => format!("{}…", source_text::escape(&name[..cut])),
+        None => source_text::escape(name),
+    }
+}
+
+/// Who writes a file of the bundle.
+enum Owner<'a> {
+    Generated(&'a str),
+    Page(&'a Page),
+}
+
+impl Owner<'_> {
+    fn describe(&self) -> String {
+        match self {
+            Owner::Generated(path) => format!("the generator's own `{path}`"),
+            Owner::Page(page) => format!("the page of {}", page.display_path),
+        }
+    }
+}
+
+/// Checks where every page would be written, against the files the
+/// generator writes itself (`generated`: `sitemap.xml`, `_headers`, the
+/// assets, …) and against each other: no two files at one path, no file
+/// where another needs a folder, nothing under [`RESERVED_ROOT_NAMES`],
+/// no name or path over the filesystem limits. Paths are compared without
+/// case, because the bundle is also built and served from case-insensitive
+/// filesystems. Pages with exactly the same URL are left to
+/// [`check_unique_urls`]. Returns each refused page's index with its error.
+pub fn check_output_paths(pages: &[Page], generated: &[String]) -> Vec<(usize, Error)> {
+    // Lowercasing maps `/` to itself, so the folders of a folded path are
+    // the prefixes of the folded path that end before a `/`.
+    let folders_of = |folded: &str| -> Vec<usize> {
+        folded.match_indices('/').map(|(index, _)| index).collect()
+    };
+    let mut files: HashMap<String, Owner<'_>> = HashMap::with_capacity(pages.len());
+    let mut folders: HashMap<String, Owner<'_>> = HashMap::with_capacity(pages.len());
+    for path in generated {
+        let folded = path.to_lowercase();
+        for end in folders_of(&folded) {
+            if !folders.contains_key(&folded[..end]) {
+                folders.insert(folded[..end].to_string(), Owner::Generated(path));
+            }
+        }
+        files.insert(folded, Owner::Generated(path));
+    }
+    let mut errors = Vec::new();
+    for (index, page) in pages.iter().enumerate() {
+        let folded = page.output.to_lowercase();
+        let page_folders = folders_of(&folded);
+        let reserved = page_folders.first().and_then(|&end| {
+            RESERVED_ROOT_NAMES
+                .iter()
+                .find(|name| **name == &folded[..end])
+        });
+        let file_in_the_way = page_folders.iter().find_map(|&end| {
+            let folder = &folded[..end];
+            files.get(folder).map(|owner| (folder, owner))
+        });
+        let problem = if let Some(problem) = bundle_path_problem(&page.output) {
+            Some(problem)
+        } else if let Some(reserved) = reserved {
+            Some(format!(
+                "`{reserved}` at the bundle root is reserved for the generator and the host; \
+                 rename the file or set another `slug`"
+            ))
+        } else if let Some(owner) = files.get(&folded) {
+            match owner {
+                Owner::Page(other) if other.output == page.output => None,
+                Owner::Page(other) => Some(format!(
+                    "{} is written to {}, which differs only in case: on a case-insensitive \
+                     filesystem one would overwrite the other",
+                    other.display_path,
+                    shorten(&other.output)
+                )),
+                generated => Some(format!("that file is {}", generated.describe())),
+            }
+        } else if let Some(owner) = folders.get(&folded) {
+            Some(format!("{} needs a folder at that path", owner.describe()))
+        } else {
+            file_in_the_way.map(|(folder, owner)| {
+                format!(
+                    "`{}` is a file, {}, where the page needs a folder",
+                    shorten(folder),
+                    owner.describe()
+                )
+            })
+        };
+        if let Some(problem) = problem {
+            let spot = match (page.slug_line, &page.front.slug) {
+                (Some(line), Some(_)) => SourceSpot::at(&page.display_path, line, 1),
+                _ => SourceSpot::at(&page.display_path, 1, 1),
+            };
+            errors.push((
+                index,
+                Error::OutputPath {
+                    spot,
+                    output: shorten(&page.output),
+                    problem,
+                },
+            ));
+            continue;
+        }
+        if files.contains_key(&folded) {
+            // Exactly the same output as an earlier page: reported by
+            // `check_unique_urls`.
+            continue;
+        }
+        for end in page_folders {
+            if !folders.contains_key(&folded[..end]) {
+                folders.insert(folded[..end].to_string(), Owner::Page(page));
+            }
+        }
+        files.insert(folded, Owner::Page(page));
+    }
+    errors
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -403,5 +686,276 @@ mod tests {
             errors[0].to_string(),
             "content/a.md and content/a/index.md both map to the URL /a/"
         );
+    }
+
+    #[test]
+    fn control_characters_are_refused_at_their_position() {
+        let error = parse_page("a.md", "---\ntitle: A\x1b[2J\n---\nbody\n", &config()).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "content/a.md:2:9: contains U+001B (ESC); remove it"
+        );
+        let error = parse_page("a.md", "---\ntitle: A\n---\n\nx\0y\n", &config()).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("content/a.md:5:2: contains U+0000 (NUL)"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn linked_front_matter_is_never_quoted() {
+        let secret = "sk_live_0123456789abcdefFAKE";
+        let texts = [
+            format!("---\n{secret}: 1\ntitle: A\n---\n"),
+            format!("---\ntitle: [{secret}\n---\n"),
+            format!("---\ntitle: A\nnoindex: {secret}\n---\n"),
+            format!("---\ntitle: A\nslug: \"{secret}/x\"\n---\n"),
+        ];
+        for text in &texts {
+            let error = parse_page_from("a.md", text, &config(), Provenance::Linked).unwrap_err();
+            let shown = error.to_string();
+            assert!(!shown.contains("sk_live"), "{shown}");
+            assert!(shown.starts_with("content/a.md:"), "{shown}");
+        }
+        // The same file inside the site is quoted, as authors expect.
+        let quoted = parse_page("a.md", &texts[0], &config()).unwrap_err();
+        assert!(quoted.to_string().contains(secret), "{quoted}");
+    }
+
+    fn pages(sources: &[(&str, &str)]) -> Vec<Page> {
+        sources
+            .iter()
+            .map(|(source, text)| parse_page(source, text, &config()).unwrap())
+            .collect()
+    }
+
+    fn generated() -> Vec<String> {
+        [
+            "_headers",
+            "sitemap.xml",
+            "robots.txt",
+            "assets/site.0123456789abcdef.css",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    }
+
+    #[test]
+    fn pages_never_collide_with_generated_files_or_each_other() {
+        let long = "x".repeat(300);
+        let slugged = format!("---\ntitle: S\nslug: {long}\n---\n");
+        let site = pages(&[
+            ("sitemap.xml.md", "---\ntitle: A\n---\n"),
+            ("guide.md", "---\ntitle: B\nslug: robots.txt\n---\n"),
+            ("assets/logo.md", "---\ntitle: C\n---\n"),
+            ("_Headers.md", "---\ntitle: D\n---\n"),
+            ("About.md", "---\ntitle: E\n---\n"),
+            ("about.md", "---\ntitle: F\n---\n"),
+            ("long.md", &slugged),
+            ("index.md", "---\ntitle: G\n---\n"),
+            ("index.html.md", "---\ntitle: H\n---\n"),
+            ("fine/page.md", "---\ntitle: I\n---\n"),
+            ("404.HTML/x.md", "---\ntitle: J\n---\n"),
+        ]);
+        let errors: Vec<String> = check_output_paths(&site, &generated())
+            .iter()
+            .map(|(_, error)| error.to_string())
+            .collect();
+        let expected_starts = [
+            "content/sitemap.xml.md:1:1: would be published as sitemap.xml/index.html, but `sitemap.xml` is a file, the generator's own `sitemap.xml`",
+            "content/guide.md:3:1: would be published as robots.txt/index.html, but `robots.txt` is a file",
+            "content/assets/logo.md:1:1: would be published as assets/logo/index.html, but `assets` at the bundle root is reserved",
+            "content/_Headers.md:1:1: would be published as _Headers/index.html, but `_headers` at the bundle root is reserved",
+            "content/about.md:1:1: would be published as about/index.html, but content/About.md is written to About/index.html, which differs only in case",
+            "content/long.md:3:1: would be published as xxxxxxxx",
+            "content/index.html.md:1:1: would be published as index.html/index.html, but `index.html` at the bundle root is reserved",
+            "content/404.HTML/x.md:1:1: would be published as 404.HTML/x/index.html, but `404.html` at the bundle root is reserved",
+        ];
+        assert_eq!(errors.len(), expected_starts.len(), "{errors:#?}");
+        for (error, start) in errors.iter().zip(expected_starts) {
+            assert!(
+                error.starts_with(start),
+                "{error}\n does not start with\n{start}"
+            );
+        }
+        assert!(
+            errors[5].contains("300 bytes long, over the 255-byte limit"),
+            "{}",
+            errors[5]
+        );
+    }
+
+    #[test]
+    fn paths_over_the_bundle_limit_are_refused() {
+        let segment = "d".repeat(200);
+        let source = format!("{segment}/{segment}/{segment}/{segment}/{segment}/{segment}/page.md");
+        let site = pages(&[(&source, "---\ntitle: A\n---\n")]);
+        let errors = check_output_paths(&site, &generated());
+        assert_eq!(errors.len(), 1);
+        let shown = errors[0].1.to_string();
+        assert!(
+            shown.contains("over the 1024-byte limit for a path in the bundle"),
+            "{shown}"
+        );
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Pieces that front matter, Markdown and hostile input are made of.
+        fn fragment() -> impl Strategy<Value = String> {
+            prop_oneof![
+                Just("---\n".to_string()),
+                Just("...\n".to_string()),
+                Just("title: A\n".to_string()),
+                Just("slug: x\n".to_string()),
+                Just("template: page\n".to_string()),
+                Just("nav: {label: a, order: 1}\n".to_string()),
+                Just("\u{feff}".to_string()),
+                Just(": [{\"'\n".to_string()),
+                Just("\r\n".to_string()),
+                Just("\n".to_string()),
+                Just("  - ".to_string()),
+                Just("&a *a !!binary ".to_string()),
+                any::<char>().prop_map(String::from),
+                "[a-z]{0,8}".prop_map(String::from),
+            ]
+        }
+
+        fn text() -> impl Strategy<Value = String> {
+            prop::collection::vec(fragment(), 0..40).prop_map(|parts| parts.concat())
+        }
+
+        fn lines_of(text: &str) -> usize {
+            text.split('\n').count()
+        }
+
+        fn assert_in_range(error: &Error, text: &str) {
+            for each in error.errors() {
+                let spot = match each {
+                    Error::FrontMatter { spot, .. }
+                    | Error::SourceText { spot, .. }
+                    | Error::WithheldYaml { spot, .. } => spot,
+                    other => panic!("unexpected error kind: {other}"),
+                };
+                assert_eq!(spot.file, "content/p.md");
+                let line = spot.line.expect("a line");
+                assert!(
+                    line >= 1 && line <= lines_of(text),
+                    "line {line} of {text:?}"
+                );
+                assert!(spot.column.is_none_or(|c| c >= 1));
+            }
+        }
+
+        proptest! {
+            #[test]
+            fn parsing_never_panics_and_errors_stay_in_the_file(text in text(), linked in any::<bool>()) {
+                let provenance = if linked { Provenance::Linked } else { Provenance::Site };
+                match parse_page_from("p.md", &text, &config(), provenance) {
+                    Ok(page) => {
+                        prop_assert!(text.ends_with(&page.body));
+                        prop_assert!(page.body_line >= 2 && page.body_line <= lines_of(&text) + 1);
+                        for offset in [0, page.body.len() / 2, page.body.len(), page.body.len() + 7] {
+                            let (line, column) = page.body_position(offset);
+                            prop_assert!(line >= page.body_line && line <= lines_of(&text) + 1);
+                            prop_assert!(column >= 1);
+                        }
+                    }
+                    Err(error) => assert_in_range(&error, &text),
+                }
+            }
+
+            #[test]
+            fn split_front_matter_cuts_the_text_it_was_given(text in text()) {
+                if let Some(split) = split_front_matter(&text) {
+                    prop_assert!(text.contains(split.yaml));
+                    prop_assert!(text.ends_with(split.body));
+                    prop_assert!(split.body_line <= lines_of(&text) + 1);
+                }
+            }
+
+            #[test]
+            fn content_paths_map_segment_for_segment(
+                segments in prop::collection::vec("[^/\u{0}]{1,12}", 1..5),
+                slug in prop::option::of("[a-z0-9._-]{1,8}"),
+            ) {
+                let source = format!("{}.md", segments.join("/"));
+                let placement = place(&source, slug.as_deref());
+                if source == "404.md" {
+                    prop_assert_eq!(placement.output, "404.html");
+                    return Ok(());
+                }
+                let mut expected: Vec<&str> = segments.iter().map(String::as_str).collect();
+                if expected.last() == Some(&"index") {
+                    expected.pop();
+                }
+                if let (Some(slug), Some(last)) = (slug.as_deref(), expected.last_mut()) {
+                    *last = slug;
+                }
+                let joined = expected.join("/");
+                if joined.is_empty() {
+                    prop_assert_eq!(placement.url, "/");
+                    prop_assert_eq!(placement.output, "index.html");
+                } else {
+                    prop_assert_eq!(placement.url, format!("/{joined}/"));
+                    prop_assert_eq!(placement.output, format!("{joined}/index.html"));
+                }
+            }
+
+            #[test]
+            fn accepted_pages_never_share_a_file_or_a_folder(
+                sources in prop::collection::vec(
+                    prop::collection::vec(
+                        prop::sample::select(vec!["a", "A", "b", "index", "404", "sitemap.xml", "assets", "_headers", "index.html", "robots.txt"]),
+                        1..4,
+                    ),
+                    1..8,
+                ),
+            ) {
+                let texts: Vec<(String, &str)> = sources
+                    .iter()
+                    .map(|segments| (format!("{}.md", segments.join("/")), "---\ntitle: T\n---\n"))
+                    .collect();
+                let mut site: Vec<Page> = Vec::new();
+                for (source, text) in &texts {
+                    let page = parse_page(source, text, &config()).unwrap();
+                    if site.iter().all(|other| other.url != page.url) {
+                        site.push(page);
+                    }
+                }
+                let generated = generated();
+                let errors = check_output_paths(&site, &generated);
+                let refused: Vec<usize> = errors.iter().map(|(index, _)| *index).collect();
+                let accepted: Vec<&Page> = site
+                    .iter()
+                    .enumerate()
+                    .filter(|(index, _)| !refused.contains(index))
+                    .map(|(_, page)| page)
+                    .collect();
+                let mut files: Vec<String> = generated.iter().map(|g| g.to_lowercase()).collect();
+                files.extend(accepted.iter().map(|p| p.output.to_lowercase()));
+                let mut unique = files.clone();
+                unique.sort();
+                unique.dedup();
+                prop_assert_eq!(unique.len(), files.len(), "{:?}", files);
+                for file in &files {
+                    for other in &files {
+                        prop_assert!(!other.starts_with(&format!("{file}/")), "{} holds {}", file, other);
+                    }
+                }
+                for page in &accepted {
+                    let first = page.output.split('/').next().unwrap_or_default().to_lowercase();
+                    prop_assert!(
+                        !page.output.contains('/')
+                            || !RESERVED_ROOT_NAMES.contains(&first.as_str())
+                    );
+                }
+            }
+        }
     }
 }

@@ -32,7 +32,10 @@ pub fn input_stamp(site_dir: &Path) -> InputStamp {
         entries.push((path, modified));
     }
     for folder in [CONTENT_DIR, TEMPLATES_DIR, STATIC_DIR] {
+        // Links are followed as the build follows them, so a change to a
+        // linked page triggers a rebuild too.
         for entry in walkdir::WalkDir::new(site_dir.join(folder))
+            .follow_links(true)
             .sort_by_file_name()
             .into_iter()
             .flatten()

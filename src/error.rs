@@ -6,7 +6,10 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::out_dir::OutDirProblem;
 use crate::raw_html::RawHtmlViolation;
+use crate::source_text::TextProblem;
+use crate::templates::TemplateLimit;
 
 /// A position inside an authored file: `file:line:column` (1-based).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,9 +154,111 @@ pub enum Error {
         /// Which limit and by how much.
         message: String,
     },
+    /// `--out` is not a folder the generator may replace.
+    #[error("{}: refusing to use as the output folder: {problem}", path.display())]
+    OutDir {
+        /// The output folder as given.
+        path: PathBuf,
+        /// Why it was refused.
+        problem: OutDirProblem,
+    },
+    /// An authored file holds text the gate cannot judge: bytes that are
+    /// not UTF-8, or a control or bidirectional formatting character.
+    #[error("{spot}: {problem}")]
+    SourceText {
+        /// Where the first such byte or character is.
+        spot: SourceSpot,
+        /// What it is.
+        problem: TextProblem,
+    },
+    /// A content file is not a regular file, or is too large to become a page.
+    #[error("{file}: {problem}")]
+    ContentFile {
+        /// The content file, relative to the site root.
+        file: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// The path a page or static file would be published at is refused: it
+    /// collides with a file the generator writes or with another page, lies
+    /// under a reserved name, is too long, or carries a control character.
+    #[error("{spot}: would be published as {output}, but {problem}")]
+    OutputPath {
+        /// The content file (and the `slug:` line when the slug chose it),
+        /// or the static file.
+        spot: SourceSpot,
+        /// The path inside the bundle, escaped for printing.
+        output: String,
+        /// Why it is refused.
+        problem: String,
+    },
+    /// A rendered page is larger than the validator can judge.
+    #[error(
+        "{file}: the rendered page is {bytes} bytes, over the {limit}-byte limit the validator can judge (template {template}); split the page"
+    )]
+    PageTooLarge {
+        /// The content file.
+        file: String,
+        /// The page's template file.
+        template: String,
+        /// Size of the rendered page.
+        bytes: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// A template went past one of the limits it renders under.
+    #[error("{spot}: template stopped while rendering {page}: {limit}")]
+    TemplateLimit {
+        /// The template (and line, when known).
+        spot: SourceSpot,
+        /// The content file being rendered.
+        page: String,
+        /// Which limit.
+        limit: TemplateLimit,
+    },
+    /// A file of the new bundle could not be written. Names the source that
+    /// produced it and its path inside the bundle, never the staging folder.
+    #[error("{cause}: cannot write {output} into the new bundle")]
+    BundleWrite {
+        /// The content file, static file or generated part behind the file.
+        cause: String,
+        /// Path inside the bundle.
+        output: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A YAML file reached through a symbolic link or lying outside the
+    /// site folder is invalid. Its text is never repeated: it may be any
+    /// file on the machine.
+    #[error(
+        "{spot}: invalid {what}; details are withheld because the file is reached through a symbolic link or lies outside the site folder"
+    )]
+    WithheldYaml {
+        /// The file and position.
+        spot: SourceSpot,
+        /// What the file was read as (front matter, site config, evidence register).
+        what: &'static str,
+    },
+    /// The generator or a library it uses panicked; the build was stopped
+    /// and its staging folder removed.
+    #[error("{context}: internal error (a bug in the generator or a library it uses): {message}")]
+    Internal {
+        /// What was being done, e.g. the content file being rendered.
+        context: String,
+        /// The panic's message.
+        message: String,
+    },
     /// The validator could not run on the new bundle.
     #[error("validator could not check the bundle")]
     Validator(#[from] bundle_validator::Error),
+    /// The validator could not read the new bundle. Carries no path: the
+    /// staging folder is gone by the time anyone reads this.
+    #[error("validator could not read the new bundle")]
+    ValidatorRead(#[source] std::io::Error),
+    /// A finding of the validator traced to the source of its file.
+    #[error("{0}")]
+    Rejected(Box<Rejection>),
     /// The validator found broken promises in the new bundle.
     #[error("the built bundle fails validation with {errors} error(s) and {warnings} warning(s); the previous output was left untouched{}", kept.as_ref().map(|k| format!("; the failed bundle was kept in {}", k.display())).unwrap_or_else(|| "; pass --keep-failed to keep the failed bundle for inspection".to_string()))]
     ValidationFailed {
@@ -165,10 +270,29 @@ pub enum Error {
         warnings: usize,
         /// Where the failed bundle was kept, if asked to.
         kept: Option<PathBuf>,
+        /// Each error finding traced back to the source that produced it.
+        sources: Vec<Error>,
     },
     /// Several independent errors, all collected before failing.
     #[error("{}", ErrorListDisplay(.0))]
     Many(Vec<Error>),
+}
+
+/// A validator finding on a file the generator knows the source of.
+#[derive(Debug, thiserror::Error)]
+#[error("{spot}: {rule}: {message} (in {output}{})", template.as_ref().map(|t| format!(", rendered with {t}")).unwrap_or_default())]
+pub struct Rejection {
+    /// The source: content file and line, static file, or `_headers`.
+    pub spot: SourceSpot,
+    /// The built file, with line and column, as context.
+    pub output: SourceSpot,
+    /// The template the page was rendered with, for findings in a page
+    /// but outside its Markdown.
+    pub template: Option<String>,
+    /// The validator rule.
+    pub rule: String,
+    /// The validator's message.
+    pub message: String,
 }
 
 impl Error {
@@ -212,10 +336,14 @@ impl Error {
         }
     }
 
-    /// The individual errors: itself, or each member of `Many`.
+    /// The individual errors: itself, or each member of `Many`. A failed
+    /// validation comes with each finding traced to its source first.
     pub fn errors(&self) -> Vec<&Error> {
         match self {
             Error::Many(list) => list.iter().flat_map(Error::errors).collect(),
+            Error::ValidationFailed { sources, .. } => {
+                sources.iter().chain(std::iter::once(self)).collect()
+            }
             other => vec![other],
         }
     }

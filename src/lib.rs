@@ -18,11 +18,14 @@ pub mod corpus;
 pub mod dev;
 pub mod error;
 pub mod headers;
+pub mod limits;
 pub mod markdown;
+pub mod out_dir;
 pub mod raw_html;
 pub mod rewrite;
 pub mod scaffold;
 pub mod sitemap;
+pub mod source_text;
 pub mod templates;
 mod yaml;
 

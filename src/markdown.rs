@@ -1,7 +1,9 @@
 //! Markdown to HTML with pulldown-cmark: tables, footnotes, strikethrough
 //! and heading ids, plus the raw HTML policy of [`crate::raw_html`].
 
+use std::cell::Cell;
 use std::collections::HashMap;
+use std::ops::Range;
 
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
 
@@ -32,6 +34,47 @@ pub struct Rendered {
     pub html: String,
     /// References to static files that do not exist.
     pub problems: Vec<RewriteProblem>,
+    /// Where the HTML came from.
+    pub origins: Origins,
+}
+
+/// Where each part of a rendered body came from: `(offset in the HTML,
+/// offset in the body)` where the output of each Markdown event begins, in
+/// order. Lets a finding in the built page be traced to its source line.
+/// Offsets are `u32`: a page and its source are both capped far below
+/// 4 GiB, and a build keeps one map per page until validation ends.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origins(Vec<(u32, u32)>);
+
+impl Origins {
+    /// The body offset of the event that wrote the byte at `offset` of
+    /// `html` (the rendered body), and how many lines into that event's
+    /// output `offset` lies.
+    pub fn find(&self, html: &str, offset: usize) -> Option<(usize, usize)> {
+        let index = self
+            .0
+            .partition_point(|&(at, _)| at as usize <= offset)
+            .checked_sub(1)?;
+        let (html_start, body) = self.0[index];
+        let end = offset.min(html.len());
+        let lines_in = html
+            .get(html_start as usize..end)
+            .map_or(0, |text| text.bytes().filter(|&b| b == b'\n').count());
+        Some((body as usize, lines_in))
+    }
+
+    fn record(&mut self, html: usize, body: usize) {
+        let (html, body) = (to_u32(html), to_u32(body));
+        match self.0.last_mut() {
+            // Events that write nothing: the last one is the innermost.
+            Some((last, origin)) if *last == html => *origin = body,
+            _ => self.0.push((html, body)),
+        }
+    }
+}
+
+fn to_u32(offset: usize) -> u32 {
+    u32::try_from(offset).unwrap_or(u32::MAX)
 }
 
 /// Renders a Markdown body to HTML. Fails with every raw HTML violation
@@ -41,7 +84,7 @@ pub struct Rendered {
 /// pointed at the fingerprinted URLs here, at the event level, so the page
 /// around the content does not have to re-parse the content's HTML.
 pub fn render(body: &str, assets: &AssetMap) -> Result<Rendered, Vec<BodyViolation>> {
-    let mut events: Vec<(Event<'_>, std::ops::Range<usize>)> = Parser::new_ext(body, options())
+    let mut events: Vec<(Event<'_>, Range<usize>)> = Parser::new_ext(body, options())
         .into_offset_iter()
         .collect();
 
@@ -54,43 +97,80 @@ pub fn render(body: &str, assets: &AssetMap) -> Result<Rendered, Vec<BodyViolati
     let events = fingerprint_references(events, assets, &mut problems);
 
     let mut html = String::with_capacity(body.len() + body.len() / 2);
-    html::push_html(&mut html, events.into_iter());
-    Ok(Rendered { html, problems })
+    let written = Cell::new(0);
+    let mut origins = Origins(Vec::with_capacity(events.len()));
+    let events = events.into_iter().map(|(event, range)| {
+        // The writer has written every earlier event when it asks for the
+        // next one, so its length is where this event's output begins.
+        origins.record(written.get(), range.start);
+        event
+    });
+    // Writing into a String cannot fail.
+    let _ = html::write_html_fmt(
+        CountingWriter {
+            out: &mut html,
+            written: &written,
+        },
+        events,
+    );
+    Ok(Rendered {
+        html,
+        problems,
+        origins,
+    })
+}
+
+/// A `String` writer that publishes its length as it grows.
+struct CountingWriter<'a> {
+    out: &'a mut String,
+    written: &'a Cell<usize>,
+}
+
+impl std::fmt::Write for CountingWriter<'_> {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        self.out.push_str(text);
+        self.written.set(self.out.len());
+        Ok(())
+    }
 }
 
 /// Rewrites image and link destinations and raw HTML (each HTML block as a
 /// whole, so tags split over lines are understood).
 fn fingerprint_references<'a>(
-    events: Vec<(Event<'a>, std::ops::Range<usize>)>,
+    events: Vec<(Event<'a>, Range<usize>)>,
     assets: &AssetMap,
     problems: &mut Vec<RewriteProblem>,
-) -> Vec<Event<'a>> {
+) -> Vec<(Event<'a>, Range<usize>)> {
     let mut out = Vec::with_capacity(events.len());
-    let mut block: Option<String> = None;
-    for (event, _) in events {
-        match event {
+    let mut block: Option<(String, Range<usize>)> = None;
+    for (event, range) in events {
+        let event = match event {
             Event::Start(Tag::HtmlBlock) => {
-                block = Some(String::new());
-                out.push(Event::Start(Tag::HtmlBlock));
+                block = Some((String::new(), range.clone()));
+                Event::Start(Tag::HtmlBlock)
             }
             Event::Html(text) if block.is_some() => {
-                if let Some(block) = block.as_mut() {
+                if let Some((block, _)) = block.as_mut() {
                     block.push_str(&text);
                 }
+                continue;
             }
             Event::End(TagEnd::HtmlBlock) => {
-                if let Some(text) = block.take() {
-                    out.push(Event::Html(rewrite_fragment(text, assets, problems).into()));
+                if let Some((text, start)) = block.take() {
+                    // The block's lines keep their breaks when rewritten,
+                    // so its output maps line by line to its source.
+                    let html = rewrite_fragment(text, assets, problems);
+                    out.push((Event::Html(html.into()), start));
                 }
-                out.push(Event::End(TagEnd::HtmlBlock));
+                Event::End(TagEnd::HtmlBlock)
             }
             Event::Html(text) => {
                 let rewritten = rewrite_fragment(text.into_string(), assets, problems);
-                out.push(Event::Html(rewritten.into()));
+                Event::Html(rewritten.into())
             }
             Event::InlineHtml(text) => {
                 let rewritten = rewrite_fragment(text.into_string(), assets, problems);
-                out.push(Event::InlineHtml(rewritten.into()));
+                Event::InlineHtml(rewritten.into())
             }
             Event::Start(Tag::Image {
                 link_type,
@@ -99,12 +179,12 @@ fn fingerprint_references<'a>(
                 id,
             }) => {
                 let dest_url = rewrite_destination(dest_url, assets, problems);
-                out.push(Event::Start(Tag::Image {
+                Event::Start(Tag::Image {
                     link_type,
                     dest_url,
                     title,
                     id,
-                }));
+                })
             }
             Event::Start(Tag::Link {
                 link_type,
@@ -113,15 +193,16 @@ fn fingerprint_references<'a>(
                 id,
             }) => {
                 let dest_url = rewrite_destination(dest_url, assets, problems);
-                out.push(Event::Start(Tag::Link {
+                Event::Start(Tag::Link {
                     link_type,
                     dest_url,
                     title,
                     id,
-                }));
+                })
             }
-            other => out.push(other),
-        }
+            other => other,
+        };
+        out.push((event, range));
     }
     out
 }
@@ -153,12 +234,9 @@ fn rewrite_fragment(html: String, assets: &AssetMap, problems: &mut Vec<RewriteP
 /// Inspects raw HTML. Block HTML arrives as one event per line, so the
 /// lines of one block are joined before tokenising: a tag split over lines
 /// must not slip through.
-fn check_raw_html(
-    body: &str,
-    events: &[(Event<'_>, std::ops::Range<usize>)],
-) -> Vec<BodyViolation> {
+fn check_raw_html(body: &str, events: &[(Event<'_>, Range<usize>)]) -> Vec<BodyViolation> {
     let mut violations = Vec::new();
-    let mut block: Option<std::ops::Range<usize>> = None;
+    let mut block: Option<Range<usize>> = None;
     for (event, range) in events {
         match event {
             Event::Start(Tag::HtmlBlock) => block = Some(range.start..range.start),
@@ -196,7 +274,7 @@ fn inspect_at(html: &str, base: usize, violations: &mut Vec<BodyViolation>) {
 
 /// Gives every heading without an explicit `{#id}` an id derived from its
 /// text, unique within the page, so sections can be linked to.
-fn assign_heading_ids(events: &mut [(Event<'_>, std::ops::Range<usize>)]) {
+fn assign_heading_ids(events: &mut [(Event<'_>, Range<usize>)]) {
     let mut used: HashMap<String, usize> = HashMap::new();
     for (event, _) in events.iter() {
         if let Event::Start(Tag::Heading { id: Some(id), .. }) = event {

@@ -1,11 +1,26 @@
-//! Tera templates from `templates/`, compiled once per build, and the
-//! mapping of Tera's error locations back to template files.
+//! Tera templates from `templates/`, compiled once per build, the limits
+//! they render under, and the mapping of Tera's error locations back to
+//! template files.
+//!
+//! Tera 2 has no step budget, no cancellation and no public syntax tree,
+//! so a limit on loop iterations as such cannot be enforced. What can be
+//! is enforced: a page is rendered into a writer that stops the render as
+//! soon as the page outgrows [`MAX_PAGE_BYTES`], so no loop that writes
+//! can run long; `range()` draws on a budget of
+//! [`MAX_RANGE_ITEMS_PER_PAGE`] elements per page, so nested loops over
+//! ranges cannot multiply; components nest at most
+//! [`MAX_COMPONENT_DEPTH`] deep (Tera's own limit); and include and
+//! extends cycles are refused when the templates are compiled.
 
+use std::cell::Cell;
+use std::io::Write;
 use std::path::Path;
 
-use tera::{Context, ErrorKind, Tera};
+use tera::{Context, ErrorKind, Kwargs, State, Tera, TeraResult};
 
 use crate::error::{Error, SourceSpot};
+use crate::limits::{MAX_COMPONENT_DEPTH, MAX_PAGE_BYTES, MAX_RANGE_ITEMS_PER_PAGE};
+use crate::source_text;
 
 /// Name of the templates folder inside a site folder.
 pub const TEMPLATES_DIR: &str = "templates";
@@ -40,8 +55,12 @@ impl Templates {
                     .map(|c| c.as_os_str().to_string_lossy())
                     .collect::<Vec<_>>()
                     .join("/");
-                let text = std::fs::read_to_string(entry.path())
+                let bytes = std::fs::read(entry.path())
                     .map_err(|e| Error::io("cannot read template", entry.path(), e))?;
+                let file = format!("{TEMPLATES_DIR}/{}", source_text::escape(&name));
+                let text = source_text::decode(&file, bytes)
+                    .and_then(|text| source_text::check(&file, &text).map(|()| text))
+                    .map_err(|(spot, problem)| Error::SourceText { spot, problem })?;
                 sources.push((name, text));
             }
         }
@@ -51,6 +70,7 @@ impl Templates {
     /// Compiles templates given as `(name, text)` pairs.
     pub fn from_sources(sources: &[(String, String)]) -> Result<Self, Error> {
         let mut tera = Tera::new();
+        tera.register_function("range", budgeted_range);
         if let Err(error) = tera.add_raw_templates(sources.iter().map(|(n, t)| (n, t))) {
             // The batch stops at the first broken template; compile each one
             // on its own to find every syntax error. Inheritance errors only
@@ -59,6 +79,7 @@ impl Templates {
                 .iter()
                 .filter_map(|(name, text)| {
                     let mut single = Tera::new();
+                    single.register_function("range", budgeted_range);
                     match single.add_raw_template(name, text) {
                         Err(e) if matches!(e.kind(), ErrorKind::SyntaxError(_)) => {
                             Some(template_error(&e, None))
@@ -85,11 +106,180 @@ impl Templates {
         self.tera.global_context().insert(key, value);
     }
 
-    /// Renders template `name` for the page whose content file is `page`.
+    /// Renders template `name` for the page whose content file is `page`,
+    /// under the limits described in the module documentation.
     pub fn render(&self, name: &str, context: &Context, page: &str) -> Result<String, Error> {
-        self.tera
-            .render(&template_file(name), context)
-            .map_err(|e| template_error(&e, Some(page)))
+        let file = template_file(name);
+        let mut out = CappedWriter::new(MAX_PAGE_BYTES);
+        RANGE_ITEMS.with(|used| used.set(0));
+        let result = self.tera.render_to(&file, context, &mut out);
+        let range_exceeded = RANGE_ITEMS.with(|used| used.get() > MAX_RANGE_ITEMS_PER_PAGE);
+        let limit = |spot, limit| Error::TemplateLimit {
+            spot,
+            page: page.to_string(),
+            limit,
+        };
+        if out.exceeded {
+            return Err(limit(
+                SourceSpot::file(format!("{TEMPLATES_DIR}/{file}")),
+                TemplateLimit::Output {
+                    limit: MAX_PAGE_BYTES,
+                },
+            ));
+        }
+        match result {
+            Ok(()) => String::from_utf8(out.bytes).map_err(|_| Error::TemplateRender {
+                spot: SourceSpot::file(format!("{TEMPLATES_DIR}/{file}")),
+                page: page.to_string(),
+                message: "the rendered page is not valid UTF-8".to_string(),
+            }),
+            Err(error) => {
+                let (mut spot, message) = locate(&error);
+                if spot.file == TEMPLATES_DIR {
+                    // Errors Tera raises without a location (its component
+                    // depth limit among them) belong to the page's template.
+                    spot = SourceSpot::file(format!("{TEMPLATES_DIR}/{file}"));
+                }
+                if range_exceeded {
+                    Err(limit(
+                        spot,
+                        TemplateLimit::Range {
+                            limit: MAX_RANGE_ITEMS_PER_PAGE,
+                        },
+                    ))
+                } else if message.contains("recursion depth for components") {
+                    // Tera reports its component depth limit only as text.
+                    Err(limit(
+                        spot,
+                        TemplateLimit::ComponentDepth {
+                            limit: MAX_COMPONENT_DEPTH,
+                        },
+                    ))
+                } else {
+                    Err(Error::TemplateRender {
+                        spot,
+                        page: page.to_string(),
+                        message,
+                    })
+                }
+            }
+        }
+    }
+}
+
+/// Which limit a template went past while rendering a page.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TemplateLimit {
+    /// The page outgrew the largest page the validator can judge.
+    #[error("the page grew past {limit} bytes, the largest page the validator can judge")]
+    Output {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// Calls to `range()` produced too many elements for one page.
+    #[error("calls to range() produced more than {limit} elements for one page")]
+    Range {
+        /// The limit in elements.
+        limit: usize,
+    },
+    /// Components nested too deep.
+    #[error("components nested more than {limit} deep")]
+    ComponentDepth {
+        /// The limit in levels.
+        limit: usize,
+    },
+}
+
+thread_local! {
+    /// Elements `range()` has produced for the page rendering on this
+    /// thread. Tera renders a page on one thread from start to end, and
+    /// [`Templates::render`] resets the count before each page.
+    static RANGE_ITEMS: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Tera's `range(start, end, step_by)`, drawing its elements from the
+/// page's budget.
+fn budgeted_range(kwargs: Kwargs, _: &State) -> TeraResult<Vec<i128>> {
+    let start = kwargs.get::<i128>("start")?.unwrap_or_default();
+    let end = kwargs.must_get::<i128>("end")?;
+    let step = kwargs.get::<i128>("step_by")?.unwrap_or(1);
+    if step == 0 {
+        return Err(tera::Error::message(
+            "Function `range` was called with a `step_by` argument of 0",
+        ));
+    }
+    if start > end && step > 0 {
+        return Err(tera::Error::message(
+            "Function `range` was called with a `start` argument greater than the `end` one",
+        ));
+    }
+    let overflow =
+        || tera::Error::message("Function `range` was called with arguments that overflow i128");
+    let (span, stride) = if step > 0 {
+        (end.checked_sub(start).ok_or_else(overflow)?, step)
+    } else {
+        let stride = step.checked_neg().ok_or_else(overflow)?;
+        (start.checked_sub(end).ok_or_else(overflow)?.max(0), stride)
+    };
+    let length = span.checked_add(stride - 1).ok_or_else(overflow)? / stride;
+    let length = usize::try_from(length).unwrap_or(usize::MAX);
+    let used = RANGE_ITEMS.with(|used| {
+        let total = used.get().saturating_add(length);
+        used.set(total);
+        total
+    });
+    if used > MAX_RANGE_ITEMS_PER_PAGE {
+        return Err(tera::Error::message(format!(
+            "range() would bring the elements produced for this page to {used}, over the limit of {MAX_RANGE_ITEMS_PER_PAGE}"
+        )));
+    }
+    let mut values = Vec::with_capacity(length);
+    let mut value = start;
+    for _ in 0..length {
+        values.push(value);
+        value = value.saturating_add(step);
+    }
+    Ok(values)
+}
+
+/// A page buffer that refuses to grow past a limit, so a runaway template
+/// is stopped while it writes rather than after it has filled memory.
+struct CappedWriter {
+    bytes: Vec<u8>,
+    limit: usize,
+    exceeded: bool,
+}
+
+impl CappedWriter {
+    fn new(limit: usize) -> Self {
+        Self {
+            bytes: Vec::with_capacity(16 * 1024),
+            limit,
+            exceeded: false,
+        }
+    }
+}
+
+impl Write for CappedWriter {
+    #[inline]
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.write_all(data).map(|()| data.len())
+    }
+
+    // Tera writes many small pieces with `write_all`; taking it whole
+    // saves the default loop around `write`.
+    #[inline]
+    fn write_all(&mut self, data: &[u8]) -> std::io::Result<()> {
+        if self.bytes.len().saturating_add(data.len()) > self.limit {
+            self.exceeded = true;
+            return Err(std::io::Error::other("page size limit reached"));
+        }
+        self.bytes.extend_from_slice(data);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -97,10 +287,9 @@ fn template_file(name: &str) -> String {
     format!("{name}.html")
 }
 
-/// Maps a Tera error to the template file and line it points at. Tera
-/// lines are 1-based and columns 0-based; ours are both 1-based.
-fn template_error(error: &tera::Error, page: Option<&str>) -> Error {
-    let (spot, message) = match error.kind() {
+/// The template file and line a Tera error points at, and its message.
+fn locate(error: &tera::Error) -> (SourceSpot, String) {
+    match error.kind() {
         ErrorKind::SyntaxError(report) | ErrorKind::RenderingError(report) => {
             let span = report.span();
             (
@@ -121,7 +310,13 @@ fn template_error(error: &tera::Error, page: Option<&str>) -> Error {
             error.kind().to_string(),
         ),
         other => (SourceSpot::file(TEMPLATES_DIR), other.to_string()),
-    };
+    }
+}
+
+/// Maps a Tera error to the template file and line it points at. Tera
+/// lines are 1-based and columns 0-based; ours are both 1-based.
+fn template_error(error: &tera::Error, page: Option<&str>) -> Error {
+    let (spot, message) = locate(error);
     match page {
         Some(page) => Error::TemplateRender {
             spot,
@@ -205,6 +400,92 @@ mod tests {
         assert!(
             all[1].to_string().starts_with("templates/c.html:1:"),
             "{error}"
+        );
+    }
+
+    fn render_one(template: &str) -> Result<String, Error> {
+        let templates = Templates::from_sources(&sources(&[("page.html", template)])).unwrap();
+        let mut context = Context::new();
+        context.insert("page", &serde_json::json!({"title": "T"}));
+        templates.render("page", &context, "content/a.md")
+    }
+
+    fn limit_of(result: Result<String, Error>) -> (String, TemplateLimit) {
+        match result {
+            Err(Error::TemplateLimit { spot, page, limit }) => {
+                assert_eq!(page, "content/a.md");
+                (spot.to_string(), limit)
+            }
+            other => panic!(
+                "expected a template limit, got {:?}",
+                other.map(|page| page.len())
+            ),
+        }
+    }
+
+    #[test]
+    fn output_is_capped_while_rendering() {
+        let (spot, limit) = limit_of(render_one(
+            "{% for i in range(end=100000) %}{{ page.title }} is a line of text that repeats until the page is far too large, {{ i }}\n{% endfor %}",
+        ));
+        assert_eq!(spot, "templates/page.html");
+        assert_eq!(
+            limit,
+            TemplateLimit::Output {
+                limit: MAX_PAGE_BYTES
+            }
+        );
+    }
+
+    #[test]
+    fn nested_ranges_draw_on_one_budget_per_page() {
+        let template = "<p>\n{% for i in range(end=1000) %}\n{% for j in range(end=1000) %}{% endfor %}{% endfor %}";
+        let (spot, limit) = limit_of(render_one(template));
+        assert!(spot.starts_with("templates/page.html:3:"), "{spot}");
+        assert_eq!(
+            limit,
+            TemplateLimit::Range {
+                limit: MAX_RANGE_ITEMS_PER_PAGE
+            }
+        );
+        // The budget is per page: a page within it renders, again and again.
+        let small =
+            "{% for i in range(end=300) %}{% for j in range(end=300) %}{% endfor %}{% endfor %}ok";
+        for _ in 0..3 {
+            assert_eq!(render_one(small).unwrap(), "ok");
+        }
+        assert_eq!(
+            render_one("{% for i in range(start=5, end=0, step_by=-2) %}{{ i }},{% endfor %}")
+                .unwrap(),
+            "5,3,1,"
+        );
+        assert!(matches!(
+            render_one("{{ range(end=5, step_by=0) }}"),
+            Err(Error::TemplateRender { .. })
+        ));
+    }
+
+    #[test]
+    fn recursive_components_stop_at_the_depth_limit() {
+        let template = "{% component deep(n: integer) %}x{{ <deep n={n} /> }}{% endcomponent deep %}\n{{ <deep n={1} /> }}";
+        let (spot, limit) = limit_of(render_one(template));
+        assert_eq!(spot, "templates/page.html");
+        assert_eq!(
+            limit,
+            TemplateLimit::ComponentDepth {
+                limit: MAX_COMPONENT_DEPTH
+            }
+        );
+    }
+
+    #[test]
+    fn control_characters_in_templates_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("page.html"), "<p>\n\u{1b}[2J</p>").unwrap();
+        let error = Templates::load(dir.path()).err().unwrap();
+        assert_eq!(
+            error.to_string(),
+            "templates/page.html:2:1: contains U+001B (ESC); remove it"
         );
     }
 }

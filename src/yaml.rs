@@ -19,3 +19,28 @@ pub(crate) fn yaml_error_parts(
         location.map(|l| l.column() as usize),
     )
 }
+
+/// Whether `path` is reached from `site_dir` through a symbolic link, or
+/// is not inside it at all: then it may be any file on the machine, and
+/// errors about it give positions but never its text. Only a relative
+/// path of plain names, none of them a link, counts as the site's own.
+pub(crate) fn is_linked_or_outside(site_dir: &std::path::Path, path: &std::path::Path) -> bool {
+    use std::path::Component;
+    let Ok(relative) = path.strip_prefix(site_dir) else {
+        return true;
+    };
+    let mut current = site_dir.to_path_buf();
+    for component in relative.components() {
+        let Component::Normal(name) = component else {
+            return true;
+        };
+        current.push(name);
+        match std::fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => return true,
+            Ok(_) => {}
+            // A missing file quotes nothing; the read reports it.
+            Err(_) => return false,
+        }
+    }
+    false
+}

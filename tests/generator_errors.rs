@@ -8,6 +8,8 @@ mod support;
 
 use std::path::{Path, PathBuf};
 
+use baystore_site::error::WithCauses;
+use baystore_site::out_dir::{BUNDLE_MARK, write_mark};
 use baystore_site::{BuildOptions, Error, build};
 
 /// A copy of the fixture site with one error case laid over it, plus a
@@ -22,14 +24,20 @@ impl BrokenSite {
     }
 
     fn from_overlay(overlay: &Path) -> Self {
-        let case = overlay.display();
+        assert!(overlay.is_dir(), "no fixture for {}", overlay.display());
+        let site = Self::plain();
+        support::copy_dir(overlay, &site.work.path().join("site"));
+        site
+    }
+
+    /// The fixture site as it is, for a test to change.
+    fn plain() -> Self {
         let work = tempfile::tempdir().unwrap();
         support::copy_dir(&support::fixtures().join("site"), &work.path().join("site"));
-        assert!(overlay.is_dir(), "no fixture for {case}");
-        support::copy_dir(overlay, &work.path().join("site"));
         let out = work.path().join("dist");
         std::fs::create_dir_all(&out).unwrap();
         std::fs::write(out.join("index.html"), "previous build").unwrap();
+        write_mark(&out).unwrap();
         Self { work }
     }
 
@@ -49,7 +57,10 @@ impl BrokenSite {
 
     /// The previous output is intact and no temporary bundle is left.
     fn assert_untouched(&self) {
-        assert_eq!(support::list_files(&self.out()), ["index.html"]);
+        assert_eq!(
+            support::list_files(&self.out()),
+            [BUNDLE_MARK, "index.html"]
+        );
         assert_eq!(
             std::fs::read_to_string(self.out().join("index.html")).unwrap(),
             "previous build"
@@ -61,10 +72,24 @@ impl BrokenSite {
     }
 }
 
+/// Every message of an error with its causes. None may name the staging
+/// folder (`dist.tmp-…`), which is gone by the time anyone reads it.
+fn shown(error: &Error) -> String {
+    let shown: Vec<String> = error
+        .errors()
+        .iter()
+        .map(|e| WithCauses(*e).to_string())
+        .collect();
+    let shown = shown.join("\n");
+    assert!(!shown.contains("dist.tmp-"), "{shown}");
+    shown
+}
+
 /// Builds a case, snapshots its message and checks nothing was replaced.
 fn check_case(case: &str) -> Error {
     let site = BrokenSite::new(case);
     let error = site.build();
+    shown(&error);
     insta::with_settings!({ snapshot_path => "generator/snapshots", prepend_module_to_snapshot => false }, {
         insta::assert_snapshot!(format!("error__{case}"), error.to_string());
     });
@@ -185,19 +210,386 @@ fn errors_of_all_pages_are_collected_before_failing() {
 }
 
 #[test]
+fn control_character_in_front_matter_is_refused_at_its_position() {
+    let error = check_case("control-character-front-matter");
+    assert!(matches!(error, Error::SourceText { .. }), "{error:?}");
+    assert_eq!(first_line_location(&error), "content/about.md:2:15");
+    assert!(!error.to_string().contains('\u{1b}'));
+}
+
+#[test]
+fn nul_in_markdown_is_refused_at_its_position() {
+    let error = check_case("nul-in-markdown");
+    assert_eq!(first_line_location(&error), "content/about.md:7:9");
+}
+
+#[test]
+fn bidirectional_override_is_refused() {
+    let error = check_case("bidi-override");
+    assert_eq!(first_line_location(&error), "content/about.md:7:15");
+}
+
+#[test]
+fn invalid_utf8_is_refused_at_its_position() {
+    let error = check_case("invalid-utf8");
+    assert_eq!(first_line_location(&error), "content/about.md:7:4");
+}
+
+#[test]
+fn template_that_outgrows_the_page_limit_is_stopped() {
+    let error = check_case("template-output-limit");
+    assert!(
+        error
+            .errors()
+            .iter()
+            .all(|e| matches!(e, Error::TemplateLimit { .. })),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn template_with_nested_ranges_is_stopped() {
+    let error = check_case("template-range-limit");
+    for each in error.errors() {
+        assert!(matches!(each, Error::TemplateLimit { .. }), "{each:?}");
+        assert!(first_line_location(each).starts_with("templates/page.html:4:"));
+    }
+}
+
+#[test]
+fn template_with_endless_component_recursion_is_stopped() {
+    let error = check_case("template-component-depth");
+    assert!(
+        error
+            .errors()
+            .iter()
+            .all(|e| matches!(e, Error::TemplateLimit { .. })),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn pages_that_collide_with_generated_files_name_their_source() {
+    let error = check_case("generated-path-collision");
+    let locations: Vec<String> = error
+        .errors()
+        .iter()
+        .map(|e| first_line_location(e))
+        .collect();
+    assert_eq!(
+        locations,
+        [
+            "content/_headers.md:1:1",
+            "content/assets/logo.md:1:1",
+            "content/guide.md:4:1",
+            "content/sitemap.xml.md:1:1",
+        ]
+    );
+}
+
+#[test]
+fn name_too_long_points_at_the_slug() {
+    let error = check_case("name-too-long");
+    assert!(matches!(error, Error::OutputPath { .. }), "{error:?}");
+    assert_eq!(first_line_location(&error), "content/about.md:3:1");
+}
+
+#[test]
+fn validator_findings_in_markdown_name_the_content_line() {
+    let overlay = support::fixtures().join("validation/markdown-rejected");
+    let site = BrokenSite::from_overlay(&overlay);
+    let error = site.build();
+    assert!(matches!(error, Error::ValidationFailed { .. }), "{error}");
+    let traced: Vec<String> = error
+        .errors()
+        .iter()
+        .filter(|e| matches!(e, Error::Rejected(_)))
+        .map(|e| e.to_string())
+        .collect();
+    insta::with_settings!({ snapshot_path => "generator/snapshots", prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!("error__markdown-rejected", traced.join("\n"));
+    });
+    let lines: Vec<String> = error
+        .errors()
+        .iter()
+        .filter(|e| matches!(e, Error::Rejected(_)))
+        .map(|e| first_line_location(e))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "content/about.md:10:10",
+            "content/about.md:13",
+            "content/about.md:15:1"
+        ]
+    );
+    shown(&error);
+    site.assert_untouched();
+}
+
+/// A fixture site in a temporary folder, changed by the test.
+fn site_with(change: impl FnOnce(&Path)) -> BrokenSite {
+    let site = BrokenSite::plain();
+    change(&site.work.path().join("site"));
+    site
+}
+
+#[test]
+fn page_rendered_over_the_size_limit_names_the_content_file() {
+    let site = site_with(|site| {
+        // An ampersand is escaped to five bytes of HTML: under the source
+        // limit, over the page limit.
+        let body = "&".repeat(1_100_000);
+        std::fs::write(
+            site.join("content/about.md"),
+            format!("---\ntitle: About\n---\n{body}"),
+        )
+        .unwrap();
+    });
+    let error = site.build();
+    let text = shown(&error);
+    assert!(matches!(error, Error::PageTooLarge { .. }), "{text}");
+    assert!(
+        text.starts_with("content/about.md: the rendered page is "),
+        "{text}"
+    );
+    assert!(text.contains("over the 5242880-byte limit"), "{text}");
+    site.assert_untouched();
+}
+
+#[test]
+fn content_file_over_the_source_limit_is_refused_before_reading() {
+    let site = site_with(|site| {
+        let body = "x".repeat(5 * 1024 * 1024 + 1);
+        std::fs::write(
+            site.join("content/about.md"),
+            format!("---\ntitle: About\n---\n{body}"),
+        )
+        .unwrap();
+    });
+    let error = site.build();
+    let text = shown(&error);
+    assert!(
+        text.starts_with("content/about.md: is 5242902 bytes, over the 5242880-byte limit"),
+        "{text}"
+    );
+    site.assert_untouched();
+}
+
+#[test]
+fn names_differing_only_in_case_are_refused() {
+    let site = site_with(|site| {
+        std::fs::write(site.join("content/About.md"), "---\ntitle: Shouting\n---\n").unwrap();
+    });
+    let error = site.build();
+    let text = shown(&error);
+    assert_eq!(
+        text,
+        "content/about.md:1:1: would be published as about/index.html, but content/About.md \
+         is written to About/index.html, which differs only in case: on a case-insensitive \
+         filesystem one would overwrite the other"
+    );
+    site.assert_untouched();
+}
+
+#[test]
+fn control_characters_in_a_file_name_are_refused_and_shown_escaped() {
+    let site = site_with(|site| {
+        std::fs::write(
+            site.join("content/x\u{1b}]0;owned\u{7}.md"),
+            "---\ntitle: X\n---\n",
+        )
+        .unwrap();
+    });
+    let error = site.build();
+    let text = shown(&error);
+    assert_eq!(
+        text,
+        "content/x\\u{001b}]0;owned\\u{0007}.md: its name contains U+001B (ESC), which would \
+         reach URLs, headers and logs; rename it"
+    );
+    site.assert_untouched();
+}
+
+#[test]
+fn static_file_whose_published_name_is_too_long_is_refused() {
+    let long = "n".repeat(250);
+    let site = site_with(|site| {
+        std::fs::write(site.join(format!("static/img/{long}.svg")), "<svg></svg>").unwrap();
+    });
+    let error = site.build();
+    let text = shown(&error);
+    assert!(
+        text.starts_with(&format!(
+            "static/img/{long}.svg: would be published as assets/"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("is 271 bytes long, over the 255-byte limit"),
+        "{text}"
+    );
+    site.assert_untouched();
+}
+
+#[cfg(unix)]
+mod linked {
+    use super::*;
+
+    const SECRET: &str = "sk_live_FAKE0123456789abcdef";
+
+    /// A file outside the site that must never be quoted.
+    fn outside(site: &BrokenSite, name: &str, text: &str) -> PathBuf {
+        let path = site.work.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn yaml_error_in_a_linked_content_file_is_not_quoted() {
+        let site = site_with(|_| {});
+        let target = outside(
+            &site,
+            "credentials.md",
+            &format!("---\ntitle: A\n{SECRET}: [x\n---\n"),
+        );
+        let link = site.work.path().join("site/content/linked.md");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let error = site.build();
+        let text = shown(&error);
+        assert!(!text.contains("sk_live"), "{text}");
+        assert!(
+            text.starts_with("content/linked.md:3:")
+                && text.contains("invalid front matter; details are withheld"),
+            "{text}"
+        );
+        site.assert_untouched();
+    }
+
+    #[test]
+    fn yaml_error_in_a_linked_content_folder_is_not_quoted() {
+        let site = site_with(|_| {});
+        let folder = site.work.path().join("shared");
+        std::fs::create_dir(&folder).unwrap();
+        std::fs::write(
+            folder.join("page.md"),
+            format!("---\ntitle: A\nslug: {SECRET}/\n---\n"),
+        )
+        .unwrap();
+        std::os::unix::fs::symlink(&folder, site.work.path().join("site/content/shared")).unwrap();
+        let error = site.build();
+        let text = shown(&error);
+        assert!(!text.contains("sk_live"), "{text}");
+        assert!(text.starts_with("content/shared/page.md:3:1: "), "{text}");
+    }
+
+    #[test]
+    fn yaml_error_under_a_linked_content_root_is_not_quoted() {
+        let site = site_with(|_| {});
+        let content = site.work.path().join("site/content");
+        let elsewhere = site.work.path().join("elsewhere");
+        std::fs::rename(&content, &elsewhere).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, &content).unwrap();
+        std::fs::write(
+            elsewhere.join("about.md"),
+            format!("---\ntitle: A\nnoindex: {SECRET}\n---\n"),
+        )
+        .unwrap();
+        let error = site.build();
+        let text = shown(&error);
+        assert!(!text.contains("sk_live"), "{text}");
+        assert!(text.starts_with("content/about.md:3:"), "{text}");
+    }
+
+    #[test]
+    fn yaml_error_in_a_linked_site_config_is_not_quoted() {
+        let site = site_with(|_| {});
+        let config = site.work.path().join("site/site.yaml");
+        let target = outside(
+            &site,
+            "real-site.yaml",
+            &format!(
+                "name: S\nbase_url: https://s.example\ncontact_email: a@s.example\n{SECRET}: 1\n"
+            ),
+        );
+        std::fs::remove_file(&config).unwrap();
+        std::os::unix::fs::symlink(&target, &config).unwrap();
+        let error = site.build();
+        let text = shown(&error);
+        assert!(!text.contains("sk_live"), "{text}");
+        assert!(
+            text.starts_with("site.yaml:4:1: invalid site config; details are withheld"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn invalid_evidence_register_outside_the_site_is_not_quoted() {
+        let site = site_with(|_| {});
+        let register = outside(
+            &site,
+            "register.yaml",
+            &format!("claims:\n  - id: [{SECRET}\n"),
+        );
+        let config = site.work.path().join("site/site.yaml");
+        let text = std::fs::read_to_string(&config).unwrap();
+        std::fs::write(
+            &config,
+            format!("{text}evidence_register: {}\n", register.display()),
+        )
+        .unwrap();
+        let error = site.build();
+        let text = shown(&error);
+        assert!(!text.contains("sk_live"), "{text}");
+        assert!(
+            text.contains("invalid evidence register; details are withheld"),
+            "{text}"
+        );
+        site.assert_untouched();
+    }
+
+    #[test]
+    fn fifo_named_like_a_page_is_refused_without_blocking() {
+        let site = site_with(|_| {});
+        let fifo = site.work.path().join("site/content/pipe.md");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|status| status.success()) {
+            eprintln!("mkfifo is not available; skipping");
+            return;
+        }
+        let error = site.build();
+        let text = shown(&error);
+        assert_eq!(
+            text,
+            "content/pipe.md: is not a regular file (a FIFO, socket or device); only files are read as pages"
+        );
+        site.assert_untouched();
+    }
+}
+
+#[test]
 fn every_case_folder_has_a_test() {
     let tested = [
+        "bidi-override",
+        "control-character-front-matter",
         "duplicate-url",
+        "generated-path-collision",
         "invalid-site-config",
+        "invalid-utf8",
         "invalid-yaml",
         "many-errors",
         "missing-asset",
         "missing-title",
+        "name-too-long",
+        "nul-in-markdown",
         "raw-event-handler",
         "raw-javascript-url",
         "raw-script",
         "raw-style-attribute",
         "raw-style-element",
+        "template-component-depth",
+        "template-output-limit",
+        "template-range-limit",
         "tera-render",
         "tera-syntax",
         "unknown-front-matter-key",

@@ -5,6 +5,7 @@ mod support;
 
 use std::path::Path;
 
+use baystore_site::out_dir::BUNDLE_MARK;
 use baystore_site::{BuildOptions, build};
 
 /// Builds the fixture site into a fresh temporary folder.
@@ -29,6 +30,18 @@ fn fixture_bundle_has_pretty_urls_fingerprinted_assets_and_no_drafts() {
         insta::assert_json_snapshot!("fixture_files", support::list_files(&dist));
     });
     assert!(!dist.join("draft/index.html").exists());
+    // The mark that makes the bundle the generator's own is published
+    // with it, and the validator has nothing to say about it.
+    assert!(dist.join(BUNDLE_MARK).is_file());
+    assert!(
+        summary
+            .report
+            .findings
+            .iter()
+            .all(|f| f.file != BUNDLE_MARK),
+        "{:?}",
+        summary.report.findings
+    );
 }
 
 #[test]
@@ -146,9 +159,11 @@ fn sitemap_robots_and_headers_exclude_and_mark_admin_surfaces() {
 fn rebuild_replaces_the_output_and_leaves_no_temporary_folders() {
     let work = tempfile::tempdir().unwrap();
     let out = work.path().join("dist");
-    std::fs::create_dir_all(&out).unwrap();
-    std::fs::write(out.join("stale.html"), "old").unwrap();
     let options = BuildOptions::new(support::fixtures().join("site"), &out);
+    build(&options).unwrap();
+    // The previous bundle carries the generator's mark, so it is replaced
+    // whole, files the new build does not write included.
+    std::fs::write(out.join("stale.html"), "old").unwrap();
     build(&options).unwrap();
     assert!(!out.join("stale.html").exists());
     assert!(out.join("index.html").exists());
