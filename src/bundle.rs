@@ -24,7 +24,6 @@ use crate::config::{AnalyticsConfig, SiteConfig};
 use crate::content::{self, CONTENT_DIR, Page, Surface};
 use crate::error::{Error, Rejection, SourceSpot};
 use crate::headers::build_headers;
-use crate::limits::MAX_PAGE_BYTES;
 use crate::markdown::{self, Origins};
 use crate::out_dir::{self, BUNDLE_MARK, OutDir};
 use crate::rewrite::{RewriteProblem, rewrite_page};
@@ -169,8 +168,15 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
     // all pages and templates at once rather than one per build.
     let mut errors = Vec::new();
     let pages = load_pages(site_dir, &config, &mut errors)?;
+    // A page over the gate's file cap could not be judged, so the site's
+    // validator setting bounds what a render may write.
+    let page_limit =
+        usize::try_from(config.validator_config(site_dir).max_file_bytes()).unwrap_or(usize::MAX);
     let templates = match Templates::load(&site_dir.join(TEMPLATES_DIR)) {
-        Ok(templates) => Some(templates),
+        Ok(mut templates) => {
+            templates.set_page_limit(page_limit);
+            Some(templates)
+        }
         Err(error) => {
             errors.push(error);
             None
@@ -666,12 +672,13 @@ fn render_page(
     if !problems.is_empty() {
         return Err(page_problems(page, problems));
     }
-    if html.len() > MAX_PAGE_BYTES {
+    let limit = site.templates.page_limit();
+    if html.len() > limit {
         return Err(vec![Error::PageTooLarge {
             file: page.display_path.clone(),
             template: format!("{TEMPLATES_DIR}/{}.html", page.template),
             bytes: html.len(),
-            limit: MAX_PAGE_BYTES,
+            limit,
         }]);
     }
 

@@ -5,12 +5,11 @@
 //! validator's, and the rest keep a hostile or mistaken input from
 //! exhausting the machine or the filesystem the bundle is written to.
 
-/// Largest page the generator writes, in bytes: the validator's scan cap
-/// (5 MiB by default). A larger page could not be judged, so it is an
-/// error naming the content file, never a warning. The validator does not
-/// export its cap, so the two numbers are kept equal by hand; the README
-/// documents both.
-pub const MAX_PAGE_BYTES: usize = 5 * 1024 * 1024;
+/// Largest page the generator writes by default, in bytes: the
+/// validator's default file cap. A larger page could not be judged, so it
+/// is an error naming the content file, never a warning. A site that sets
+/// `validator.max_file_bytes` gets that cap for its pages instead.
+pub const MAX_PAGE_BYTES: usize = bundle_validator::DEFAULT_MAX_FILE_BYTES as usize;
 
 /// Largest content file (Markdown with front matter) the generator reads.
 /// Markdown only grows when rendered, so a larger source could not become

@@ -28,6 +28,9 @@ pub const TEMPLATES_DIR: &str = "templates";
 /// The compiled templates of a site.
 pub struct Templates {
     tera: Tera,
+    /// Largest page a render may write: the validator's file cap for this
+    /// site, so no page is written that the gate could not judge.
+    page_limit: usize,
 }
 
 impl Templates {
@@ -93,7 +96,23 @@ impl Templates {
             }
             Error::collect(errors)?;
         }
-        Ok(Self { tera })
+        Ok(Self {
+            tera,
+            page_limit: MAX_PAGE_BYTES,
+        })
+    }
+
+    /// Sets the largest page a render may write, in bytes (by default
+    /// [`MAX_PAGE_BYTES`]). The build passes the validator's configured
+    /// `max_file_bytes`, so a site that lowers or raises the gate's cap
+    /// gets the same limit here.
+    pub fn set_page_limit(&mut self, bytes: usize) {
+        self.page_limit = bytes;
+    }
+
+    /// The largest page a render may write, in bytes.
+    pub fn page_limit(&self) -> usize {
+        self.page_limit
     }
 
     /// Whether `templates/<name>.html` exists.
@@ -110,7 +129,7 @@ impl Templates {
     /// under the limits described in the module documentation.
     pub fn render(&self, name: &str, context: &Context, page: &str) -> Result<String, Error> {
         let file = template_file(name);
-        let mut out = CappedWriter::new(MAX_PAGE_BYTES);
+        let mut out = CappedWriter::new(self.page_limit);
         RANGE_ITEMS.with(|used| used.set(0));
         let result = self.tera.render_to(&file, context, &mut out);
         let range_exceeded = RANGE_ITEMS.with(|used| used.get() > MAX_RANGE_ITEMS_PER_PAGE);
@@ -123,7 +142,7 @@ impl Templates {
             return Err(limit(
                 SourceSpot::file(format!("{TEMPLATES_DIR}/{file}")),
                 TemplateLimit::Output {
-                    limit: MAX_PAGE_BYTES,
+                    limit: self.page_limit,
                 },
             ));
         }

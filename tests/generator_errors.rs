@@ -358,6 +358,36 @@ fn page_rendered_over_the_size_limit_names_the_content_file() {
 }
 
 #[test]
+fn page_limit_follows_the_validator_cap_of_the_site() {
+    // A site that lowers the gate's file cap gets the same limit on its
+    // pages: a page the gate would refuse to read is never written.
+    let site = site_with(|site| {
+        let config = site.join("site.yaml");
+        let mut text = std::fs::read_to_string(&config).unwrap();
+        text.push_str("validator:\n  max_file_bytes: 20000\n");
+        std::fs::write(&config, text).unwrap();
+        let body = "A sentence about named product instances. ".repeat(600);
+        std::fs::write(
+            site.join("content/about.md"),
+            format!("---\ntitle: About\n---\n{body}"),
+        )
+        .unwrap();
+    });
+    let error = site.build();
+    let text = shown(&error);
+    assert!(
+        matches!(
+            error,
+            Error::PageTooLarge { .. } | Error::TemplateLimit { .. }
+        ),
+        "{text}"
+    );
+    assert!(text.contains("20000"), "{text}");
+    assert!(text.contains("content/about.md"), "{text}");
+    site.assert_untouched();
+}
+
+#[test]
 fn content_file_over_the_source_limit_is_refused_before_reading() {
     let site = site_with(|site| {
         let body = "x".repeat(5 * 1024 * 1024 + 1);

@@ -35,6 +35,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+pub use bundle::DEFAULT_MAX_FILE_BYTES;
 pub use config::Config;
 pub use finding::{Detection, Finding, Severity};
 
