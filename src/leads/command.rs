@@ -71,6 +71,27 @@ impl TargetArgs {
     }
 }
 
+/// Values left over after the arguments a command takes. clap would
+/// report such a value by repeating it, and a stray value here is as likely
+/// as not an address typed in the wrong place, so the commands collect them
+/// and refuse them without repeating them.
+#[derive(Debug, Default, clap::Args)]
+pub struct Stray {
+    /// Extra values (refused).
+    #[arg(hide = true, value_name = "EXTRA")]
+    pub stray: Vec<String>,
+}
+
+impl Stray {
+    fn check(&self) -> Result<(), LeadsError> {
+        if self.stray.is_empty() {
+            Ok(())
+        } else {
+            Err(LeadsError::StrayArguments(self.stray.len()))
+        }
+    }
+}
+
 /// The `leads` commands.
 #[derive(Debug, clap::Subcommand)]
 pub enum LeadsCommand {
@@ -83,6 +104,8 @@ pub enum LeadsCommand {
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        extra: Stray,
     },
     /// Show one lead with its personal fields.
     Show {
@@ -91,6 +114,8 @@ pub enum LeadsCommand {
         /// Print JSON instead of labelled lines.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        extra: Stray,
     },
     /// Export leads to a new file with a manifest beside it.
     Export {
@@ -104,6 +129,8 @@ pub enum LeadsCommand {
         /// Only leads received at or after this date or time.
         #[arg(long, value_name = "DATE")]
         since: Option<String>,
+        #[command(flatten)]
+        extra: Stray,
     },
     /// Erase leads, keeping a tombstone (id, times, reason) for each.
     Erase {
@@ -121,6 +148,8 @@ pub enum LeadsCommand {
         /// Why, e.g. a ticket reference (recorded; no email addresses).
         #[arg(long, value_name = "TEXT")]
         reason: String,
+        #[command(flatten)]
+        extra: Stray,
     },
     /// Print the record of operator actions and scheduled purges.
     Audit {
@@ -130,6 +159,8 @@ pub enum LeadsCommand {
         /// Print JSON instead of lines.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        extra: Stray,
     },
 }
 
@@ -197,21 +228,31 @@ fn parse_since(since: Option<&str>) -> Result<Option<Timestamp>, LeadsError> {
 impl Request {
     /// Parses and checks the arguments of `command`.
     pub fn parse(command: &LeadsCommand) -> Result<Self, LeadsError> {
+        let (LeadsCommand::List { extra, .. }
+        | LeadsCommand::Show { extra, .. }
+        | LeadsCommand::Export { extra, .. }
+        | LeadsCommand::Erase { extra, .. }
+        | LeadsCommand::Audit { extra, .. }) = command;
+        extra.check()?;
         Ok(match command {
-            LeadsCommand::List { since, json } => Self::List {
+            LeadsCommand::List { since, json, .. } => Self::List {
                 since: parse_since(since.as_deref())?,
                 json: *json,
             },
-            LeadsCommand::Show { id, json } => Self::Show {
+            LeadsCommand::Show { id, json, .. } => Self::Show {
                 id: LeadId::parse(id)?,
                 json: *json,
             },
-            LeadsCommand::Export { format, out, since } => Self::Export {
+            LeadsCommand::Export {
+                format, out, since, ..
+            } => Self::Export {
                 format: *format,
                 out: out.clone(),
                 since: parse_since(since.as_deref())?,
             },
-            LeadsCommand::Erase { id, email, reason } => {
+            LeadsCommand::Erase {
+                id, email, reason, ..
+            } => {
                 let selection = match (id, email) {
                     (Some(id), None) => Selection::Id(LeadId::parse(id)?),
                     (None, Some(email)) => Selection::Email(EmailAddress::parse(email)?),
@@ -223,7 +264,7 @@ impl Request {
                     reason: Reason::parse(reason)?,
                 }
             }
-            LeadsCommand::Audit { since, json } => Self::Audit {
+            LeadsCommand::Audit { since, json, .. } => Self::Audit {
                 since: parse_since(since.as_deref())?,
                 json: *json,
             },
@@ -532,6 +573,16 @@ mod tests {
                 "asked by quinn@customer.example",
             ],
             vec!["erase", "--id", &zeros, "--reason", "  "],
+            vec![
+                "erase",
+                "--email",
+                "a@b.example",
+                "quinn@customer.example",
+                "--reason",
+                "x",
+            ],
+            vec!["show", &zeros, "quinn@customer.example"],
+            vec!["list", "quinn@customer.example"],
         ];
         for args in bad {
             let parsed = parse(&args).expect("clap accepts it");

@@ -137,6 +137,11 @@ pub enum LeadsError {
     /// wrangler's output did not have the expected shape.
     #[error("wrangler d1 execute returned output this tool cannot read ({0})")]
     UnexpectedOutput(&'static str),
+    /// Values were given that no argument takes.
+    #[error(
+        "{0} unexpected value(s) on the command line, not shown here as they may be personal data; see --help"
+    )]
+    StrayArguments(usize),
     /// A lead id argument is malformed.
     #[error(transparent)]
     Id(#[from] IdError),
