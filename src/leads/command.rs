@@ -319,10 +319,16 @@ pub fn execute(
         }
         Request::Show { id, json } => {
             let action = new_action(operator)?;
-            // Recorded even when the lead is not found: the attempt was made.
-            let result = store::show(db, &action, id);
+            let lead = match store::show(db, &action, id) {
+                Ok(lead) => lead,
+                // The batch ran, so the attempt is recorded.
+                Err(error @ LeadsError::LeadNotFound { .. }) => {
+                    note(notes, "show", action.id)?;
+                    return Err(error);
+                }
+                Err(error) => return Err(error),
+            };
             note(notes, "show", action.id)?;
-            let lead = result?;
             let text = if *json {
                 json_text(&lead)
             } else {

@@ -6,6 +6,11 @@
 //! the batch uses, inside the same batch), its non-personal parameters,
 //! the operator and the time. Nothing here updates or deletes an event.
 //!
+//! Recorded times (`occurred_at`, `erased_at`) come from the database's
+//! clock, not the operator's: a wrong or altered local clock cannot date
+//! an action into the past, where the retention purge would soon remove
+//! it.
+//!
 //! Rows come back as one `json_object(...)` column each: wrangler turns a
 //! top-level SQL `NULL` into the string `"null"` in its local results, and
 //! a JSON object keeps `NULL`, numbers and text apart exactly.
@@ -29,13 +34,16 @@ const EVENT_JSON: &str = "json_object('seq', seq, 'id', id, 'action', action, \
      'detail', detail, 'actor', actor, 'occurred_at', occurred_at)";
 /// Lead order in every listing and export: arrival, then id.
 const LEAD_ORDER: &str = "ORDER BY received_at, id";
+/// The database's current time in the stored format.
+const DATABASE_NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
 /// The operator action a batch carries out, as recorded in `lead_events`.
 #[derive(Clone, Debug)]
 pub struct Action {
     /// The action's correlation id.
     pub id: ActionId,
-    /// When it happened.
+    /// When it started, by the local clock (an export's manifest records
+    /// it; the database records its own time).
     pub at: Timestamp,
     /// Who ran it, when known.
     pub operator: Option<Operator>,
@@ -102,14 +110,13 @@ fn record(
     };
     format!(
         "INSERT INTO lead_events (id, action, lead_id, count, reason, detail, actor, occurred_at) \
-         SELECT {}, {}, {}, COUNT(*), {}, {}, {}, {} FROM leads{}",
+         SELECT {}, {}, {}, COUNT(*), {}, {}, {}, {DATABASE_NOW} FROM leads{}",
         action_id(action.id),
         text(kind),
         or_null(lead),
         or_null(reason.map(Reason::literal)),
         or_null(detail.map(text)),
         or_null(action.operator.as_ref().map(Operator::literal)),
-        timestamp(action.at),
         selection.condition(),
     )
 }
@@ -189,8 +196,7 @@ pub fn erase(action: &Action, selection: &Selection, reason: &Reason) -> (Batch,
     batch.push(record(action, "erase", selection, Some(by), Some(reason)));
     batch.push(format!(
         "INSERT INTO lead_tombstones (id, received_at, erased_at, reason, event_id) \
-         SELECT id, received_at, {}, {}, {event} FROM leads{}",
-        timestamp(action.at),
+         SELECT id, received_at, {DATABASE_NOW}, {}, {event} FROM leads{}",
         reason.literal(),
         selection.condition(),
     ));
@@ -250,7 +256,7 @@ mod tests {
             format!(
                 "INSERT INTO lead_events (id, action, lead_id, count, reason, detail, actor, occurred_at) \
                  SELECT '{ab}', 'list', NULL, COUNT(*), NULL, 'since=2026-01-01T00:00:00.000Z', 'o''neil', \
-                 '2026-02-01T10:00:00.000Z' FROM leads WHERE received_at >= '2026-01-01T00:00:00.000Z'"
+                 strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM leads WHERE received_at >= '2026-01-01T00:00:00.000Z'"
             )
         );
         assert_eq!(
