@@ -257,7 +257,7 @@ impl Request {
                     (Some(id), None) => Selection::Id(LeadId::parse(id)?),
                     (None, Some(email)) => Selection::Email(EmailAddress::parse(email)?),
                     // clap requires exactly one; keep the refusal here too.
-                    _ => return Err(crate::leads::input::InputError::Email.into()),
+                    _ => return Err(crate::leads::input::InputError::Selector.into()),
                 };
                 Self::Erase {
                     selection,

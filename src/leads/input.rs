@@ -22,6 +22,9 @@ const MAX_OPERATOR: usize = 100;
 /// Why an operator-supplied value was refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum InputError {
+    /// `erase` was given neither or both of `--id` and `--email`.
+    #[error("erase takes exactly one of --id and --email")]
+    Selector,
     /// The `--email` value is not a bare address.
     #[error(
         "--email takes one bare address as the contact form stores it (name@example.com), without a display name, quotes or spaces"
