@@ -2,8 +2,8 @@
 //!
 //! Standard output carries what the operator asked for; only `show` and
 //! `export` carry personal data, and `export` writes it to its file rather
-//! than to the terminal. Notes on standard error (which event recorded the
-//! action, where the export went) carry ids, counts and paths only. Every
+//! than to the terminal. The note on standard error says which event
+//! recorded the action and carries nothing but its id. Every
 //! stored value printed to the terminal goes through
 //! [`crate::leads::terminal::printable`].
 

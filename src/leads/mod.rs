@@ -10,7 +10,10 @@
 //!
 //! The commands drive `wrangler d1 execute` ([`wrangler`]) against the
 //! local D1 state of `wrangler dev` or, with `--remote`, the deployed
-//! database. wrangler takes SQL text without parameters, so values are
+//! database. `wrangler d1 export` is not used for exports: it dumps whole
+//! tables as SQL into a file it creates itself, with no manifest, no
+//! owner-only mode and no event recorded with the read. wrangler takes SQL
+//! text without parameters, so values are
 //! written into it by one module ([`sql`]) and only after being parsed and
 //! checked: lead ids must be correlation ids ([`id`]), dates are parsed and
 //! re-formatted ([`timestamp`]), addresses must be bare ASCII addresses and
