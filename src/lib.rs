@@ -8,6 +8,9 @@
 //! at the fingerprinted files with SRI, [`sitemap`] and [`headers`] write the
 //! remaining files, and the validator checks the bundle before it replaces
 //! the previous output.
+//!
+//! [`leads`] is the operator's tool for the leads the Worker stores: read,
+//! export and erase them, with every action recorded.
 
 pub mod assets;
 pub mod benchmark;
@@ -18,6 +21,7 @@ pub mod corpus;
 pub mod dev;
 pub mod error;
 pub mod headers;
+pub mod leads;
 pub mod limits;
 pub mod markdown;
 pub mod out_dir;

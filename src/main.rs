@@ -63,6 +63,8 @@ enum Command {
         #[arg(long, default_value = ".")]
         site: PathBuf,
     },
+    /// Read, export and erase stored leads; every action is recorded.
+    Leads(baystore_site::leads::LeadsArgs),
 }
 
 fn main() -> ExitCode {
@@ -142,6 +144,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::New { path, title, site } => {
             let file = scaffold::new_page(&site, &path, &title)?;
             println!("created {}", file.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Leads(args) => {
+            baystore_site::leads::run(
+                &args,
+                &mut std::io::stdout().lock(),
+                &mut std::io::stderr().lock(),
+            )?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -1,10 +1,18 @@
-//! Lead retention: timestamps as stored, and the cut-off before which the
-//! scheduled purge deletes leads.
+//! Retention: timestamps as stored, the cut-offs before which the
+//! scheduled purge deletes leads and the audit record, and what it runs.
 //!
 //! Timestamps are stored as fixed-width UTC ISO 8601 strings with
 //! milliseconds (`2026-01-31T09:30:00.000Z`), the same shape JavaScript's
 //! `Date.prototype.toISOString` writes, so text comparison in SQL orders
-//! them correctly and the purge is one indexed range delete.
+//! them correctly and each purge is one indexed range delete.
+//!
+//! The purge trims three tables: `leads` after `RETENTION_DAYS`, and the
+//! audit record (`lead_tombstones`, `lead_events`) after the longer
+//! `AUDIT_RETENTION_DAYS`. For each it first adds a `lead_events` row
+//! saying how many rows it removes and the cut-off (counted with the same
+//! condition as the delete, in the same D1 batch, which D1 runs as one
+//! transaction), then deletes them. The runtime only binds and runs the
+//! statements planned here.
 
 const MILLIS_PER_SECOND: u64 = 1_000;
 const SECONDS_PER_DAY: u64 = 86_400;
@@ -30,6 +38,94 @@ pub fn format_timestamp(unix_millis: u64) -> String {
 pub fn purge_cutoff(now_unix_millis: u64, retention_days: u32) -> String {
     let retention = u64::from(retention_days).saturating_mul(MILLIS_PER_DAY);
     format_timestamp(now_unix_millis.saturating_sub(retention))
+}
+
+/// Who the purge's events name as their actor.
+pub const PURGE_ACTOR: &str = "scheduled";
+
+/// A table the scheduled purge trims.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PurgeTarget {
+    /// `leads`, by `received_at`, after `RETENTION_DAYS`.
+    Leads,
+    /// `lead_tombstones`, by `erased_at`, after `AUDIT_RETENTION_DAYS`.
+    Tombstones,
+    /// `lead_events`, by `occurred_at`, after `AUDIT_RETENTION_DAYS`.
+    Events,
+}
+
+impl PurgeTarget {
+    /// Every target, in the order the purge runs them. Events come last, so
+    /// the rows the purge itself just added are never candidates.
+    pub const ALL: [Self; 3] = [Self::Leads, Self::Tombstones, Self::Events];
+
+    /// The `lead_events` action of this purge.
+    pub fn action(self) -> &'static str {
+        match self {
+            Self::Leads => "purge",
+            Self::Tombstones => "purge_tombstones",
+            Self::Events => "purge_events",
+        }
+    }
+
+    /// The statement that records the purge: binds the purge's correlation
+    /// id (`?1`), the cut-off (`?2`) and the time (`?3`), and counts the
+    /// rows the delete will remove.
+    pub fn record_statement(self) -> &'static str {
+        match self {
+            Self::Leads => {
+                "INSERT INTO lead_events (id, action, count, cutoff, actor, occurred_at) \
+                 SELECT ?1, 'purge', COUNT(*), ?2, 'scheduled', ?3 FROM leads WHERE received_at < ?2"
+            }
+            Self::Tombstones => {
+                "INSERT INTO lead_events (id, action, count, cutoff, actor, occurred_at) \
+                 SELECT ?1, 'purge_tombstones', COUNT(*), ?2, 'scheduled', ?3 \
+                 FROM lead_tombstones WHERE erased_at < ?2"
+            }
+            Self::Events => {
+                "INSERT INTO lead_events (id, action, count, cutoff, actor, occurred_at) \
+                 SELECT ?1, 'purge_events', COUNT(*), ?2, 'scheduled', ?3 \
+                 FROM lead_events WHERE occurred_at < ?2"
+            }
+        }
+    }
+
+    /// The delete: binds the cut-off (`?1`).
+    pub fn delete_statement(self) -> &'static str {
+        match self {
+            Self::Leads => "DELETE FROM leads WHERE received_at < ?1",
+            Self::Tombstones => "DELETE FROM lead_tombstones WHERE erased_at < ?1",
+            Self::Events => "DELETE FROM lead_events WHERE occurred_at < ?1",
+        }
+    }
+}
+
+/// One run of the scheduled purge: when it runs and each target's cut-off.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PurgePlan {
+    /// The time recorded in the purge's events.
+    pub occurred_at: String,
+    /// Each target with the timestamp before which its rows are deleted.
+    pub steps: [(PurgeTarget, String); 3],
+}
+
+/// The purge at `now_unix_millis`: leads older than `retention_days`,
+/// tombstones and events older than `audit_retention_days`.
+pub fn purge_plan(
+    now_unix_millis: u64,
+    retention_days: u32,
+    audit_retention_days: u32,
+) -> PurgePlan {
+    let cutoff = |target| match target {
+        PurgeTarget::Leads => purge_cutoff(now_unix_millis, retention_days),
+        PurgeTarget::Tombstones | PurgeTarget::Events => {
+            purge_cutoff(now_unix_millis, audit_retention_days)
+        }
+    };
+    PurgePlan {
+        occurred_at: format_timestamp(now_unix_millis),
+        steps: PurgeTarget::ALL.map(|target| (target, cutoff(target))),
+    }
 }
 
 /// Converts days since 1970-01-01 to a proleptic Gregorian date, using the
@@ -111,6 +207,61 @@ mod tests {
         let instants = [0, 999, 1_000, 86_399_999, 86_400_000, 1_700_000_000_000];
         for pair in instants.windows(2) {
             assert!(format_timestamp(pair[0]) < format_timestamp(pair[1]));
+        }
+    }
+
+    #[test]
+    fn the_plan_keeps_the_audit_record_longer_than_the_leads() {
+        let now = 1_700_000_000_123;
+        let plan = purge_plan(now, 180, 1095);
+        assert_eq!(plan.occurred_at, format_timestamp(now));
+        assert_eq!(
+            plan.steps,
+            [
+                (PurgeTarget::Leads, purge_cutoff(now, 180)),
+                (PurgeTarget::Tombstones, purge_cutoff(now, 1095)),
+                (PurgeTarget::Events, purge_cutoff(now, 1095)),
+            ]
+        );
+    }
+
+    #[test]
+    fn each_record_counts_what_its_delete_removes() {
+        let tables = [
+            (PurgeTarget::Leads, "leads", "received_at"),
+            (PurgeTarget::Tombstones, "lead_tombstones", "erased_at"),
+            (PurgeTarget::Events, "lead_events", "occurred_at"),
+        ];
+        for (target, table, column) in tables {
+            let record = target.record_statement();
+            let delete = target.delete_statement();
+            assert!(record.starts_with("INSERT INTO lead_events "), "{record}");
+            assert!(record.contains(&format!("'{}', COUNT(*)", target.action())));
+            assert!(record.contains(&format!("'{PURGE_ACTOR}'")));
+            assert!(record.ends_with(&format!("FROM {table} WHERE {column} < ?2")));
+            assert_eq!(delete, format!("DELETE FROM {table} WHERE {column} < ?1"));
+        }
+        assert_eq!(PurgeTarget::ALL.last(), Some(&PurgeTarget::Events));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn audit_cutoffs_stay_behind_the_migration_guard(
+            now in 1_000_000_000_000u64..4_000_000_000_000,
+            retention in 1u32..=3_650,
+            audit in 365u32..=7_300,
+        ) {
+            let plan = purge_plan(now, retention, audit);
+            // The triggers refuse deletes of rows younger than 364 days.
+            let guard = purge_cutoff(now, 364);
+            for (target, cutoff) in &plan.steps {
+                if *target != PurgeTarget::Leads {
+                    proptest::prop_assert!(*cutoff < guard);
+                }
+            }
+            if audit > retention {
+                proptest::prop_assert!(plan.steps[1].1 < plan.steps[0].1);
+            }
         }
     }
 

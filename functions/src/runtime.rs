@@ -37,7 +37,6 @@ const ASSETS_BINDING: &str = "ASSETS";
 
 const INSERT_LEAD: &str = "INSERT INTO leads (id, received_at, data_class, name, email, company, message) \
      VALUES (?1, ?2, 'pii', ?3, ?4, ?5, ?6)";
-const PURGE_LEADS: &str = "DELETE FROM leads WHERE received_at < ?1";
 
 #[wasm_bindgen]
 extern "C" {
@@ -285,7 +284,7 @@ async fn notify(env: &Env, from: &str, to: &str, id: CorrelationId, received_at:
     };
     let text = format!(
         "A new lead was received at {received_at}.\n\nCorrelation id: {id}\n\n\
-         Read it from the leads table of the site database.\n"
+         Read it with `leads show {id}` of the site toolkit; the read is recorded.\n"
     );
     let message = worker::SendEmailBuilder::builder(from, to, "New BayStore lead")
         .text(&text)
@@ -369,19 +368,47 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
             return;
         }
     };
-    let cutoff = retention::purge_cutoff(now_millis(), settings.retention_days);
-    match purge(&env, &cutoff).await {
-        Ok(count) => console_log!("retention outcome=purged count={count}"),
-        Err(_) => console_error!("retention outcome=failed"),
+    let plan = retention::purge_plan(
+        now_millis(),
+        settings.retention_days,
+        settings.audit_retention_days,
+    );
+    // One id for the run: its three lead_events rows share it.
+    let id = new_correlation_id();
+    match purge(&env, id, &plan).await {
+        Ok([leads, tombstones, events]) => console_log!(
+            "retention outcome=purged count={leads} tombstones={tombstones} events={events} id={id}"
+        ),
+        Err(_) => console_error!("retention outcome=failed id={id}"),
     }
 }
 
-async fn purge(env: &Env, cutoff: &str) -> worker::Result<usize> {
-    let result = env
-        .d1(DB_BINDING)?
-        .prepare(PURGE_LEADS)
-        .bind(&[cutoff.into()])?
-        .run()
-        .await?;
-    Ok(result.meta()?.and_then(|meta| meta.changes).unwrap_or(0))
+/// Runs the purge as one D1 batch (a single transaction): for each target,
+/// the `lead_events` row with the count and cut-off, then the delete.
+/// Returns how many rows each delete removed.
+async fn purge(
+    env: &Env,
+    id: CorrelationId,
+    plan: &retention::PurgePlan,
+) -> worker::Result<[usize; 3]> {
+    let db = env.d1(DB_BINDING)?;
+    let id = id.to_string();
+    let mut statements = Vec::with_capacity(2 * plan.steps.len());
+    for (target, cutoff) in &plan.steps {
+        statements.push(db.prepare(target.record_statement()).bind(&[
+            id.as_str().into(),
+            cutoff.as_str().into(),
+            plan.occurred_at.as_str().into(),
+        ])?);
+        statements.push(
+            db.prepare(target.delete_statement())
+                .bind(&[cutoff.as_str().into()])?,
+        );
+    }
+    let results = db.batch(statements).await?;
+    let mut counts = [0; 3];
+    for (count, deleted) in counts.iter_mut().zip(results.iter().skip(1).step_by(2)) {
+        *count = deleted.meta()?.and_then(|meta| meta.changes).unwrap_or(0);
+    }
+    Ok(counts)
 }

@@ -13,6 +13,14 @@ pub const FALLBACK_CONTACT_EMAIL: &str = "sales@baystore.example";
 /// personal data for decades.
 pub const MAX_RETENTION_DAYS: u32 = 3_650;
 
+/// Shortest retention of the audit record (tombstones and `lead_events`).
+/// The migration's triggers refuse to delete rows younger than 364 days, so
+/// a purge with this bound can never be refused by them.
+pub const MIN_AUDIT_RETENTION_DAYS: u32 = 365;
+
+/// Longest retention of the audit record.
+pub const MAX_AUDIT_RETENTION_DAYS: u32 = 7_300;
+
 /// Why the configuration could not be used.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SettingsError {
@@ -33,6 +41,10 @@ pub struct Settings {
     pub contact_email: String,
     /// Days a lead is kept (`RETENTION_DAYS`).
     pub retention_days: u32,
+    /// Days tombstones and `lead_events` rows are kept
+    /// (`AUDIT_RETENTION_DAYS`): always longer than `retention_days`, so
+    /// the record of a lead outlives the lead.
+    pub audit_retention_days: u32,
     /// Where analytics beacons are forwarded (`ANALYTICS_UPSTREAM`); empty
     /// means beacons are dropped.
     pub analytics_upstream: Option<Url>,
@@ -70,6 +82,14 @@ impl Settings {
             .ok()
             .filter(|days| (1..=MAX_RETENTION_DAYS).contains(days))
             .ok_or(SettingsError::Invalid("RETENTION_DAYS"))?;
+        let audit_retention_days = required("AUDIT_RETENTION_DAYS")?
+            .parse::<u32>()
+            .ok()
+            .filter(|days| {
+                (MIN_AUDIT_RETENTION_DAYS..=MAX_AUDIT_RETENTION_DAYS).contains(days)
+                    && *days > retention_days
+            })
+            .ok_or(SettingsError::Invalid("AUDIT_RETENTION_DAYS"))?;
         let analytics_upstream = optional("ANALYTICS_UPSTREAM")
             .map(|value| {
                 Url::parse(&value)
@@ -89,6 +109,7 @@ impl Settings {
             site_origin,
             contact_email,
             retention_days,
+            audit_retention_days,
             analytics_upstream,
             notify_from,
         })
@@ -112,10 +133,11 @@ mod tests {
         }
     }
 
-    const BASE: [(&str, &str); 4] = [
+    const BASE: [(&str, &str); 5] = [
         ("SITE_ORIGIN", "https://baystore.example"),
         ("CONTACT_EMAIL", "sales@baystore.example"),
         ("RETENTION_DAYS", "180"),
+        ("AUDIT_RETENTION_DAYS", "1095"),
         ("ANALYTICS_UPSTREAM", ""),
     ];
 
@@ -131,6 +153,7 @@ mod tests {
         assert_eq!(settings.site_origin.as_str(), "https://baystore.example/");
         assert_eq!(settings.contact_email, "sales@baystore.example");
         assert_eq!(settings.retention_days, 180);
+        assert_eq!(settings.audit_retention_days, 1095);
         assert_eq!(settings.analytics_upstream, None);
         assert_eq!(settings.notify_from, None);
     }
@@ -161,6 +184,15 @@ mod tests {
             ("RETENTION_DAYS", "0", "RETENTION_DAYS"),
             ("RETENTION_DAYS", "forever", "RETENTION_DAYS"),
             ("RETENTION_DAYS", "36500", "RETENTION_DAYS"),
+            // Leads may not outlive their own audit record.
+            ("RETENTION_DAYS", "1095", "AUDIT_RETENTION_DAYS"),
+            ("AUDIT_RETENTION_DAYS", "364", "AUDIT_RETENTION_DAYS"),
+            ("AUDIT_RETENTION_DAYS", "7301", "AUDIT_RETENTION_DAYS"),
+            (
+                "AUDIT_RETENTION_DAYS",
+                "three years",
+                "AUDIT_RETENTION_DAYS",
+            ),
             (
                 "ANALYTICS_UPSTREAM",
                 "ftp://upstream.example",
@@ -174,6 +206,33 @@ mod tests {
                 Err(SettingsError::Invalid(reported)),
                 "{name}={value}"
             );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn accepted_retentions_keep_the_record_longer_than_the_leads(
+            retention in "\\PC{0,6}|[0-9]{1,5}",
+            audit in "\\PC{0,6}|[0-9]{1,5}",
+        ) {
+            let pairs = [
+                ("SITE_ORIGIN", "https://baystore.example".to_owned()),
+                ("CONTACT_EMAIL", "sales@baystore.example".to_owned()),
+                ("RETENTION_DAYS", retention),
+                ("AUDIT_RETENTION_DAYS", audit),
+            ];
+            let lookup = |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(candidate, _)| *candidate == name)
+                    .map(|(_, value)| value.clone())
+            };
+            if let Ok(settings) = Settings::from_vars(lookup) {
+                proptest::prop_assert!((1..=MAX_RETENTION_DAYS).contains(&settings.retention_days));
+                proptest::prop_assert!(settings.audit_retention_days > settings.retention_days);
+                proptest::prop_assert!(settings.audit_retention_days >= MIN_AUDIT_RETENTION_DAYS);
+                proptest::prop_assert!(settings.audit_retention_days <= MAX_AUDIT_RETENTION_DAYS);
+            }
         }
     }
 

@@ -41,7 +41,7 @@
 // not rebuild and restart the Worker under the tests.
 
 import { spawn, execFile } from "node:child_process";
-import { createWriteStream } from "node:fs";
+import { createWriteStream, mkdtempSync } from "node:fs";
 import { cp, mkdtemp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -59,6 +59,9 @@ const wranglerBin = join(repoRoot, "node_modules", ".bin", "wrangler");
 const baseEnv = {
   ...process.env,
   WRANGLER_SEND_METRICS: "false",
+  // wrangler appends everything it prints, query results included, to a
+  // debug log under the user's home; test runs keep theirs in a temp dir.
+  WRANGLER_LOG_PATH: mkdtempSync(join(tmpdir(), "baystore-wrangler-log-")),
   // Non-interactive: no prompts (migrations), no hotkey panel.
   CI: "true",
   NO_COLOR: "1",
