@@ -91,7 +91,7 @@ impl Report {
 /// CSP, caching, sitemap) run last.
 ///
 /// The work runs in a thread pool of its own whose threads have a stack
-/// large enough for the parsers' nesting bounds (see [`stack`]).
+/// large enough for the parsers' nesting bounds (see the `stack` module).
 pub fn check(dir: &Path, config: &Config) -> Result<Report, Error> {
     match stack::pool() {
         Some(pool) => pool.install(|| check_in_pool(dir, config)),

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 /// Columns count characters from the start of the line. On a long line
 /// (minified code keeps a whole file on one) that count would cost the
 /// line's length for every finding on it, so the first lookup on a long
-/// line records how many characters precede every [`CHECKPOINT_BYTES`]-th
+/// line records how many characters precede every `CHECKPOINT_BYTES`-th
 /// byte, and later lookups count only from the nearest checkpoint.
 #[derive(Debug, Clone)]
 pub struct LineIndex {

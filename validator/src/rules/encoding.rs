@@ -1,7 +1,7 @@
 //! `encoding`: every text file reads as one text.
 //!
 //! Rules judge characters, and a file's characters depend on how its bytes
-//! are decoded (see [`crate::decode`]). Whatever lets two readers of the
+//! are decoded (see the `decode` module). Whatever lets two readers of the
 //! same bytes see different characters is an error, because the gate
 //! would then vouch for a reading the browser may not use.
 //!

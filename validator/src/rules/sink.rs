@@ -13,10 +13,10 @@
 //! of a large bundle allocates almost nothing after warm-up.
 //!
 //! The parser and the tree walk recurse once per level of nesting, so no
-//! input may nest without bound: a lexical pass ([`nesting`]) rejects
+//! input may nest without bound: a lexical pass (`nesting`) rejects
 //! scripts nested deeper than the parser can follow, the walk stops at a
 //! depth bound of its own, and both run on a thread whose stack is known
-//! to hold that depth ([`crate::stack`]). A script beyond either bound is
+//! to hold that depth (the `stack` module). A script beyond either bound is
 //! the error `sink/too-deep`, never a crash.
 //!
 //! | rule | catches |
