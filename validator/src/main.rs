@@ -86,6 +86,23 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
         FormatArg::Json => Format::Json,
         FormatArg::Sarif => Format::Sarif,
     };
-    print!("{}", output::render(&report, format));
+    write_report(&output::render(&report, format))?;
     Ok(report.error_count() > 0)
+}
+
+/// Writes the report to standard output. A reader that closed the pipe
+/// early (`| head`) is not an error of the check: the verdict still comes
+/// out as the exit code, as it does in ripgrep, instead of a panic.
+fn write_report(text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(anyhow::Error::new(e).context("cannot write the report"))
+        }
+        _ => Ok(()),
+    }
 }

@@ -341,3 +341,25 @@ fn names_that_are_not_utf8_are_errors_and_still_read() {
         "{found:?}"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn closed_pipe_on_stdout_keeps_the_verdict_and_does_not_panic() {
+    use std::process::Stdio;
+    // A reader that goes away before the report is written, as `| head`
+    // does: the check must still end with its verdict, not a panic (101).
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let output = Command::new(env!("CARGO_BIN_EXE_bundle-validator"))
+        .args([
+            "check",
+            fixture("inline-fail-handler/bundle").to_str().unwrap(),
+        ])
+        .stdout(Stdio::from(writer))
+        .stderr(Stdio::piped())
+        .output()
+        .expect("the binary runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
