@@ -24,6 +24,7 @@ pub mod location;
 pub mod markup;
 pub mod output;
 mod redact;
+pub mod rule;
 pub mod rules;
 mod scan;
 mod site;
@@ -219,7 +220,13 @@ fn check_in_pool(dir: &Path, config: &Config) -> Result<Report, Error> {
             && a.rule == b.rule
             && a.message == b.message
     });
-    findings.par_iter_mut().for_each(redact::finding);
+    findings.par_iter_mut().for_each(|finding| {
+        // The rule table decides each rule's severity.
+        if let Some(rule) = rule::lookup(&finding.rule) {
+            finding.severity = rule.severity;
+        }
+        redact::finding(finding);
+    });
     Ok(Report { findings })
 }
 

@@ -32,7 +32,7 @@ fn clean_bundle_exits_zero_with_empty_findings() {
     let output = check(&fixture("all-pass-baseline/bundle"), "json");
     assert_eq!(output.status.code(), Some(0));
     let value: Value = serde_json::from_str(&stdout(&output)).unwrap();
-    assert_eq!(value, serde_json::json!({ "findings": [] }));
+    assert_eq!(value, serde_json::json!({ "findings": [], "rules": [] }));
 }
 
 #[test]
@@ -41,8 +41,25 @@ fn error_findings_exit_one_with_the_json_contract() {
     assert_eq!(output.status.code(), Some(1));
     let value: Value = serde_json::from_str(&stdout(&output)).unwrap();
     let object = value.as_object().unwrap();
-    assert_eq!(object.keys().collect::<Vec<_>>(), ["findings"]);
+    assert_eq!(object.keys().collect::<Vec<_>>(), ["findings", "rules"]);
     let findings = value["findings"].as_array().unwrap();
+    // Each rule with a finding is described once, from the rule table.
+    let rules = value["rules"].as_array().unwrap();
+    for finding in findings {
+        let id = finding["rule"].as_str().unwrap();
+        let described: Vec<&Value> = rules.iter().filter(|r| r["id"] == id).collect();
+        assert_eq!(described.len(), 1, "{id}");
+        let declared = bundle_validator::rule::lookup(id).unwrap();
+        assert_eq!(described[0]["summary"], declared.summary);
+        assert_eq!(described[0]["why"], declared.why);
+        assert_eq!(described[0]["fix"], declared.fix);
+        assert!(
+            described[0]["help_uri"]
+                .as_str()
+                .unwrap()
+                .starts_with("https://")
+        );
+    }
     assert!(!findings.is_empty());
     for finding in findings {
         let mut keys: Vec<&String> = finding.as_object().unwrap().keys().collect();

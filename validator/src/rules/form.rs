@@ -4,6 +4,7 @@
 
 use crate::emit::{FileFindings, Message};
 use crate::html::Element;
+use crate::rule::{Category, Rule};
 use crate::scan::PageContext;
 use crate::url_norm::Target;
 
@@ -114,3 +115,36 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
         }
     }
 }
+
+/// The rules of this category, declared once for every output, the
+/// documentation check and the fixture harness.
+pub const CATEGORY: Category = Category {
+    name: "form",
+    title: "lead capture",
+    rules: &[
+        Rule::error(
+            "form/third-party-action",
+            "a form `action` or button `formaction` to another origin, `mailto:` or a non-http scheme",
+            "form data leaves the site",
+            "post to the site",
+        ),
+        Rule::error(
+            "form/lead-method",
+            "a lead form without `method=\"post\"`",
+            "fields end up in URLs and logs; no-JS posting breaks",
+            "`method=\"post\"`",
+        ),
+        Rule::error(
+            "form/lead-action",
+            "a lead form that does not post to `/lead`",
+            "the Worker only accepts `/lead`",
+            "`action=\"/lead\"`",
+        ),
+        Rule::error(
+            "form/mailto-fallback",
+            "a page with a lead form but no `mailto:` link",
+            "visitors must always be able to reach sales",
+            "add a visible `mailto:` link",
+        ),
+    ],
+};

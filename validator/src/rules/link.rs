@@ -3,6 +3,7 @@
 
 use crate::css;
 use crate::emit::{FileFindings, Message};
+use crate::rule::{Category, Rule};
 use crate::scan::{PageContext, PageFacts, Pending};
 use crate::site::Site;
 use crate::url_norm::Target;
@@ -133,3 +134,24 @@ pub(crate) fn check_css(
         }
     }
 }
+
+/// The rules of this category, declared once for every output, the
+/// documentation check and the fixture harness.
+pub const CATEGORY: Category = Category {
+    name: "link",
+    title: "nothing broken",
+    rules: &[
+        Rule::error(
+            "link/broken",
+            "a same-origin `href`/`src`/`srcset`/`data-analytics-src` (or a CSS `url()`) that resolves to no file, following pretty URLs; `/lead` and `/a/*` are Worker endpoints and skipped",
+            "broken pages and assets",
+            "fix the URL or ship the file",
+        ),
+        Rule::error(
+            "link/broken-fragment",
+            "`#fragment` naming no `id` or `<a name>` on the target page (`#` and `#top` are always valid)",
+            "the link lands in the wrong place",
+            "link to an existing anchor",
+        ),
+    ],
+};
