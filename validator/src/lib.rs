@@ -158,6 +158,8 @@ fn check_in_pool(dir: &Path, config: &Config) -> Result<Report, Error> {
     )
     .with_raw_paths(raw_paths);
     site.max_file_bytes = cap;
+    site.lead_form = config.lead_form.clone();
+    site.worker_routes = config.worker_routes();
 
     let html_paths: Vec<&str> = site
         .paths
@@ -220,13 +222,20 @@ fn check_in_pool(dir: &Path, config: &Config) -> Result<Report, Error> {
             && a.rule == b.rule
             && a.message == b.message
     });
-    findings.par_iter_mut().for_each(|finding| {
-        // The rule table decides each rule's severity.
-        if let Some(rule) = rule::lookup(&finding.rule) {
-            finding.severity = rule.severity;
+    // The rule table decides each rule's severity, and the config may
+    // change it, turn the rule off or ignore the file.
+    let filter = config.filter();
+    findings.retain_mut(|finding| {
+        let default = rule::lookup(&finding.rule).map_or(finding.severity, |r| r.severity);
+        match filter.severity(&finding.rule, &finding.file, default) {
+            Some(severity) => {
+                finding.severity = severity;
+                true
+            }
+            None => false,
         }
-        redact::finding(finding);
     });
+    findings.par_iter_mut().for_each(redact::finding);
     Ok(Report { findings })
 }
 

@@ -144,7 +144,10 @@ fn could_not_run_exits_two() {
         config.to_str().unwrap(),
     ]);
     assert_eq!(bad_config.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&bad_config.stderr).contains("invalid"));
+    // The unknown key is named with the file and line it is on.
+    let stderr = String::from_utf8_lossy(&bad_config.stderr);
+    assert!(stderr.contains("validator.yaml:1:"), "{stderr}");
+    assert!(stderr.contains("site_orign"), "{stderr}");
 
     let file = fixture("all-pass-baseline/bundle/index.html");
     let not_dir = run(&["check", file.to_str().unwrap()]);

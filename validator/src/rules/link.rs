@@ -16,11 +16,6 @@ fn implicit_fragment(fragment: &str) -> bool {
     fragment.is_empty() || fragment.eq_ignore_ascii_case("top")
 }
 
-/// Paths served by the Worker rather than by files in the bundle.
-fn is_endpoint(path: &str) -> bool {
-    path == "/lead" || path.starts_with("/a/")
-}
-
 pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, facts: &mut PageFacts) {
     let analytics: Vec<(usize, Target)> = ctx
         .page
@@ -62,7 +57,8 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
                 );
             }
             Target::SameOrigin { path, fragment, .. } => {
-                if is_endpoint(path) {
+                // Routes the config says a Worker serves are not files.
+                if ctx.site.worker_routes.is_match(path.as_str()) {
                     continue;
                 }
                 match ctx.site.resolve(path) {
@@ -143,7 +139,7 @@ pub const CATEGORY: Category = Category {
     rules: &[
         Rule::error(
             "link/broken",
-            "a same-origin `href`/`src`/`srcset`/`data-analytics-src` (or a CSS `url()`) that resolves to no file, following pretty URLs; `/lead` and `/a/*` are Worker endpoints and skipped",
+            "a same-origin `href`/`src`/`srcset`/`data-analytics-src` (or a CSS `url()`) that resolves to no file, following pretty URLs; paths matching `worker_routes` are skipped",
             "broken pages and assets",
             "fix the URL or ship the file",
         ),
