@@ -17,6 +17,7 @@ mod emit;
 pub mod finding;
 #[cfg(test)]
 mod fuzz;
+pub mod group;
 pub mod headers_file;
 pub mod html;
 mod load;

@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde_json::ser::{Formatter, PrettyFormatter};
 use serde_json::{Value, json};
 
-use crate::{Finding, Report, Severity, rule};
+use crate::{Finding, Report, Severity, group, rule};
 
 /// The output formats of the CLI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,8 +34,10 @@ pub fn render(report: &Report, format: Format) -> String {
     }
 }
 
-/// One JSON object: `{"findings": [...], "rules": [...]}`, where `rules`
-/// describes, from the rule table, each rule that has a finding.
+/// One JSON object: `{"findings": [...], "groups": [...], "rules": [...]}`.
+/// `findings` has one entry per place; `groups` one per cause, with its
+/// first place, its count and the other places; `rules` describes, from
+/// the rule table, each rule that has a finding.
 pub fn json(report: &Report) -> String {
     #[derive(Serialize)]
     struct JsonRule {
@@ -48,10 +50,49 @@ pub fn json(report: &Report) -> String {
         help_uri: String,
     }
     #[derive(Serialize)]
+    struct JsonPlace<'a> {
+        file: &'a str,
+        line: Option<u32>,
+        column: Option<u32>,
+    }
+    #[derive(Serialize)]
+    struct JsonGroup<'a> {
+        rule: &'a str,
+        severity: Severity,
+        message: &'a str,
+        file: &'a str,
+        line: Option<u32>,
+        column: Option<u32>,
+        count: usize,
+        others: Vec<JsonPlace<'a>>,
+    }
+    #[derive(Serialize)]
     struct JsonReport<'a> {
         findings: &'a [Finding],
+        groups: Vec<JsonGroup<'a>>,
         rules: Vec<JsonRule>,
     }
+    let groups = group::groups(&report.findings)
+        .into_iter()
+        .map(|group| JsonGroup {
+            rule: &group.first.rule,
+            severity: group.first.severity,
+            message: &group.first.message,
+            file: &group.first.file,
+            line: group.first.line,
+            column: group.first.column,
+            count: group.count(),
+            others: group
+                .others
+                .iter()
+                .map(|f| JsonPlace {
+                    file: &f.file,
+                    line: f.line,
+                    column: f.column,
+                })
+                .collect(),
+        })
+        .collect();
     let ids: std::collections::BTreeSet<&str> =
         report.findings.iter().map(|f| f.rule.as_str()).collect();
     let rules = rule::categories()
@@ -70,6 +111,7 @@ pub fn json(report: &Report) -> String {
         .collect();
     to_json(&JsonReport {
         findings: &report.findings,
+        groups,
         rules,
     })
 }
@@ -210,7 +252,17 @@ pub fn diagnostics(report: &Report) -> String {
 
 /// rustc-style diagnostics followed by a summary line.
 pub fn human(report: &Report) -> String {
-    let mut out = diagnostics(report);
+    let mut out = String::new();
+    let groups = group::groups(&report.findings);
+    for group in &groups {
+        write_finding(&mut out, group.first);
+        if !group.others.is_empty() {
+            write_others(&mut out, group);
+        }
+    }
+    if !groups.is_empty() {
+        write_rule_summary(&mut out, &groups);
+    }
     let errors = report.error_count();
     let warnings = report.warning_count();
     if report.findings.is_empty() {
@@ -235,6 +287,78 @@ pub fn human(report: &Report) -> String {
         );
     }
     out
+}
+
+/// How many other places of a group are listed by name.
+const LISTED_OTHERS: usize = 10;
+
+/// The other places of a group, after its first finding's diagnostic.
+fn write_others(out: &mut String, group: &group::Group<'_>) {
+    // `write_finding` ended the block with an empty line; the note belongs
+    // to the block.
+    out.pop();
+    let places: Vec<String> = group
+        .others
+        .iter()
+        .take(LISTED_OTHERS)
+        .map(|f| place(f))
+        .collect();
+    let more = group.others.len().saturating_sub(LISTED_OTHERS);
+    let gutter = group.first.line.map_or(1, |l| l.to_string().len());
+    let _ = write!(
+        out,
+        "{} = note: the same in {} more {}: {}",
+        " ".repeat(gutter),
+        group.others.len(),
+        plural(group.others.len(), "place", "places"),
+        places.join(", ")
+    );
+    if more > 0 {
+        let _ = write!(out, ", and {more} more");
+    }
+    out.push_str("\n\n");
+}
+
+/// `file:line:column`, as far as known, escaped for a terminal.
+fn place(finding: &Finding) -> String {
+    let file = visible(&finding.file);
+    match (finding.line, finding.column) {
+        (Some(line), Some(column)) => format!("{file}:{line}:{column}"),
+        (Some(line), None) => format!("{file}:{line}"),
+        _ => file.into_owned(),
+    }
+}
+
+/// The table that ends human output: per rule, its severity, how many
+/// causes and how many places.
+fn write_rule_summary(out: &mut String, groups: &[group::Group<'_>]) {
+    let mut rows: BTreeMap<&str, (Severity, usize, usize)> = BTreeMap::new();
+    for group in groups {
+        let row = rows
+            .entry(group.first.rule.as_str())
+            .or_insert((group.first.severity, 0, 0));
+        row.1 += 1;
+        row.2 += group.count();
+    }
+    let width = rows
+        .keys()
+        .map(|rule| visible(rule).chars().count())
+        .max()
+        .unwrap_or(0)
+        .max("rule".len());
+    let _ = writeln!(out, "{:width$}  severity  causes  findings", "rule");
+    for (rule, (severity, causes, findings)) in &rows {
+        let level = match severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let _ = writeln!(
+            out,
+            "{:width$}  {level:8}  {causes:>6}  {findings:>8}",
+            visible(rule)
+        );
+    }
+    out.push('\n');
 }
 
 fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
@@ -356,27 +480,48 @@ pub fn sarif(report: &Report) -> Value {
             }));
         }
     }
-    let results: Vec<Value> = report
-        .findings
-        .iter()
-        .map(|finding| {
-            let mut physical = json!({
-                "artifactLocation": { "uri": finding.file, "uriBaseId": "BUNDLE" },
-            });
-            if let Some(line) = finding.line {
-                let mut region = json!({ "startLine": line });
-                if let Some(column) = finding.column {
-                    region["startColumn"] = json!(column);
-                }
-                physical["region"] = region;
+    let physical = |finding: &Finding| {
+        let mut physical = json!({
+            "artifactLocation": { "uri": finding.file, "uriBaseId": "BUNDLE" },
+        });
+        if let Some(line) = finding.line {
+            let mut region = json!({ "startLine": line });
+            if let Some(column) = finding.column {
+                region["startColumn"] = json!(column);
             }
-            json!({
+            physical["region"] = region;
+        }
+        physical
+    };
+    // One result per cause: the first place is the location, the others
+    // are related locations.
+    let results: Vec<Value> = group::groups(&report.findings)
+        .iter()
+        .map(|group| {
+            let finding = group.first;
+            let mut result = json!({
                 "ruleId": finding.rule,
                 "ruleIndex": rule_index[finding.rule.as_str()],
                 "level": level(finding.severity),
                 "message": { "text": finding.message },
-                "locations": [{ "physicalLocation": physical }],
-            })
+                "locations": [{ "physicalLocation": physical(finding) }],
+            });
+            if !group.others.is_empty() {
+                result["relatedLocations"] = group
+                    .others
+                    .iter()
+                    .enumerate()
+                    .map(|(id, other)| {
+                        json!({
+                            "id": id + 1,
+                            "physicalLocation": physical(other),
+                            "message": { "text": "the same finding here" },
+                        })
+                    })
+                    .collect();
+                result["properties"] = json!({ "occurrences": group.count() });
+            }
+            result
         })
         .collect();
     json!({

@@ -32,7 +32,10 @@ fn clean_bundle_exits_zero_with_empty_findings() {
     let output = check(&fixture("all-pass-baseline/bundle"), "json");
     assert_eq!(output.status.code(), Some(0));
     let value: Value = serde_json::from_str(&stdout(&output)).unwrap();
-    assert_eq!(value, serde_json::json!({ "findings": [], "rules": [] }));
+    assert_eq!(
+        value,
+        serde_json::json!({ "findings": [], "groups": [], "rules": [] })
+    );
 }
 
 #[test]
@@ -41,7 +44,10 @@ fn error_findings_exit_one_with_the_json_contract() {
     assert_eq!(output.status.code(), Some(1));
     let value: Value = serde_json::from_str(&stdout(&output)).unwrap();
     let object = value.as_object().unwrap();
-    assert_eq!(object.keys().collect::<Vec<_>>(), ["findings", "rules"]);
+    assert_eq!(
+        object.keys().collect::<Vec<_>>(),
+        ["findings", "groups", "rules"]
+    );
     let findings = value["findings"].as_array().unwrap();
     // Each rule with a finding is described once, from the rule table.
     let rules = value["rules"].as_array().unwrap();
@@ -360,4 +366,84 @@ fn names_that_are_not_utf8_are_errors_and_still_read() {
         found.contains(&("secret/aws-access-key", "conf\\xFFig.txt")),
         "{found:?}"
     );
+}
+
+/// A bundle whose pages all repeat one template line with an inline
+/// handler, and that has no `_headers`.
+fn templated_bundle(pages: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("form-pass-lead/bundle"), dir.path());
+    std::fs::remove_file(dir.path().join("_headers")).unwrap();
+    for page in 0..pages {
+        let folder = dir.path().join(format!("page{page}"));
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(
+            folder.join("index.html"),
+            format!(
+                "<!doctype html>\n<title>Page {page}</title>\n\
+                 <p>Text of page {page}.</p>\n<button onclick=\"track()\">Buy</button>\n"
+            ),
+        )
+        .unwrap();
+    }
+    dir
+}
+
+#[test]
+fn each_cause_is_reported_once_with_its_other_places() {
+    let bundle = templated_bundle(12);
+    let json: Value = serde_json::from_str(&stdout(&check(bundle.path(), "json"))).unwrap();
+    let findings = json["findings"].as_array().unwrap();
+    let groups = json["groups"].as_array().unwrap();
+    let of = |rule: &str| -> Vec<&Value> { groups.iter().filter(|g| g["rule"] == rule).collect() };
+    // Every place is still a finding; the causes are grouped.
+    let handler_places = findings
+        .iter()
+        .filter(|f| f["rule"] == "inline/event-handler")
+        .count();
+    assert_eq!(handler_places, 12);
+    let handler = of("inline/event-handler");
+    assert_eq!(handler.len(), 1, "{handler:?}");
+    assert_eq!(handler[0]["count"], 12);
+    assert_eq!(handler[0]["file"], "page0/index.html");
+    assert_eq!(handler[0]["others"].as_array().unwrap().len(), 11);
+    // Without `_headers`: one cause for the CSP, one for the headers.
+    assert_eq!(of("csp/missing").len(), 1);
+    assert_eq!(of("headers/missing-file").len(), 1);
+    let header_rules = groups
+        .iter()
+        .filter(|g| g["rule"].as_str().unwrap().starts_with("headers/"))
+        .count();
+    assert_eq!(header_rules, 1);
+    assert_eq!(
+        groups
+            .iter()
+            .map(|g| g["count"].as_u64().unwrap())
+            .sum::<u64>() as usize,
+        findings.len()
+    );
+
+    let human = stdout(&check(bundle.path(), "human"));
+    assert_eq!(human.matches("error[inline/event-handler]").count(), 1);
+    assert!(
+        human.contains("= note: the same in 11 more places: page1/index.html:4:9, "),
+        "{human}"
+    );
+    assert!(human.contains(", and 1 more\n"), "{human}");
+    let summary = human
+        .lines()
+        .find(|l| l.starts_with("inline/event-handler "))
+        .expect("the summary table has a row per rule");
+    let cells: Vec<&str> = summary.split_whitespace().collect();
+    assert_eq!(cells, ["inline/event-handler", "error", "1", "12"]);
+
+    let sarif: Value = serde_json::from_str(&stdout(&check(bundle.path(), "sarif"))).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let handler: Vec<&Value> = results
+        .iter()
+        .filter(|r| r["ruleId"] == "inline/event-handler")
+        .collect();
+    assert_eq!(handler.len(), 1);
+    assert_eq!(handler[0]["relatedLocations"].as_array().unwrap().len(), 11);
+    assert_eq!(results.len(), groups.len());
 }

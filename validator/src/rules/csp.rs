@@ -55,6 +55,13 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
                 META_HELP,
             ),
         ),
+        // Without `_headers` every page has the one same cause, so every
+        // page says the same and the finding is grouped into one.
+        None if ctx.site.headers.is_none() => out.whole_file(Message::error(
+            "csp/missing",
+            "the bundle has no _headers file, so no route gets a Content-Security-Policy header",
+            MISSING_HELP,
+        )),
         None => out.whole_file(Message::error(
             "csp/missing",
             format!("route {first} gets no Content-Security-Policy header from _headers"),
