@@ -7,6 +7,7 @@
 //! touches the network: it reads the bundle, judges it and returns a
 //! [`Report`]. Rendering a report is the job of [`output`].
 
+pub mod baseline;
 mod bundle;
 pub mod config;
 pub mod csp;

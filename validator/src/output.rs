@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde_json::ser::{Formatter, PrettyFormatter};
 use serde_json::{Value, json};
 
-use crate::{Finding, Report, Severity, group, rule};
+use crate::{Finding, Report, Severity, baseline, group, rule};
 
 /// The output formats of the CLI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -505,6 +505,9 @@ pub fn sarif(report: &Report) -> Value {
                 "level": level(finding.severity),
                 "message": { "text": finding.message },
                 "locations": [{ "physicalLocation": physical(finding) }],
+                "partialFingerprints": {
+                    (baseline::SARIF_FINGERPRINT_KEY): baseline::fingerprint(finding),
+                },
             });
             if !group.others.is_empty() {
                 result["relatedLocations"] = group

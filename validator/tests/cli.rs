@@ -447,3 +447,101 @@ fn each_cause_is_reported_once_with_its_other_places() {
     assert_eq!(handler[0]["relatedLocations"].as_array().unwrap().len(), 11);
     assert_eq!(results.len(), groups.len());
 }
+
+#[test]
+fn a_baseline_fails_only_on_new_findings_and_names_what_is_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("bundle");
+    copy_dir(&fixture("inline-fail-handler/bundle"), &bundle);
+    let baseline = dir.path().join("baseline.json");
+    let path = |p: &Path| p.to_str().unwrap().to_string();
+
+    let written = run(&[
+        "check",
+        &path(&bundle),
+        "--write-baseline",
+        &path(&baseline),
+    ]);
+    assert_eq!(
+        written.status.code(),
+        Some(0),
+        "writing a baseline adopts the findings"
+    );
+    let recorded: Value =
+        serde_json::from_str(&std::fs::read_to_string(&baseline).unwrap()).unwrap();
+    let entries = recorded["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 4);
+
+    let with_baseline = |format: &str| {
+        run(&[
+            "check",
+            &path(&bundle),
+            "--baseline",
+            &path(&baseline),
+            "--format",
+            format,
+        ])
+    };
+    let clean = with_baseline("json");
+    assert_eq!(clean.status.code(), Some(0));
+    let value: Value = serde_json::from_str(&stdout(&clean)).unwrap();
+    assert_eq!(value["findings"], serde_json::json!([]));
+
+    // Lines above the findings move them; they stay accepted. A new handler
+    // fails; the inline <style> removed is named as gone.
+    let page = bundle.join("index.html");
+    let text = std::fs::read_to_string(&page).unwrap();
+    let text = text
+        .replacen("<body>", "<body>\n\n\n", 1)
+        .replace("<style>h1 { color: red; }</style>", "")
+        .replace("</main>", "<p onmouseover=\"x()\">new</p>\n</main>");
+    std::fs::write(&page, text).unwrap();
+    let after = with_baseline("json");
+    assert_eq!(after.status.code(), Some(1));
+    let value: Value = serde_json::from_str(&stdout(&after)).unwrap();
+    let findings = value["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert!(
+        findings[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("onmouseover")
+    );
+    let stderr = String::from_utf8_lossy(&after.stderr);
+    assert!(
+        stderr.contains("accepted 3 findings; 1 entries no longer occur"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("no longer occurs: inline/style-element in index.html"),
+        "{stderr}"
+    );
+
+    // SARIF carries the same fingerprints.
+    let sarif: Value = serde_json::from_str(&stdout(&check(&bundle, "sarif"))).unwrap();
+    let recorded: Vec<&str> = entries
+        .iter()
+        .map(|e| e["fingerprint"].as_str().unwrap())
+        .collect();
+    let in_sarif: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["partialFingerprints"]["bundleValidator/v1"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(in_sarif.len(), 4);
+    assert_eq!(
+        in_sarif.iter().filter(|f| recorded.contains(f)).count(),
+        3,
+        "the three old findings keep their fingerprints"
+    );
+
+    let broken = dir.path().join("broken.json");
+    std::fs::write(&broken, "[]").unwrap();
+    let refused = run(&["check", &path(&bundle), "--baseline", &path(&broken)]);
+    assert_eq!(refused.status.code(), Some(2));
+}
