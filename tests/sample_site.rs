@@ -134,3 +134,57 @@ fn sample_pages_render_as_snapshotted() {
         insta::assert_snapshot!("sample_sitemap", read(&dist, "sitemap.xml"));
     });
 }
+
+/// A copy of the sample site's sources in a temporary folder.
+fn copy_sample() -> tempfile::TempDir {
+    let work = tempfile::tempdir().unwrap();
+    for dir in ["content", "templates", "static"] {
+        support::copy_dir(&repo_root().join(dir), &work.path().join(dir));
+    }
+    for file in ["site.yaml", "_headers", "evidence.yaml"] {
+        std::fs::copy(repo_root().join(file), work.path().join(file)).unwrap();
+    }
+    work
+}
+
+#[test]
+fn sample_site_holds_its_lead_form_to_the_contract_from_site_yaml() {
+    // The contract comes from the `validator:` section of `site.yaml`.
+    let config = baystore_site::config::SiteConfig::load(&repo_root()).unwrap();
+    let validator = config.validator_config(&repo_root());
+    let contract = validator
+        .lead_form
+        .expect("site.yaml states the lead form contract");
+    assert_eq!(contract.action, "/lead");
+    assert!(contract.mailto_fallback);
+
+    // Without a mailto: link on the contact page (the template's and the
+    // footer's), the sample site no longer builds.
+    let work = copy_sample();
+    for template in ["contact.html", "base.html"] {
+        let path = work.path().join("templates").join(template);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut kept = String::new();
+        let mut rest = text.as_str();
+        while let Some(start) = rest.find("<a href=\"mailto:") {
+            kept.push_str(&rest[..start]);
+            let end = rest[start..].find("</a>").unwrap() + start + "</a>".len();
+            rest = &rest[end..];
+        }
+        kept.push_str(rest);
+        assert_ne!(kept, text, "{template} had a mailto: link");
+        std::fs::write(&path, kept).unwrap();
+    }
+    let dist = work.path().join("dist");
+    let error = build(&BuildOptions::new(work.path().to_path_buf(), &dist)).unwrap_err();
+    let baystore_site::Error::ValidationFailed { report, .. } = &error else {
+        panic!("expected a validation failure, got {error}");
+    };
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.rule == "form/mailto-fallback" && f.file == "contact/index.html"),
+        "{report:?}"
+    );
+}

@@ -7,6 +7,7 @@
 //! touches the network: it reads the bundle, judges it and returns a
 //! [`Report`]. Rendering a report is the job of [`output`].
 
+pub mod baseline;
 mod bundle;
 pub mod config;
 pub mod csp;
@@ -17,6 +18,7 @@ mod emit;
 pub mod finding;
 #[cfg(test)]
 mod fuzz;
+pub mod group;
 pub mod headers_file;
 pub mod html;
 mod load;
@@ -24,6 +26,7 @@ pub mod location;
 pub mod markup;
 pub mod output;
 mod redact;
+pub mod rule;
 pub mod rules;
 mod scan;
 mod site;
@@ -157,6 +160,8 @@ fn check_in_pool(dir: &Path, config: &Config) -> Result<Report, Error> {
     )
     .with_raw_paths(raw_paths);
     site.max_file_bytes = cap;
+    site.lead_form = config.lead_form.clone();
+    site.worker_routes = config.worker_routes();
 
     let html_paths: Vec<&str> = site
         .paths
@@ -218,6 +223,19 @@ fn check_in_pool(dir: &Path, config: &Config) -> Result<Report, Error> {
             && a.column == b.column
             && a.rule == b.rule
             && a.message == b.message
+    });
+    // The rule table decides each rule's severity, and the config may
+    // change it, turn the rule off or ignore the file.
+    let filter = config.filter();
+    findings.retain_mut(|finding| {
+        let default = rule::lookup(&finding.rule).map_or(finding.severity, |r| r.severity);
+        match filter.severity(&finding.rule, &finding.file, default) {
+            Some(severity) => {
+                finding.severity = severity;
+                true
+            }
+            None => false,
+        }
     });
     findings.par_iter_mut().for_each(redact::finding);
     Ok(Report { findings })

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
+use bundle_validator::baseline::Baseline;
 use bundle_validator::output::{self, Format};
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -37,6 +38,13 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = FormatArg::Human)]
         format: FormatArg,
+        /// Accept the findings recorded in this baseline: fail only on new
+        /// ones, and name the entries that no longer occur.
+        #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
+        baseline: Option<PathBuf>,
+        /// Record every finding of this check in a baseline file (and exit 0).
+        #[arg(long, value_name = "FILE")]
+        write_baseline: Option<PathBuf>,
     },
 }
 
@@ -75,19 +83,50 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
         dir,
         config,
         format,
+        baseline,
+        write_baseline,
     } = cli.command;
     let config = match config {
         Some(path) => bundle_validator::Config::from_file(&path)?,
         None => bundle_validator::Config::default(),
     };
-    let report = bundle_validator::check(&dir, &config).context("cannot check the bundle")?;
+    let baseline = baseline.map(|path| Baseline::load(&path)).transpose()?;
+    let mut report = bundle_validator::check(&dir, &config).context("cannot check the bundle")?;
+    if let Some(path) = &write_baseline {
+        let written = Baseline::from_report(&report);
+        written.write(path)?;
+        eprintln!(
+            "note: baseline {} records {} findings",
+            path.display(),
+            report.findings.len()
+        );
+    }
+    if let Some(baseline) = &baseline {
+        let applied = baseline.apply(&mut report);
+        eprintln!(
+            "note: the baseline accepted {} findings; {} entries no longer occur",
+            applied.accepted,
+            applied.stale.len()
+        );
+        for entry in &applied.stale {
+            eprintln!(
+                "note: no longer occurs: {} in {} ({}, {} {})",
+                output::visible(&entry.rule),
+                output::visible(&entry.file),
+                output::visible(&entry.fingerprint),
+                entry.count,
+                if entry.count == 1 { "time" } else { "times" }
+            );
+        }
+    }
     let format = match format {
         FormatArg::Human => Format::Human,
         FormatArg::Json => Format::Json,
         FormatArg::Sarif => Format::Sarif,
     };
     write_report(&output::render(&report, format))?;
-    Ok(report.error_count() > 0)
+    // Writing a baseline adopts today's findings, so it does not fail.
+    Ok(write_baseline.is_none() && report.error_count() > 0)
 }
 
 /// Writes the report to standard output. A reader that closed the pipe

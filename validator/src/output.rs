@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde_json::ser::{Formatter, PrettyFormatter};
 use serde_json::{Value, json};
 
-use crate::{Finding, Report, Severity};
+use crate::{Finding, Report, Severity, baseline, group, rule};
 
 /// The output formats of the CLI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,9 +34,86 @@ pub fn render(report: &Report, format: Format) -> String {
     }
 }
 
-/// One JSON object: `{"findings": [...]}`.
+/// One JSON object: `{"findings": [...], "groups": [...], "rules": [...]}`.
+/// `findings` has one entry per place; `groups` one per cause, with its
+/// first place, its count and the other places; `rules` describes, from
+/// the rule table, each rule that has a finding.
 pub fn json(report: &Report) -> String {
-    to_json(report)
+    #[derive(Serialize)]
+    struct JsonRule {
+        id: &'static str,
+        category: &'static str,
+        default_severity: Severity,
+        summary: &'static str,
+        why: &'static str,
+        fix: &'static str,
+        help_uri: String,
+    }
+    #[derive(Serialize)]
+    struct JsonPlace<'a> {
+        file: &'a str,
+        line: Option<u32>,
+        column: Option<u32>,
+    }
+    #[derive(Serialize)]
+    struct JsonGroup<'a> {
+        rule: &'a str,
+        severity: Severity,
+        message: &'a str,
+        file: &'a str,
+        line: Option<u32>,
+        column: Option<u32>,
+        count: usize,
+        others: Vec<JsonPlace<'a>>,
+    }
+    #[derive(Serialize)]
+    struct JsonReport<'a> {
+        findings: &'a [Finding],
+        groups: Vec<JsonGroup<'a>>,
+        rules: Vec<JsonRule>,
+    }
+    let groups = group::groups(&report.findings)
+        .into_iter()
+        .map(|group| JsonGroup {
+            rule: &group.first.rule,
+            severity: group.first.severity,
+            message: &group.first.message,
+            file: &group.first.file,
+            line: group.first.line,
+            column: group.first.column,
+            count: group.count(),
+            others: group
+                .others
+                .iter()
+                .map(|f| JsonPlace {
+                    file: &f.file,
+                    line: f.line,
+                    column: f.column,
+                })
+                .collect(),
+        })
+        .collect();
+    let ids: std::collections::BTreeSet<&str> =
+        report.findings.iter().map(|f| f.rule.as_str()).collect();
+    let rules = rule::categories()
+        .iter()
+        .flat_map(|category| category.rules.iter().map(move |r| (category, r)))
+        .filter(|(_, r)| ids.contains(r.id))
+        .map(|(category, r)| JsonRule {
+            id: r.id,
+            category: category.name,
+            default_severity: r.severity,
+            summary: r.summary,
+            why: r.why,
+            fix: r.fix,
+            help_uri: category.help_uri(),
+        })
+        .collect();
+    to_json(&JsonReport {
+        findings: &report.findings,
+        groups,
+        rules,
+    })
 }
 
 /// Pretty JSON with the characters [`is_deceptive`] names escaped as
@@ -175,7 +252,17 @@ pub fn diagnostics(report: &Report) -> String {
 
 /// rustc-style diagnostics followed by a summary line.
 pub fn human(report: &Report) -> String {
-    let mut out = diagnostics(report);
+    let mut out = String::new();
+    let groups = group::groups(&report.findings);
+    for group in &groups {
+        write_finding(&mut out, group.first);
+        if !group.others.is_empty() {
+            write_others(&mut out, group);
+        }
+    }
+    if !groups.is_empty() {
+        write_rule_summary(&mut out, &groups);
+    }
     let errors = report.error_count();
     let warnings = report.warning_count();
     if report.findings.is_empty() {
@@ -200,6 +287,78 @@ pub fn human(report: &Report) -> String {
         );
     }
     out
+}
+
+/// How many other places of a group are listed by name.
+const LISTED_OTHERS: usize = 10;
+
+/// The other places of a group, after its first finding's diagnostic.
+fn write_others(out: &mut String, group: &group::Group<'_>) {
+    // `write_finding` ended the block with an empty line; the note belongs
+    // to the block.
+    out.pop();
+    let places: Vec<String> = group
+        .others
+        .iter()
+        .take(LISTED_OTHERS)
+        .map(|f| place(f))
+        .collect();
+    let more = group.others.len().saturating_sub(LISTED_OTHERS);
+    let gutter = group.first.line.map_or(1, |l| l.to_string().len());
+    let _ = write!(
+        out,
+        "{} = note: the same in {} more {}: {}",
+        " ".repeat(gutter),
+        group.others.len(),
+        plural(group.others.len(), "place", "places"),
+        places.join(", ")
+    );
+    if more > 0 {
+        let _ = write!(out, ", and {more} more");
+    }
+    out.push_str("\n\n");
+}
+
+/// `file:line:column`, as far as known, escaped for a terminal.
+fn place(finding: &Finding) -> String {
+    let file = visible(&finding.file);
+    match (finding.line, finding.column) {
+        (Some(line), Some(column)) => format!("{file}:{line}:{column}"),
+        (Some(line), None) => format!("{file}:{line}"),
+        _ => file.into_owned(),
+    }
+}
+
+/// The table that ends human output: per rule, its severity, how many
+/// causes and how many places.
+fn write_rule_summary(out: &mut String, groups: &[group::Group<'_>]) {
+    let mut rows: BTreeMap<&str, (Severity, usize, usize)> = BTreeMap::new();
+    for group in groups {
+        let row = rows
+            .entry(group.first.rule.as_str())
+            .or_insert((group.first.severity, 0, 0));
+        row.1 += 1;
+        row.2 += group.count();
+    }
+    let width = rows
+        .keys()
+        .map(|rule| visible(rule).chars().count())
+        .max()
+        .unwrap_or(0)
+        .max("rule".len());
+    let _ = writeln!(out, "{:width$}  severity  causes  findings", "rule");
+    for (rule, (severity, causes, findings)) in &rows {
+        let level = match severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let _ = writeln!(
+            out,
+            "{:width$}  {level:8}  {causes:>6}  {findings:>8}",
+            visible(rule)
+        );
+    }
+    out.push('\n');
 }
 
 fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
@@ -260,79 +419,112 @@ fn write_finding(out: &mut String, finding: &Finding) {
     if let Some(help) = &finding.help {
         let _ = writeln!(out, "{pad} = help: {}", visible(help));
     }
-    out.push('\n');
-}
-
-/// What each rule category protects, for SARIF rule descriptions.
-fn category_description(rule: &str) -> &'static str {
-    match rule.split('/').next().unwrap_or("") {
-        "csp" => "Every HTML route has a strict, enforced Content Security Policy.",
-        "headers" => "_headers is valid and sends the security headers.",
-        "script" => "Every subresource is loaded from the site's own origin.",
-        "inline" => "No inline scripts, styles, event handlers or javascript: URLs.",
-        "sri" => "Scripts and stylesheets carry matching Subresource Integrity.",
-        "sink" => "JavaScript never writes untrusted strings into dangerous DOM or code sinks.",
-        "admin" => "Public pages never link admin surfaces; admin surfaces are noindex.",
-        "consent" => "Analytics load only after consent, through a first-party endpoint.",
-        "form" => "Forms post to the site itself; the lead form keeps a mailto fallback.",
-        "payment" => "No payment SDK and no card fields.",
-        "secret" => "No credentials are shipped in the bundle.",
-        "claims" => "No certification is claimed without approved evidence.",
-        "link" => "Internal links, fragments and assets resolve inside the bundle.",
-        "sitemap" => "The sitemap lists only existing, public, indexable pages.",
-        "cache" => "Fingerprinted assets are cached immutably; HTML is not.",
-        "encoding" => {
-            "Every text file decodes to one text that browsers and the validator agree on."
-        }
-        _ => "Bundle validator rule.",
+    if let (Some(declared), Some(category)) = (
+        rule::lookup(&finding.rule),
+        rule::category_of(&finding.rule),
+    ) {
+        let _ = writeln!(
+            out,
+            "{pad} = note: {}. See {}",
+            sentence(declared.why),
+            category.help_uri()
+        );
     }
+    out.push('\n');
 }
 
 /// A SARIF 2.1.0 log with one run.
 pub fn sarif(report: &Report) -> Value {
-    let mut rules: BTreeMap<&str, &Finding> = BTreeMap::new();
-    for finding in &report.findings {
-        rules.entry(finding.rule.as_str()).or_insert(finding);
-    }
-    let rule_index: BTreeMap<&str, usize> =
-        rules.keys().enumerate().map(|(i, r)| (*r, i)).collect();
     let level = |severity: Severity| match severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
     };
-    let rule_objects: Vec<Value> = rules
+    // Every declared rule is listed, so that a rule keeps its index from
+    // one run to the next; a finding of a rule the table does not declare
+    // (none today) gets a rule object of its own after them.
+    let mut rule_objects: Vec<Value> = rule::categories()
         .iter()
-        .map(|(id, first)| {
-            let help = first.help.as_deref().unwrap_or(category_description(id));
+        .flat_map(|category| category.rules.iter().map(move |r| (category, r)))
+        .map(|(category, r)| {
             json!({
-                "id": id,
-                "shortDescription": { "text": category_description(id) },
-                "help": { "text": help },
-                "defaultConfiguration": { "level": level(first.severity) },
+                "id": r.id,
+                "name": r.id,
+                "shortDescription": { "text": r.summary },
+                "fullDescription": { "text": format!("{}. {}.", sentence(r.summary), sentence(r.why)) },
+                "help": {
+                    "text": format!("{}.", sentence(r.fix)),
+                    "markdown": format!(
+                        "**Why:** {}.\n\n**Fix:** {}.\n\n[Documentation]({})",
+                        r.why,
+                        r.fix,
+                        category.help_uri()
+                    ),
+                },
+                "helpUri": category.help_uri(),
+                "defaultConfiguration": { "level": level(r.severity) },
+                "properties": { "tags": ["security", r.category()] },
             })
         })
         .collect();
-    let results: Vec<Value> = report
-        .findings
-        .iter()
-        .map(|finding| {
-            let mut physical = json!({
-                "artifactLocation": { "uri": finding.file, "uriBaseId": "BUNDLE" },
-            });
-            if let Some(line) = finding.line {
-                let mut region = json!({ "startLine": line });
-                if let Some(column) = finding.column {
-                    region["startColumn"] = json!(column);
-                }
-                physical["region"] = region;
+    let mut rule_index: BTreeMap<&str, usize> = rule::all()
+        .enumerate()
+        .map(|(index, r)| (r.id, index))
+        .collect();
+    for finding in &report.findings {
+        if !rule_index.contains_key(finding.rule.as_str()) {
+            rule_index.insert(&finding.rule, rule_objects.len());
+            rule_objects.push(json!({
+                "id": finding.rule,
+                "shortDescription": { "text": finding.rule },
+                "defaultConfiguration": { "level": level(finding.severity) },
+            }));
+        }
+    }
+    let physical = |finding: &Finding| {
+        let mut physical = json!({
+            "artifactLocation": { "uri": finding.file, "uriBaseId": "BUNDLE" },
+        });
+        if let Some(line) = finding.line {
+            let mut region = json!({ "startLine": line });
+            if let Some(column) = finding.column {
+                region["startColumn"] = json!(column);
             }
-            json!({
+            physical["region"] = region;
+        }
+        physical
+    };
+    // One result per cause: the first place is the location, the others
+    // are related locations.
+    let results: Vec<Value> = group::groups(&report.findings)
+        .iter()
+        .map(|group| {
+            let finding = group.first;
+            let mut result = json!({
                 "ruleId": finding.rule,
                 "ruleIndex": rule_index[finding.rule.as_str()],
                 "level": level(finding.severity),
                 "message": { "text": finding.message },
-                "locations": [{ "physicalLocation": physical }],
-            })
+                "locations": [{ "physicalLocation": physical(finding) }],
+                "partialFingerprints": {
+                    (baseline::SARIF_FINGERPRINT_KEY): baseline::fingerprint(finding),
+                },
+            });
+            if !group.others.is_empty() {
+                result["relatedLocations"] = group
+                    .others
+                    .iter()
+                    .enumerate()
+                    .map(|(id, other)| {
+                        json!({
+                            "id": id + 1,
+                            "physicalLocation": physical(other),
+                            "message": { "text": "the same finding here" },
+                        })
+                    })
+                    .collect();
+                result["properties"] = json!({ "occurrences": group.count() });
+            }
+            result
         })
         .collect();
     json!({
@@ -350,6 +542,16 @@ pub fn sarif(report: &Report) -> Value {
             "results": results,
         }]
     })
+}
+
+/// `text` with its first letter capitalised, for texts that the rule
+/// table writes as table cells and SARIF shows as sentences.
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 #[cfg(test)]
@@ -457,7 +659,17 @@ mod tests {
         let log = sarif(&sample());
         let run = &log["runs"][0];
         let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
-        assert_eq!(rules.len(), 2);
+        // Every declared rule is listed, with the table's words.
+        assert_eq!(rules.len(), rule::all().count());
+        let handler = &rules[run["results"][0]["ruleIndex"].as_u64().unwrap() as usize];
+        let declared = rule::lookup("inline/event-handler").unwrap();
+        assert_eq!(handler["shortDescription"]["text"], declared.summary);
+        assert!(
+            handler["helpUri"]
+                .as_str()
+                .unwrap()
+                .contains("README.md#inline")
+        );
         for result in run["results"].as_array().unwrap() {
             let index = result["ruleIndex"].as_u64().unwrap() as usize;
             assert_eq!(rules[index]["id"], result["ruleId"]);

@@ -1,5 +1,6 @@
 //! One module per rule category. The category is the part of a rule id
-//! before the `/`.
+//! before the `/`, and each module declares its rules once, as a
+//! [`Category`] constant listed in [`CATEGORIES`].
 //!
 //! Page rules run on the one parse of each HTML file; text rules on every
 //! text file; site rules (`csp`, `headers`, `cache`, `sitemap`) on the
@@ -27,8 +28,31 @@ pub mod sri;
 use crate::emit::{FileFindings, Message};
 use crate::html::{Attr, Element, Page};
 use crate::markup;
+use crate::rule::Category;
 use crate::scan::{PageContext, PageFacts};
 use crate::url_norm::{Target, refresh_url, srcset_urls};
+
+/// Every rule category, in the order the README documents them. A new rule
+/// is declared in its category's `CATEGORY`; only a new category is added
+/// here.
+pub const CATEGORIES: &[Category] = &[
+    csp::CATEGORY,
+    headers::CATEGORY,
+    script::CATEGORY,
+    inline::CATEGORY,
+    sri::CATEGORY,
+    sink::CATEGORY,
+    admin::CATEGORY,
+    consent::CATEGORY,
+    form::CATEGORY,
+    payment::CATEGORY,
+    secret::CATEGORY,
+    encoding::CATEGORY,
+    claims::CATEGORY,
+    link::CATEGORY,
+    sitemap::CATEGORY,
+    cache::CATEGORY,
+];
 
 /// Runs every page rule on one parsed HTML file.
 pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, facts: &mut PageFacts) {

@@ -8,6 +8,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use base64::Engine;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
+use globset::GlobSet;
+
+use crate::config::LeadForm;
 use crate::csp::{self, Policy};
 use crate::headers_file::{Applied, HeadersFile};
 use crate::rules::claims::EvidenceRegister;
@@ -86,6 +89,10 @@ pub struct Site {
     digests: Vec<[OnceLock<Option<String>>; 3]>,
     /// The largest file, in bytes, that is read (`max_file_bytes`).
     pub max_file_bytes: u64,
+    /// The lead form contract, when the config has one.
+    pub lead_form: Option<LeadForm>,
+    /// URL paths a Worker serves instead of files (`worker_routes`).
+    pub worker_routes: GlobSet,
     /// Real relative paths of the files whose paths are not valid UTF-8,
     /// by their shown paths in [`Site::paths`].
     raw_paths: HashMap<String, PathBuf>,
@@ -130,6 +137,8 @@ impl Site {
             register,
             digests,
             max_file_bytes: crate::bundle::DEFAULT_MAX_FILE_BYTES,
+            lead_form: None,
+            worker_routes: GlobSet::empty(),
             raw_paths: HashMap::new(),
             policy_cache: Mutex::default(),
         }

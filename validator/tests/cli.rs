@@ -32,7 +32,10 @@ fn clean_bundle_exits_zero_with_empty_findings() {
     let output = check(&fixture("all-pass-baseline/bundle"), "json");
     assert_eq!(output.status.code(), Some(0));
     let value: Value = serde_json::from_str(&stdout(&output)).unwrap();
-    assert_eq!(value, serde_json::json!({ "findings": [] }));
+    assert_eq!(
+        value,
+        serde_json::json!({ "findings": [], "groups": [], "rules": [] })
+    );
 }
 
 #[test]
@@ -41,8 +44,28 @@ fn error_findings_exit_one_with_the_json_contract() {
     assert_eq!(output.status.code(), Some(1));
     let value: Value = serde_json::from_str(&stdout(&output)).unwrap();
     let object = value.as_object().unwrap();
-    assert_eq!(object.keys().collect::<Vec<_>>(), ["findings"]);
+    assert_eq!(
+        object.keys().collect::<Vec<_>>(),
+        ["findings", "groups", "rules"]
+    );
     let findings = value["findings"].as_array().unwrap();
+    // Each rule with a finding is described once, from the rule table.
+    let rules = value["rules"].as_array().unwrap();
+    for finding in findings {
+        let id = finding["rule"].as_str().unwrap();
+        let described: Vec<&Value> = rules.iter().filter(|r| r["id"] == id).collect();
+        assert_eq!(described.len(), 1, "{id}");
+        let declared = bundle_validator::rule::lookup(id).unwrap();
+        assert_eq!(described[0]["summary"], declared.summary);
+        assert_eq!(described[0]["why"], declared.why);
+        assert_eq!(described[0]["fix"], declared.fix);
+        assert!(
+            described[0]["help_uri"]
+                .as_str()
+                .unwrap()
+                .starts_with("https://")
+        );
+    }
     assert!(!findings.is_empty());
     for finding in findings {
         let mut keys: Vec<&String> = finding.as_object().unwrap().keys().collect();
@@ -127,7 +150,10 @@ fn could_not_run_exits_two() {
         config.to_str().unwrap(),
     ]);
     assert_eq!(bad_config.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&bad_config.stderr).contains("invalid"));
+    // The unknown key is named with the file and line it is on.
+    let stderr = String::from_utf8_lossy(&bad_config.stderr);
+    assert!(stderr.contains("validator.yaml:1:"), "{stderr}");
+    assert!(stderr.contains("site_orign"), "{stderr}");
 
     let file = fixture("all-pass-baseline/bundle/index.html");
     let not_dir = run(&["check", file.to_str().unwrap()]);
@@ -362,4 +388,181 @@ fn closed_pipe_on_stdout_keeps_the_verdict_and_does_not_panic() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
+
+/// A bundle whose pages all repeat one template line with an inline
+/// handler, and that has no `_headers`.
+fn templated_bundle(pages: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("form-pass-lead/bundle"), dir.path());
+    std::fs::remove_file(dir.path().join("_headers")).unwrap();
+    for page in 0..pages {
+        let folder = dir.path().join(format!("page{page}"));
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(
+            folder.join("index.html"),
+            format!(
+                "<!doctype html>\n<title>Page {page}</title>\n\
+                 <p>Text of page {page}.</p>\n<button onclick=\"track()\">Buy</button>\n"
+            ),
+        )
+        .unwrap();
+    }
+    dir
+}
+
+#[test]
+fn each_cause_is_reported_once_with_its_other_places() {
+    let bundle = templated_bundle(12);
+    let json: Value = serde_json::from_str(&stdout(&check(bundle.path(), "json"))).unwrap();
+    let findings = json["findings"].as_array().unwrap();
+    let groups = json["groups"].as_array().unwrap();
+    let of = |rule: &str| -> Vec<&Value> { groups.iter().filter(|g| g["rule"] == rule).collect() };
+    // Every place is still a finding; the causes are grouped.
+    let handler_places = findings
+        .iter()
+        .filter(|f| f["rule"] == "inline/event-handler")
+        .count();
+    assert_eq!(handler_places, 12);
+    let handler = of("inline/event-handler");
+    assert_eq!(handler.len(), 1, "{handler:?}");
+    assert_eq!(handler[0]["count"], 12);
+    assert_eq!(handler[0]["file"], "page0/index.html");
+    assert_eq!(handler[0]["others"].as_array().unwrap().len(), 11);
+    // Without `_headers`: one cause for the CSP, one for the headers.
+    assert_eq!(of("csp/missing").len(), 1);
+    assert_eq!(of("headers/missing-file").len(), 1);
+    let header_rules = groups
+        .iter()
+        .filter(|g| g["rule"].as_str().unwrap().starts_with("headers/"))
+        .count();
+    assert_eq!(header_rules, 1);
+    assert_eq!(
+        groups
+            .iter()
+            .map(|g| g["count"].as_u64().unwrap())
+            .sum::<u64>() as usize,
+        findings.len()
+    );
+
+    let human = stdout(&check(bundle.path(), "human"));
+    assert_eq!(human.matches("error[inline/event-handler]").count(), 1);
+    assert!(
+        human.contains("= note: the same in 11 more places: page1/index.html:4:9, "),
+        "{human}"
+    );
+    assert!(human.contains(", and 1 more\n"), "{human}");
+    let summary = human
+        .lines()
+        .find(|l| l.starts_with("inline/event-handler "))
+        .expect("the summary table has a row per rule");
+    let cells: Vec<&str> = summary.split_whitespace().collect();
+    assert_eq!(cells, ["inline/event-handler", "error", "1", "12"]);
+
+    let sarif: Value = serde_json::from_str(&stdout(&check(bundle.path(), "sarif"))).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let handler: Vec<&Value> = results
+        .iter()
+        .filter(|r| r["ruleId"] == "inline/event-handler")
+        .collect();
+    assert_eq!(handler.len(), 1);
+    assert_eq!(handler[0]["relatedLocations"].as_array().unwrap().len(), 11);
+    assert_eq!(results.len(), groups.len());
+}
+
+#[test]
+fn a_baseline_fails_only_on_new_findings_and_names_what_is_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("bundle");
+    copy_dir(&fixture("inline-fail-handler/bundle"), &bundle);
+    let baseline = dir.path().join("baseline.json");
+    let path = |p: &Path| p.to_str().unwrap().to_string();
+
+    let written = run(&[
+        "check",
+        &path(&bundle),
+        "--write-baseline",
+        &path(&baseline),
+    ]);
+    assert_eq!(
+        written.status.code(),
+        Some(0),
+        "writing a baseline adopts the findings"
+    );
+    let recorded: Value =
+        serde_json::from_str(&std::fs::read_to_string(&baseline).unwrap()).unwrap();
+    let entries = recorded["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 4);
+
+    let with_baseline = |format: &str| {
+        run(&[
+            "check",
+            &path(&bundle),
+            "--baseline",
+            &path(&baseline),
+            "--format",
+            format,
+        ])
+    };
+    let clean = with_baseline("json");
+    assert_eq!(clean.status.code(), Some(0));
+    let value: Value = serde_json::from_str(&stdout(&clean)).unwrap();
+    assert_eq!(value["findings"], serde_json::json!([]));
+
+    // Lines above the findings move them; they stay accepted. A new handler
+    // fails; the inline <style> removed is named as gone.
+    let page = bundle.join("index.html");
+    let text = std::fs::read_to_string(&page).unwrap();
+    let text = text
+        .replacen("<body>", "<body>\n\n\n", 1)
+        .replace("<style>h1 { color: red; }</style>", "")
+        .replace("</main>", "<p onmouseover=\"x()\">new</p>\n</main>");
+    std::fs::write(&page, text).unwrap();
+    let after = with_baseline("json");
+    assert_eq!(after.status.code(), Some(1));
+    let value: Value = serde_json::from_str(&stdout(&after)).unwrap();
+    let findings = value["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert!(
+        findings[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("onmouseover")
+    );
+    let stderr = String::from_utf8_lossy(&after.stderr);
+    assert!(
+        stderr.contains("accepted 3 findings; 1 entries no longer occur"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("no longer occurs: inline/style-element in index.html"),
+        "{stderr}"
+    );
+
+    // SARIF carries the same fingerprints.
+    let sarif: Value = serde_json::from_str(&stdout(&check(&bundle, "sarif"))).unwrap();
+    let recorded: Vec<&str> = entries
+        .iter()
+        .map(|e| e["fingerprint"].as_str().unwrap())
+        .collect();
+    let in_sarif: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["partialFingerprints"]["bundleValidator/v1"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(in_sarif.len(), 4);
+    assert_eq!(
+        in_sarif.iter().filter(|f| recorded.contains(f)).count(),
+        3,
+        "the three old findings keep their fingerprints"
+    );
+
+    let broken = dir.path().join("broken.json");
+    std::fs::write(&broken, "[]").unwrap();
+    let refused = run(&["check", &path(&bundle), "--baseline", &path(&broken)]);
+    assert_eq!(refused.status.code(), Some(2));
 }

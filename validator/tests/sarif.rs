@@ -64,6 +64,8 @@ fn sarif_output_matches_the_official_schema() {
         "inline-fail-handler",
         "csp-evasion-meta-only",
         "admin-evasion-encoded",
+        // Findings of one cause in several files: related locations.
+        "cache-fail-short-cache",
     ] {
         let report = check(&fixtures.join(name).join("bundle"), &Config::default()).unwrap();
         let log = output::sarif(&report);
@@ -75,13 +77,20 @@ fn sarif_output_matches_the_official_schema() {
         let rendered: Value =
             serde_json::from_str(&output::render(&report, output::Format::Sarif)).unwrap();
         assert_eq!(rendered, log);
+        // One result per cause; every other place is a related location.
+        let results = log["runs"][0]["results"].as_array().unwrap();
+        let places: usize = results
+            .iter()
+            .map(|r| 1 + r["relatedLocations"].as_array().map_or(0, Vec::len))
+            .sum();
+        assert_eq!(places, report.findings.len());
         assert_eq!(
-            log["runs"][0]["results"].as_array().unwrap().len(),
-            report.findings.len()
+            results.len(),
+            bundle_validator::group::groups(&report.findings).len()
         );
         checked += 1;
     }
-    assert_eq!(checked, 4);
+    assert_eq!(checked, 5);
 
     // The validator is live: a log with an invalid level is rejected.
     let report = check(

@@ -1,15 +1,16 @@
 //! Tidy checks that keep the documentation honest: every rule id the
-//! validator can emit is documented in its README, and the usage the README
-//! shows is the usage the binary accepts.
+//! validator can emit is declared in the rule table, the README's rule
+//! tables are the rule table, and the usage the README shows is the usage
+//! the binary accepts.
+//!
+//! `TIDY_BLESS=1 cargo test -p bundle-validator --test tidy` rewrites the
+//! README's rule tables from the rule table.
 
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
-const CATEGORIES: &[&str] = &[
-    "csp", "headers", "script", "inline", "sri", "sink", "admin", "consent", "form", "payment",
-    "secret", "claims", "link", "sitemap", "cache", "encoding",
-];
+use bundle_validator::rule::{self, Category};
 
 fn crate_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -19,8 +20,8 @@ fn readme() -> String {
     std::fs::read_to_string(crate_dir().join("README.md")).expect("validator README is readable")
 }
 
-/// Every string literal of the form `"category/name"` in the sources: the
-/// rule ids the validator can emit.
+/// Every string literal of the form `"category/name"` in the sources, for
+/// a declared category: the rule ids the validator can emit.
 fn rule_ids_in_sources() -> BTreeSet<String> {
     let mut ids = BTreeSet::new();
     let mut pending = vec![crate_dir().join("src")];
@@ -45,39 +46,100 @@ fn quoted_rule_ids(text: &str) -> impl Iterator<Item = String> + '_ {
             && name
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-        (CATEGORIES.contains(&category) && is_name).then(|| literal.to_string())
+        let declared = rule::categories().iter().any(|c| c.name == category);
+        (declared && is_name).then(|| literal.to_string())
     })
 }
 
 #[test]
-fn every_emitted_rule_id_is_documented_in_the_readme() {
+fn every_rule_id_in_the_sources_is_declared() {
     let ids = rule_ids_in_sources();
     // Fewer than one id a category would mean the scan above found nothing.
     assert!(
-        ids.len() >= CATEGORIES.len(),
+        ids.len() >= rule::categories().len(),
         "only {} rule ids found in the sources",
         ids.len()
     );
-    let readme = readme();
-    let undocumented: Vec<_> = ids
-        .iter()
-        .filter(|id| !readme.contains(&format!("`{id}`")))
-        .collect();
+    let undeclared: Vec<_> = ids.iter().filter(|id| rule::lookup(id).is_none()).collect();
     assert!(
-        undocumented.is_empty(),
-        "rule ids missing from validator/README.md: {undocumented:?}"
+        undeclared.is_empty(),
+        "rule ids used in the sources but not declared in a CATEGORY: {undeclared:?}"
     );
 }
 
-#[test]
-fn every_category_has_a_readme_section() {
-    let readme = readme();
-    for category in CATEGORIES {
-        assert!(
-            readme.contains(&format!("### {category} ")),
-            "validator/README.md has no section for `{category}`"
-        );
+/// The byte range of a category's rule table in the README: the first run
+/// of lines starting with `|` in its section, or an empty range at the end
+/// of the section when it has none yet. `None` without a section.
+fn table_range(readme: &str, category: &Category) -> Option<std::ops::Range<usize>> {
+    let heading = format!("\n### {}\n", category.heading());
+    let start = readme.find(&heading)? + heading.len();
+    let rest = &readme[start..];
+    let end = start
+        + ["\n### ", "\n## "]
+            .iter()
+            .filter_map(|next| rest.find(next))
+            .min()
+            .unwrap_or(rest.len())
+        + 1;
+    let mut offset = start;
+    let mut table: Option<std::ops::Range<usize>> = None;
+    for line in readme[start..end].split_inclusive('\n') {
+        if line.starts_with('|') {
+            let range = table.get_or_insert(offset..offset);
+            range.end = offset + line.len();
+        } else if table.is_some() {
+            break;
+        }
+        offset += line.len();
     }
+    Some(table.unwrap_or(end..end))
+}
+
+#[test]
+fn readme_rule_tables_are_the_rule_table() {
+    let mut text = readme();
+    let bless = std::env::var_os("TIDY_BLESS").is_some();
+    let mut problems = Vec::new();
+    // Back to front, so that rewriting one table keeps the ranges of the
+    // ones before it.
+    for category in rule::categories().iter().rev() {
+        let Some(range) = table_range(&text, category) else {
+            problems.push(format!(
+                "validator/README.md has no section `### {}`",
+                category.heading()
+            ));
+            continue;
+        };
+        let expected = category.markdown_table();
+        if text[range.clone()] != expected {
+            if bless {
+                let replacement = if range.is_empty() {
+                    format!("{expected}\n")
+                } else {
+                    expected
+                };
+                text.replace_range(range, &replacement);
+            } else {
+                problems.push(format!(
+                    "the `{}` table in validator/README.md differs from the rule table; \
+                     expected:\n{expected}",
+                    category.name
+                ));
+            }
+        }
+    }
+    if bless {
+        std::fs::write(crate_dir().join("README.md"), &text).expect("README is writable");
+    }
+    // A row for a rule that is not declared would document a rule that
+    // does not exist.
+    for line in text.lines().filter(|l| l.starts_with("| `")) {
+        let id = line[3..].split('`').next().unwrap_or_default();
+        if id.contains('/') && rule::lookup(id).is_none() {
+            problems.push(format!("README documents `{id}`, which is not declared"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }
 
 #[test]
@@ -89,9 +151,9 @@ fn readme_usage_matches_the_cli() {
     let help = String::from_utf8(help.stdout).expect("help is UTF-8");
     let readme = readme();
     assert!(
-        readme.contains("bundle-validator check DIR [--config FILE] [--format human|json|sarif]")
+        readme.contains("bundle-validator check DIR [--config FILE] [--format human|json|sarif] [--baseline FILE | --write-baseline FILE]")
     );
-    for flag in ["--config", "--format"] {
+    for flag in ["--config", "--format", "--baseline", "--write-baseline"] {
         assert!(help.contains(flag), "the CLI lost {flag}");
     }
     for format in ["human", "json", "sarif"] {

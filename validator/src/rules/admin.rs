@@ -5,6 +5,7 @@
 //! hides behind.
 
 use crate::emit::{FileFindings, Message};
+use crate::rule::{Category, Rule};
 use crate::rules::sink::LiteralUrl;
 use crate::scan::{PageContext, PageFacts};
 use crate::site::Site;
@@ -139,3 +140,24 @@ pub(crate) fn check_redirects(site: &Site, text: &str, out: &mut FileFindings<'_
         );
     }
 }
+
+/// The rules of this category, declared once for every output, the
+/// documentation check and the fixture harness.
+pub const CATEGORY: Category = Category {
+    name: "admin",
+    title: "public/admin separation",
+    rules: &[
+        Rule::error(
+            "admin/public-link",
+            "a public page linking an admin surface through `href` (any element, SVG included), `ping`, `form action`, `formaction`, `iframe`/`frame`/`embed src`, `object data` or `<meta http-equiv=refresh>`, or a public script (a file outside the admin paths, or an inline script of a public page) sending visitors there through a constant URL (`location` writes, `location.assign`/`replace`, `window.open`, `href`/`src`/`action` writes), or a `_redirects` rule that redirects or rewrites a public path there, after full URL normalisation; admin means an admin path on the site, or any URL whose host's first label is an admin word",
+            "links advertise the console to crawlers and attackers",
+            "remove the link",
+        ),
+        Rule::error(
+            "admin/missing-noindex",
+            "a shipped admin page (path under an admin prefix) without `<meta name=\"robots\" content=\"noindex,nofollow\">`",
+            "admin surfaces must not be indexed",
+            "add the meta tag (and the `X-Robots-Tag` rule, see `headers/admin-robots-tag`)",
+        ),
+    ],
+};

@@ -3,6 +3,7 @@
 //! bytes do; HTML never does, or visitors keep stale pages that point at
 //! assets which no longer exist.
 
+use crate::rule::{Category, Rule};
 use std::collections::BTreeMap;
 
 use crate::bundle::is_fingerprinted;
@@ -103,6 +104,33 @@ pub(crate) fn check(site: &Site, headers_text: Option<&str>) -> Vec<Finding> {
     }
     findings
 }
+
+/// The rules of this category, declared once for every output, the
+/// documentation check and the fixture harness.
+pub const CATEGORY: Category = Category {
+    name: "cache",
+    title: "long caches only for fingerprinted files",
+    rules: &[
+        Rule::error(
+            "cache/fingerprinted-not-immutable",
+            "a fingerprinted file served without `max-age` ≥ 31536000 and `immutable`",
+            "visitors re-download files that never change",
+            "`Cache-Control: public, max-age=31536000, immutable` on `/assets/*`",
+        ),
+        Rule::error(
+            "cache/html-immutable",
+            "an HTML route served with `immutable`",
+            "visitors keep stale pages pointing at deleted assets",
+            "scope the long cache to assets",
+        ),
+        Rule::warning(
+            "cache/unfingerprinted-immutable",
+            "a non-fingerprinted file served with `immutable`",
+            "it can never be updated in caches",
+            "fingerprint it or drop `immutable`",
+        ),
+    ],
+};
 
 #[cfg(test)]
 mod tests {

@@ -15,6 +15,7 @@ mod standard;
 #[cfg(test)]
 mod tests;
 
+use crate::rule::{Category, Rule};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -226,3 +227,16 @@ pub fn scan(text: &str, register: &EvidenceRegister) -> Vec<Detection> {
     }
     detections
 }
+
+/// The rules of this category, declared once for every output, the
+/// documentation check and the fixture harness.
+pub const CATEGORY: Category = Category {
+    name: "claims",
+    title: "honest certification claims",
+    rules: &[Rule::error(
+        "claims/unapproved-certification",
+        "visible page text asserting a compliance certification or attestation (SOC 2, ISO 27001, HIPAA, PCI DSS, FedRAMP, …) that the evidence register does not list as `approved`",
+        "an unproven certification claim misleads buyers and creates legal exposure",
+        "remove the claim, or approve it in the evidence register once the evidence exists",
+    )],
+};

@@ -6,6 +6,7 @@
 
 use crate::emit::{FileFindings, Message};
 use crate::html::Element;
+use crate::rule::{Category, Rule};
 use crate::rules::hosts::{HostKind, HostMatch};
 use crate::rules::link_fetches;
 use crate::rules::sink::LiteralUrl;
@@ -139,3 +140,36 @@ pub(crate) fn check_script_loads(
         }
     }
 }
+
+/// The rules of this category, declared once for every output, the
+/// documentation check and the fixture harness.
+pub const CATEGORY: Category = Category {
+    name: "consent",
+    title: "analytics only after opt-in",
+    rules: &[
+        Rule::error(
+            "consent/gated-script-referenced",
+            "the gated script referenced by any `src`/`href`/`srcset`/`data` in any HTML page (`<script src>`, `<link rel=preload>`, `modulepreload`, …), or loaded by a constant URL (`import()`, `new Worker`, a `src` write …) from any script file other than the consent loader itself",
+            "it would load before consent",
+            "load it only through the loader",
+        ),
+        Rule::error(
+            "consent/third-party-analytics",
+            "a known analytics or tag-manager host (Google Analytics, Tag Manager, Segment, Hotjar, Mixpanel, the Facebook pixel, Plausible, Matomo Cloud, Heap, FullStory, Clarity, Amplitude, PostHog, …) anywhere in any text file",
+            "third-party tracking without consent",
+            "remove it",
+        ),
+        Rule::error(
+            "consent/endpoint-not-same-origin",
+            "a `data-analytics-endpoint` that is not same-origin",
+            "beacons must go through the first-party proxy",
+            "use `/a/event`",
+        ),
+        Rule::error(
+            "consent/noscript-pixel",
+            "an image, frame or object inside `<noscript>`",
+            "tracks visitors without JavaScript, and without consent",
+            "remove it",
+        ),
+    ],
+};

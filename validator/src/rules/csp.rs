@@ -8,6 +8,7 @@
 //! counts only when every policy that governs the feature has it, and a
 //! missing directive only when no policy has it.
 
+use crate::rule::{Category, Rule};
 use std::collections::BTreeMap;
 
 use crate::Finding;
@@ -54,6 +55,13 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
                 META_HELP,
             ),
         ),
+        // Without `_headers` every page has the one same cause, so every
+        // page says the same and the finding is grouped into one.
+        None if ctx.site.headers.is_none() => out.whole_file(Message::error(
+            "csp/missing",
+            "the bundle has no _headers file, so no route gets a Content-Security-Policy header",
+            MISSING_HELP,
+        )),
         None => out.whole_file(Message::error(
             "csp/missing",
             format!("route {first} gets no Content-Security-Policy header from _headers"),
@@ -275,6 +283,81 @@ fn is_scheme_only(source: &str) -> bool {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
 }
+
+/// The rules of this category, declared once for every output, the
+/// documentation check and the fixture harness.
+pub const CATEGORY: Category = Category {
+    name: "csp",
+    title: "an enforced, strict Content Security Policy",
+    rules: &[
+        Rule::error(
+            "csp/missing",
+            "an HTML route with no CSP header (also when only a `<meta>` CSP exists)",
+            "a meta CSP cannot carry `frame-ancestors`, `report-uri` or `sandbox`, and without any CSP nothing stops injected script",
+            "add a `Content-Security-Policy` under `/*` in `_headers`",
+        ),
+        Rule::error(
+            "csp/missing-script-src",
+            "no `script-src` or `default-src` in any policy",
+            "scripts are not restricted at all",
+            "add `default-src 'none'; script-src 'self'`",
+        ),
+        Rule::error(
+            "csp/unsafe-inline",
+            "`'unsafe-inline'` in force for scripts or styles (not neutralised by a hash, nonce or `'strict-dynamic'`), or a nonce, which a static header sends unchanged with every response; judged under the directives browsers enforce (`script-src-elem`, `script-src-attr`, `style-src-elem`, `style-src-attr`, with their CSP3 fallbacks)",
+            "inline injection runs",
+            "remove it; move code to files or allow it by hash",
+        ),
+        Rule::error(
+            "csp/unsafe-eval",
+            "`'unsafe-eval'` for scripts",
+            "strings become code",
+            "remove it",
+        ),
+        Rule::error(
+            "csp/wildcard-source",
+            "`*` in the script sources",
+            "any host may serve script",
+            "use `'self'`",
+        ),
+        Rule::error(
+            "csp/scheme-source",
+            "scheme-only sources (`https:`, `data:`, `blob:` …) for scripts",
+            "anything on that scheme may serve script",
+            "use `'self'`",
+        ),
+        Rule::error(
+            "csp/insecure-source",
+            "`http:`/`ws:` sources anywhere",
+            "a network attacker can swap the content",
+            "use https",
+        ),
+        Rule::error(
+            "csp/missing-object-src",
+            "no `object-src 'none'` (directly or through `default-src 'none'`)",
+            "plugins bypass script restrictions",
+            "add `object-src 'none'`",
+        ),
+        Rule::error(
+            "csp/missing-base-uri",
+            "no `base-uri`",
+            "an injected `<base>` redirects relative scripts",
+            "add `base-uri 'none'`",
+        ),
+        Rule::error(
+            "csp/missing-frame-ancestors",
+            "no `frame-ancestors`",
+            "any site can frame the page (clickjacking)",
+            "add `frame-ancestors 'none'`",
+        ),
+        Rule::error(
+            "csp/missing-form-action",
+            "no `form-action`",
+            "injected forms post anywhere",
+            "add `form-action 'self'`",
+        ),
+    ],
+};
 
 #[cfg(test)]
 mod tests {

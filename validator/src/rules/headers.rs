@@ -2,6 +2,7 @@
 //! limits, every HTML route gets the usual security headers, and admin
 //! routes carry `X-Robots-Tag: noindex, nofollow`.
 
+use crate::rule::{Category, Rule};
 use std::collections::BTreeMap;
 
 use crate::Finding;
@@ -200,6 +201,75 @@ fn referrer_ok(value: &str) -> bool {
         .rfind(|t| KNOWN.contains(&t.as_str()))
         .is_some_and(|t| STRICT_REFERRER.contains(&t.as_str()))
 }
+
+/// The rules of this category, declared once for every output, the
+/// documentation check and the fixture harness.
+pub const CATEGORY: Category = Category {
+    name: "headers",
+    title: "`_headers` syntax, limits and security headers",
+    rules: &[
+        Rule::error(
+            "headers/missing-file",
+            "no `_headers` at the bundle root",
+            "no security header is sent",
+            "ship a `_headers` file at the bundle root",
+        ),
+        Rule::error(
+            "headers/syntax",
+            "a header line before any pattern, an indented line that is not `Name: value` or `! Name`, more than one splat",
+            "Cloudflare ignores or misreads it",
+            "fix the line",
+        ),
+        Rule::error(
+            "headers/line-too-long",
+            "a line over 2,000 characters",
+            "Cloudflare ignores it",
+            "shorten it",
+        ),
+        Rule::error(
+            "headers/too-many-rules",
+            "more than 100 rules",
+            "rules past 100 are ignored (the validator ignores them too)",
+            "merge rules",
+        ),
+        Rule::error(
+            "headers/hsts",
+            "no `Strict-Transport-Security`, or `max-age` under 15552000",
+            "visitors can be downgraded to plain http",
+            "`max-age=31536000; includeSubDomains`",
+        ),
+        Rule::error(
+            "headers/nosniff",
+            "no `X-Content-Type-Options: nosniff`",
+            "MIME sniffing turns uploads into scripts",
+            "add `X-Content-Type-Options: nosniff` under `/*`",
+        ),
+        Rule::error(
+            "headers/referrer-policy",
+            "missing, or the effective (last known) value is weaker than `strict-origin-when-cross-origin`",
+            "URLs leak to other sites",
+            "`strict-origin-when-cross-origin` or stricter",
+        ),
+        Rule::error(
+            "headers/permissions-policy",
+            "no `Permissions-Policy`",
+            "unused powerful features stay available",
+            "disable them, e.g. `camera=(), microphone=()`",
+        ),
+        Rule::error(
+            "headers/coop",
+            "no `Cross-Origin-Opener-Policy: same-origin`",
+            "a window this page opens, or that opens it, keeps a handle on it across origins",
+            "add `Cross-Origin-Opener-Policy: same-origin` under `/*`",
+        ),
+        Rule::error(
+            "headers/admin-robots-tag",
+            "an admin route without `X-Robots-Tag: noindex, nofollow` (or `none`)",
+            "admin surfaces must stay out of search engines even for non-HTML crawlers",
+            "add a rule for the admin path",
+        ),
+    ],
+};
 
 #[cfg(test)]
 mod tests {

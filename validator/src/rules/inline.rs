@@ -3,6 +3,7 @@
 //! page or force the CSP open; handlers and `javascript:` URLs are never
 //! acceptable, inline blocks only when the CSP names their hash.
 
+use crate::rule::{Category, Rule};
 use std::collections::HashMap;
 
 use crate::csp::Policy;
@@ -294,6 +295,51 @@ fn hash_allowed(policies: &[(Policy, u32)], directive: &str, body: &str, attribu
                 })
         })
 }
+
+/// The rules of this category, declared once for every output, the
+/// documentation check and the fixture harness.
+pub const CATEGORY: Category = Category {
+    name: "inline",
+    title: "no inline code",
+    rules: &[
+        Rule::error(
+            "inline/event-handler",
+            "any `on*=` attribute, in any case, and a SMIL animation (`<set>`, `<animate>`, …) whose `attributeName` names one (`attributeName=\"onclick\"`)",
+            "inline handlers need `'unsafe-inline'`",
+            "attach listeners from a script file",
+        ),
+        Rule::error(
+            "inline/javascript-url",
+            "`javascript:` in any URL attribute (`href`, `src`, `action`, `formaction`, `xlink:href` or `href` under any prefix, `data`, `poster`, `srcset`, meta refresh, …) after entity decoding and whitespace/control-character stripping, and a SMIL animation that writes one into a link: `attributeName` `href` or `xlink:href` (any case, prefix or surrounding space) with a `javascript:` value in `to`, `from`, `by` or any entry of `values`",
+            "script execution through navigation",
+            "use real URLs",
+        ),
+        Rule::error(
+            "inline/script",
+            "an inline executable `<script>` (no type, JS types, `module`, `importmap`, `speculationrules`) whose hash is not allowed by every governing CSP policy; data blocks such as `application/ld+json` pass",
+            "blocked by a strict CSP, or forces it open",
+            "move the code to a file, or add its hash",
+        ),
+        Rule::error(
+            "inline/unparsed-html",
+            "markup the HTML parser could not read to the end: a raw-text element (`<script>`, `<style>`, `<textarea>`, …) inside `<select>` or after `<frameset>`, where a streaming parser cannot know how a browser reads what follows; the parser's memory limit; more elements and attributes than the page's size allows (50,000 plus one per 16 bytes of the file); `<noscript>` and `<iframe srcdoc>` documents nested more than 8 deep",
+            "what was not read may hide script",
+            "write conforming, reasonably sized markup",
+        ),
+        Rule::error(
+            "inline/style-element",
+            "a `<style>` block whose hash is not in `style-src`",
+            "a strict CSP blocks inline styles, or has to allow every inline style to let them through",
+            "move it to a stylesheet",
+        ),
+        Rule::error(
+            "inline/style-attribute",
+            "a `style=` attribute not allowed by hash plus `'unsafe-hashes'`",
+            "a strict CSP blocks `style=` attributes, or has to allow every inline style to let them through",
+            "use a class",
+        ),
+    ],
+};
 
 #[cfg(test)]
 mod tests {

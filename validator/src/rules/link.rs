@@ -3,6 +3,7 @@
 
 use crate::css;
 use crate::emit::{FileFindings, Message};
+use crate::rule::{Category, Rule};
 use crate::scan::{PageContext, PageFacts, Pending};
 use crate::site::Site;
 use crate::url_norm::Target;
@@ -13,11 +14,6 @@ const FRAGMENT_HELP: &str = "Link to an id (or <a name>) that exists on the targ
 /// Fragments every browser understands without an anchor.
 fn implicit_fragment(fragment: &str) -> bool {
     fragment.is_empty() || fragment.eq_ignore_ascii_case("top")
-}
-
-/// Paths served by the Worker rather than by files in the bundle.
-fn is_endpoint(path: &str) -> bool {
-    path == "/lead" || path.starts_with("/a/")
 }
 
 pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, facts: &mut PageFacts) {
@@ -61,7 +57,8 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
                 );
             }
             Target::SameOrigin { path, fragment, .. } => {
-                if is_endpoint(path) {
+                // Routes the config says a Worker serves are not files.
+                if ctx.site.worker_routes.is_match(path.as_str()) {
                     continue;
                 }
                 match ctx.site.resolve(path) {
@@ -133,3 +130,24 @@ pub(crate) fn check_css(
         }
     }
 }
+
+/// The rules of this category, declared once for every output, the
+/// documentation check and the fixture harness.
+pub const CATEGORY: Category = Category {
+    name: "link",
+    title: "nothing broken",
+    rules: &[
+        Rule::error(
+            "link/broken",
+            "a same-origin `href`/`src`/`srcset`/`data-analytics-src` (or a CSS `url()`) that resolves to no file, following pretty URLs; paths matching `worker_routes` are skipped",
+            "broken pages and assets",
+            "fix the URL or ship the file",
+        ),
+        Rule::error(
+            "link/broken-fragment",
+            "`#fragment` naming no `id` or `<a name>` on the target page (`#` and `#top` are always valid)",
+            "the link lands in the wrong place",
+            "link to an existing anchor",
+        ),
+    ],
+};

@@ -4,6 +4,7 @@
 //! PCI DSS, which this site does not claim.
 
 use crate::emit::{FileFindings, Message};
+use crate::rule::{Category, Rule};
 use crate::rules::hosts::{HostKind, HostMatch};
 use crate::scan::PageContext;
 
@@ -96,6 +97,27 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
         }
     }
 }
+
+/// The rules of this category, declared once for every output, the
+/// documentation check and the fixture harness.
+pub const CATEGORY: Category = Category {
+    name: "payment",
+    title: "checkout is a sandbox",
+    rules: &[
+        Rule::error(
+            "payment/provider-sdk",
+            "a payment SDK or hosted checkout host (Stripe, Braintree, PayPal SDK, Checkout.com, Square, Google Pay, Paddle, Adyen, Klarna, Recurly, Authorize.net, …) anywhere in any text file",
+            "the site takes no payments",
+            "remove it",
+        ),
+        Rule::error(
+            "payment/card-field",
+            "an `input`/`select`/`textarea` with an `autocomplete` token `cc-*`, or a name/id such as `cardnumber`, `card_number`, `cvc`, `cvv`",
+            "collecting card data puts the site in PCI DSS scope",
+            "remove the field",
+        ),
+    ],
+};
 
 #[cfg(test)]
 mod tests {

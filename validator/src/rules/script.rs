@@ -6,6 +6,7 @@
 use crate::css;
 use crate::emit::{FileFindings, Message};
 use crate::html::Element;
+use crate::rule::{Category, Rule};
 use crate::rules::link_fetches;
 use crate::rules::sink::LiteralUrl;
 use crate::scan::PageContext;
@@ -135,3 +136,30 @@ pub(crate) fn check_js_loads(
         }
     }
 }
+
+/// The rules of this category, declared once for every output, the
+/// documentation check and the fixture harness.
+pub const CATEGORY: Category = Category {
+    name: "script",
+    title: "the script boundary",
+    rules: &[
+        Rule::error(
+            "script/third-party",
+            "a subresource on another origin: `<script src>`, fetching `<link>` (stylesheet, preload, modulepreload, prefetch, icons, manifest), `img`/`source` `src` and `srcset`, media, `iframe`, `object`, `embed`, SVG `href`/`xlink:href`, CSS `url()`/`@import` and the strings of `image-set()`/`image()` in `.css` files, `<style>` and `style=`, and constant URLs (string literals, templates without substitutions, constant-folded concatenations) that the JavaScript parser finds in `import`/`export … from`, `import()`, `new Worker`/`SharedWorker`, `importScripts`, `serviceWorker.register` and writes of `src` (`el.src = …`, `setAttribute('src', …)`), in `.js` files and inline scripts, and the URLs of an inline import map",
+            "third-party code runs with the page's rights; third-party requests leak visitors",
+            "self-host the file, or list the origin in `allowed_origins`",
+        ),
+        Rule::error(
+            "script/data-url",
+            "scripts, stylesheets, frames or objects loaded from `data:`",
+            "code hidden in URLs escapes review and SRI",
+            "ship a file",
+        ),
+        Rule::error(
+            "script/base-element",
+            "any `<base href>`",
+            "it re-points every relative URL",
+            "remove it",
+        ),
+    ],
+};

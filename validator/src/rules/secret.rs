@@ -32,6 +32,7 @@ pub mod debris;
 #[cfg(test)]
 mod tests;
 
+use crate::rule::{self, Category};
 use std::collections::BTreeMap;
 use std::sync::{LazyLock, OnceLock};
 
@@ -42,7 +43,6 @@ use crate::{Detection, Severity};
 /// One credential format.
 struct Rule {
     id: &'static str,
-    severity: Severity,
     /// What the credential is, for messages ("Stripe secret key").
     what: &'static str,
     /// Case-sensitive literals at least one of which every match contains;
@@ -58,6 +58,13 @@ struct Rule {
     help: &'static str,
 }
 
+impl Rule {
+    /// The severity the rule table declares for this format.
+    fn severity(&self) -> Severity {
+        rule::lookup(self.id).map_or(Severity::Error, |declared| declared.severity)
+    }
+}
+
 const ROTATE: &str = "Remove it from the bundle and rotate it now: anything shipped to \
     browsers is public. Keep credentials in server-side secrets (e.g. Worker secrets), \
     never in static files or source maps.";
@@ -67,7 +74,6 @@ const ROTATE: &str = "Remove it from the bundle and rotate it now: anything ship
 const RULES: &[Rule] = &[
     Rule {
         id: "secret/aws-access-key",
-        severity: Severity::Error,
         what: "AWS access key id",
         keywords: &["AKIA", "ASIA", "ABIA", "ACCA", "A3T"],
         pattern: r"\b(?P<secret>(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})\b",
@@ -76,7 +82,6 @@ const RULES: &[Rule] = &[
     },
     Rule {
         id: "secret/aws-secret-key",
-        severity: Severity::Error,
         what: "AWS secret access key",
         keywords: &["aws", "Aws", "AWS"],
         pattern: r#"(?i)aws[\w.-]{0,20}?secret[\w.-]{0,20}?\\?["']?\s*(?:[:=]|=>)\s*\\?["'`]?(?P<secret>[A-Za-z0-9/+]{40})\b"#,
@@ -85,7 +90,6 @@ const RULES: &[Rule] = &[
     },
     Rule {
         id: "secret/stripe-secret-key",
-        severity: Severity::Error,
         what: "Stripe secret key",
         keywords: &["k_live_", "k_test_", "k_prod_"],
         pattern: r"\b(?P<secret>(?:sk|rk)_(?:live|test|prod)_[A-Za-z0-9]{10,247})\b",
@@ -95,7 +99,6 @@ const RULES: &[Rule] = &[
     },
     Rule {
         id: "secret/stripe-publishable-key",
-        severity: Severity::Warning,
         what: "Stripe publishable key",
         keywords: &["k_live_", "k_test_"],
         pattern: r"\b(?P<secret>pk_(?:live|test)_[A-Za-z0-9]{10,247})\b",
@@ -105,7 +108,6 @@ const RULES: &[Rule] = &[
     },
     Rule {
         id: "secret/github-token",
-        severity: Severity::Error,
         what: "GitHub token",
         keywords: &["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"],
         pattern: r"\b(?P<secret>(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b",
@@ -114,7 +116,6 @@ const RULES: &[Rule] = &[
     },
     Rule {
         id: "secret/gitlab-token",
-        severity: Severity::Error,
         what: "GitLab personal access token",
         keywords: &["glpat-"],
         pattern: r"\b(?P<secret>glpat-[A-Za-z0-9_-]{20,255})",
@@ -123,7 +124,6 @@ const RULES: &[Rule] = &[
     },
     Rule {
         id: "secret/slack-token",
-        severity: Severity::Error,
         what: "Slack token",
         keywords: &["xox", "xapp-"],
         pattern: r"\b(?P<secret>(?:xox[abeprs]|xapp)-[0-9A-Za-z-]{10,250})",
@@ -132,7 +132,6 @@ const RULES: &[Rule] = &[
     },
     Rule {
         id: "secret/slack-webhook",
-        severity: Severity::Error,
         what: "Slack incoming webhook URL",
         keywords: &["hooks.slack.com"],
         pattern: r"(?P<secret>hooks\.slack\.com(?:\\?/)(?:services|workflows|triggers)(?:\\?/)[A-Za-z0-9+_\\/-]{20,})",
@@ -142,7 +141,6 @@ const RULES: &[Rule] = &[
     },
     Rule {
         id: "secret/private-key",
-        severity: Severity::Error,
         what: "private key",
         keywords: &["PRIVATE KEY"],
         // The header alone is often quoted in documentation; a key needs
@@ -155,7 +153,6 @@ const RULES: &[Rule] = &[
     },
     Rule {
         id: "secret/jwt",
-        severity: Severity::Error,
         what: "JSON Web Token",
         keywords: &["eyJ"],
         pattern: r"\b(?P<secret>eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,})",
@@ -165,7 +162,6 @@ const RULES: &[Rule] = &[
     },
     Rule {
         id: "secret/cloudflare-api-token",
-        severity: Severity::Error,
         what: "Cloudflare API token",
         keywords: &[
             "cloudflare",
@@ -183,7 +179,6 @@ const RULES: &[Rule] = &[
     },
     Rule {
         id: "secret/cloudflare-origin-ca-key",
-        severity: Severity::Error,
         what: "Cloudflare Origin CA key",
         keywords: &["v1.0-"],
         pattern: r"\b(?P<secret>v1\.0-[a-f0-9]{24}-[a-f0-9]{146})\b",
@@ -192,7 +187,6 @@ const RULES: &[Rule] = &[
     },
     Rule {
         id: "secret/google-api-key",
-        severity: Severity::Warning,
         what: "Google API key",
         keywords: &["AIza"],
         pattern: r"\b(?P<secret>AIza[0-9A-Za-z_-]{35})",
@@ -202,7 +196,6 @@ const RULES: &[Rule] = &[
     },
     Rule {
         id: "secret/google-oauth-client-secret",
-        severity: Severity::Error,
         what: "Google OAuth client secret",
         keywords: &["GOCSPX-"],
         pattern: r"\b(?P<secret>GOCSPX-[A-Za-z0-9_-]{28})",
@@ -211,7 +204,6 @@ const RULES: &[Rule] = &[
     },
     Rule {
         id: "secret/openai-api-key",
-        severity: Severity::Error,
         what: "OpenAI API key",
         keywords: &["sk-", "T3BlbkFJ"],
         pattern: r"\b(?P<secret>sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}|sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})",
@@ -220,7 +212,6 @@ const RULES: &[Rule] = &[
     },
     Rule {
         id: "secret/anthropic-api-key",
-        severity: Severity::Error,
         what: "Anthropic API key",
         keywords: &["sk-ant-"],
         pattern: r"\b(?P<secret>sk-ant-(?:api|admin)\d{2}-[A-Za-z0-9_-]{80,})",
@@ -229,7 +220,6 @@ const RULES: &[Rule] = &[
     },
     Rule {
         id: "secret/npm-token",
-        severity: Severity::Error,
         what: "npm access token",
         keywords: &["npm_"],
         pattern: r"\b(?P<secret>npm_[A-Za-z0-9]{36})\b",
@@ -238,7 +228,6 @@ const RULES: &[Rule] = &[
     },
     Rule {
         id: "secret/sendgrid-api-key",
-        severity: Severity::Error,
         what: "SendGrid API key",
         keywords: &["SG."],
         pattern: r"\b(?P<secret>SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})\b",
@@ -247,7 +236,6 @@ const RULES: &[Rule] = &[
     },
     Rule {
         id: "secret/shopify-token",
-        severity: Severity::Error,
         what: "Shopify access token",
         keywords: &["shpat_", "shpca_", "shppa_", "shpss_"],
         pattern: r"\b(?P<secret>shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32})\b",
@@ -256,7 +244,6 @@ const RULES: &[Rule] = &[
     },
     Rule {
         id: "secret/connection-string",
-        severity: Severity::Error,
         what: "database or broker password in a connection string",
         keywords: &[
             "postgres", "mysql", "mongodb", "redis", "amqp", "POSTGRES", "MYSQL", "MONGODB",
@@ -269,7 +256,6 @@ const RULES: &[Rule] = &[
     },
     Rule {
         id: "secret/generic-assignment",
-        severity: Severity::Error,
         what: "hard-coded secret",
         keywords: &[
             "ecret",
@@ -483,7 +469,7 @@ pub fn scan(text: &str) -> Vec<Detection> {
                 taken.insert(start, end);
                 detections.push(Detection {
                     rule: rule.id,
-                    severity: rule.severity,
+                    severity: rule.severity(),
                     start,
                     end,
                     message: message(rule, secret.as_str()),
@@ -498,7 +484,7 @@ pub fn scan(text: &str) -> Vec<Detection> {
 
 fn message(rule: &Rule, secret: &str) -> String {
     let shown = redact(secret);
-    match rule.severity {
+    match rule.severity() {
         Severity::Error => format!(
             "{} {shown} is shipped in the bundle, where anyone can read and use it",
             rule.what
@@ -656,3 +642,150 @@ pub(crate) fn shannon_entropy(value: &str) -> f64 {
         })
         .sum()
 }
+
+/// The rules of this category, declared once for every output, the
+/// documentation check and the fixture harness.
+pub const CATEGORY: Category = Category {
+    name: "secret",
+    title: "no credentials shipped",
+    rules: &[
+        rule::Rule::error(
+            "secret/aws-access-key",
+            "an AWS access key id (`AKIA…`, `ASIA…`)",
+            "anyone who loads the bundle can read and use the credential",
+            "revoke the credential, remove it from the bundle and keep it server-side",
+        ),
+        rule::Rule::error(
+            "secret/aws-secret-key",
+            "an AWS secret access key assigned to an AWS-like name",
+            "anyone who loads the bundle can read and use the credential",
+            "revoke the credential, remove it from the bundle and keep it server-side",
+        ),
+        rule::Rule::error(
+            "secret/stripe-secret-key",
+            "a Stripe secret or restricted key (`sk_live_…`, `rk_live_…`)",
+            "anyone who loads the bundle can read and use the credential",
+            "revoke the credential, remove it from the bundle and keep it server-side",
+        ),
+        rule::Rule::error(
+            "secret/github-token",
+            "a GitHub token (`ghp_…`, `gho_…`, `github_pat_…`, …)",
+            "anyone who loads the bundle can read and use the credential",
+            "revoke the credential, remove it from the bundle and keep it server-side",
+        ),
+        rule::Rule::error(
+            "secret/gitlab-token",
+            "a GitLab personal access token (`glpat-…`)",
+            "anyone who loads the bundle can read and use the credential",
+            "revoke the credential, remove it from the bundle and keep it server-side",
+        ),
+        rule::Rule::error(
+            "secret/slack-token",
+            "a Slack token (`xoxb-…`, `xoxp-…`, …)",
+            "anyone who loads the bundle can read and use the credential",
+            "revoke the credential, remove it from the bundle and keep it server-side",
+        ),
+        rule::Rule::error(
+            "secret/slack-webhook",
+            "a Slack incoming webhook URL",
+            "anyone who loads the bundle can read and use the credential",
+            "revoke the credential, remove it from the bundle and keep it server-side",
+        ),
+        rule::Rule::error(
+            "secret/private-key",
+            "a PEM private key block",
+            "anyone who loads the bundle can read and use the credential",
+            "revoke the credential, remove it from the bundle and keep it server-side",
+        ),
+        rule::Rule::error(
+            "secret/jwt",
+            "a JSON Web Token",
+            "anyone who loads the bundle can read and use the credential",
+            "revoke the credential, remove it from the bundle and keep it server-side",
+        ),
+        rule::Rule::error(
+            "secret/cloudflare-api-token",
+            "a Cloudflare API token assigned to a Cloudflare-like name",
+            "anyone who loads the bundle can read and use the credential",
+            "revoke the credential, remove it from the bundle and keep it server-side",
+        ),
+        rule::Rule::error(
+            "secret/cloudflare-origin-ca-key",
+            "a Cloudflare Origin CA key (`v1.0-…`)",
+            "anyone who loads the bundle can read and use the credential",
+            "revoke the credential, remove it from the bundle and keep it server-side",
+        ),
+        rule::Rule::error(
+            "secret/google-oauth-client-secret",
+            "a Google OAuth client secret (`GOCSPX-…`)",
+            "anyone who loads the bundle can read and use the credential",
+            "revoke the credential, remove it from the bundle and keep it server-side",
+        ),
+        rule::Rule::error(
+            "secret/openai-api-key",
+            "an OpenAI API key (`sk-…`)",
+            "anyone who loads the bundle can read and use the credential",
+            "revoke the credential, remove it from the bundle and keep it server-side",
+        ),
+        rule::Rule::error(
+            "secret/anthropic-api-key",
+            "an Anthropic API key (`sk-ant-…`)",
+            "anyone who loads the bundle can read and use the credential",
+            "revoke the credential, remove it from the bundle and keep it server-side",
+        ),
+        rule::Rule::error(
+            "secret/sendgrid-api-key",
+            "a SendGrid API key (`SG.…`)",
+            "anyone who loads the bundle can read and use the credential",
+            "revoke the credential, remove it from the bundle and keep it server-side",
+        ),
+        rule::Rule::error(
+            "secret/npm-token",
+            "an npm access token (`npm_…`)",
+            "anyone who loads the bundle can read and use the credential",
+            "revoke the credential, remove it from the bundle and keep it server-side",
+        ),
+        rule::Rule::error(
+            "secret/shopify-token",
+            "a Shopify access token (`shpat_…`, `shpss_…`, …)",
+            "anyone who loads the bundle can read and use the credential",
+            "revoke the credential, remove it from the bundle and keep it server-side",
+        ),
+        rule::Rule::error(
+            "secret/connection-string",
+            "a database or broker connection string with a password in it",
+            "anyone who loads the bundle can read and use the credential",
+            "revoke the credential, remove it from the bundle and keep it server-side",
+        ),
+        rule::Rule::error(
+            "secret/generic-assignment",
+            "a high-entropy value assigned to a secret-like name (`password`, `api_key`, `token`, …)",
+            "anyone who loads the bundle can read and use the credential",
+            "revoke the credential, remove it from the bundle and keep it server-side",
+        ),
+        rule::Rule::warning(
+            "secret/google-api-key",
+            "a Google API key (`AIza…`), public by design",
+            "a key without API and referrer restrictions can be used by anyone",
+            "restrict the key to the site's referrers and the APIs it needs",
+        ),
+        rule::Rule::warning(
+            "secret/stripe-publishable-key",
+            "a Stripe publishable key (`pk_live_…`), public by design",
+            "the site takes no payments, so a payment key is unexpected",
+            "remove it unless the page needs it",
+        ),
+        rule::Rule::error(
+            "secret/unscanned-file",
+            "a file the validator could not check: over `max_file_bytes`, unreadable, a symbolic link, pipe, socket or device, a folder that cannot be listed, a compressed copy that does not unpack, a Git pack, or a rule that failed on it",
+            "a deploy could ship what the gate has not seen",
+            "remove the entry, or make it a regular, readable file within the size limit",
+        ),
+        rule::Rule::error(
+            "secret/debris",
+            "repository, editor and credential leftovers (`.git`, `.env`, `id_rsa`, `*.bak`, `.DS_Store`, …), reported once at the outermost debris path",
+            "they hold history, credentials or source that was never meant to be published",
+            "remove them from the bundle and keep them out of the build output",
+        ),
+    ],
+};

@@ -48,6 +48,7 @@ mod visitor;
 #[cfg(test)]
 mod tests;
 
+use crate::rule::{Category, Rule};
 use std::cell::RefCell;
 
 use oxc_allocator::Allocator;
@@ -263,3 +264,108 @@ fn parse_error(source: &str, offset: u32, message: &str) -> Detection {
         help: "Fix the syntax error; the browser would refuse this script as well.",
     }
 }
+
+/// The rules of this category, declared once for every output, the
+/// documentation check and the fixture harness.
+pub const CATEGORY: Category = Category {
+    name: "sink",
+    title: "dangerous DOM and code sinks (JavaScript parser)",
+    rules: &[
+        Rule::error(
+            "sink/inner-html",
+            "a non-literal write to `innerHTML`/`outerHTML` (computed member names included)",
+            "a string that reaches it from outside the script becomes markup or code: DOM-based cross-site scripting",
+            "build DOM with `createElement`/`textContent`, or pass only literal strings",
+        ),
+        Rule::error(
+            "sink/insert-adjacent-html",
+            "`insertAdjacentHTML` with a non-literal argument",
+            "a string that reaches it from outside the script becomes markup or code: DOM-based cross-site scripting",
+            "build DOM with `createElement`/`textContent`, or pass only literal strings",
+        ),
+        Rule::error(
+            "sink/document-write",
+            "`document.write`/`writeln` with a non-literal argument",
+            "a string that reaches it from outside the script becomes markup or code: DOM-based cross-site scripting",
+            "build DOM with `createElement`/`textContent`, or pass only literal strings",
+        ),
+        Rule::error(
+            "sink/create-contextual-fragment",
+            "`createContextualFragment` with a non-literal argument",
+            "a string that reaches it from outside the script becomes markup or code: DOM-based cross-site scripting",
+            "build DOM with `createElement`/`textContent`, or pass only literal strings",
+        ),
+        Rule::error(
+            "sink/set-html-unsafe",
+            "`setHTMLUnsafe` with a non-literal argument",
+            "a string that reaches it from outside the script becomes markup or code: DOM-based cross-site scripting",
+            "build DOM with `createElement`/`textContent`, or pass only literal strings",
+        ),
+        Rule::error(
+            "sink/parse-html-unsafe",
+            "`Document.parseHTMLUnsafe` with a non-literal argument",
+            "a string that reaches it from outside the script becomes markup or code: DOM-based cross-site scripting",
+            "build DOM with `createElement`/`textContent`, or pass only literal strings",
+        ),
+        Rule::error(
+            "sink/dom-parser",
+            "`DOMParser.parseFromString` with a non-literal argument",
+            "a string that reaches it from outside the script becomes markup or code: DOM-based cross-site scripting",
+            "build DOM with `createElement`/`textContent`, or pass only literal strings",
+        ),
+        Rule::error(
+            "sink/srcdoc",
+            "a non-literal write to an iframe's `srcdoc`",
+            "a string that reaches it from outside the script becomes markup or code: DOM-based cross-site scripting",
+            "build DOM with `createElement`/`textContent`, or pass only literal strings",
+        ),
+        Rule::error(
+            "sink/eval",
+            "`eval` with a non-literal argument",
+            "a string that reaches it from outside the script becomes markup or code: DOM-based cross-site scripting",
+            "build DOM with `createElement`/`textContent`, or pass only literal strings",
+        ),
+        Rule::error(
+            "sink/function-constructor",
+            "the `Function` constructor with non-literal arguments",
+            "a string that reaches it from outside the script becomes markup or code: DOM-based cross-site scripting",
+            "build DOM with `createElement`/`textContent`, or pass only literal strings",
+        ),
+        Rule::error(
+            "sink/string-timer",
+            "`setTimeout`/`setInterval` with a string to evaluate",
+            "a string that reaches it from outside the script becomes markup or code: DOM-based cross-site scripting",
+            "build DOM with `createElement`/`textContent`, or pass only literal strings",
+        ),
+        Rule::error(
+            "sink/exec-command-html",
+            "`execCommand('insertHTML')` with a non-literal value",
+            "a string that reaches it from outside the script becomes markup or code: DOM-based cross-site scripting",
+            "build DOM with `createElement`/`textContent`, or pass only literal strings",
+        ),
+        Rule::error(
+            "sink/set-attribute-handler",
+            "`setAttribute` of an `on*` handler or `srcdoc` with a non-literal value",
+            "a string that reaches it from outside the script becomes markup or code: DOM-based cross-site scripting",
+            "build DOM with `createElement`/`textContent`, or pass only literal strings",
+        ),
+        Rule::error(
+            "sink/javascript-url",
+            "navigation to a `javascript:` URL from a script",
+            "a string that reaches it from outside the script becomes markup or code: DOM-based cross-site scripting",
+            "build DOM with `createElement`/`textContent`, or pass only literal strings",
+        ),
+        Rule::warning(
+            "sink/parse-error",
+            "a script that does not parse as JavaScript",
+            "its sinks cannot be judged, and browsers may read it differently",
+            "fix the syntax error",
+        ),
+        Rule::error(
+            "sink/too-deep",
+            "a script nested deeper than the parser follows safely (more than 2,000 estimated levels, or a syntax tree deeper than 10,000)",
+            "what the parser cannot read cannot be judged, and such nesting has no use but hiding code",
+            "flatten the code",
+        ),
+    ],
+};

@@ -2,6 +2,7 @@
 //! ask to be indexed. Listing an admin surface advertises it; listing a
 //! noindex page sends crawlers mixed signals.
 
+use crate::rule::{Category, Rule};
 use std::collections::HashSet;
 
 use quick_xml::escape::resolve_predefined_entity;
@@ -166,6 +167,45 @@ pub(crate) fn check(site: &Site, xml: &str, noindex: &HashSet<usize>) -> Vec<Fin
     }
     out.findings
 }
+
+/// The rules of this category, declared once for every output, the
+/// documentation check and the fixture harness.
+pub const CATEGORY: Category = Category {
+    name: "sitemap",
+    title: "only public, indexable pages",
+    rules: &[
+        Rule::error(
+            "sitemap/missing-page",
+            "a `<loc>` that resolves to no file",
+            "crawlers get 404s",
+            "remove it",
+        ),
+        Rule::error(
+            "sitemap/admin-page",
+            "a `<loc>` under an admin prefix",
+            "advertises the console",
+            "remove it",
+        ),
+        Rule::error(
+            "sitemap/noindex-page",
+            "a `<loc>` whose page has `noindex` in meta robots or `X-Robots-Tag`",
+            "mixed signals to crawlers",
+            "remove it",
+        ),
+        Rule::error(
+            "sitemap/foreign-url",
+            "a `<loc>` on another origin",
+            "sitemaps list only the site's own URLs",
+            "remove it",
+        ),
+        Rule::warning(
+            "sitemap/malformed",
+            "XML that is not well-formed; the entries after the error are not read",
+            "crawlers stop at the error too",
+            "fix the XML",
+        ),
+    ],
+};
 
 #[cfg(test)]
 mod tests {

@@ -3,6 +3,7 @@
 //! the browser instead of run.
 
 use crate::emit::{FileFindings, Message};
+use crate::rule::{Category, Rule};
 use crate::scan::PageContext;
 use crate::site::HashAlgorithm;
 use crate::url_norm::Target;
@@ -102,3 +103,36 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
         }
     }
 }
+
+/// The rules of this category, declared once for every output, the
+/// documentation check and the fixture harness.
+pub const CATEGORY: Category = Category {
+    name: "sri",
+    title: "Subresource Integrity",
+    rules: &[
+        Rule::error(
+            "sri/missing-integrity",
+            "`<script src>`, `<link rel=stylesheet>` or `modulepreload` without `integrity`",
+            "tampered files would run",
+            "add `integrity=\"sha384-…\"`",
+        ),
+        Rule::error(
+            "sri/malformed",
+            "`integrity` with no sha256/384/512 token",
+            "browsers ignore it",
+            "fix the value",
+        ),
+        Rule::error(
+            "sri/mismatch",
+            "no token of the strongest algorithm present matches the file's bytes",
+            "the browser refuses the file",
+            "rebuild",
+        ),
+        Rule::error(
+            "sri/missing-file",
+            "the referenced same-origin file is not in the bundle",
+            "the page is broken",
+            "ship it or fix the URL",
+        ),
+    ],
+};
