@@ -257,12 +257,17 @@ fn is_search_index(path: &str) -> bool {
     let Some(stem) = name.strip_suffix(".json") else {
         return false;
     };
-    // mdBook and bundlers may add a content hash: `searchindex-1a2b3c4d`.
-    let stem = match stem.rsplit_once(['-', '.']) {
-        Some((head, tail)) if crate::bundle::is_fingerprinted(&name) && !tail.is_empty() => head,
-        _ => stem,
-    };
+    // mdBook and bundlers may add a content hash: `searchindex-72423136`.
+    let head = stem
+        .rsplit_once(['-', '.'])
+        .filter(|(_, tail)| {
+            tail.len() >= 6
+                && tail.bytes().all(|b| b.is_ascii_alphanumeric())
+                && tail.bytes().any(|b| b.is_ascii_digit())
+        })
+        .map(|(head, _)| head);
     SEARCH_INDEX_STEMS.contains(&stem)
+        || head.is_some_and(|head| SEARCH_INDEX_STEMS.contains(&head))
 }
 
 /// Where known hosts count in a file of this kind (pages are judged by
