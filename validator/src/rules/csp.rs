@@ -8,14 +8,16 @@
 //! counts only when every policy that governs the feature has it, and a
 //! missing directive only when no policy has it.
 
+mod evaluator;
+
 use std::collections::BTreeMap;
 
-use crate::Finding;
 use crate::csp::{Directive, Policy};
 use crate::emit::{FileFindings, Message};
 use crate::rules::route_findings::RouteFindings;
 use crate::scan::PageContext;
 use crate::site::{Site, routes};
+use crate::{Finding, Severity};
 
 const MISSING_HELP: &str =
     "Add a Content-Security-Policy header for this route in _headers (e.g. under `/*`).";
@@ -65,10 +67,19 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
 /// One weakness found for a set of routes, before aggregation.
 struct Weakness {
     rule: &'static str,
+    severity: Severity,
     line: Option<u32>,
     message: String,
     help: &'static str,
 }
+
+const BYPASS_HELP: &str = "Drop the host from the script allowlist and self-host the script, or move to a nonce- or hash-based policy with 'strict-dynamic'; hosts that serve JSONP or AngularJS let an injection run any script.";
+const SYNTAX_HELP: &str = "Write the policy as CSP defines it: keywords, nonces and hashes in single quotes, known directive names, a `;` between directives.";
+const DEPRECATED_HELP: &str = "Remove the directive and use what replaces it.";
+const NONCE_HELP: &str = "Use a fresh nonce of at least 128 random bits (22 base64 characters) per response; better, allow inline code by hash.";
+const STRICT_DYNAMIC_HELP: &str =
+    "Add the nonce or hashes of the scripts that load the others, or drop 'strict-dynamic'.";
+const TRUSTED_TYPES_HELP: &str = "Add `require-trusted-types-for 'script'` once the site's scripts pass no strings to DOM sinks; it turns DOM XSS sinks into errors.";
 
 /// Judges the CSP of every HTML route, once per distinct set of matching
 /// `_headers` rules, and reports each weakness once at its `_headers` line.
@@ -90,8 +101,9 @@ pub(crate) fn check_routes(site: &Site, headers_text: &str, html_paths: &[&str])
     for routes in groups.into_values() {
         let policies = site.csp_policies(&routes[0]);
         for weakness in judge(&policies) {
-            collected.add(
+            collected.add_with_severity(
                 weakness.rule,
+                weakness.severity,
                 weakness.line,
                 weakness.message,
                 weakness.help,
@@ -148,6 +160,7 @@ fn judge(policies: &[(Policy, u32)]) -> Vec<Weakness> {
             if kind == "scripts" {
                 found.push(Weakness {
                     rule: "csp/missing-script-src",
+                    severity: Severity::Error,
                     line: first_line,
                     message: "no policy restricts scripts (neither script-src nor default-src)"
                         .into(),
@@ -176,6 +189,7 @@ fn judge(policies: &[(Policy, u32)]) -> Vec<Weakness> {
         for ((opening, line), what) in inline {
             found.push(Weakness {
                 rule: "csp/unsafe-inline",
+                severity: Severity::Error,
                 line: Some(line),
                 message: format!("{opening} allows {what}"),
                 help: INLINE_HELP,
@@ -190,6 +204,7 @@ fn judge(policies: &[(Policy, u32)]) -> Vec<Weakness> {
             if all(&scripts, &|d| d.has("'unsafe-eval'")) {
                 found.push(Weakness {
                     rule: "csp/unsafe-eval",
+                    severity: Severity::Error,
                     line: Some(scripts[0].1),
                     message: "'unsafe-eval' allows eval() and string timers".into(),
                     help: EVAL_HELP,
@@ -198,6 +213,7 @@ fn judge(policies: &[(Policy, u32)]) -> Vec<Weakness> {
             if all(&elements, &|d| d.sources.iter().any(|s| s == "*")) {
                 found.push(Weakness {
                     rule: "csp/wildcard-source",
+                    severity: Severity::Error,
                     line,
                     message: "`*` lets scripts load from any host".into(),
                     help: WILDCARD_HELP,
@@ -206,10 +222,39 @@ fn judge(policies: &[(Policy, u32)]) -> Vec<Weakness> {
             if all(&elements, &|d| d.sources.iter().any(|s| is_scheme_only(s))) {
                 found.push(Weakness {
                     rule: "csp/scheme-source",
+                    severity: Severity::Error,
                     line,
                     message: "a scheme-only source (like `https:` or `data:`) lets scripts load from anywhere".into(),
                     help: SCHEME_HELP,
                 });
+            }
+            // A known bypass counts when every governing policy allows
+            // that same URL; 'unsafe-eval' opens the eval-only ones.
+            let eval = all(&scripts, &|d| d.has("'unsafe-eval'"));
+            let mut per_policy = elements.iter().map(|(d, _)| evaluator::bypasses(d, eval));
+            if let Some(first) = per_policy.next() {
+                let others: Vec<_> = per_policy.collect();
+                let shared = first.into_iter().filter(|(bypass, _)| {
+                    others
+                        .iter()
+                        .all(|list| list.iter().any(|(b, _)| std::ptr::eq(*b, *bypass)))
+                });
+                let mut named = std::collections::BTreeSet::new();
+                for (bypass, source) in shared {
+                    if named.insert(source.clone()) {
+                        found.push(Weakness {
+                            rule: "csp/allowlist-bypass",
+                            severity: Severity::Error,
+                            line,
+                            message: format!(
+                                "script source `{source}` allows {}, which serves {} \
+                                 (https://{}{}) that runs any script an attacker names",
+                                bypass.host, bypass.kind, bypass.host, bypass.path
+                            ),
+                            help: BYPASS_HELP,
+                        });
+                    }
+                }
             }
         }
     }
@@ -224,6 +269,7 @@ fn judge(policies: &[(Policy, u32)]) -> Vec<Weakness> {
             }) {
                 found.push(Weakness {
                     rule: "csp/insecure-source",
+                    severity: Severity::Error,
                     line: Some(*line),
                     message: format!("{} allows plain-http sources", directive.name),
                     help: INSECURE_HELP,
@@ -231,7 +277,36 @@ fn judge(policies: &[(Policy, u32)]) -> Vec<Weakness> {
             }
         }
     }
+    for (policy, line) in policies {
+        for mistake in evaluator::syntax_mistakes(policy) {
+            let help = match mistake.rule {
+                "csp/deprecated-directive" => DEPRECATED_HELP,
+                "csp/weak-nonce" => NONCE_HELP,
+                "csp/strict-dynamic-without-nonce" => STRICT_DYNAMIC_HELP,
+                _ => SYNTAX_HELP,
+            };
+            found.push(Weakness {
+                rule: mistake.rule,
+                severity: mistake.severity,
+                line: Some(*line),
+                message: mistake.message,
+                help,
+            });
+        }
+    }
     let any = |test: &dyn Fn(&Policy) -> bool| policies.iter().any(|(p, _)| test(p));
+    if !any(&|p| {
+        p.get("require-trusted-types-for")
+            .is_some_and(|d| d.has("'script'"))
+    }) {
+        found.push(Weakness {
+            rule: "csp/missing-trusted-types",
+            severity: Severity::Warning,
+            line: first_line,
+            message: "no policy sets require-trusted-types-for 'script'".into(),
+            help: TRUSTED_TYPES_HELP,
+        });
+    }
     let required: [(&str, &str, bool); 4] = [
         (
             "csp/missing-object-src",
@@ -258,6 +333,7 @@ fn judge(policies: &[(Policy, u32)]) -> Vec<Weakness> {
         if !present {
             found.push(Weakness {
                 rule,
+                severity: Severity::Error,
                 line: first_line,
                 message: message.into(),
                 help: DIRECTIVE_HELP,
@@ -281,9 +357,46 @@ mod tests {
     use super::*;
     use crate::csp::parse_list;
 
+    /// The error rules of a policy list.
     fn rules_for(value: &str) -> Vec<&'static str> {
         let policies: Vec<_> = parse_list(value).into_iter().map(|p| (p, 1)).collect();
-        judge(&policies).into_iter().map(|w| w.rule).collect()
+        judge(&policies)
+            .into_iter()
+            .filter(|w| w.severity == Severity::Error)
+            .map(|w| w.rule)
+            .collect()
+    }
+
+    /// The warning rules of a policy list.
+    fn warnings_for(value: &str) -> Vec<&'static str> {
+        let policies: Vec<_> = parse_list(value).into_iter().map(|p| (p, 1)).collect();
+        judge(&policies)
+            .into_iter()
+            .filter(|w| w.severity == Severity::Warning)
+            .map(|w| w.rule)
+            .collect()
+    }
+
+    #[test]
+    fn csp_evaluator_mistakes_are_judged() {
+        assert_eq!(warnings_for(STRICT), ["csp/missing-trusted-types"]);
+        let trusted = format!("{STRICT}; require-trusted-types-for 'script'");
+        assert!(warnings_for(&trusted).is_empty());
+        assert!(rules_for(&trusted).is_empty());
+        let bypass = STRICT.replace(
+            "script-src 'self'",
+            "script-src 'self' https://*.googleapis.com",
+        );
+        assert_eq!(rules_for(&bypass), ["csp/allowlist-bypass"]);
+        // A second policy without the host closes the bypass.
+        assert!(rules_for(&format!("{bypass}, script-src 'self'")).is_empty());
+        let unquoted = STRICT.replace("script-src 'self'", "script-src self");
+        assert_eq!(rules_for(&unquoted), ["csp/unquoted-keyword"]);
+        let typo = STRICT.replace("frame-ancestors", "frame-ancestor");
+        assert!(rules_for(&typo).contains(&"csp/unknown-directive"));
+        assert!(rules_for(&typo).contains(&"csp/missing-frame-ancestors"));
+        let deprecated = format!("{trusted}; reflected-xss block");
+        assert_eq!(warnings_for(&deprecated), ["csp/deprecated-directive"]);
     }
 
     const STRICT: &str = "default-src 'none'; script-src 'self'; style-src 'self'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'; object-src 'none'";
