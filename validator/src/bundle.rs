@@ -492,33 +492,118 @@ pub fn classify(path: &str) -> FileKind {
     }
 }
 
-/// Whether a file name carries a content hash: a `.`- or `-`-separated
-/// segment of at least 8 characters that is hex with a digit, or base64url
-/// with a digit or mixed case (so `bootstrap.css` is not taken for one).
+/// Whether a file name carries a content hash where a bundler writes one.
+///
+/// The name without its extension is split at `.` into segments, and each
+/// segment offers candidates: the segment itself (webpack `HASH.js`,
+/// `name.HASH.js`, Parcel `name.HASH.js`, Hugo `name.min.HASH.css`), the
+/// part after any `-` (Vite and Rollup `About-C_3VMKhh.js`, whose base64url
+/// hash may itself hold `-` and `_`; esbuild `chunk-ABCD2345.js`; mdBook
+/// `chrome-HASH.css`), and the part before a final `-<digits>` (Eleventy
+/// Image `KkPMmHd3hP-1280.jpeg`). A candidate is a hash when
+/// [`looks_like_hash`] says so.
 pub fn is_fingerprinted(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
-    let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
-    stem.split(['.', '-', '_']).skip(1).any(looks_like_hash)
-        || stem
-            .rsplit_once('.')
-            .is_some_and(|(_, last)| looks_like_hash(last))
+    let Some((stem, _extension)) = name.rsplit_once('.') else {
+        return false;
+    };
+    stem.split('.').any(|segment| {
+        let after_dash = segment.match_indices('-').map(|(at, _)| &segment[at + 1..]);
+        let before_width = segment
+            .rsplit_once('-')
+            .filter(|(_, width)| !width.is_empty() && width.bytes().all(|b| b.is_ascii_digit()))
+            .map(|(head, _)| head);
+        std::iter::once(segment)
+            .chain(after_dash)
+            .chain(before_width)
+            .any(looks_like_hash)
+    })
 }
 
-fn looks_like_hash(segment: &str) -> bool {
-    if segment.len() < 8 {
+/// Whether a candidate segment is a content hash in one of the alphabets
+/// bundlers write:
+///
+/// - hex (webpack, Parcel, Hugo, mdBook, this site's generator): at least 8
+///   hex digits with a digit and a letter, or 16 and more in any mix;
+/// - base32 (esbuild): 8 to 16 of `A`–`Z` and `2`–`7` with a digit and a
+///   letter;
+/// - base64url (Rollup, Vite, Eleventy): 8 to 22 of `A`–`Z`, `a`–`z`,
+///   `0`–`9`, `-`, `_` with both cases, that do not read as words
+///   ([`reads_as_words`]), so `KaTeX_Main`, `SemiBold` and
+///   `KaTeX_Size1` are names, not hashes.
+fn looks_like_hash(candidate: &str) -> bool {
+    let bytes = candidate.as_bytes();
+    let len = bytes.len();
+    if len < 8 {
         return false;
     }
-    let has_digit = segment.bytes().any(|b| b.is_ascii_digit());
-    let hex = segment.bytes().all(|b| b.is_ascii_hexdigit());
-    if hex && has_digit {
+    let has_digit = bytes.iter().any(u8::is_ascii_digit);
+    let has_letter = bytes.iter().any(u8::is_ascii_alphabetic);
+    let has_upper = bytes.iter().any(u8::is_ascii_uppercase);
+    let has_lower = bytes.iter().any(u8::is_ascii_lowercase);
+    let hex = bytes.iter().all(u8::is_ascii_hexdigit) && !(has_upper && has_lower);
+    if hex && ((has_digit && has_letter) || len >= 16) {
         return true;
     }
-    let base64url = segment
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    let mixed_case = segment.bytes().any(|b| b.is_ascii_uppercase())
-        && segment.bytes().any(|b| b.is_ascii_lowercase());
-    base64url && (has_digit || mixed_case)
+    let base32 = bytes
+        .iter()
+        .all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(b));
+    if base32 && len <= 16 && has_digit && has_letter {
+        return true;
+    }
+    let base64url = bytes
+        .iter()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'));
+    base64url && len <= 22 && has_upper && has_lower && !reads_as_words(candidate)
+}
+
+/// Whether a mixed-case name is made of words: split at `-`, `_`, digits
+/// and where an uppercase letter starts a new word (`KaTeX_Main` is `Ka`,
+/// `Te`, `X`, `Main`), every piece of two or more letters has a vowel and
+/// every single letter is a capital (an initial or part of an acronym).
+/// Random base64 nearly always has a piece such as `Bw` or `dmQ` with no
+/// vowel, or a lone lowercase letter.
+fn reads_as_words(candidate: &str) -> bool {
+    let mut pieces: Vec<&str> = Vec::new();
+    let bytes = candidate.as_bytes();
+    let mut start = None;
+    for (at, byte) in bytes.iter().enumerate() {
+        let letter = byte.is_ascii_alphabetic();
+        let starts_word = byte.is_ascii_uppercase()
+            && at > 0
+            && (bytes[at - 1].is_ascii_lowercase()
+                || (bytes[at - 1].is_ascii_uppercase()
+                    && bytes.get(at + 1).is_some_and(u8::is_ascii_lowercase)));
+        match (start, letter) {
+            (Some(from), true) if starts_word => {
+                pieces.push(&candidate[from..at]);
+                start = Some(at);
+            }
+            (Some(from), false) => {
+                pieces.push(&candidate[from..at]);
+                start = None;
+            }
+            (None, true) => start = Some(at),
+            _ => {}
+        }
+    }
+    if let Some(from) = start {
+        pieces.push(&candidate[from..]);
+    }
+    let vowel = |b: &u8| {
+        matches!(
+            b.to_ascii_lowercase(),
+            b'a' | b'e' | b'i' | b'o' | b'u' | b'y'
+        )
+    };
+    pieces.iter().all(|piece| {
+        let piece = piece.as_bytes();
+        if piece.iter().all(u8::is_ascii_uppercase) {
+            // An acronym (`TeX`'s `X`, `HTML`) reads as letters.
+            return piece.len() <= 4;
+        }
+        piece.len() >= 2 && piece.iter().any(vowel)
+    })
 }
 
 #[cfg(test)]
@@ -534,6 +619,84 @@ mod tests {
         assert!(!is_fingerprinted("assets/site.css"));
         assert!(!is_fingerprinted("index.html"));
         assert!(!is_fingerprinted("assets/app.1234.js"));
+    }
+
+    #[test]
+    fn fingerprints_as_bundlers_write_them() {
+        for hashed in [
+            // Vite and Rollup: base64url with `-` and `_` in the hash.
+            "assets/About-C_3VMKhh.js",
+            "assets/index-D-x4qLmA.css",
+            "assets/vendor-BwKxQLdm.js",
+            "assets/index-BwK9x2Ld.js.map",
+            // webpack: `name.HASH.js`, `HASH.js`, chunks.
+            "static/js/main.8f3a1b2c.chunk.js",
+            "0a1b2c3d4e5f6a7b8c9d.js",
+            "runtime~main.3e4f5a6b.js",
+            "123.abcdef12.js",
+            // Hugo: `.min.<64 hex>.css`.
+            "css/main.min.6f3a9e1b2c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f.css",
+            // Eleventy Image: `<hash>-<width>.<format>`.
+            "img/KkPMmHd3hP-1280.jpeg",
+            "img/Cx9ZLk3W-_-600.webp",
+            // mdBook: `name-<hex>.css`.
+            "css/chrome-ae938929.css",
+            "searchindex-1e3a4b2c.js",
+            // Parcel: `name.<8 hex>.js`.
+            "index.975ef6c8.js",
+            // esbuild: base32.
+            "chunk-ABCD2345.js",
+        ] {
+            assert!(is_fingerprinted(hashed), "{hashed}");
+        }
+        for plain in [
+            "fonts/KaTeX_Main-Regular.woff2",
+            "fonts/KaTeX_Size1-Regular.woff2",
+            "fonts/KaTeX_SansSerif-Italic.woff2",
+            "fonts/Poppins-SemiBold.woff2",
+            "fonts/OpenSans-ExtraBold.woff2",
+            "fonts/inter-v12-latin-regular.woff2",
+            "fonts/fa-solid-900.woff2",
+            "fonts/MaterialIcons-Regular.ttf",
+            "fonts/JetBrainsMono-Regular.woff2",
+            "js/html5shiv.min.js",
+            "js/jquery-3.7.1.min.js",
+            "img/apple-touch-icon-180x180.png",
+            "img/DSC01234.jpg",
+            "img/IMG_4567.jpg",
+            "report-20240115.pdf",
+            "LICENSE",
+            "MathJax_Main-Bold.woff",
+        ] {
+            assert!(!is_fingerprinted(plain), "{plain}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(crate::fuzz::config())]
+
+        /// Any 8-character hash a Rollup-style bundler writes after a
+        /// name is recognised unless it happens to read as words, and the
+        /// judgement never panics on any name.
+        #[test]
+        fn fuzz_base64url_hashes_are_recognised(
+            name in "[a-zA-Z]{1,12}",
+            hash in "[A-Za-z0-9_-]{8}",
+            noise in crate::fuzz::noise(),
+        ) {
+            let _ = is_fingerprinted(&noise);
+            let has_both_cases = hash.bytes().any(|b| b.is_ascii_uppercase())
+                && hash.bytes().any(|b| b.is_ascii_lowercase());
+            if has_both_cases && !reads_as_words(&hash) {
+                let path = format!("assets/{name}-{hash}.js");
+                proptest::prop_assert!(is_fingerprinted(&path), "{}", path);
+            }
+            let hex: String = hash.bytes().map(|b| format!("{:x}", b % 16)).collect();
+            if hex.bytes().any(|b| b.is_ascii_digit()) && hex.bytes().any(|b| b.is_ascii_alphabetic()) {
+                let path = format!("{name}.{hex}.js");
+                proptest::prop_assert!(is_fingerprinted(&path), "{}", path);
+            }
+        }
     }
 
     #[test]

@@ -225,10 +225,16 @@ fn check_in_pool(dir: &Path, config: &Config) -> Result<Report, Error> {
             && a.message == b.message
     });
     // The rule table decides each rule's severity, and the config may
-    // change it, turn the rule off or ignore the file.
+    // change it, turn the rule off or ignore the file. A rule may report
+    // one finding below its table severity (a sink given only constant
+    // code is a warning of an error rule): that finding stays a warning
+    // unless the config raises the rule.
     let filter = config.filter();
     findings.retain_mut(|finding| {
-        let default = rule::lookup(&finding.rule).map_or(finding.severity, |r| r.severity);
+        let default = match rule::lookup(&finding.rule).map(|r| r.severity) {
+            Some(Severity::Error) | None => finding.severity,
+            Some(Severity::Warning) => Severity::Warning,
+        };
         match filter.severity(&finding.rule, &finding.file, default) {
             Some(severity) => {
                 finding.severity = severity;

@@ -192,13 +192,21 @@ pub fn scan_file(site: &Site, index: usize) -> FileOutcome {
     for detection in &secrets {
         out.detection(0, detection, true);
     }
-    let hosts = rules::hosts::find(text);
-    rules::consent::check_hosts(&hosts, &mut out);
-    rules::payment::check_hosts(&hosts, &mut out);
+    // Hosts count where a browser would load them; pages are judged on
+    // their parse below.
+    if !matches!(kind, FileKind::Html | FileKind::Svg) {
+        let place = rules::hosts::where_loaded(kind, served);
+        let hosts = rules::hosts::loaded(text, rules::hosts::find(text), place);
+        rules::consent::check_hosts(&hosts, &mut out);
+        rules::payment::check_hosts(&hosts, &mut out);
+    }
     let mut facts = None;
     match kind {
         FileKind::Html | FileKind::Svg => {
             let page = html::parse(text);
+            let hosts = rules::hosts::loaded_in_page(&page, text, rules::hosts::find(text));
+            rules::consent::check_hosts(&hosts, &mut out);
+            rules::payment::check_hosts(&hosts, &mut out);
             // Only pages parsed as HTML honour `<meta>`; XHTML and SVG are
             // parsed as XML, which ignores it.
             if kind.syntax(served) == crate::decode::Syntax::Html

@@ -388,6 +388,7 @@ fn closed_pipe_on_stdout_keeps_the_verdict_and_does_not_panic() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
+}
 
 /// A bundle whose pages all repeat one template line with an inline
 /// handler, and that has no `_headers`.
@@ -491,7 +492,8 @@ fn a_baseline_fails_only_on_new_findings_and_names_what_is_gone() {
     let recorded: Value =
         serde_json::from_str(&std::fs::read_to_string(&baseline).unwrap()).unwrap();
     let entries = recorded["entries"].as_array().unwrap();
-    assert_eq!(entries.len(), 4);
+    // Four inline findings and the policy's missing Trusted Types warning.
+    assert_eq!(entries.len(), 5);
 
     let with_baseline = |format: &str| {
         run(&[
@@ -530,7 +532,7 @@ fn a_baseline_fails_only_on_new_findings_and_names_what_is_gone() {
     );
     let stderr = String::from_utf8_lossy(&after.stderr);
     assert!(
-        stderr.contains("accepted 3 findings; 1 entries no longer occur"),
+        stderr.contains("accepted 4 findings; 1 entries no longer occur"),
         "{stderr}"
     );
     assert!(
@@ -554,11 +556,11 @@ fn a_baseline_fails_only_on_new_findings_and_names_what_is_gone() {
                 .unwrap()
         })
         .collect();
-    assert_eq!(in_sarif.len(), 4);
+    assert_eq!(in_sarif.len(), 5);
     assert_eq!(
         in_sarif.iter().filter(|f| recorded.contains(f)).count(),
-        3,
-        "the three old findings keep their fingerprints"
+        4,
+        "the four old findings keep their fingerprints"
     );
 
     let broken = dir.path().join("broken.json");

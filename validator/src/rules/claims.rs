@@ -155,6 +155,10 @@ const HELP: &str = "Remove or reword the claim (a negated or future statement su
     \"we are working towards SOC 2\" is fine), or list the standard in the evidence register \
     with `status: approved` and the evidence behind it.";
 
+const PROVIDER_HELP: &str = "Say plainly that the certification is the hosting provider's \
+    (\"our hosting provider, AWS, is SOC 2 certified\") and do not let it read as the company's \
+    own; list it in the evidence register if the company holds it too.";
+
 /// Scans a page's visible text (blocks separated by blank lines) for claims.
 pub fn scan(text: &str, register: &EvidenceRegister) -> Vec<Detection> {
     // Most pages name no standard at all: one cheap pass over the raw text
@@ -195,15 +199,35 @@ pub fn scan(text: &str, register: &EvidenceRegister) -> Vec<Detection> {
                     continue;
                 }
                 let entry = register.entry_for(&mention.standard);
-                if entry.is_some_and(|entry| entry.status == ClaimStatus::Approved)
-                    || !language::asserts_holding(&normalized.text, &mention, question)
-                {
+                if entry.is_some_and(|entry| entry.status == ClaimStatus::Approved) {
                     continue;
                 }
+                let provider = match language::judge(&normalized.text, &mention, question) {
+                    language::Judgement::NotAClaim => continue,
+                    language::Judgement::Claim => None,
+                    language::Judgement::Provider(name) => Some(name),
+                };
                 reported.push(mention.standard.clone());
                 let base = sentence.start + piece_start;
                 let start = base + normalized.original_offset(mention.start);
                 let end = base + normalized.original_offset(mention.end);
+                if let Some(name) = provider {
+                    detections.push(Detection {
+                        rule: "claims/provider-certification",
+                        severity: Severity::Warning,
+                        start,
+                        end,
+                        message: format!(
+                            "the page cites {}'s {} (\"{}\"); that is the provider's \
+                             certification, not the site owner's",
+                            name,
+                            mention.standard,
+                            language::excerpt(sentence.text)
+                        ),
+                        help: PROVIDER_HELP,
+                    });
+                    continue;
+                }
                 let pending = if entry.is_some() {
                     "; its register entry is still pending, not approved"
                 } else {
@@ -233,10 +257,18 @@ pub fn scan(text: &str, register: &EvidenceRegister) -> Vec<Detection> {
 pub const CATEGORY: Category = Category {
     name: "claims",
     title: "honest certification claims",
-    rules: &[Rule::error(
-        "claims/unapproved-certification",
-        "visible page text asserting a compliance certification or attestation (SOC 2, ISO 27001, HIPAA, PCI DSS, FedRAMP, …) that the evidence register does not list as `approved`",
-        "an unproven certification claim misleads buyers and creates legal exposure",
-        "remove the claim, or approve it in the evidence register once the evidence exists",
-    )],
+    rules: &[
+        Rule::error(
+            "claims/unapproved-certification",
+            "visible page text asserting that the site's owner holds a compliance certification or attestation (SOC 2, ISO 27001, HIPAA, PCI DSS, FedRAMP, …) that the evidence register does not list as `approved`; statements about third parties, the reader, definitions, questions, negations and plans pass",
+            "an unproven certification claim misleads buyers and creates legal exposure",
+            "remove the claim, or approve it in the evidence register once the evidence exists",
+        ),
+        Rule::warning(
+            "claims/provider-certification",
+            "a hosting or cloud provider's certification named as such (\"hosted on AWS, whose data centers are SOC 2 certified\")",
+            "true of the provider, and easily read as the owner's",
+            "say plainly that the certification is the provider's, or remove it",
+        ),
+    ],
 };

@@ -7,7 +7,8 @@
 use crate::emit::{FileFindings, Message};
 use crate::html::Element;
 use crate::rule::{Category, Rule};
-use crate::rules::hosts::{HostKind, HostMatch};
+use crate::rules::hosts::{self, HostKind, HostMatch};
+use crate::rules::inline::ScriptType;
 use crate::rules::link_fetches;
 use crate::rules::sink::LiteralUrl;
 use crate::scan::{PageContext, PageFacts, Pending};
@@ -41,14 +42,34 @@ pub(crate) fn check_hosts(found_hosts: &[HostMatch], out: &mut FileFindings<'_>)
 fn loads(element: &Element<'_>, attr: &str) -> bool {
     match &*element.name {
         "link" => link_fetches(element),
-        "script" | "iframe" | "frame" | "object" | "embed" | "use" | "image" => {
+        "script" => {
+            ScriptType::of(element).fetches_src() && matches!(attr, "src" | "href" | "xlink:href")
+        }
+        "iframe" | "frame" | "object" | "embed" | "use" | "image" => {
             matches!(attr, "src" | "href" | "xlink:href" | "data")
         }
         _ => matches!(attr, "src" | "srcset"),
     }
 }
 
+/// Whether a resource a `<noscript>` element fetches tracks the visitor:
+/// it is on another origin, on a known analytics host, or one of the
+/// site's own analytics paths. A same-origin page or image (a table of
+/// contents frame, a fallback illustration) does not.
+fn tracks(target: &Target, url: &str, analytics_paths: &[String]) -> bool {
+    match target {
+        Target::CrossOrigin { .. } => true,
+        Target::SameOrigin { path, .. } => analytics_paths.contains(path),
+        _ => hosts::find(url)
+            .iter()
+            .any(|m| m.kind == HostKind::Analytics),
+    }
+}
+
 pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, facts: &mut PageFacts) {
+    // Same-origin paths that serve analytics on this page: the gated
+    // scripts and the beacon endpoints the consent loader names.
+    let mut analytics_paths = Vec::new();
     for element in &ctx.page.elements {
         if element.name != "script" {
             continue;
@@ -56,6 +77,7 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
         if let Some(src) = element.attr("data-analytics-src")
             && let Target::SameOrigin { path, .. } = ctx.classify(&src.value)
         {
+            analytics_paths.push(path.clone());
             facts.gated.push(path);
             if let Some(loader) = element.attr("src")
                 && let Target::SameOrigin { path, .. } = ctx.classify(&loader.value)
@@ -63,17 +85,18 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
                 facts.consent_loaders.push(path);
             }
         }
-        if let Some(endpoint) = element.attr("data-analytics-endpoint")
-            && !matches!(ctx.classify(&endpoint.value), Target::SameOrigin { .. })
-        {
-            out.at(
-                endpoint.offset(),
-                Message::error(
-                    "consent/endpoint-not-same-origin",
-                    "analytics endpoint is not on the site's own origin",
-                    ENDPOINT_HELP,
+        if let Some(endpoint) = element.attr("data-analytics-endpoint") {
+            match ctx.classify(&endpoint.value) {
+                Target::SameOrigin { path, .. } => analytics_paths.push(path),
+                _ => out.at(
+                    endpoint.offset(),
+                    Message::error(
+                        "consent/endpoint-not-same-origin",
+                        "analytics endpoint is not on the site's own origin",
+                        ENDPOINT_HELP,
+                    ),
                 ),
-            );
+            }
         }
     }
     for url in &ctx.urls {
@@ -83,6 +106,7 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
                 name,
                 "img" | "iframe" | "image" | "embed" | "object" | "source" | "input"
             )
+            && tracks(&url.target, url.url, &analytics_paths)
         {
             out.at(
                 url.offset,

@@ -8,15 +8,17 @@
 //! counts only when every policy that governs the feature has it, and a
 //! missing directive only when no policy has it.
 
+mod evaluator;
+
 use crate::rule::{Category, Rule};
 use std::collections::BTreeMap;
 
-use crate::Finding;
 use crate::csp::{Directive, Policy};
 use crate::emit::{FileFindings, Message};
 use crate::rules::route_findings::RouteFindings;
 use crate::scan::PageContext;
 use crate::site::{Site, routes};
+use crate::{Finding, Severity};
 
 const MISSING_HELP: &str =
     "Add a Content-Security-Policy header for this route in _headers (e.g. under `/*`).";
@@ -73,10 +75,19 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
 /// One weakness found for a set of routes, before aggregation.
 struct Weakness {
     rule: &'static str,
+    severity: Severity,
     line: Option<u32>,
     message: String,
     help: &'static str,
 }
+
+const BYPASS_HELP: &str = "Drop the host from the script allowlist and self-host the script, or move to a nonce- or hash-based policy with 'strict-dynamic'; hosts that serve JSONP or AngularJS let an injection run any script.";
+const SYNTAX_HELP: &str = "Write the policy as CSP defines it: keywords, nonces and hashes in single quotes, known directive names, a `;` between directives.";
+const DEPRECATED_HELP: &str = "Remove the directive and use what replaces it.";
+const NONCE_HELP: &str = "Use a fresh nonce of at least 128 random bits (22 base64 characters) per response; better, allow inline code by hash.";
+const STRICT_DYNAMIC_HELP: &str =
+    "Add the nonce or hashes of the scripts that load the others, or drop 'strict-dynamic'.";
+const TRUSTED_TYPES_HELP: &str = "Add `require-trusted-types-for 'script'` once the site's scripts pass no strings to DOM sinks; it turns DOM XSS sinks into errors.";
 
 /// Judges the CSP of every HTML route, once per distinct set of matching
 /// `_headers` rules, and reports each weakness once at its `_headers` line.
@@ -98,8 +109,9 @@ pub(crate) fn check_routes(site: &Site, headers_text: &str, html_paths: &[&str])
     for routes in groups.into_values() {
         let policies = site.csp_policies(&routes[0]);
         for weakness in judge(&policies) {
-            collected.add(
+            collected.add_with_severity(
                 weakness.rule,
+                weakness.severity,
                 weakness.line,
                 weakness.message,
                 weakness.help,
@@ -156,6 +168,7 @@ fn judge(policies: &[(Policy, u32)]) -> Vec<Weakness> {
             if kind == "scripts" {
                 found.push(Weakness {
                     rule: "csp/missing-script-src",
+                    severity: Severity::Error,
                     line: first_line,
                     message: "no policy restricts scripts (neither script-src nor default-src)"
                         .into(),
@@ -184,6 +197,7 @@ fn judge(policies: &[(Policy, u32)]) -> Vec<Weakness> {
         for ((opening, line), what) in inline {
             found.push(Weakness {
                 rule: "csp/unsafe-inline",
+                severity: Severity::Error,
                 line: Some(line),
                 message: format!("{opening} allows {what}"),
                 help: INLINE_HELP,
@@ -198,6 +212,7 @@ fn judge(policies: &[(Policy, u32)]) -> Vec<Weakness> {
             if all(&scripts, &|d| d.has("'unsafe-eval'")) {
                 found.push(Weakness {
                     rule: "csp/unsafe-eval",
+                    severity: Severity::Error,
                     line: Some(scripts[0].1),
                     message: "'unsafe-eval' allows eval() and string timers".into(),
                     help: EVAL_HELP,
@@ -206,6 +221,7 @@ fn judge(policies: &[(Policy, u32)]) -> Vec<Weakness> {
             if all(&elements, &|d| d.sources.iter().any(|s| s == "*")) {
                 found.push(Weakness {
                     rule: "csp/wildcard-source",
+                    severity: Severity::Error,
                     line,
                     message: "`*` lets scripts load from any host".into(),
                     help: WILDCARD_HELP,
@@ -214,10 +230,39 @@ fn judge(policies: &[(Policy, u32)]) -> Vec<Weakness> {
             if all(&elements, &|d| d.sources.iter().any(|s| is_scheme_only(s))) {
                 found.push(Weakness {
                     rule: "csp/scheme-source",
+                    severity: Severity::Error,
                     line,
                     message: "a scheme-only source (like `https:` or `data:`) lets scripts load from anywhere".into(),
                     help: SCHEME_HELP,
                 });
+            }
+            // A known bypass counts when every governing policy allows
+            // that same URL; 'unsafe-eval' opens the eval-only ones.
+            let eval = all(&scripts, &|d| d.has("'unsafe-eval'"));
+            let mut per_policy = elements.iter().map(|(d, _)| evaluator::bypasses(d, eval));
+            if let Some(first) = per_policy.next() {
+                let others: Vec<_> = per_policy.collect();
+                let shared = first.into_iter().filter(|(bypass, _)| {
+                    others
+                        .iter()
+                        .all(|list| list.iter().any(|(b, _)| std::ptr::eq(*b, *bypass)))
+                });
+                let mut named = std::collections::BTreeSet::new();
+                for (bypass, source) in shared {
+                    if named.insert(source.clone()) {
+                        found.push(Weakness {
+                            rule: "csp/allowlist-bypass",
+                            severity: Severity::Error,
+                            line,
+                            message: format!(
+                                "script source `{source}` allows {}, which serves {} \
+                                 (https://{}{}) that runs any script an attacker names",
+                                bypass.host, bypass.kind, bypass.host, bypass.path
+                            ),
+                            help: BYPASS_HELP,
+                        });
+                    }
+                }
             }
         }
     }
@@ -232,6 +277,7 @@ fn judge(policies: &[(Policy, u32)]) -> Vec<Weakness> {
             }) {
                 found.push(Weakness {
                     rule: "csp/insecure-source",
+                    severity: Severity::Error,
                     line: Some(*line),
                     message: format!("{} allows plain-http sources", directive.name),
                     help: INSECURE_HELP,
@@ -239,7 +285,36 @@ fn judge(policies: &[(Policy, u32)]) -> Vec<Weakness> {
             }
         }
     }
+    for (policy, line) in policies {
+        for mistake in evaluator::syntax_mistakes(policy) {
+            let help = match mistake.rule {
+                "csp/deprecated-directive" => DEPRECATED_HELP,
+                "csp/weak-nonce" => NONCE_HELP,
+                "csp/strict-dynamic-without-nonce" => STRICT_DYNAMIC_HELP,
+                _ => SYNTAX_HELP,
+            };
+            found.push(Weakness {
+                rule: mistake.rule,
+                severity: mistake.severity,
+                line: Some(*line),
+                message: mistake.message,
+                help,
+            });
+        }
+    }
     let any = |test: &dyn Fn(&Policy) -> bool| policies.iter().any(|(p, _)| test(p));
+    if !any(&|p| {
+        p.get("require-trusted-types-for")
+            .is_some_and(|d| d.has("'script'"))
+    }) {
+        found.push(Weakness {
+            rule: "csp/missing-trusted-types",
+            severity: Severity::Warning,
+            line: first_line,
+            message: "no policy sets require-trusted-types-for 'script'".into(),
+            help: TRUSTED_TYPES_HELP,
+        });
+    }
     let required: [(&str, &str, bool); 4] = [
         (
             "csp/missing-object-src",
@@ -266,6 +341,7 @@ fn judge(policies: &[(Policy, u32)]) -> Vec<Weakness> {
         if !present {
             found.push(Weakness {
                 rule,
+                severity: Severity::Error,
                 line: first_line,
                 message: message.into(),
                 help: DIRECTIVE_HELP,
@@ -356,6 +432,54 @@ pub const CATEGORY: Category = Category {
             "injected forms post anywhere",
             "add `form-action 'self'`",
         ),
+        Rule::error(
+            "csp/allowlist-bypass",
+            "a script source that allows a host known to serve a JSONP endpoint or AngularJS (the bypasses Google's CSP Evaluator lists: `*.googleapis.com`, `ajax.googleapis.com`, `cdnjs.cloudflare.com`, `*.gstatic.com`, `cdn.jsdelivr.net`, …), unless `'strict-dynamic'` with a nonce or hash makes browsers drop host sources",
+            "an injection loads the JSONP callback or AngularJS from the allowed host and runs any script",
+            "self-host the script, or use a hash-based policy",
+        ),
+        Rule::error(
+            "csp/unquoted-keyword",
+            "a keyword, nonce or hash written without single quotes (`self`, `none`, `unsafe-inline`, `nonce-…`, `sha256-…`), or a quoted word that is no CSP keyword",
+            "browsers read a bare word as a host name, so the policy means something else than it says",
+            "quote it: `'self'`",
+        ),
+        Rule::error(
+            "csp/unknown-directive",
+            "a directive name browsers do not know, with the known one it is closest to",
+            "browsers ignore it, so the protection it was meant to give is missing",
+            "spell it as CSP does",
+        ),
+        Rule::error(
+            "csp/missing-semicolon",
+            "a directive name inside another directive's value (`script-src 'self' object-src 'none'`)",
+            "the second directive is only a source of the first",
+            "put a `;` between directives",
+        ),
+        Rule::warning(
+            "csp/deprecated-directive",
+            "`reflected-xss`, `referrer`, `plugin-types`, `prefetch-src`, `block-all-mixed-content`, `require-sri-for`, `navigate-to`, `disown-opener`",
+            "browsers ignore them",
+            "use what replaces them (Referrer-Policy, `object-src 'none'`, …)",
+        ),
+        Rule::warning(
+            "csp/weak-nonce",
+            "a nonce shorter than 8 characters",
+            "it can be guessed (a nonce in a static header is already `csp/unsafe-inline`)",
+            "use 128 random bits per response, or hashes",
+        ),
+        Rule::warning(
+            "csp/strict-dynamic-without-nonce",
+            "`'strict-dynamic'` in `script-src`, `script-src-elem` or `default-src` without a nonce or hash",
+            "CSP3 browsers then block every script",
+            "add the hashes of the loader scripts",
+        ),
+        Rule::warning(
+            "csp/missing-trusted-types",
+            "no policy sets `require-trusted-types-for 'script'`",
+            "DOM XSS sinks accept strings",
+            "add it once scripts use no string sinks",
+        ),
     ],
 };
 
@@ -364,9 +488,46 @@ mod tests {
     use super::*;
     use crate::csp::parse_list;
 
+    /// The error rules of a policy list.
     fn rules_for(value: &str) -> Vec<&'static str> {
         let policies: Vec<_> = parse_list(value).into_iter().map(|p| (p, 1)).collect();
-        judge(&policies).into_iter().map(|w| w.rule).collect()
+        judge(&policies)
+            .into_iter()
+            .filter(|w| w.severity == Severity::Error)
+            .map(|w| w.rule)
+            .collect()
+    }
+
+    /// The warning rules of a policy list.
+    fn warnings_for(value: &str) -> Vec<&'static str> {
+        let policies: Vec<_> = parse_list(value).into_iter().map(|p| (p, 1)).collect();
+        judge(&policies)
+            .into_iter()
+            .filter(|w| w.severity == Severity::Warning)
+            .map(|w| w.rule)
+            .collect()
+    }
+
+    #[test]
+    fn csp_evaluator_mistakes_are_judged() {
+        assert_eq!(warnings_for(STRICT), ["csp/missing-trusted-types"]);
+        let trusted = format!("{STRICT}; require-trusted-types-for 'script'");
+        assert!(warnings_for(&trusted).is_empty());
+        assert!(rules_for(&trusted).is_empty());
+        let bypass = STRICT.replace(
+            "script-src 'self'",
+            "script-src 'self' https://*.googleapis.com",
+        );
+        assert_eq!(rules_for(&bypass), ["csp/allowlist-bypass"]);
+        // A second policy without the host closes the bypass.
+        assert!(rules_for(&format!("{bypass}, script-src 'self'")).is_empty());
+        let unquoted = STRICT.replace("script-src 'self'", "script-src self");
+        assert_eq!(rules_for(&unquoted), ["csp/unquoted-keyword"]);
+        let typo = STRICT.replace("frame-ancestors", "frame-ancestor");
+        assert!(rules_for(&typo).contains(&"csp/unknown-directive"));
+        assert!(rules_for(&typo).contains(&"csp/missing-frame-ancestors"));
+        let deprecated = format!("{trusted}; reflected-xss block");
+        assert_eq!(warnings_for(&deprecated), ["csp/deprecated-directive"]);
     }
 
     const STRICT: &str = "default-src 'none'; script-src 'self'; style-src 'self'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'; object-src 'none'";

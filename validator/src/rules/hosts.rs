@@ -1,11 +1,24 @@
-//! Curated lists of third-party hosts whose mere presence in a bundle
-//! breaks a promise: analytics and tag managers (consent) and payment
-//! SDKs or checkout pages (payment). Matching is on host names anywhere
-//! in a text file, case-insensitively, at label boundaries.
+//! Curated lists of third-party hosts whose loading breaks a promise:
+//! analytics and tag managers (consent) and payment SDKs or checkout pages
+//! (payment). Host names are found case-insensitively at label boundaries,
+//! then kept only where a browser would load or run them ([`Where`]):
+//! markup attributes, stylesheets, and URL-shaped strings of scripts and
+//! data a script reads. A host written in a page's text (a `<pre>` code
+//! sample, escaped HTML, prose), in a comment, in a `.txt` or `.md` file,
+//! in a search index or a source map is a mention, not a load.
+//!
+//! The analytics list follows the tracker entries of DuckDuckGo's Tracker
+//! Radar and the EasyPrivacy filter list (the two public lists most
+//! blockers use), narrowed to the hosts that serve analytics, tag
+//! management, session recording or advertising pixels on marketing sites.
 
 use std::sync::LazyLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Match, MatchKind};
+
+use crate::bundle::FileKind;
+use crate::html::Page;
+use crate::rules::inline::ScriptType;
 
 /// What a known host is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,7 +35,6 @@ pub const ANALYTICS_HOSTS: &[&str] = &[
     "googleadservices.com",
     "doubleclick.net",
     "cdn.segment.com",
-    "api.segment.io",
     "segment.io",
     "hotjar.com",
     "hotjar.io",
@@ -53,6 +65,45 @@ pub const ANALYTICS_HOSTS: &[&str] = &[
     "scorecardresearch.com",
     "newrelic.com",
     "nr-data.net",
+    // Baidu Tongji (hm.js) and its beacon host.
+    "hm.baidu.com",
+    "hmcdn.baidu.com",
+    // Cloudflare Web Analytics (static.cloudflareinsights.com/beacon.min.js).
+    "cloudflareinsights.com",
+    // Yandex Metrica.
+    "mc.yandex.ru",
+    "mc.yandex.com",
+    "metrika.yandex.ru",
+    // Adobe Analytics, Target and Launch.
+    "omtrdc.net",
+    "2o7.net",
+    "assets.adobedtm.com",
+    "demdex.net",
+    // Other widely deployed analytics, heatmap and pixel hosts.
+    "stats.wp.com",
+    "pixel.wp.com",
+    "static.klaviyo.com",
+    "sc-static.net",
+    "tr.snapchat.com",
+    "ct.pinterest.com",
+    "s.pinimg.com",
+    "analytics.twitter.com",
+    "static.criteo.net",
+    "sslwidget.criteo.com",
+    "gc.zgo.at",
+    "goatcounter.com",
+    "pirsch.io",
+    "tagmanager.google.com",
+    "cdn.rudderlabs.com",
+    "cdn.logrocket.io",
+    "cdn.lr-ingest.io",
+    "r.lr-ingest.io",
+    "ws.zoominfo.com",
+    "munchkin.marketo.net",
+    "top.mail.ru",
+    "counter.yadro.ru",
+    "va.vercel-scripts.com",
+    "vitals.vercel-insights.com",
 ];
 
 /// Payment SDK and hosted checkout hosts.
@@ -172,6 +223,136 @@ pub fn find(text: &str) -> Vec<HostMatch> {
         .collect()
 }
 
+/// Where in a file a known host is a load rather than a mention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Where {
+    /// Everywhere: stylesheets, `_headers`, `_redirects`, and files whose
+    /// name says nothing, which the validator cannot judge otherwise.
+    Everywhere,
+    /// In URL-shaped strings only: scripts and JSON, which browsers run
+    /// or scripts read.
+    UrlStrings,
+    /// Nowhere: prose and data no browser loads from (`.txt`, `.md`,
+    /// feeds, source maps, search indexes).
+    Nowhere,
+}
+
+/// File names (lowercase, fingerprint and extension aside) that static
+/// site generators give their search index: mdBook `searchindex.json`,
+/// MkDocs `search_index.json`, Docusaurus and Eleventy plugins
+/// `search-index.json` and `search.json`, lunr `lunr-index.json`.
+const SEARCH_INDEX_STEMS: &[&str] = &[
+    "searchindex",
+    "search_index",
+    "search-index",
+    "search",
+    "search-doc",
+    "lunr-index",
+];
+
+/// Whether `path` is a JSON search index: the site's own text, mentions
+/// and code samples included, which no browser loads anything from.
+fn is_search_index(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    let Some(stem) = name.strip_suffix(".json") else {
+        return false;
+    };
+    // mdBook and bundlers may add a content hash: `searchindex-72423136`.
+    let head = stem
+        .rsplit_once(['-', '.'])
+        .filter(|(_, tail)| {
+            tail.len() >= 6
+                && tail.bytes().all(|b| b.is_ascii_alphanumeric())
+                && tail.bytes().any(|b| b.is_ascii_digit())
+        })
+        .map(|(head, _)| head);
+    SEARCH_INDEX_STEMS.contains(&stem)
+        || head.is_some_and(|head| SEARCH_INDEX_STEMS.contains(&head))
+}
+
+/// Where known hosts count in a file of this kind (pages are judged by
+/// [`loaded_in_page`]).
+pub(crate) fn where_loaded(kind: FileKind, path: &str) -> Where {
+    let extension = path
+        .rsplit('/')
+        .next()
+        .and_then(|name| name.rsplit_once('.'))
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    match kind {
+        FileKind::Script => Where::UrlStrings,
+        FileKind::Text if extension == "json" || extension == "webmanifest" => {
+            if is_search_index(path) {
+                Where::Nowhere
+            } else {
+                Where::UrlStrings
+            }
+        }
+        FileKind::Text | FileKind::SourceMap | FileKind::Sitemap => Where::Nowhere,
+        _ => Where::Everywhere,
+    }
+}
+
+/// Whether the host found at `offset` of `text` starts a URL-shaped
+/// string: walking back from it over characters a URL's scheme and host
+/// are made of (`https://www.`, `//`, `\/\/` in escaped JSON) reaches a
+/// quote, backtick, `(`, `=`, `,` or the start of the text. A host after
+/// a space is inside prose (a comment, a sentence in a string), which no
+/// browser loads.
+fn starts_url_string(text: &str, offset: usize) -> bool {
+    let before = &text.as_bytes()[..offset];
+    let prefix_len = before
+        .iter()
+        .rev()
+        .take_while(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b':' | b'/' | b'\\')
+        })
+        .count();
+    match before.len().checked_sub(prefix_len + 1) {
+        None => true,
+        Some(at) => matches!(before[at], b'"' | b'\'' | b'`' | b'(' | b'=' | b','),
+    }
+}
+
+/// Keeps the hosts a file of this kind loads.
+pub(crate) fn loaded(text: &str, found: Vec<HostMatch>, place: Where) -> Vec<HostMatch> {
+    match place {
+        Where::Everywhere => found,
+        Where::Nowhere => Vec::new(),
+        Where::UrlStrings => found
+            .into_iter()
+            .filter(|m| starts_url_string(text, m.offset))
+            .collect(),
+    }
+}
+
+/// Keeps the hosts a page loads: those in the attributes of its elements
+/// (every attribute, since a script may read any of them; a data-block
+/// `<script>` aside), in its stylesheets, and in URL-shaped strings of the
+/// scripts it runs. A host in the page's text (a code sample, escaped
+/// HTML, prose) or in a comment is a mention.
+pub(crate) fn loaded_in_page(page: &Page<'_>, text: &str, found: Vec<HostMatch>) -> Vec<HostMatch> {
+    found
+        .into_iter()
+        .filter(|m| {
+            let in_tag = page.elements.iter().any(|element| {
+                (element.start..element.tag_end).contains(&m.offset)
+                    && !(element.name == "script" && ScriptType::of(element) == ScriptType::Data)
+            });
+            let in_style = page
+                .styles
+                .iter()
+                .any(|body| (body.start..body.start + body.raw_len).contains(&m.offset));
+            let in_script = page.scripts.iter().any(|body| {
+                (body.start..body.start + body.raw_len).contains(&m.offset)
+                    && ScriptType::of(&page.elements[body.element]) != ScriptType::Data
+                    && starts_url_string(text, m.offset)
+            });
+            in_tag || in_style || in_script
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,6 +386,119 @@ mod tests {
         assert_eq!(automaton.len(), 7, "{automaton:?}");
         if let Some(packed) = HostMatcher::packed() {
             assert_eq!(matches(&packed), automaton);
+        }
+    }
+
+    fn kept(text: &str, place: Where) -> Vec<&'static str> {
+        loaded(text, find(text), place)
+            .into_iter()
+            .map(|m| m.host)
+            .collect()
+    }
+
+    #[test]
+    fn scripts_load_url_shaped_strings_only() {
+        let script = "s.src='https://www.googletagmanager.com/gtm.js?id='+i;\n\
+                      // unlike https://hotjar.com we proxy\n\
+                      const note = \"we dropped clarity.ms last year\";\n\
+                      load(`//hm.baidu.com/hm.js`); x = 'https://' + 'js.stripe.com/v3';\n\
+                      {\"u\":\"https:\\/\\/static.cloudflareinsights.com\\/beacon.min.js\"}";
+        assert_eq!(
+            kept(script, Where::UrlStrings),
+            [
+                "googletagmanager.com",
+                "hm.baidu.com",
+                "js.stripe.com",
+                "cloudflareinsights.com"
+            ]
+        );
+        assert!(kept(script, Where::Nowhere).is_empty());
+        assert_eq!(kept(script, Where::Everywhere).len(), 6);
+    }
+
+    #[test]
+    fn files_are_judged_by_what_browsers_load() {
+        assert_eq!(where_loaded(FileKind::Script, "a.js"), Where::UrlStrings);
+        assert_eq!(
+            where_loaded(FileKind::Text, "config.json"),
+            Where::UrlStrings
+        );
+        assert_eq!(
+            where_loaded(FileKind::Text, "site.webmanifest"),
+            Where::UrlStrings
+        );
+        assert_eq!(where_loaded(FileKind::Text, "notes.txt"), Where::Nowhere);
+        assert_eq!(
+            where_loaded(FileKind::Text, "docs/README.md"),
+            Where::Nowhere
+        );
+        assert_eq!(
+            where_loaded(FileKind::SourceMap, "a.js.map"),
+            Where::Nowhere
+        );
+        assert_eq!(
+            where_loaded(FileKind::Stylesheet, "a.css"),
+            Where::Everywhere
+        );
+        assert_eq!(
+            where_loaded(FileKind::Unknown, "LICENSE"),
+            Where::Everywhere
+        );
+        for index in [
+            "searchindex.json",
+            "book/searchindex-72423136.json",
+            "search/search_index.json",
+            "Search-Index.json",
+            "search.json",
+        ] {
+            assert_eq!(
+                where_loaded(FileKind::Text, index),
+                Where::Nowhere,
+                "{index}"
+            );
+        }
+        for data in ["searching.json", "search-config.json", "research.json"] {
+            assert_eq!(
+                where_loaded(FileKind::Text, data),
+                Where::UrlStrings,
+                "{data}"
+            );
+        }
+    }
+
+    #[test]
+    fn pages_load_attributes_styles_and_running_scripts() {
+        let page_text = "<p>Paste <code>&lt;script src=\"https://hm.baidu.com/hm.js\"&gt;</code></p>\
+            <!-- https://hotjar.com -->\
+            <script type=text/plain src=\"https://clarity.ms/tag\"></script>\
+            <script type=application/ld+json>{\"u\":\"https://mixpanel.com\"}</script>\
+            <img src=\"https://bat.bing.com/action/0\">\
+            <style>@import 'https://plausible.io/x.css';</style>\
+            <script>load('https://cdn.segment.com/a.js'); // see posthog.com</script>";
+        let page = crate::html::parse(page_text);
+        let hosts: Vec<_> = loaded_in_page(&page, page_text, find(page_text))
+            .into_iter()
+            .map(|m| m.host)
+            .collect();
+        assert_eq!(hosts, ["bat.bing.com", "plausible.io", "cdn.segment.com"]);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(crate::fuzz::config())]
+
+        /// Filtering keeps a subset of the hosts found, in order, for any
+        /// text and place, and never panics on any offset.
+        #[test]
+        fn fuzz_loaded_hosts_are_a_subset(text in crate::fuzz::noise(), suffix in "[a-z./:'\" ]{0,12}") {
+            let text = format!("{text}{suffix}google-analytics.com");
+            let all = find(&text);
+            for place in [Where::Everywhere, Where::UrlStrings, Where::Nowhere] {
+                let kept = loaded(&text, all.clone(), place);
+                proptest::prop_assert!(kept.iter().all(|m| all.contains(m)));
+            }
+            let page = crate::html::parse(&text);
+            let kept = loaded_in_page(&page, &text, all.clone());
+            proptest::prop_assert!(kept.iter().all(|m| all.contains(m)));
         }
     }
 

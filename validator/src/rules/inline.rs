@@ -28,19 +28,16 @@ const UNPARSED_HELP: &str = "Write conforming markup (no raw-text element inside
 const STYLE_ATTR_HELP: &str =
     "Replace the style attribute with a class defined in a self-hosted stylesheet.";
 
-/// Script `type` values that browsers execute (or that CSP governs like
-/// scripts). Anything else is a data block.
-const EXECUTABLE_TYPES: &[&str] = &[
-    "",
-    "module",
-    "importmap",
-    "speculationrules",
-    "text/javascript",
-    "application/javascript",
+/// The JavaScript MIME types of the HTML standard: a `<script>` whose
+/// `type` is one of them (compared as an essence match: trimmed,
+/// ASCII-lowercased, no parameters) is a classic script.
+const JAVASCRIPT_MIME_TYPES: &[&str] = &[
     "application/ecmascript",
+    "application/javascript",
     "application/x-ecmascript",
     "application/x-javascript",
     "text/ecmascript",
+    "text/javascript",
     "text/javascript1.0",
     "text/javascript1.1",
     "text/javascript1.2",
@@ -52,6 +49,50 @@ const EXECUTABLE_TYPES: &[&str] = &[
     "text/x-ecmascript",
     "text/x-javascript",
 ];
+
+/// What a `<script>` element is, by its `type` (and the legacy
+/// `language`), following the HTML standard's "prepare the script
+/// element" steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ScriptType {
+    Classic,
+    Module,
+    ImportMap,
+    SpeculationRules,
+    /// A data block (`text/plain`, `application/ld+json`, a template
+    /// language …): the browser neither fetches its `src` nor runs its text.
+    Data,
+}
+
+impl ScriptType {
+    /// The type of a `<script>` element.
+    pub(crate) fn of(element: &Element<'_>) -> ScriptType {
+        let type_string = match (element.value("type"), element.value("language")) {
+            (Some(value), _) => value.to_owned(),
+            (None, Some(language)) if !language.is_empty() => format!("text/{language}"),
+            (None, _) => String::new(),
+        };
+        // The standard strips only leading and trailing ASCII whitespace
+        // before the comparison.
+        let essence = type_string
+            .trim_matches(|c: char| c.is_ascii_whitespace())
+            .to_ascii_lowercase();
+        match essence.as_str() {
+            "" => ScriptType::Classic,
+            "module" => ScriptType::Module,
+            "importmap" => ScriptType::ImportMap,
+            "speculationrules" => ScriptType::SpeculationRules,
+            other if JAVASCRIPT_MIME_TYPES.contains(&other) => ScriptType::Classic,
+            _ => ScriptType::Data,
+        }
+    }
+
+    /// Whether the browser fetches the script's `src`: classic scripts and
+    /// modules only (import maps and speculation rules are inline only).
+    pub(crate) fn fetches_src(self) -> bool {
+        matches!(self, ScriptType::Classic | ScriptType::Module)
+    }
+}
 
 /// The URLs an import map sends module specifiers to (the values of
 /// `imports` and of every scope in `scopes`), with their offsets in the
@@ -163,12 +204,8 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
         {
             continue;
         }
-        let script_type = element
-            .value("type")
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
-        if !EXECUTABLE_TYPES.contains(&script_type.as_str()) {
+        let script_type = ScriptType::of(element);
+        if script_type == ScriptType::Data {
             continue;
         }
         if !hash_allowed(&ctx.policies, "script-src-elem", &body.text, false) {
@@ -181,16 +218,16 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
                 ),
             );
         }
-        let kind = match script_type.as_str() {
-            "module" => sink::JsKind::Module,
-            "importmap" => {
+        let kind = match script_type {
+            ScriptType::Module => sink::JsKind::Module,
+            ScriptType::ImportMap => {
                 let urls = import_map_urls(&body.text);
                 let urls = relocate(body, urls);
                 script::check_js_loads(ctx.site, &ctx.url_path, &urls, 0, out);
                 continue;
             }
-            "speculationrules" => continue,
-            _ => sink::JsKind::Script,
+            ScriptType::SpeculationRules => continue,
+            ScriptType::Classic | ScriptType::Data => sink::JsKind::Script,
         };
         let analysis = sink::analyze(&body.text, kind);
         for detection in &analysis.detections {
@@ -344,6 +381,91 @@ pub const CATEGORY: Category = Category {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The type of `<script …>` written with these attributes.
+    fn script_type(markup: &str) -> ScriptType {
+        let page = crate::html::parse(markup);
+        let script = page.elements.iter().find(|e| e.name == "script").unwrap();
+        ScriptType::of(script)
+    }
+
+    #[test]
+    fn script_types_follow_the_html_standard() {
+        assert_eq!(script_type("<script>"), ScriptType::Classic);
+        assert_eq!(script_type("<script type>"), ScriptType::Classic);
+        assert_eq!(
+            script_type("<script type=\" TEXT/JavaScript \">"),
+            ScriptType::Classic
+        );
+        assert_eq!(
+            script_type("<script type=application/x-ecmascript>"),
+            ScriptType::Classic
+        );
+        assert_eq!(
+            script_type("<script language=JavaScript1.2>"),
+            ScriptType::Classic
+        );
+        assert_eq!(script_type("<script language=\"\">"), ScriptType::Classic);
+        assert_eq!(script_type("<script type=\" Module\">"), ScriptType::Module);
+        assert_eq!(
+            script_type("<script type=importmap>"),
+            ScriptType::ImportMap
+        );
+        assert_eq!(
+            script_type("<script type=SpeculationRules>"),
+            ScriptType::SpeculationRules
+        );
+        for data in [
+            "text/plain",
+            "application/ld+json",
+            "text/x-template",
+            "text/javascript; charset=utf-8",
+            "javascript",
+            "text/babel",
+        ] {
+            assert_eq!(
+                script_type(&format!("<script type=\"{data}\">")),
+                ScriptType::Data,
+                "{data}"
+            );
+        }
+        assert_eq!(script_type("<script language=vbscript>"), ScriptType::Data);
+        // `type` wins over `language`.
+        assert_eq!(
+            script_type("<script type=text/plain language=javascript>"),
+            ScriptType::Data
+        );
+        assert!(ScriptType::Module.fetches_src());
+        assert!(!ScriptType::ImportMap.fetches_src());
+        assert!(!ScriptType::Data.fetches_src());
+    }
+
+    proptest! {
+        #![proptest_config(crate::fuzz::config())]
+
+        /// Any JavaScript MIME type in any ASCII case with surrounding
+        /// ASCII whitespace is a classic script, and any parameter makes it
+        /// a data block.
+        #[test]
+        fn fuzz_javascript_mime_types_in_any_case(
+            index in 0..JAVASCRIPT_MIME_TYPES.len(),
+            upper in prop::collection::vec(any::<bool>(), 32),
+            lead in "[ \t\n]{0,3}",
+            trail in "[ \t\n]{0,3}",
+            parameter in "[a-z=;]{1,8}",
+        ) {
+            let cased: String = JAVASCRIPT_MIME_TYPES[index]
+                .chars()
+                .zip(upper.iter().cycle())
+                .map(|(c, up)| if *up { c.to_ascii_uppercase() } else { c })
+                .collect();
+            let markup = format!("<script type=\"{lead}{cased}{trail}\">");
+            prop_assert_eq!(script_type(&markup), ScriptType::Classic);
+            let markup = format!("<script type=\"{cased};{parameter}\">");
+            prop_assert_eq!(script_type(&markup), ScriptType::Data);
+        }
+    }
 
     #[test]
     fn import_map_urls_come_from_imports_and_scopes() {

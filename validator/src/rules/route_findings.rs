@@ -9,6 +9,7 @@ use crate::emit::{FileFindings, Message};
 /// One finding before its routes are known in full.
 struct Entry {
     rule: &'static str,
+    severity: Severity,
     message: String,
     help: &'static str,
     routes: Vec<String>,
@@ -31,10 +32,24 @@ impl RouteFindings {
         help: &'static str,
         routes: impl IntoIterator<Item = String>,
     ) {
+        self.add_with_severity(rule, Severity::Error, line, message, help, routes);
+    }
+
+    /// Like [`RouteFindings::add`], for a finding of any severity.
+    pub(crate) fn add_with_severity(
+        &mut self,
+        rule: &'static str,
+        severity: Severity,
+        line: Option<u32>,
+        message: String,
+        help: &'static str,
+        routes: impl IntoIterator<Item = String>,
+    ) {
         self.entries
             .entry((line, rule, message.clone()))
             .or_insert_with(|| Entry {
                 rule,
+                severity,
                 message,
                 help,
                 routes: Vec::new(),
@@ -43,7 +58,7 @@ impl RouteFindings {
             .extend(routes);
     }
 
-    /// Emits one error per entry into `out` (the `_headers` file), naming
+    /// Emits one finding per entry into `out` (the `_headers` file), naming
     /// the first affected route and how many more there are.
     pub(crate) fn emit(self, out: &mut FileFindings<'_>) {
         for ((line, _, _), mut entry) in self.entries {
@@ -56,7 +71,7 @@ impl RouteFindings {
             };
             let message = Message {
                 rule: entry.rule,
-                severity: Severity::Error,
+                severity: entry.severity,
                 message: format!("{}{scope}", entry.message),
                 help: entry.help,
             };

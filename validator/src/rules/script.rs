@@ -7,6 +7,7 @@ use crate::css;
 use crate::emit::{FileFindings, Message};
 use crate::html::Element;
 use crate::rule::{Category, Rule};
+use crate::rules::inline::ScriptType;
 use crate::rules::link_fetches;
 use crate::rules::sink::LiteralUrl;
 use crate::scan::PageContext;
@@ -22,7 +23,9 @@ const DATA_HELP: &str =
 /// Whether `attr` of `element` makes the browser fetch a subresource.
 fn is_subresource(element: &Element<'_>, attr: &str) -> bool {
     match (&*element.name, attr) {
-        ("script", "src" | "href" | "xlink:href") => true,
+        // A data block (`type="text/plain"`, JSON, a template) is never
+        // fetched, whatever its `src` says.
+        ("script", "src" | "href" | "xlink:href") => ScriptType::of(element).fetches_src(),
         ("link", "href" | "imagesrcset") => link_fetches(element),
         ("img" | "source", "src" | "srcset") => true,
         ("video", "src" | "poster") | ("audio" | "track" | "embed", "src") => true,

@@ -24,9 +24,12 @@
 //! `secret/google-api-key` (warning: public by design),
 //! `secret/google-oauth-client-secret`, `secret/openai-api-key`,
 //! `secret/anthropic-api-key`, `secret/npm-token`, `secret/sendgrid-api-key`,
-//! `secret/shopify-token`, `secret/connection-string` and
+//! `secret/shopify-token`, `secret/connection-string`,
 //! `secret/generic-assignment` (a random-looking value assigned to a name
-//! such as `secret`, `token`, `password`, `api_key` or `client_secret`).
+//! such as `secret`, `token`, `password`, `api_key` or `client_secret`) and
+//! `secret/public-token` (warning: a token or key that browsers are meant
+//! to hold, such as an analytics beacon token, a project key or a
+//! search-only key, see [`public_by_design`]).
 
 pub mod debris;
 #[cfg(test)]
@@ -96,6 +99,15 @@ const RULES: &[Rule] = &[
         accept: None,
         help: "Remove it and roll the key in the Stripe dashboard. Only publishable keys \
             (pk_…) belong in browser code; secret and restricted keys stay on the server.",
+    },
+    Rule {
+        id: "secret/posthog-project-key",
+        what: "PostHog project API key",
+        keywords: &["phc_"],
+        pattern: r"\b(?P<secret>phc_[A-Za-z0-9]{32,64})\b",
+        accept: None,
+        help: "A PostHog project key is public by design; make sure analytics load only \
+            after consent and that the project rejects events from other origins.",
     },
     Rule {
         id: "secret/stripe-publishable-key",
@@ -467,6 +479,23 @@ pub fn scan(text: &str) -> Vec<Detection> {
                     continue;
                 }
                 taken.insert(start, end);
+                if rule.id == "secret/generic-assignment"
+                    && let Some(kind) = public_by_design(text, start, name)
+                {
+                    detections.push(Detection {
+                        rule: "secret/public-token",
+                        severity: Severity::Warning,
+                        start,
+                        end,
+                        message: format!(
+                            "{kind} {} is shipped in the bundle; it is public by design, but \
+                             check its restrictions",
+                            redact(secret.as_str())
+                        ),
+                        help: PUBLIC_TOKEN_HELP,
+                    });
+                    continue;
+                }
                 detections.push(Detection {
                     rule: rule.id,
                     severity: rule.severity(),
@@ -480,6 +509,89 @@ pub fn scan(text: &str) -> Vec<Detection> {
     }
     detections.sort_by_key(|d| (d.start, d.end));
     detections
+}
+
+const PUBLIC_TOKEN_HELP: &str = "Browsers are meant to hold this value, so it is no leak; \
+    check that it is restricted to the site's origin and to read-only or ingest-only use, \
+    and that the service it names loads only after consent.";
+
+/// Names under which browser code carries a value that is public by
+/// design (compared lowercased, without `_`, `-` and `.`): publishable,
+/// public, site and client keys, ingest-only write keys, search-only keys.
+const PUBLIC_NAMES: &[&str] = &[
+    "publishablekey",
+    "publickey",
+    "sitekey",
+    "clienttoken",
+    "writekey",
+    "searchonlyapikey",
+    "searchkey",
+    "measurementid",
+    "projecttoken",
+    "beacontoken",
+];
+
+/// Markers of a vendor snippet whose `token`, `key` or `apiKey` is public by
+/// design, with what that value is: the Cloudflare Web Analytics beacon,
+/// Algolia DocSearch, Mixpanel, Amplitude, Datadog RUM and Sentry loaders.
+const PUBLIC_CONTEXTS: &[(&str, &str)] = &[
+    ("data-cf-beacon", "Cloudflare Web Analytics beacon token"),
+    (
+        "cloudflareinsights",
+        "Cloudflare Web Analytics beacon token",
+    ),
+    ("docsearch", "Algolia search-only API key"),
+    ("algolia", "Algolia search-only API key"),
+    ("mixpanel.init", "Mixpanel project token"),
+    ("amplitude.init", "Amplitude API key"),
+    ("amplitude.getinstance", "Amplitude API key"),
+    ("dd_rum", "Datadog RUM client token"),
+    ("sentry.init", "Sentry public key"),
+];
+
+/// How far before a value a vendor snippet's marker may be.
+const PUBLIC_CONTEXT_BEFORE: usize = 300;
+
+/// Whether a value the generic rule found at `start` of `text`, assigned
+/// to `name`, is public by design, and what it is. Only names that say
+/// `token` or `key` qualify: a `secret`, `password` or admin key (Algolia's
+/// `adminApiKey`) never does, whatever surrounds it.
+fn public_by_design(text: &str, start: usize, name: &str) -> Option<&'static str> {
+    let squashed: String = name
+        .chars()
+        .filter(|c| !matches!(c, '_' | '-' | '.'))
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    if [
+        "secret",
+        "passw",
+        "pwd",
+        "private",
+        "credential",
+        "access",
+        "auth",
+        "admin",
+        "master",
+        "server",
+        "service",
+    ]
+    .iter()
+    .any(|word| squashed.contains(word))
+    {
+        return None;
+    }
+    if PUBLIC_NAMES.iter().any(|public| squashed.ends_with(public)) {
+        return Some("public-by-design key");
+    }
+    if !(squashed.ends_with("token") || squashed.ends_with("key")) {
+        return None;
+    }
+    let from = char_floor(text, start.saturating_sub(PUBLIC_CONTEXT_BEFORE));
+    let before = text[from..start].to_ascii_lowercase();
+    PUBLIC_CONTEXTS
+        .iter()
+        .find(|(marker, _)| before.contains(marker))
+        .map(|(_, what)| *what)
 }
 
 fn message(rule: &Rule, secret: &str) -> String {
@@ -774,6 +886,18 @@ pub const CATEGORY: Category = Category {
             "a Stripe publishable key (`pk_live_…`), public by design",
             "the site takes no payments, so a payment key is unexpected",
             "remove it unless the page needs it",
+        ),
+        rule::Rule::warning(
+            "secret/posthog-project-key",
+            "a PostHog project API key (`phc_…`), public by design",
+            "a project key lets anyone send events into the project",
+            "load analytics only after consent and make the project reject events from other origins",
+        ),
+        rule::Rule::warning(
+            "secret/public-token",
+            "a value the generic rule would report whose name says it is public (`publishableKey`, `siteKey`, `measurementId`, …), or a key inside a vendor snippet that is public by design (Cloudflare Web Analytics, Algolia DocSearch, Sentry, …)",
+            "public keys can still be abused where the vendor does not restrict them",
+            "restrict the key on the vendor's side to the site's origin",
         ),
         rule::Rule::error(
             "secret/unscanned-file",

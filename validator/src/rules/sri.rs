@@ -4,6 +4,7 @@
 
 use crate::emit::{FileFindings, Message};
 use crate::rule::{Category, Rule};
+use crate::rules::inline::ScriptType;
 use crate::scan::PageContext;
 use crate::site::HashAlgorithm;
 use crate::url_norm::Target;
@@ -17,7 +18,9 @@ const MALFORMED_HELP: &str =
 pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
     for element in &ctx.page.elements {
         let attr = match &*element.name {
-            "script" => element.attr("src"),
+            // A data block's `src` is never fetched, so it needs no
+            // integrity.
+            "script" if ScriptType::of(element).fetches_src() => element.attr("src"),
             "link"
                 if element.has_token("rel", "stylesheet")
                     || element.has_token("rel", "modulepreload") =>

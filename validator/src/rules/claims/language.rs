@@ -457,9 +457,9 @@ fn floor_boundary(text: &str, mut index: usize) -> usize {
 /// Whether the sentence (or the piece of it) `sentence`, in which
 /// `mention` was found, asserts that the site's owner holds the standard.
 /// A question (`question`: the whole sentence ends with `?`) never does.
-pub(super) fn asserts_holding(sentence: &str, mention: &Mention, question: bool) -> bool {
+pub(super) fn judge(sentence: &str, mention: &Mention, question: bool) -> Judgement {
     if question {
-        return false;
+        return Judgement::NotAClaim;
     }
     // The clause is looked for within a window around the mention, so
     // that judging every mention of a long run-on "sentence" stays linear.
@@ -498,7 +498,16 @@ pub(super) fn asserts_holding(sentence: &str, mention: &Mention, question: bool)
             || word.ends_with("n't")
     });
     if denied {
-        return false;
+        return Judgement::NotAClaim;
+    }
+    let before_words = words(&sentence[clause_start..mention.start]);
+    match subject(&before_words) {
+        Subject::Provider(name) => return Judgement::Provider(name),
+        Subject::Other => return Judgement::NotAClaim,
+        Subject::Owner | Subject::None => {}
+    }
+    if defines(&after) || past_only(&before_words) {
+        return Judgement::NotAClaim;
     }
 
     let clause: Vec<&str> = words(&sentence[clause_start..mention.start])
@@ -506,7 +515,7 @@ pub(super) fn asserts_holding(sentence: &str, mention: &Mention, question: bool)
         .chain(words(&sentence[mention.end..clause_end]))
         .collect();
     if mention.standard.is_gdpr() {
-        return clause.iter().any(|word| GDPR_HOLDING.contains(word));
+        return Judgement::from(clause.iter().any(|word| GDPR_HOLDING.contains(word)));
     }
     let holding = clause.iter().any(|word| HOLDING.contains(word));
     let credential = clause.iter().any(|word| CREDENTIALS.contains(word))
@@ -519,7 +528,207 @@ pub(super) fn asserts_holding(sentence: &str, mention: &Mention, question: bool)
     let service_provider = clause
         .windows(2)
         .any(|pair| pair == ["service", "provider"] || pair == ["service", "providers"]);
-    holding || credential || labelled || service_provider
+    Judgement::from(holding || credential || labelled || service_provider)
+}
+
+/// What a sentence says about a mentioned standard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Judgement {
+    /// The site's owner holds it.
+    Claim,
+    /// A hosting or cloud provider the site runs on holds it.
+    Provider(&'static str),
+    NotAClaim,
+}
+
+impl From<bool> for Judgement {
+    fn from(claim: bool) -> Judgement {
+        if claim {
+            Judgement::Claim
+        } else {
+            Judgement::NotAClaim
+        }
+    }
+}
+
+/// Who a clause is about, read from the words before the mention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Subject {
+    /// "we", "our", "us": the site's owner.
+    Owner,
+    /// A hosting or cloud provider, named as such.
+    Provider(&'static str),
+    /// Third parties ("most vendors"), the reader ("you", an imperative
+    /// such as "achieve"), or the owner's customers and partners.
+    Other,
+    /// No subject: a badge, a heading, or a name the validator cannot
+    /// place (the company's own name reads like this).
+    None,
+}
+
+const OWNER_WORDS: &[&str] = &["we", "we're", "we've", "our", "ours", "us"];
+
+/// Nouns for people and companies other than the site's owner.
+const THIRD_PARTIES: &[&str] = &[
+    "vendor",
+    "vendors",
+    "companies",
+    "company's",
+    "businesses",
+    "organizations",
+    "organisations",
+    "startups",
+    "enterprises",
+    "customers",
+    "customer",
+    "clients",
+    "client",
+    "partners",
+    "suppliers",
+    "supplier",
+    "competitors",
+    "auditors",
+    "auditor",
+    "firms",
+    "teams",
+    "others",
+    "they",
+    "their",
+    "them",
+    "you",
+    "your",
+    "you're",
+    "you've",
+    "yours",
+    "everyone",
+    "anyone",
+    "most",
+    "many",
+];
+
+/// Verbs that open an imperative addressed to the reader: "Achieve SOC 2
+/// compliance", "Get your ISO 27001 certification".
+const IMPERATIVES: &[&str] = &[
+    "achieve",
+    "get",
+    "become",
+    "obtain",
+    "earn",
+    "pass",
+    "prepare",
+    "streamline",
+    "simplify",
+    "automate",
+    "accelerate",
+    "start",
+    "learn",
+    "understand",
+    "discover",
+    "master",
+    "navigate",
+    "fast",
+    "track",
+    "win",
+];
+
+/// Hosting and cloud providers whose certifications sites cite: the word
+/// as normalised text has it, and the name to show.
+const PROVIDERS: &[(&str, &str)] = &[
+    ("aws", "AWS"),
+    ("amazon", "Amazon"),
+    ("azure", "Azure"),
+    ("microsoft", "Microsoft"),
+    ("google", "Google"),
+    ("gcp", "Google Cloud"),
+    ("cloudflare", "Cloudflare"),
+    ("heroku", "Heroku"),
+    ("vercel", "Vercel"),
+    ("netlify", "Netlify"),
+    ("digitalocean", "DigitalOcean"),
+    ("hetzner", "Hetzner"),
+    ("ovh", "OVH"),
+    ("akamai", "Akamai"),
+    ("fastly", "Fastly"),
+    ("equinix", "Equinix"),
+    ("oracle", "Oracle"),
+    ("ibm", "IBM"),
+];
+
+/// Words after which a provider is named as the site's host: "hosted on
+/// AWS", "our data centers", "infrastructure provider".
+const HOSTING_WORDS: &[&str] = &[
+    "hosted",
+    "hosting",
+    "host",
+    "hosts",
+    "runs",
+    "run",
+    "running",
+    "infrastructure",
+    "datacenter",
+    "datacenters",
+    "data",
+    "cloud",
+    "provider",
+    "providers",
+];
+
+/// Reads the subject of a clause from its words before the mention.
+fn subject(before: &[&str]) -> Subject {
+    let hosting = before.iter().any(|w| HOSTING_WORDS.contains(w));
+    if let Some((_, name)) = before
+        .iter()
+        .find_map(|w| PROVIDERS.iter().find(|(word, _)| word == w))
+        && hosting
+    {
+        return Subject::Provider(name);
+    }
+    // "our customers", "our partners": the owner's, but not the owner.
+    let owners_others = before
+        .windows(2)
+        .any(|pair| OWNER_WORDS.contains(&pair[0]) && THIRD_PARTIES.contains(&pair[1]));
+    if before.iter().any(|w| OWNER_WORDS.contains(w)) && !owners_others {
+        return Subject::Owner;
+    }
+    if owners_others || before.iter().any(|w| THIRD_PARTIES.contains(w)) {
+        return Subject::Other;
+    }
+    if before.first().is_some_and(|w| IMPERATIVES.contains(w)) {
+        return Subject::Other;
+    }
+    Subject::None
+}
+
+/// Whether the words after a mention define it ("SOC 2 is a framework",
+/// "ISO 27001 refers to").
+fn defines(after: &[&str]) -> bool {
+    match after {
+        ["is" | "are" | "was", "a" | "an" | "the" | "one", ..] => true,
+        [
+            "report" | "reports" | "audit" | "audits" | "certification",
+            "is" | "are",
+            "a" | "an" | "the",
+            ..,
+        ] => true,
+        [first, ..] => matches!(
+            *first,
+            "refers" | "means" | "stands" | "defines" | "describes" | "covers"
+        ),
+        [] => false,
+    }
+}
+
+/// Whether the clause speaks only of the past: "was" or "were" without a
+/// present or perfect auxiliary ("we were SOC 2 certified in 2019").
+fn past_only(before: &[&str]) -> bool {
+    let past = before.iter().any(|w| matches!(*w, "was" | "were"));
+    let present = before.iter().any(|w| {
+        matches!(
+            *w,
+            "is" | "are" | "am" | "have" | "has" | "had" | "remain" | "remains"
+        )
+    });
+    past && !present
 }
 
 /// Lowercase words (letters, digits, apostrophes) of normalised text.

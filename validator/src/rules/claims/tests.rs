@@ -375,3 +375,108 @@ fn run_on_sentences_are_judged_in_overlapping_pieces() {
         assert_eq!(&text[found[0].start..found[0].end], "SOC 2 Type II");
     }
 }
+
+/// Copy of the kind a compliance consultancy's site carries: sentences
+/// that name a standard without the site's owner claiming to hold it.
+#[test]
+fn sentences_about_others_the_reader_and_the_standard_pass() {
+    for text in [
+        // Third parties.
+        "Most vendors have SOC 2 Type II reports by their second year.",
+        "Many SaaS companies are ISO 27001 certified before they sell to banks.",
+        "Your customers expect you to be SOC 2 compliant.",
+        "Our clients are SOC 2 certified within six months.",
+        "Enterprise buyers ask whether their suppliers hold ISO 27001 certification.",
+        // The reader.
+        "Achieve SOC 2 compliance in weeks, not months.",
+        "Get your ISO 27001 certification with a guided program.",
+        "Streamline SOC 2 audits with automated evidence collection.",
+        // Definitions.
+        "SOC 2 is a voluntary compliance standard developed by the AICPA.",
+        "A SOC 2 report is an attestation by an independent CPA firm.",
+        "ISO 27001 refers to the international standard for information security.",
+        // How-tos and questions.
+        "How to become SOC 2 certified without a dedicated security team.",
+        "Is your company SOC 2 compliant?",
+        // Negations and futures.
+        "We are not SOC 2 certified today.",
+        "We will be ISO 27001 certified by the end of next year.",
+        // The past only.
+        "We were PCI DSS compliant when we still took card payments.",
+        // Regulations that are not certifications.
+        "We are GDPR compliant and honour CCPA requests.",
+    ] {
+        assert!(
+            scan(text, &EvidenceRegister::default()).is_empty(),
+            "{text}: {:?}",
+            scan(text, &EvidenceRegister::default())
+        );
+    }
+}
+
+#[test]
+fn the_owners_present_and_perfect_claims_are_errors() {
+    assert_eq!(
+        claimed("We have been SOC 2 Type II certified since 2021."),
+        ["SOC 2 Type II"]
+    );
+    assert_eq!(
+        claimed("Unlike most vendors, we are ISO 27001 certified."),
+        ["ISO/IEC 27001"]
+    );
+    assert_eq!(
+        claimed("Acme Analytics is SOC 2 Type II compliant."),
+        ["SOC 2 Type II"]
+    );
+    assert_eq!(
+        claimed("Our SOC 2 Type II report is available to customers under NDA."),
+        ["SOC 2 Type II"]
+    );
+    assert_eq!(claimed("SOC 2 Type II certified"), ["SOC 2 Type II"]);
+    assert_eq!(
+        claimed("We have had our ISO 27001 certification renewed."),
+        ["ISO/IEC 27001"]
+    );
+}
+
+#[test]
+fn a_hosting_providers_certification_is_a_warning() {
+    for text in [
+        "Our platform is hosted on AWS, whose data centers are SOC 2 and ISO 27001 certified.",
+        "BayStore runs on Google Cloud infrastructure that is ISO 27001 certified.",
+    ] {
+        let found = scan(text, &EvidenceRegister::default());
+        assert!(!found.is_empty(), "{text}");
+        for detection in found {
+            assert_eq!(detection.rule, "claims/provider-certification", "{text}");
+            assert_eq!(detection.severity, Severity::Warning, "{text}");
+        }
+    }
+    // The owner's own claim next to the provider's is still an error.
+    assert_eq!(
+        claimed("We host on AWS; and we are SOC 2 Type II certified ourselves."),
+        ["SOC 2 Type II"]
+    );
+}
+
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(crate::fuzz::config())]
+
+        /// Whatever precedes it, a clause led by a third party never
+        /// makes a claim, and one led by "we are" always does.
+        #[test]
+        fn fuzz_subjects_decide_claims(
+            noise in crate::fuzz::noise(),
+            third in prop::sample::select(vec!["Most vendors are", "Your suppliers are", "Many companies are", "Our customers are"]),
+        ) {
+            let _ = scan(&noise, &EvidenceRegister::default());
+            let other = format!("{}. {third} SOC 2 Type II certified.", noise.replace(['.', '!', '?', '\n'], " "));
+            prop_assert!(claimed(&other).is_empty(), "{}", other);
+            prop_assert_eq!(claimed("We are SOC 2 Type II certified."), ["SOC 2 Type II"]);
+        }
+    }
+}

@@ -401,3 +401,51 @@ fn diagnostics_are_redacted() {
         .collect();
     insta::assert_json_snapshot!(report);
 }
+
+#[test]
+fn public_by_design_tokens_are_warnings() {
+    let token = join(&["8c5f2e1a9b", "3d4f6a7b8c", "9d0e1f2a3b4c"]);
+    let algolia = join(&["f1e2d3c4b5", "a6978877665", "54433221100"]);
+    let posthog = join(&["phc_", "Qm7Xk2Lp9Rt4Vb6Nc8Zd1Fg3", "Hj5Kw0Sy"]);
+    let warnings = [
+        format!(
+            "<script defer src=\"https://static.cloudflareinsights.com/beacon.min.js\" data-cf-beacon='{{\"token\": \"{token}\"}}'></script>"
+        ),
+        format!("docsearch({{ appId: 'R2IYF7ETH7', apiKey: '{algolia}', indexName: 'docs' }});"),
+        format!("mixpanel.init(\"x\", {{ debug: false }}); var cfg = {{ token: \"{token}\" }};"),
+        format!("const config = {{ clientToken: \"{token}\" }};"),
+        format!("search({{ searchOnlyApiKey: '{algolia}' }});"),
+        format!("posthog.init('{posthog}', {{ api_host: '/ingest' }});"),
+    ];
+    for text in &warnings {
+        let found = scan(text);
+        assert_eq!(found.len(), 1, "{text}: {found:#?}");
+        assert_eq!(found[0].severity, Severity::Warning, "{text}");
+        assert!(
+            matches!(
+                found[0].rule,
+                "secret/public-token" | "secret/posthog-project-key"
+            ),
+            "{text}"
+        );
+        assert!(
+            !found[0].message.contains(&token[4..]),
+            "{}",
+            found[0].message
+        );
+    }
+    // A name that says secret, password or access never downgrades, even
+    // inside a vendor snippet.
+    for text in [
+        format!("docsearch({{ appId: 'R2IYF7ETH7', adminSecret: '{algolia}' }});"),
+        format!("docsearch({{ appId: 'R2IYF7ETH7', adminApiKey: '{algolia}' }});"),
+        format!("<div data-cf-beacon='x'></div><script>const accessToken = \"{token}\";</script>"),
+        format!("const apiKey = \"{token}\";"),
+    ] {
+        assert_eq!(
+            found(&text).iter().map(|f| (f.0, f.1)).collect::<Vec<_>>(),
+            [("secret/generic-assignment", Severity::Error)],
+            "{text}"
+        );
+    }
+}

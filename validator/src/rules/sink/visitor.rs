@@ -158,13 +158,21 @@ impl<'a> SinkVisitor<'a> {
         if let Some(prefix) = self.scopes.prefix(value)
             && is_javascript_url(&prefix)
         {
+            // A wholly constant `javascript:` URL carries no outside data:
+            // like a constant `eval` it is a warning, which the CSP blocks
+            // at run time. One with a part built at run time can inject.
+            let (severity, how) = if self.scopes.is_constant(value) {
+                (Severity::Warning, "a constant javascript: URL")
+            } else {
+                (Severity::Error, "a javascript: URL")
+            };
             self.report(
                 "sink/javascript-url",
-                Severity::Error,
+                severity,
                 span,
                 format!(
-                    "a javascript: URL is sent to {target}; navigating to it runs script \
-                     outside the script boundary"
+                    "{how} is sent to {target}; navigating to it runs script outside the \
+                     script boundary"
                 ),
                 URL_HELP,
             );
@@ -489,13 +497,34 @@ impl<'a> SinkVisitor<'a> {
         let name = name.trim().to_ascii_lowercase();
         let local = name.rsplit(':').next().unwrap_or(&name);
         if local.starts_with("on") {
-            // An inline handler is never allowed, constant or not: the CSP
-            // forbids inline script, so it is either blocked or a hole.
+            // An inline handler runs its value as code. A constant one
+            // carries no outside data (`setAttribute("oninput",
+            // "return;")`), so like a constant `eval` it is a warning: the
+            // CSP without 'unsafe-inline' blocks it at run time. Anything
+            // else can inject script.
+            let constant = value.is_some_and(|value| self.scopes.is_constant(value));
+            let (severity, message) = if constant {
+                (
+                    Severity::Warning,
+                    format!(
+                        "setAttribute creates the inline event handler attribute `{local}` with \
+                         constant code; the CSP without 'unsafe-inline' blocks it"
+                    ),
+                )
+            } else {
+                (
+                    Severity::Error,
+                    format!(
+                        "setAttribute creates the inline event handler attribute `{local}` \
+                         from a value built at run time"
+                    ),
+                )
+            };
             self.report(
                 "sink/set-attribute-handler",
-                Severity::Error,
+                severity,
                 span,
-                format!("setAttribute creates the inline event handler attribute `{local}`"),
+                message,
                 HANDLER_HELP,
             );
         } else if local == "srcdoc" {
