@@ -260,7 +260,7 @@ pub const CATEGORY: Category = Category {
     rules: &[
         Rule::error(
             "claims/unapproved-certification",
-            "visible page text asserting that the site's owner holds a compliance certification or attestation (SOC 2, ISO 27001, HIPAA, PCI DSS, FedRAMP, …) that the evidence register does not list as `approved`; statements about third parties, the reader, definitions, questions, negations and plans pass",
+            "visible page text asserting a compliance certification or attestation (SOC 2, ISO 27001, HIPAA, PCI DSS, FedRAMP, …) that the evidence register does not list as `approved`",
             "an unproven certification claim misleads buyers and creates legal exposure",
             "remove the claim, or approve it in the evidence register once the evidence exists",
         ),

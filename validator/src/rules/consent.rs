@@ -179,7 +179,7 @@ pub const CATEGORY: Category = Category {
         ),
         Rule::error(
             "consent/third-party-analytics",
-            "a known analytics or tag-manager host (Google Analytics, Tag Manager, Segment, Hotjar, Mixpanel, the Facebook pixel, Plausible, Matomo Cloud, Heap, FullStory, Clarity, Amplitude, PostHog, …) anywhere in any text file",
+            "a known analytics or tag-manager host (Google Analytics, Tag Manager, Segment, Hotjar, Mixpanel, the Facebook pixel, Plausible, Matomo Cloud, Heap, FullStory, Clarity, Amplitude, PostHog, Baidu Tongji, Cloudflare Web Analytics, Yandex Metrica, Adobe Analytics, …) where a browser would load it (see \"Loads, not mentions\" below)",
             "third-party tracking without consent",
             "remove it",
         ),
@@ -191,7 +191,7 @@ pub const CATEGORY: Category = Category {
         ),
         Rule::error(
             "consent/noscript-pixel",
-            "an image, frame or object inside `<noscript>`",
+            "an image, frame or object inside `<noscript>` that fetches from another origin, from a known analytics host, or from the page's own analytics paths (the gated script, the `data-analytics-endpoint`); a same-origin frame or image (`<noscript><iframe src=\"toc.html\">`) passes",
             "tracks visitors without JavaScript, and without consent",
             "remove it",
         ),

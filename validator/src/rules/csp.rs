@@ -434,19 +434,19 @@ pub const CATEGORY: Category = Category {
         ),
         Rule::error(
             "csp/allowlist-bypass",
-            "a script source that allows a host known to serve a JSONP endpoint or AngularJS (the bypasses Google's CSP Evaluator lists: `*.googleapis.com`, `ajax.googleapis.com`, `cdnjs.cloudflare.com`, `*.gstatic.com`, `cdn.jsdelivr.net`, …), unless `'strict-dynamic'` with a nonce or hash makes browsers drop host sources",
+            "a script source (in `script-src-elem`, `script-src` or `default-src`, in every governing policy) that allows a host known to serve a JSONP endpoint or AngularJS, the bypasses Google's CSP Evaluator lists (`*.googleapis.com`, `ajax.googleapis.com`, `cdnjs.cloudflare.com`, `*.gstatic.com`, `cdn.jsdelivr.net`, `www.google.com`, `*.doubleclick.net`, `graph.facebook.com`, …; Tag Manager's and Google Analytics' endpoints only with `'unsafe-eval'`), matched as CSP matches host sources (wildcards, paths); ignored when `'strict-dynamic'` with a nonce or hash makes browsers drop host sources",
             "an injection loads the JSONP callback or AngularJS from the allowed host and runs any script",
             "self-host the script, or use a hash-based policy",
         ),
         Rule::error(
             "csp/unquoted-keyword",
-            "a keyword, nonce or hash written without single quotes (`self`, `none`, `unsafe-inline`, `nonce-…`, `sha256-…`), or a quoted word that is no CSP keyword",
+            "a keyword, nonce or hash written without single quotes (`self`, `none`, `unsafe-inline`, `nonce-…`, `sha256-…`), or a quoted word that is no CSP keyword (`'notakeyword'`)",
             "browsers read a bare word as a host name, so the policy means something else than it says",
             "quote it: `'self'`",
         ),
         Rule::error(
             "csp/unknown-directive",
-            "a directive name browsers do not know, with the known one it is closest to",
+            "a directive name browsers do not know, with the known one it is closest to (`frame-ancestor` → `frame-ancestors`, `script-src:` → no colon)",
             "browsers ignore it, so the protection it was meant to give is missing",
             "spell it as CSP does",
         ),

@@ -106,7 +106,7 @@ pub const CATEGORY: Category = Category {
     rules: &[
         Rule::error(
             "payment/provider-sdk",
-            "a payment SDK or hosted checkout host (Stripe, Braintree, PayPal SDK, Checkout.com, Square, Google Pay, Paddle, Adyen, Klarna, Recurly, Authorize.net, …) anywhere in any text file",
+            "a payment SDK or hosted checkout host (Stripe, Braintree, PayPal SDK, Checkout.com, Square, Google Pay, Paddle, Adyen, Klarna, Recurly, Authorize.net, …) where a browser would load or follow it (see \"Loads, not mentions\" under `consent`)",
             "the site takes no payments",
             "remove it",
         ),

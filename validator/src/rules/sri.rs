@@ -115,7 +115,7 @@ pub const CATEGORY: Category = Category {
     rules: &[
         Rule::error(
             "sri/missing-integrity",
-            "`<script src>`, `<link rel=stylesheet>` or `modulepreload` without `integrity`",
+            "`<script src>` (not a data block), `<link rel=stylesheet>` or `modulepreload` without `integrity`",
             "tampered files would run",
             "add `integrity=\"sha384-…\"`",
         ),
