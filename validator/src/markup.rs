@@ -67,7 +67,11 @@ pub fn decoded_attribute_value(raw: &str) -> Cow<'_, str> {
 /// `xlink:href`. In an XML document any prefix may stand for a namespace,
 /// so the judgement reads the local name and does not trust the prefix.
 pub fn local_name(name: &str) -> &str {
-    name.rsplit_once(':').map_or(name, |(_, local)| local)
+    // Names are short and asked about for every element: a plain scan.
+    match name.bytes().rposition(|b| b == b':') {
+        Some(colon) => &name[colon + 1..],
+        None => name,
+    }
 }
 
 /// Whether an attribute name is an inline event handler (`onclick`,
@@ -110,9 +114,11 @@ const ANIMATION_ELEMENTS: &[&str] = &[
 /// Whether an element (lowercase name, any prefix) is a SMIL animation.
 pub fn is_animation(element: &str) -> bool {
     let local = local_name(element);
-    ANIMATION_ELEMENTS
-        .iter()
-        .any(|name| local.eq_ignore_ascii_case(name))
+    // Every element of a page is asked: reject by length before comparing.
+    matches!(local.len(), 3 | 7 | 12 | 13 | 16)
+        && ANIMATION_ELEMENTS
+            .iter()
+            .any(|name| local.eq_ignore_ascii_case(name))
 }
 
 /// What a SMIL animation element does to its target.
@@ -224,6 +230,10 @@ pub enum Execution {
 /// attributes are judged by [`url_norm`]; this adds the ones an animation
 /// writes.
 pub fn executions<A: AttributeView>(element: &str, attributes: &[A]) -> Vec<Execution> {
+    // Most elements neither animate nor carry a handler.
+    if !is_animation(element) && !attributes.iter().any(|a| is_event_handler(a.name())) {
+        return Vec::new();
+    }
     let mut found: Vec<Execution> = attributes
         .iter()
         .enumerate()
