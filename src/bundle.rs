@@ -21,7 +21,7 @@ use tera::Context;
 
 use crate::assets::{AssetMap, ROOT_COPIES, STATIC_DIR};
 use crate::config::{AnalyticsConfig, SiteConfig};
-use crate::content::{self, CONTENT_DIR, Page, Surface};
+use crate::content::{self, CONTENT_DIR, ContentDate, Page, Surface};
 use crate::error::{Error, Rejection, SourceSpot};
 use crate::headers::build_headers;
 use crate::markdown::{self, Origins};
@@ -116,6 +116,9 @@ struct PageContext<'a> {
     slug: &'a str,
     template: &'a str,
     source: &'a str,
+    date: Option<&'a ContentDate>,
+    updated: Option<&'a ContentDate>,
+    weight: Option<i64>,
 }
 
 /// One entry of the `nav` list of the template context.
@@ -622,6 +625,9 @@ fn render_page(
         slug: &page.slug,
         template: &page.template,
         source: &page.source,
+        date: page.front.date.as_ref(),
+        updated: page.front.updated.as_ref(),
+        weight: page.front.weight,
     };
     let page_nav: Vec<NavItem<'_>> = nav
         .iter()

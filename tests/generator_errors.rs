@@ -110,6 +110,14 @@ fn invalid_yaml_names_file_and_line() {
 }
 
 #[test]
+fn invalid_date_names_file_and_line() {
+    let error = check_case("invalid-date");
+    assert!(matches!(error, Error::FrontMatter { .. }), "{error:?}");
+    assert!(first_line_location(&error).starts_with("content/about.md:5:"));
+    assert!(error.to_string().contains("2026-02-30"), "{error}");
+}
+
+#[test]
 fn unknown_front_matter_key_points_at_the_key() {
     let error = check_case("unknown-front-matter-key");
     assert_eq!(first_line_location(&error), "content/about.md:4:1");
@@ -604,6 +612,7 @@ fn every_case_folder_has_a_test() {
         "control-character-front-matter",
         "duplicate-url",
         "generated-path-collision",
+        "invalid-date",
         "invalid-site-config",
         "invalid-utf8",
         "invalid-yaml",

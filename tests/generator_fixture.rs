@@ -132,6 +132,16 @@ fn sitemap_robots_and_headers_exclude_and_mark_admin_surfaces() {
             "https://fixture.example/pricing/",
         ]
     );
+    // `updated` wins over `date`; pages without either have no lastmod.
+    let sitemap = read(&dist, "sitemap.xml");
+    assert!(
+        sitemap.contains(
+            "<loc>https://fixture.example/guides/start/</loc>\
+             <lastmod>2026-02-01T09:30:00+01:00</lastmod>"
+        ),
+        "{sitemap}"
+    );
+    assert_eq!(sitemap.matches("<lastmod>").count(), 1, "{sitemap}");
     let robots = read(&dist, "robots.txt");
     assert!(robots.contains("Sitemap: https://fixture.example/sitemap.xml"));
     assert!(!robots.contains("Disallow"));

@@ -1,5 +1,7 @@
 //! Content discovery: `content/**/*.md` files, their YAML front matter and
-//! the URL each one maps to.
+//! the URL each one maps to. [`date`] reads the dates in front matter.
+
+pub mod date;
 
 use std::collections::HashMap;
 use std::io::Read as _;
@@ -12,6 +14,7 @@ use crate::error::{Error, SourceSpot};
 use crate::limits::{MAX_BUNDLE_PATH_BYTES, MAX_NAME_BYTES, MAX_SOURCE_BYTES};
 use crate::source_text;
 use crate::yaml::yaml_error_parts;
+pub use date::{ContentDate, DateError};
 
 /// Name of the content folder inside a site folder.
 pub const CONTENT_DIR: &str = "content";
@@ -43,6 +46,15 @@ pub struct FrontMatter {
     /// Replaces the last URL segment.
     #[serde(default)]
     pub slug: Option<String>,
+    /// When the page was published: a date or an RFC 3339 timestamp.
+    #[serde(default)]
+    pub date: Option<ContentDate>,
+    /// When the page last changed in substance; `<lastmod>` in the sitemap.
+    #[serde(default)]
+    pub updated: Option<ContentDate>,
+    /// Sort key for sections sorted by weight: lower first.
+    #[serde(default)]
+    pub weight: Option<i64>,
 }
 
 /// A navigation entry from front matter.
@@ -113,6 +125,11 @@ impl Page {
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         let column = before[line_start..].chars().count() + 1;
         (self.body_line + line_in_body, column)
+    }
+
+    /// When the page last changed: `updated`, else `date`.
+    pub fn last_modified(&self) -> Option<&ContentDate> {
+        self.front.updated.as_ref().or(self.front.date.as_ref())
     }
 
     /// Whether the page belongs in `sitemap.xml`.
@@ -660,6 +677,32 @@ mod tests {
             error.to_string().starts_with("content/a.md:1:1: "),
             "{error}"
         );
+    }
+
+    #[test]
+    fn dates_and_weight_are_typed_and_bad_dates_name_their_line() {
+        let page = parse_page(
+            "news/a.md",
+            "---\ntitle: A\ndate: 2026-03-01\nupdated: \"2026-03-02T08:00:00Z\"\nweight: -3\n---\n",
+            &config(),
+        )
+        .unwrap();
+        assert_eq!(page.front.date.unwrap().w3c(), "2026-03-01");
+        assert_eq!(page.last_modified().unwrap().w3c(), "2026-03-02T08:00:00Z");
+        assert_eq!(page.front.weight, Some(-3));
+        for (text, line) in [
+            ("---\ntitle: A\ndate: 2026-02-30\n---\n", 3),
+            ("---\ntitle: A\n\nupdated: 1 March 2026\n---\n", 4),
+            ("---\ntitle: A\ndate: 2026-03-01T10:00:00\n---\n", 3),
+            ("---\ntitle: A\ndate: [2026]\n---\n", 3),
+            ("---\ntitle: A\nweight: heavy\n---\n", 3),
+        ] {
+            let error = parse_page("a.md", text, &config()).unwrap_err().to_string();
+            assert!(
+                error.starts_with(&format!("content/a.md:{line}:")),
+                "{error}"
+            );
+        }
     }
 
     #[test]
