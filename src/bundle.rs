@@ -21,7 +21,8 @@ use tera::Context;
 
 use crate::assets::{AssetMap, ROOT_COPIES, STATIC_DIR};
 use crate::config::{AnalyticsConfig, SiteConfig};
-use crate::content::{self, CONTENT_DIR, ContentDate, Page, Surface};
+use crate::content::section::pager_url;
+use crate::content::{self, CONTENT_DIR, ContentDate, Page, Sections, Surface};
 use crate::error::{Error, Rejection, SourceSpot};
 use crate::headers::build_headers;
 use crate::markdown::{self, Origins};
@@ -121,6 +122,122 @@ struct PageContext<'a> {
     weight: Option<i64>,
 }
 
+/// A page as listings show it: `section.pages`, `paginator.pages` and
+/// `section.subsections` of the template context.
+#[derive(Serialize)]
+struct PageSummary<'a> {
+    title: &'a str,
+    description: Option<&'a str>,
+    url: &'a str,
+    permalink: String,
+    slug: &'a str,
+    date: Option<&'a ContentDate>,
+    updated: Option<&'a ContentDate>,
+    weight: Option<i64>,
+}
+
+impl<'a> PageSummary<'a> {
+    fn of(page: &'a Page, base_url: &str) -> Self {
+        Self {
+            title: &page.front.title,
+            description: page.front.description.as_deref(),
+            url: &page.url,
+            permalink: format!("{base_url}{}", page.url),
+            slug: &page.slug,
+            date: page.front.date.as_ref(),
+            updated: page.front.updated.as_ref(),
+            weight: page.front.weight,
+        }
+    }
+}
+
+/// The `section` object of a section's template context.
+#[derive(Serialize)]
+struct SectionContext<'a> {
+    title: &'a str,
+    description: Option<&'a str>,
+    url: &'a str,
+    permalink: &'a str,
+    /// Every page, sorted; empty when the section is paginated, as in
+    /// Zola, so that each listing page costs what it shows.
+    pages: Vec<&'a PageSummary<'a>>,
+    subsections: Vec<&'a PageSummary<'a>>,
+}
+
+/// The `paginator` object of a paginated section's template context.
+#[derive(Serialize)]
+struct PaginatorContext<'a> {
+    paginate_by: usize,
+    /// Listing pages in all.
+    number_pagers: usize,
+    /// This listing page, from 1.
+    current_index: usize,
+    /// Pages listed over all the listing pages.
+    total_pages: usize,
+    pages: Vec<&'a PageSummary<'a>>,
+    first: &'a str,
+    last: String,
+    previous: Option<String>,
+    next: Option<String>,
+}
+
+/// What a section's listing page adds to its template context.
+struct ListingContext<'a> {
+    section: SectionContext<'a>,
+    paginator: Option<PaginatorContext<'a>>,
+}
+
+/// The listing context of page `index`, when it is a listing page.
+fn listing_context<'a>(
+    site: &SiteParts<'a>,
+    summaries: &'a [PageSummary<'a>],
+    index: usize,
+) -> Option<ListingContext<'a>> {
+    let (section, number) = site.sections.listing(index)?;
+    let owner = &summaries[section.page];
+    let listed = |indexes: &[usize]| -> Vec<&'a PageSummary<'a>> {
+        indexes.iter().map(|&i| &summaries[i]).collect()
+    };
+    let per_page = site.pages[section.page]
+        .section
+        .as_ref()
+        .and_then(|s| s.paginate_by);
+    let paginator = per_page.map(|per_page| {
+        let per_page = per_page.get();
+        let count = section.pagers.len();
+        let start = (number - 1)
+            .saturating_mul(per_page)
+            .min(section.pages.len());
+        let end = start.saturating_add(per_page).min(section.pages.len());
+        PaginatorContext {
+            paginate_by: per_page,
+            number_pagers: count,
+            current_index: number,
+            total_pages: section.pages.len(),
+            pages: listed(&section.pages[start..end]),
+            first: owner.url,
+            last: pager_url(owner.url, count),
+            previous: (number > 1).then(|| pager_url(owner.url, number - 1)),
+            next: (number < count).then(|| pager_url(owner.url, number + 1)),
+        }
+    });
+    Some(ListingContext {
+        section: SectionContext {
+            title: owner.title,
+            description: owner.description,
+            url: owner.url,
+            permalink: &owner.permalink,
+            pages: if paginator.is_some() {
+                Vec::new()
+            } else {
+                listed(&section.pages)
+            },
+            subsections: listed(&section.subsections),
+        },
+        paginator,
+    })
+}
+
 /// One entry of the `nav` list of the template context.
 #[derive(Serialize, Clone)]
 struct NavItem<'a> {
@@ -170,7 +287,7 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
     // Every phase runs as far as it can, so an author sees the errors of
     // all pages and templates at once rather than one per build.
     let mut errors = Vec::new();
-    let pages = load_pages(site_dir, &config, &mut errors)?;
+    let (pages, sections) = load_pages(site_dir, &config, &mut errors)?;
     // A page over the gate's file cap could not be judged, so the site's
     // validator setting bounds what a render may write.
     let page_limit =
@@ -243,6 +360,7 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
     let site = SiteParts {
         config: &config,
         pages: &pages,
+        sections: &sections,
         templates: &templates,
         assets: &assets,
         headers: &headers,
@@ -399,13 +517,14 @@ fn asset_path_errors(assets: &AssetMap) -> Vec<Error> {
         .collect()
 }
 
-/// Discovers and parses every content file in parallel, drops drafts and
-/// checks URLs are unique. Every error is collected before failing.
+/// Discovers and parses every content file in parallel, drops drafts,
+/// assembles sections with their extra listing pages, and checks URLs are
+/// unique. Every error is collected before failing.
 fn load_pages(
     site_dir: &Path,
     config: &SiteConfig,
     errors: &mut Vec<Error>,
-) -> Result<Vec<Page>, Error> {
+) -> Result<(Vec<Page>, Sections), Error> {
     let content_dir = site_dir.join(CONTENT_DIR);
     let files = content::discover(&content_dir)?;
     let results: Vec<Result<Page, Error>> = files
@@ -420,14 +539,17 @@ fn load_pages(
             Err(error) => errors.push(error),
         }
     }
+    let (mut sections, listing_errors) = Sections::assemble(&pages);
+    errors.extend(listing_errors);
+    content::section::paginate(&mut pages, &mut sections);
     errors.extend(content::check_unique_urls(&pages));
-    Ok(pages)
+    Ok((pages, sections))
 }
 
 fn missing_templates(pages: &[Page], templates: &Templates) -> Vec<Error> {
     pages
         .iter()
-        .filter(|page| !templates.has(&page.template))
+        .filter(|page| page.pager == 1 && !templates.has(&page.template))
         .map(|page| Error::UnknownTemplate {
             spot: match page.template_line {
                 Some(line) => SourceSpot::at(&page.display_path, line, 1),
@@ -442,7 +564,7 @@ fn missing_templates(pages: &[Page], templates: &Templates) -> Vec<Error> {
 fn navigation(pages: &[Page]) -> Vec<NavItem<'_>> {
     let mut entries: Vec<(i64, &str, &str)> = pages
         .iter()
-        .filter(|page| page.surface == Surface::Public)
+        .filter(|page| page.surface == Surface::Public && page.pager == 1)
         .filter_map(|page| {
             page.front
                 .nav
@@ -465,6 +587,7 @@ fn navigation(pages: &[Page]) -> Vec<NavItem<'_>> {
 struct SiteParts<'a> {
     config: &'a SiteConfig,
     pages: &'a [Page],
+    sections: &'a Sections,
     templates: &'a Templates,
     assets: &'a AssetMap,
     headers: &'a str,
@@ -507,6 +630,11 @@ fn write_bundle(
     site.assets.write(staging)?;
 
     let nav = navigation(site.pages);
+    let summaries: Vec<PageSummary<'_>> = site
+        .pages
+        .iter()
+        .map(|page| PageSummary::of(page, &site.config.base_url))
+        .collect();
     let done = AtomicUsize::new(0);
     let total = renderable.len();
     let results: Vec<Result<(String, PageTrace), Vec<Error>>> = renderable
@@ -518,7 +646,8 @@ fn write_bundle(
                 if let Some(hook) = hooks.page {
                     hook(page, staging);
                 }
-                render_page(staging, site, page, &nav)
+                let listing = listing_context(site, &summaries, index);
+                render_page(staging, site, page, &nav, listing)
             }))
             .unwrap_or_else(|panic| {
                 Err(vec![Error::Internal {
@@ -593,6 +722,7 @@ fn render_page(
     site: &SiteParts<'_>,
     page: &Page,
     nav: &[NavItem<'_>],
+    listing: Option<ListingContext<'_>>,
 ) -> Result<Option<ContentSpan>, Vec<Error>> {
     let mut rendered = markdown::render(&page.body, site.assets).map_err(|violations| {
         violations
@@ -639,6 +769,12 @@ fn render_page(
     let mut context = Context::new();
     context.insert("page", &page_context);
     context.insert("nav", &page_nav);
+    if let Some(listing) = &listing {
+        context.insert("section", &listing.section);
+        // Always present in a section's context, `null` without
+        // pagination, so templates can test it with a plain `if`.
+        context.insert("paginator", &listing.paginator);
+    }
     let render = |context: &Context| {
         site.templates
             .render(&page.template, context, &page.display_path)

@@ -118,6 +118,29 @@ fn invalid_date_names_file_and_line() {
 }
 
 #[test]
+fn a_listed_page_without_the_sort_key_names_it_and_its_section() {
+    let error = check_case("section-sort-key");
+    assert!(matches!(error, Error::Listing { .. }), "{error:?}");
+    assert!(
+        error
+            .to_string()
+            .contains("content/news/_index.md sorts its pages by date"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_page_where_a_listing_page_goes_names_both_files() {
+    let error = check_case("pager-collision");
+    assert!(
+        error
+            .to_string()
+            .contains("content/news/page/2.md and listing page 2 of content/news/_index.md both map to the URL /news/page/2/"),
+        "{error}"
+    );
+}
+
+#[test]
 fn unknown_front_matter_key_points_at_the_key() {
     let error = check_case("unknown-front-matter-key");
     assert_eq!(first_line_location(&error), "content/about.md:4:1");
@@ -621,11 +644,13 @@ fn every_case_folder_has_a_test() {
         "missing-title",
         "name-too-long",
         "nul-in-markdown",
+        "pager-collision",
         "raw-event-handler",
         "raw-javascript-url",
         "raw-script",
         "raw-style-attribute",
         "raw-style-element",
+        "section-sort-key",
         "template-component-depth",
         "template-output-limit",
         "template-range-limit",

@@ -24,7 +24,7 @@ fn read(dist: &Path, file: &str) -> String {
 fn fixture_bundle_has_pretty_urls_fingerprinted_assets_and_no_drafts() {
     let (work, summary) = build_fixture();
     let dist = work.path().join("dist");
-    assert_eq!(summary.pages, 9);
+    assert_eq!(summary.pages, 16);
     assert_eq!(summary.assets, 6);
     insta::with_settings!({ snapshot_path => "generator/snapshots" }, {
         insta::assert_json_snapshot!("fixture_files", support::list_files(&dist));
@@ -114,7 +114,45 @@ fn navigation_lists_public_pages_only_in_order() {
         nav,
         " aria-label=\"Main\"><ul><li><a href=\"/\">Home</a></li>\
          <li><a href=\"/about/\">About</a></li>\
-         <li><a href=\"/pricing/\" aria-current=\"page\">Pricing</a></li></ul>"
+         <li><a href=\"/pricing/\" aria-current=\"page\">Pricing</a></li>\
+         <li><a href=\"/news/\">News</a></li></ul>"
+    );
+}
+
+#[test]
+fn sections_list_sorted_pages_over_linked_listing_pages() {
+    let (work, _) = build_fixture();
+    let dist = work.path().join("dist");
+    let listed = |file: &str| -> Vec<String> {
+        let html = read(&dist, file);
+        let list = html.split("<ul class=\"listing\">").nth(1).unwrap();
+        let list = list.split("</ul>").next().unwrap();
+        list.split("<a href=\"")
+            .skip(1)
+            .map(|item| item.split('"').next().unwrap().to_string())
+            .collect()
+    };
+    // Newest first, the transparent archive's page folded in, the draft
+    // left out, two to a page.
+    assert_eq!(listed("news/index.html"), ["/news/third/", "/news/second/"]);
+    assert_eq!(
+        listed("news/page/2/index.html"),
+        ["/news/first/", "/news/archive/launch/"]
+    );
+    assert_eq!(listed("news/archive/index.html"), ["/news/archive/launch/"]);
+    // The first listing page lives only at the section's own URL.
+    assert!(!dist.join("news/page/1").exists());
+    assert!(!dist.join("news/page/3").exists());
+    assert!(!dist.join("news/unfinished").exists());
+    let first = read(&dist, "news/index.html");
+    assert!(first.contains("<link rel=\"next\" href=\"/news/page/2/\">"));
+    assert!(!first.contains("rel=\"prev\""));
+    let second = read(&dist, "news/page/2/index.html");
+    assert!(second.contains("<link rel=\"prev\" href=\"/news/\">"));
+    assert!(second.contains("<a rel=\"prev\" href=\"/news/\">"));
+    assert!(!second.contains("rel=\"next\""));
+    assert!(
+        second.contains("<link rel=\"canonical\" href=\"https://fixture.example/news/page/2/\">")
     );
 }
 
@@ -129,6 +167,13 @@ fn sitemap_robots_and_headers_exclude_and_mark_admin_surfaces() {
             "https://fixture.example/about/",
             "https://fixture.example/guides/",
             "https://fixture.example/guides/start/",
+            "https://fixture.example/news/",
+            "https://fixture.example/news/archive/",
+            "https://fixture.example/news/archive/launch/",
+            "https://fixture.example/news/first/",
+            "https://fixture.example/news/page/2/",
+            "https://fixture.example/news/second/",
+            "https://fixture.example/news/third/",
             "https://fixture.example/pricing/",
         ]
     );
@@ -141,7 +186,7 @@ fn sitemap_robots_and_headers_exclude_and_mark_admin_surfaces() {
         ),
         "{sitemap}"
     );
-    assert_eq!(sitemap.matches("<lastmod>").count(), 1, "{sitemap}");
+    assert_eq!(sitemap.matches("<lastmod>").count(), 5, "{sitemap}");
     let robots = read(&dist, "robots.txt");
     assert!(robots.contains("Sitemap: https://fixture.example/sitemap.xml"));
     assert!(!robots.contains("Disallow"));

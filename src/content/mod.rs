@@ -2,6 +2,7 @@
 //! the URL each one maps to. [`date`] reads the dates in front matter.
 
 pub mod date;
+pub mod section;
 
 use std::collections::HashMap;
 use std::io::Read as _;
@@ -15,6 +16,7 @@ use crate::limits::{MAX_BUNDLE_PATH_BYTES, MAX_NAME_BYTES, MAX_SOURCE_BYTES};
 use crate::source_text;
 use crate::yaml::yaml_error_parts;
 pub use date::{ContentDate, DateError};
+pub use section::{SECTION_FILE, SectionSettings, Sections, SortBy};
 
 /// Name of the content folder inside a site folder.
 pub const CONTENT_DIR: &str = "content";
@@ -55,6 +57,60 @@ pub struct FrontMatter {
     /// Sort key for sections sorted by weight: lower first.
     #[serde(default)]
     pub weight: Option<i64>,
+}
+
+/// Front matter of a section's `_index.md`: the keys a page has that make
+/// sense for a listing, and the listing's own. Unknown keys are errors.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SectionFrontMatter {
+    title: String,
+    #[serde(default)]
+    description: Option<String>,
+    /// Default `section`.
+    #[serde(default)]
+    template: Option<String>,
+    #[serde(default)]
+    nav: Option<NavEntry>,
+    #[serde(default)]
+    surface: Option<Surface>,
+    #[serde(default)]
+    noindex: bool,
+    #[serde(default)]
+    draft: bool,
+    /// Orders the section among its parent's subsections' listings.
+    #[serde(default)]
+    weight: Option<i64>,
+    #[serde(default)]
+    sort_by: Option<SortBy>,
+    #[serde(default)]
+    paginate_by: Option<std::num::NonZeroUsize>,
+    #[serde(default)]
+    transparent: bool,
+}
+
+impl SectionFrontMatter {
+    fn split(self) -> (FrontMatter, SectionSettings) {
+        let front = FrontMatter {
+            title: self.title,
+            description: self.description,
+            template: Some(self.template.unwrap_or_else(|| "section".to_string())),
+            nav: self.nav,
+            surface: self.surface,
+            noindex: self.noindex,
+            draft: self.draft,
+            slug: None,
+            date: None,
+            updated: None,
+            weight: self.weight,
+        };
+        let settings = SectionSettings {
+            sort_by: self.sort_by,
+            paginate_by: self.paginate_by,
+            transparent: self.transparent,
+        };
+        (front, settings)
+    }
 }
 
 /// A navigation entry from front matter.
@@ -110,6 +166,11 @@ pub struct Page {
     pub template: String,
     /// Whether this is the not-found page.
     pub is_not_found: bool,
+    /// The listing settings, when this is a section's `_index.md`.
+    pub section: Option<SectionSettings>,
+    /// Which listing page of its section this is: 1 for every content
+    /// file, 2 and up for the extra pages of a paginated section.
+    pub pager: usize,
 }
 
 impl Page {
@@ -125,6 +186,16 @@ impl Page {
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         let column = before[line_start..].chars().count() + 1;
         (self.body_line + line_in_body, column)
+    }
+
+    /// The page as errors name it: its content file, or for an extra
+    /// listing page of a section, which one.
+    pub fn describe(&self) -> String {
+        if self.pager > 1 {
+            format!("listing page {} of {}", self.pager, self.display_path)
+        } else {
+            self.display_path.clone()
+        }
     }
 
     /// When the page last changed: `updated`, else `date`.
@@ -285,7 +356,16 @@ pub fn parse_page_from(
                   `title:`, then a closing `---` line"
             .to_string(),
     })?;
-    let front: FrontMatter = serde_saphyr::from_str(split.yaml).map_err(|error| {
+    let is_section = source == SECTION_FILE || source.ends_with(&format!("/{SECTION_FILE}"));
+    let parsed = if is_section {
+        serde_saphyr::from_str::<SectionFrontMatter>(split.yaml).map(|front| {
+            let (front, settings) = front.split();
+            (front, Some(settings))
+        })
+    } else {
+        serde_saphyr::from_str::<FrontMatter>(split.yaml).map(|front| (front, None))
+    };
+    let (front, section) = parsed.map_err(|error| {
         let (message, line, column) = yaml_error_parts(&error);
         let spot = SourceSpot {
             file: display_path.clone(),
@@ -344,6 +424,8 @@ pub fn parse_page_from(
         template,
         is_not_found: placement.is_not_found,
         front,
+        section,
+        pager: 1,
     })
 }
 
@@ -424,7 +506,8 @@ fn place(source: &str, slug_override: Option<&str>) -> Placement {
         };
     }
     let mut segments: Vec<&str> = stem.split('/').collect();
-    if segments.last() == Some(&"index") {
+    // `a/index.md` is the page at `/a/`, `a/_index.md` the section there.
+    if matches!(segments.last(), Some(&"index" | &"_index")) {
         segments.pop();
     }
     if let (Some(slug), Some(last)) = (slug_override, segments.last_mut()) {
@@ -455,8 +538,8 @@ pub fn check_unique_urls(pages: &[Page]) -> Vec<Error> {
         if let Some(first) = seen.insert(&page.url, page) {
             errors.push(Error::DuplicateUrl {
                 url: page.url.clone(),
-                first: first.display_path.clone(),
-                second: page.display_path.clone(),
+                first: first.describe(),
+                second: page.describe(),
             });
         }
     }
@@ -516,7 +599,7 @@ impl Owner<'_> {
     fn describe(&self) -> String {
         match self {
             Owner::Generated(path) => format!("the generator's own `{path}`"),
-            Owner::Page(page) => format!("the page of {}", page.display_path),
+            Owner::Page(page) => format!("the page of {}", page.describe()),
         }
     }
 }
@@ -572,7 +655,7 @@ pub fn check_output_paths(pages: &[Page], generated: &[String]) -> Vec<(usize, E
                 Owner::Page(other) => Some(format!(
                     "{} is written to {}, which differs only in case: on a case-insensitive \
                      filesystem one would overwrite the other",
-                    other.display_path,
+                    other.describe(),
                     shorten(&other.output)
                 )),
                 generated => Some(format!("that file is {}", generated.describe())),
@@ -934,7 +1017,7 @@ mod tests {
                     return Ok(());
                 }
                 let mut expected: Vec<&str> = segments.iter().map(String::as_str).collect();
-                if expected.last() == Some(&"index") {
+                if matches!(expected.last(), Some(&"index" | &"_index")) {
                     expected.pop();
                 }
                 if let (Some(slug), Some(last)) = (slug.as_deref(), expected.last_mut()) {
