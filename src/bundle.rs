@@ -101,6 +101,7 @@ struct SiteContext<'a> {
     language: &'a str,
     consent_revision: u32,
     analytics: &'a AnalyticsConfig,
+    extra: &'a serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `page` object of the template context.
@@ -120,6 +121,7 @@ struct PageContext<'a> {
     date: Option<&'a ContentDate>,
     updated: Option<&'a ContentDate>,
     weight: Option<i64>,
+    extra: &'a serde_json::Map<String, serde_json::Value>,
 }
 
 /// A page as listings show it: `section.pages`, `paginator.pages` and
@@ -134,6 +136,7 @@ struct PageSummary<'a> {
     date: Option<&'a ContentDate>,
     updated: Option<&'a ContentDate>,
     weight: Option<i64>,
+    extra: &'a serde_json::Map<String, serde_json::Value>,
 }
 
 impl<'a> PageSummary<'a> {
@@ -147,6 +150,7 @@ impl<'a> PageSummary<'a> {
             date: page.front.date.as_ref(),
             updated: page.front.updated.as_ref(),
             weight: page.front.weight,
+            extra: &page.front.extra,
         }
     }
 }
@@ -305,6 +309,10 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
     if let Some(templates) = &templates {
         errors.extend(missing_templates(&pages, templates));
     }
+    let data = content::data::load(site_dir).unwrap_or_else(|error| {
+        errors.push(error);
+        serde_json::Map::new()
+    });
     let assets = AssetMap::collect(&site_dir.join(STATIC_DIR)).unwrap_or_else(|error| {
         errors.push(error);
         AssetMap::default()
@@ -346,8 +354,10 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
             language: &config.language,
             consent_revision: config.consent_revision,
             analytics: &config.analytics,
+            extra: &config.extra,
         },
     );
+    templates.set_global("data", &data);
 
     let mut phases = PhaseTimes {
         load: started.elapsed(),
@@ -758,6 +768,7 @@ fn render_page(
         date: page.front.date.as_ref(),
         updated: page.front.updated.as_ref(),
         weight: page.front.weight,
+        extra: &page.front.extra,
     };
     let page_nav: Vec<NavItem<'_>> = nav
         .iter()

@@ -192,6 +192,14 @@ pub enum Error {
         /// Why it is refused.
         problem: String,
     },
+    /// A file under `data/` cannot be read as data for templates.
+    #[error("{spot}: invalid data file: {message}")]
+    DataFile {
+        /// The file, and the position when the problem has one.
+        spot: SourceSpot,
+        /// What is wrong.
+        message: String,
+    },
     /// A page cannot take its place in the listing of its section: it
     /// lacks the key the section sorts by.
     #[error("{spot}: {message}")]

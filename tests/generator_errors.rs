@@ -141,6 +141,14 @@ fn a_page_where_a_listing_page_goes_names_both_files() {
 }
 
 #[test]
+fn a_broken_data_file_and_a_quoted_boolean_name_file_and_line() {
+    let error = check_case("invalid-data");
+    let shown = error.to_string();
+    assert!(shown.contains("data/plans.yaml:3:"), "{shown}");
+    assert!(shown.contains("content/about.md:3:"), "{shown}");
+}
+
+#[test]
 fn unknown_front_matter_key_points_at_the_key() {
     let error = check_case("unknown-front-matter-key");
     assert_eq!(first_line_location(&error), "content/about.md:4:1");
@@ -635,6 +643,7 @@ fn every_case_folder_has_a_test() {
         "control-character-front-matter",
         "duplicate-url",
         "generated-path-collision",
+        "invalid-data",
         "invalid-date",
         "invalid-site-config",
         "invalid-utf8",

@@ -24,7 +24,7 @@ fn read(dist: &Path, file: &str) -> String {
 fn fixture_bundle_has_pretty_urls_fingerprinted_assets_and_no_drafts() {
     let (work, summary) = build_fixture();
     let dist = work.path().join("dist");
-    assert_eq!(summary.pages, 16);
+    assert_eq!(summary.pages, 17);
     assert_eq!(summary.assets, 6);
     insta::with_settings!({ snapshot_path => "generator/snapshots" }, {
         insta::assert_json_snapshot!("fixture_files", support::list_files(&dist));
@@ -174,6 +174,7 @@ fn sitemap_robots_and_headers_exclude_and_mark_admin_surfaces() {
             "https://fixture.example/news/page/2/",
             "https://fixture.example/news/second/",
             "https://fixture.example/news/third/",
+            "https://fixture.example/plans/",
             "https://fixture.example/pricing/",
         ]
     );

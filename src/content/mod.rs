@@ -1,8 +1,11 @@
 //! Content discovery: `content/**/*.md` files, their YAML front matter and
-//! the URL each one maps to. [`date`] reads the dates in front matter.
+//! the URL each one maps to. [`date`] reads the dates in front matter,
+//! [`section`] assembles listings and [`data`] reads the `data/` folder.
 
+pub mod data;
 pub mod date;
 pub mod section;
+mod strict;
 
 use std::collections::HashMap;
 use std::io::Read as _;
@@ -26,6 +29,7 @@ pub const CONTENT_DIR: &str = "content";
 #[serde(deny_unknown_fields)]
 pub struct FrontMatter {
     /// Page title (required).
+    #[serde(deserialize_with = "strict::title")]
     pub title: String,
     /// Meta description.
     #[serde(default)]
@@ -40,10 +44,10 @@ pub struct FrontMatter {
     #[serde(default)]
     pub surface: Option<Surface>,
     /// Ask search engines not to index the page.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "strict::boolean")]
     pub noindex: bool,
     /// Drafts are parsed and checked but not published.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "strict::boolean")]
     pub draft: bool,
     /// Replaces the last URL segment.
     #[serde(default)]
@@ -55,8 +59,12 @@ pub struct FrontMatter {
     #[serde(default)]
     pub updated: Option<ContentDate>,
     /// Sort key for sections sorted by weight: lower first.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "strict::optional_integer")]
     pub weight: Option<i64>,
+    /// Free-form values for templates (`page.extra`): the one place
+    /// where any key is allowed.
+    #[serde(default)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Front matter of a section's `_index.md`: the keys a page has that make
@@ -64,6 +72,7 @@ pub struct FrontMatter {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SectionFrontMatter {
+    #[serde(deserialize_with = "strict::title")]
     title: String,
     #[serde(default)]
     description: Option<String>,
@@ -74,19 +83,21 @@ struct SectionFrontMatter {
     nav: Option<NavEntry>,
     #[serde(default)]
     surface: Option<Surface>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "strict::boolean")]
     noindex: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "strict::boolean")]
     draft: bool,
     /// Orders the section among its parent's subsections' listings.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "strict::optional_integer")]
     weight: Option<i64>,
     #[serde(default)]
     sort_by: Option<SortBy>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "strict::optional_count")]
     paginate_by: Option<std::num::NonZeroUsize>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "strict::boolean")]
     transparent: bool,
+    #[serde(default)]
+    extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl SectionFrontMatter {
@@ -103,6 +114,7 @@ impl SectionFrontMatter {
             date: None,
             updated: None,
             weight: self.weight,
+            extra: self.extra,
         };
         let settings = SectionSettings {
             sort_by: self.sort_by,
@@ -120,7 +132,7 @@ pub struct NavEntry {
     /// Link text.
     pub label: String,
     /// Sort key; ties sort by label.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "strict::integer")]
     pub order: i64,
 }
 
@@ -358,12 +370,15 @@ pub fn parse_page_from(
     })?;
     let is_section = source == SECTION_FILE || source.ends_with(&format!("/{SECTION_FILE}"));
     let parsed = if is_section {
-        serde_saphyr::from_str::<SectionFrontMatter>(split.yaml).map(|front| {
-            let (front, settings) = front.split();
-            (front, Some(settings))
-        })
+        serde_saphyr::from_str_with_options::<SectionFrontMatter>(split.yaml, yaml_options()).map(
+            |front| {
+                let (front, settings) = front.split();
+                (front, Some(settings))
+            },
+        )
     } else {
-        serde_saphyr::from_str::<FrontMatter>(split.yaml).map(|front| (front, None))
+        serde_saphyr::from_str_with_options::<FrontMatter>(split.yaml, yaml_options())
+            .map(|front| (front, None))
     };
     let (front, section) = parsed.map_err(|error| {
         let (message, line, column) = yaml_error_parts(&error);
@@ -427,6 +442,14 @@ pub fn parse_page_from(
         section,
         pager: 1,
     })
+}
+
+/// How front matter is read: booleans only as `true`/`false` (not YAML
+/// 1.1's `yes`, `on`, …), and text that YAML would read as a number or a
+/// boolean (`title: 2026`, `title: no`) must be quoted, so no value's
+/// type depends on which YAML version a reader follows.
+fn yaml_options() -> serde_saphyr::Options {
+    serde_saphyr::options! { strict_booleans: true, no_schema: true }
 }
 
 /// 0-based index of the line of a top-level `key:` in front matter.
@@ -789,6 +812,63 @@ mod tests {
     }
 
     #[test]
+    fn core_keys_keep_their_yaml_types_and_extra_is_free() {
+        for (text, line, needle) in [
+            (
+                "---\ntitle: A\nnoindex: \"true\"\n---\n",
+                3,
+                "`true` or `false` without quotes",
+            ),
+            (
+                "---\ntitle: A\ndraft: 'false'\n---\n",
+                3,
+                "`true` or `false` without quotes",
+            ),
+            ("---\ntitle: A\nnoindex: yes\n---\n", 3, "`true` or `false`"),
+            ("---\ntitle: \"\"\n---\n", 2, "`title` must not be empty"),
+            ("---\ntitle: \"  \"\n---\n", 2, "`title` must not be empty"),
+            ("---\ntitle: 2026\n---\n", 2, "must be quoted"),
+            (
+                "---\ntitle: A\nweight: \"3\"\n---\n",
+                3,
+                "a whole number without quotes",
+            ),
+            (
+                "---\ntitle: A\nnav: {label: A, order: \"1\"}\n---\n",
+                3,
+                "a whole number",
+            ),
+            ("---\ntitle: A\nextra: [1, 2]\n---\n", 3, ""),
+        ] {
+            let error = parse_page("a.md", text, &config()).unwrap_err().to_string();
+            assert!(
+                error.starts_with(&format!("content/a.md:{line}:")) && error.contains(needle),
+                "{text:?}: {error}"
+            );
+        }
+        let error = parse_page(
+            "s/_index.md",
+            "---\ntitle: S\npaginate_by: 0\n---\n",
+            &config(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.starts_with("content/s/_index.md:3:"), "{error}");
+        assert!(error.contains("at least 1"), "{error}");
+        let page = parse_page(
+            "a.md",
+            "---\ntitle: \"2026\"\nextra:\n  hero: {image: /img/a.svg, dark: \"yes\"}\n  count: 3\n---\n",
+            &config(),
+        )
+        .unwrap();
+        assert_eq!(page.front.title, "2026");
+        assert_eq!(
+            serde_json::Value::Object(page.front.extra).to_string(),
+            r#"{"count":3,"hero":{"dark":"yes","image":"/img/a.svg"}}"#
+        );
+    }
+
+    #[test]
     fn slugs_that_could_leave_the_bundle_are_refused() {
         for slug in ["../../etc", "a/b", "..", "", "a b"] {
             let text = format!("---\ntitle: A\nslug: \"{slug}\"\n---\n");
@@ -941,6 +1021,10 @@ mod tests {
                 Just("slug: x\n".to_string()),
                 Just("template: page\n".to_string()),
                 Just("nav: {label: a, order: 1}\n".to_string()),
+                Just("noindex: \"true\"\n".to_string()),
+                Just("weight: '3'\n".to_string()),
+                Just("extra:\n  a: [1, {b: c}]\n".to_string()),
+                Just("date: 2026-02-29\n".to_string()),
                 Just("\u{feff}".to_string()),
                 Just(": [{\"'\n".to_string()),
                 Just("\r\n".to_string()),
