@@ -21,9 +21,10 @@ use tera::Context;
 
 use crate::assets::{AssetMap, ROOT_COPIES, STATIC_DIR};
 use crate::config::{AnalyticsConfig, SiteConfig};
-use crate::content::section::pager_url;
+use crate::content::section::{feed_path, pager_url};
 use crate::content::{self, CONTENT_DIR, ContentDate, Page, Sections, Surface};
 use crate::error::{Error, Rejection, SourceSpot};
+use crate::feed::{FEED_FILE, FeedHead, atom_xml};
 use crate::headers::build_headers;
 use crate::markdown::{self, Origins};
 use crate::out_dir::{self, BUNDLE_MARK, OutDir};
@@ -102,6 +103,8 @@ struct SiteContext<'a> {
     consent_revision: u32,
     analytics: &'a AnalyticsConfig,
     extra: &'a serde_json::Map<String, serde_json::Value>,
+    /// Site path of the site-wide Atom feed, when there is one.
+    feed_url: Option<&'static str>,
 }
 
 /// The `page` object of the template context.
@@ -166,6 +169,8 @@ struct SectionContext<'a> {
     /// Zola, so that each listing page costs what it shows.
     pages: Vec<&'a PageSummary<'a>>,
     subsections: Vec<&'a PageSummary<'a>>,
+    /// Site path of the section's Atom feed, when it has one.
+    feed_url: Option<String>,
 }
 
 /// The `paginator` object of a paginated section's template context.
@@ -237,6 +242,11 @@ fn listing_context<'a>(
                 listed(&section.pages)
             },
             subsections: listed(&section.subsections),
+            feed_url: site.pages[section.page]
+                .section
+                .as_ref()
+                .filter(|s| s.feed)
+                .map(|_| format!("/{}", feed_path(owner.url))),
         },
         paginator,
     })
@@ -313,11 +323,13 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
         errors.push(error);
         serde_json::Map::new()
     });
-    let assets = AssetMap::collect(&site_dir.join(STATIC_DIR)).unwrap_or_else(|error| {
+    let mut assets = AssetMap::collect(&site_dir.join(STATIC_DIR)).unwrap_or_else(|error| {
         errors.push(error);
         AssetMap::default()
     });
-    let generated = generated_files(&assets);
+    let feeds = feed_paths(&config, &pages, &sections);
+    assets.add_generated(&feeds);
+    let generated = generated_files(&assets, &feeds);
     errors.extend(asset_path_errors(&assets));
     // A page that cannot be written where it belongs is not rendered, so
     // its error is not followed by the failed write it would cause.
@@ -355,6 +367,7 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
             consent_revision: config.consent_revision,
             analytics: &config.analytics,
             extra: &config.extra,
+            feed_url: config.feed.then_some("/atom.xml"),
         },
     );
     templates.set_global("data", &data);
@@ -481,11 +494,12 @@ fn validator_error(
 }
 
 /// Paths inside the bundle that the generator writes besides the pages.
-fn generated_files(assets: &AssetMap) -> Vec<String> {
+fn generated_files(assets: &AssetMap, feeds: &[String]) -> Vec<String> {
     let mut files: Vec<String> = [HEADERS_FILE, "sitemap.xml", "robots.txt", BUNDLE_MARK]
         .iter()
         .map(|name| name.to_string())
         .collect();
+    files.extend(feeds.iter().cloned());
     for asset in assets.iter() {
         files.push(asset.url.trim_start_matches('/').to_string());
         let name = asset.site_path.trim_start_matches('/');
@@ -494,6 +508,49 @@ fn generated_files(assets: &AssetMap) -> Vec<String> {
         }
     }
     files
+}
+
+/// The bundle path of every feed: each section's with `feed: true`, and
+/// the site's when `site.yaml` asks for one.
+fn feed_paths(config: &SiteConfig, pages: &[Page], sections: &Sections) -> Vec<String> {
+    let mut paths: Vec<String> = sections.feeds(pages).map(|(path, _)| path).collect();
+    if config.feed {
+        paths.push(FEED_FILE.to_string());
+    }
+    paths
+}
+
+/// Writes every feed of the site.
+fn write_feeds(staging: &Path, site: &SiteParts<'_>) -> Result<(), Error> {
+    let base_url = &site.config.base_url;
+    let author = &site.config.name;
+    for (path, section) in site.sections.feeds(site.pages) {
+        let owner = &site.pages[section.page];
+        let title = format!("{} | {}", owner.front.title, site.config.name);
+        let head = FeedHead {
+            title: &title,
+            page_url: format!("{base_url}{}", owner.url),
+            feed_url: format!("{base_url}/{path}"),
+            author,
+        };
+        let entries: Vec<&Page> = section.pages.iter().map(|&p| &site.pages[p]).collect();
+        write_generated(staging, &path, &atom_xml(&head, base_url, &entries))?;
+    }
+    if site.config.feed {
+        let head = FeedHead {
+            title: &site.config.name,
+            page_url: format!("{base_url}/"),
+            feed_url: format!("{base_url}/{FEED_FILE}"),
+            author,
+        };
+        let entries: Vec<&Page> = site
+            .pages
+            .iter()
+            .filter(|p| p.in_sitemap() && p.section.is_none() && p.front.date.is_some())
+            .collect();
+        write_generated(staging, FEED_FILE, &atom_xml(&head, base_url, &entries))?;
+    }
+    Ok(())
 }
 
 /// Fingerprinted names are longer than their source names: a static file
@@ -700,13 +757,22 @@ fn write_bundle(
     let base_url = &site.config.base_url;
     write_generated(staging, "sitemap.xml", &sitemap_xml(base_url, site.pages))?;
     write_generated(staging, "robots.txt", &robots_txt(base_url))?;
+    write_feeds(staging, site)?;
     write_generated(staging, HEADERS_FILE, site.headers)?;
     Ok(traces)
 }
 
 /// Writes one file the generator makes from the whole site.
 fn write_generated(staging: &Path, name: &str, text: &str) -> Result<(), Error> {
-    std::fs::write(staging.join(name), text).map_err(|e| Error::BundleWrite {
+    let path = staging.join(name);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| Error::BundleWrite {
+            cause: "the generator".to_string(),
+            output: name.to_string(),
+            source: e,
+        })?;
+    }
+    std::fs::write(path, text).map_err(|e| Error::BundleWrite {
         cause: "the generator".to_string(),
         output: name.to_string(),
         source: e,

@@ -42,6 +42,9 @@ pub struct SiteConfig {
     /// Settings for the validator run after each build.
     #[serde(default)]
     pub validator: Option<bundle_validator::Config>,
+    /// Whether the site has an Atom feed of all its dated pages at `/atom.xml`.
+    #[serde(default)]
+    pub feed: bool,
     /// Free-form values for templates (`site.extra`).
     #[serde(default)]
     pub extra: serde_json::Map<String, serde_json::Value>,

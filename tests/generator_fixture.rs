@@ -264,3 +264,123 @@ fn templates_that_repeat_or_escape_the_content_render_the_same_references() {
     );
     assert_eq!(support::check_bundle(&dist), Vec::<String>::new());
 }
+
+/// The attributes of one element, as name and value.
+type Attributes = Vec<(String, String)>;
+
+/// The text of every element of an XML document by its path
+/// (`feed/entry/id`), and the attributes of every empty `link`, read with
+/// a real XML parser; a malformed document fails the test.
+fn read_xml(xml: &str) -> (Vec<(String, String)>, Vec<Attributes>) {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let (mut path, mut text, mut texts, mut links) =
+        (Vec::new(), String::new(), Vec::new(), Vec::new());
+    loop {
+        match reader.read_event().unwrap() {
+            Event::Start(e) => {
+                text.clear();
+                path.push(e.local_name().as_ref().to_string());
+            }
+            Event::End(_) => {
+                if !text.trim().is_empty() {
+                    texts.push((path.join("/"), std::mem::take(&mut text)));
+                }
+                text.clear();
+                path.pop();
+            }
+            Event::Empty(e) => links.push(
+                e.attributes()
+                    .map(|a| {
+                        let a = a.unwrap();
+                        let value = a
+                            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                            .unwrap();
+                        (a.key.as_ref().to_string(), value.into_owned())
+                    })
+                    .collect(),
+            ),
+            Event::Text(t) => text.push_str(&t.xml10_content()),
+            Event::GeneralRef(r) => text.push_str(
+                quick_xml::escape::resolve_predefined_entity(&r.xml10_content()).unwrap(),
+            ),
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert!(path.is_empty(), "unclosed elements in {xml}");
+    (texts, links)
+}
+
+#[test]
+fn section_and_site_feeds_are_atom_with_absolute_urls_and_are_linked() {
+    let (work, _) = build_fixture();
+    let dist = work.path().join("dist");
+    let xml = read(&dist, "news/atom.xml");
+    let (texts, links) = read_xml(&xml);
+    let all = |path: &str| -> Vec<&str> {
+        texts
+            .iter()
+            .filter(|(p, _)| p == path)
+            .map(|(_, t)| t.as_str())
+            .collect()
+    };
+    // RFC 4287: the feed has id, title and updated, and each entry id,
+    // title, updated and (without content) an alternate link.
+    assert_eq!(all("feed/id"), ["https://fixture.example/news/"]);
+    assert_eq!(all("feed/title"), ["News | Fixture Store"]);
+    assert_eq!(all("feed/updated"), ["2026-03-10T00:00:00Z"]);
+    assert_eq!(all("feed/author/name"), ["Fixture Store"]);
+    assert_eq!(
+        all("feed/entry/id"),
+        [
+            "https://fixture.example/news/third/",
+            "https://fixture.example/news/second/",
+            "https://fixture.example/news/first/",
+            "https://fixture.example/news/archive/launch/",
+        ]
+    );
+    assert_eq!(all("feed/entry/title").len(), 4);
+    assert_eq!(
+        all("feed/entry/updated"),
+        [
+            "2026-03-10T00:00:00Z",
+            "2026-02-12T00:00:00Z",
+            "2026-01-10T00:00:00Z",
+            "2025-06-01T00:00:00Z"
+        ]
+    );
+    assert_eq!(all("feed/entry/summary"), ["Two, briefly."]);
+    // One self and one alternate link for the feed, one per entry.
+    assert_eq!(links.len(), 6);
+    for link in &links {
+        let href = &link.iter().find(|(k, _)| k == "href").unwrap().1;
+        assert!(href.starts_with("https://fixture.example/"), "{href}");
+    }
+    assert!(links[0].contains(&(
+        "href".into(),
+        "https://fixture.example/news/atom.xml".into()
+    )));
+    assert!(
+        !xml.contains("draft") && !xml.contains("Unfinished"),
+        "{xml}"
+    );
+
+    let page = read(&dist, "news/index.html");
+    assert!(page.contains(
+        "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"News\" href=\"/news/atom.xml\">"
+    ));
+    // The archive section has no feed of its own.
+    assert!(!dist.join("news/archive/atom.xml").exists());
+
+    let site = read(&dist, "atom.xml");
+    let (texts, _) = read_xml(&site);
+    let ids: Vec<&str> = texts
+        .iter()
+        .filter(|(p, _)| p == "feed/entry/id")
+        .map(|(_, t)| t.as_str())
+        .collect();
+    assert_eq!(ids.len(), 5, "{ids:?}");
+    assert!(ids.contains(&"https://fixture.example/guides/start/"));
+    assert!(read(&dist, "about/index.html").contains("href=\"/atom.xml\""));
+}

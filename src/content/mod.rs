@@ -96,6 +96,8 @@ struct SectionFrontMatter {
     paginate_by: Option<std::num::NonZeroUsize>,
     #[serde(default, deserialize_with = "strict::boolean")]
     transparent: bool,
+    #[serde(default, deserialize_with = "strict::boolean")]
+    feed: bool,
     #[serde(default)]
     extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -120,6 +122,7 @@ impl SectionFrontMatter {
             sort_by: self.sort_by,
             paginate_by: self.paginate_by,
             transparent: self.transparent,
+            feed: self.feed,
         };
         (front, settings)
     }

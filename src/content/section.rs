@@ -51,6 +51,8 @@ pub struct SectionSettings {
     pub paginate_by: Option<NonZeroUsize>,
     /// Whether the section's pages are also listed by its parent section.
     pub transparent: bool,
+    /// Whether the section has an Atom feed at `<section>/atom.xml`.
+    pub feed: bool,
 }
 
 /// One section of the site, by index into the page list.
@@ -160,6 +162,31 @@ impl Sections {
                     .subsections
                     .retain(|&p| pages[p].surface == Surface::Public);
             }
+            if settings.feed {
+                // Every feed entry needs an `updated` time, and an empty
+                // feed would have none to give the feed itself.
+                if section.pages.is_empty() {
+                    errors.push(Error::Listing {
+                        spot: SourceSpot::at(&owner.display_path, 1, 1),
+                        message: "has `feed: true` but lists no published page; add a page \
+                                  or turn the feed off"
+                            .to_string(),
+                    });
+                }
+                if settings.sort_by != Some(SortBy::Date) {
+                    for &p in &section.pages {
+                        if pages[p].front.date.is_none() {
+                            errors.push(Error::Listing {
+                                spot: SourceSpot::at(&pages[p].display_path, 1, 1),
+                                message: format!(
+                                    "has no `date`, and {} has a feed, whose entries need one; add `date:` to the front matter",
+                                    owner.display_path
+                                ),
+                            });
+                        }
+                    }
+                }
+            }
             if let Some(sort_by) = settings.sort_by {
                 for &p in &section.pages {
                     let lacks = match sort_by {
@@ -190,6 +217,18 @@ impl Sections {
             },
             errors,
         )
+    }
+
+    /// The bundle path of each section's feed, with the section.
+    pub fn feeds<'a>(&'a self, pages: &'a [Page]) -> impl Iterator<Item = (String, &'a Section)> {
+        self.list.iter().filter_map(move |section| {
+            let owner = &pages[section.page];
+            owner
+                .section
+                .as_ref()
+                .filter(|s| s.feed)
+                .map(|_| (feed_path(&owner.url), section))
+        })
     }
 
     /// The section a listing page belongs to and its 1-based number.
@@ -250,6 +289,11 @@ pub fn pager_url(url: &str, number: usize) -> String {
     } else {
         format!("{url}page/{number}/")
     }
+}
+
+/// The bundle path of the feed of a section at `url`.
+pub fn feed_path(url: &str) -> String {
+    format!("{}{}", url.trim_start_matches('/'), crate::feed::FEED_FILE)
 }
 
 /// Adds a page for every listing page past the first of each paginated
@@ -351,6 +395,36 @@ mod tests {
             errors[0].to_string(),
             "content/docs/b.md:1:1: has no `weight`, and content/docs/_index.md sorts its pages by weight; add `weight:` to the front matter"
         );
+    }
+
+    #[test]
+    fn feeds_need_dated_pages_and_at_least_one() {
+        let pages = site(&[
+            (
+                "docs/_index.md",
+                "---\ntitle: Docs\nsort_by: title\nfeed: true\n---\n",
+            ),
+            ("docs/a.md", "---\ntitle: A\ndate: 2026-01-01\n---\n"),
+            ("docs/b.md", "---\ntitle: B\n---\n"),
+            ("empty/_index.md", "---\ntitle: Empty\nfeed: true\n---\n"),
+            (
+                "empty/draft.md",
+                "---\ntitle: D\ndate: 2026-01-01\ndraft: true\n---\n",
+            ),
+        ]);
+        // Drafts are dropped before sections are assembled.
+        let pages: Vec<Page> = pages.into_iter().filter(|p| !p.front.draft).collect();
+        let (sections, errors) = Sections::assemble(&pages);
+        let shown: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(
+            shown,
+            [
+                "content/docs/b.md:1:1: has no `date`, and content/docs/_index.md has a feed, whose entries need one; add `date:` to the front matter",
+                "content/empty/_index.md:1:1: has `feed: true` but lists no published page; add a page or turn the feed off",
+            ]
+        );
+        let feeds: Vec<String> = sections.feeds(&pages).map(|(path, _)| path).collect();
+        assert_eq!(feeds, ["docs/atom.xml", "empty/atom.xml"]);
     }
 
     #[test]
