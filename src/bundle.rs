@@ -48,6 +48,9 @@ pub struct BuildOptions<'a> {
     pub out_dir: PathBuf,
     /// Keep the temporary bundle when validation fails.
     pub keep_failed: bool,
+    /// Publish drafts, marked `noindex` (for preview deploys). Without
+    /// it, drafts are checked but not published.
+    pub drafts: bool,
     /// Called with `(pages rendered, pages total)` every
     /// [`PROGRESS_EVERY`] pages.
     pub progress: Option<&'a (dyn Fn(usize, usize) + Sync)>,
@@ -60,6 +63,7 @@ impl BuildOptions<'_> {
             site_dir: site_dir.into(),
             out_dir: out_dir.into(),
             keep_failed: false,
+            drafts: false,
             progress: None,
         }
     }
@@ -301,7 +305,7 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
     // Every phase runs as far as it can, so an author sees the errors of
     // all pages and templates at once rather than one per build.
     let mut errors = Vec::new();
-    let (pages, sections) = load_pages(site_dir, &config, &mut errors)?;
+    let (pages, drafts, sections) = load_pages(site_dir, &config, options.drafts, &mut errors)?;
     // A page over the gate's file cap could not be judged, so the site's
     // validator setting bounds what a render may write.
     let page_limit =
@@ -327,6 +331,7 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
         errors.push(error);
         AssetMap::default()
     });
+    errors.extend(check_drafts(&drafts, templates.as_ref(), &assets));
     let feeds = feed_paths(&config, &pages, &sections);
     assets.add_generated(&feeds);
     let generated = generated_files(&assets, &feeds);
@@ -590,8 +595,9 @@ fn asset_path_errors(assets: &AssetMap) -> Vec<Error> {
 fn load_pages(
     site_dir: &Path,
     config: &SiteConfig,
+    publish_drafts: bool,
     errors: &mut Vec<Error>,
-) -> Result<(Vec<Page>, Sections), Error> {
+) -> Result<(Vec<Page>, Vec<Page>, Sections), Error> {
     let content_dir = site_dir.join(CONTENT_DIR);
     let files = content::discover(&content_dir)?;
     let results: Vec<Result<Page, Error>> = files
@@ -599,9 +605,16 @@ fn load_pages(
         .map(|file| content::load_page(&content_dir, file, config))
         .collect();
     let mut pages = Vec::with_capacity(results.len());
+    let mut drafts = Vec::new();
     for result in results {
         match result {
-            Ok(page) if page.front.draft => {}
+            // A published draft is a preview: kept out of search engines
+            // (robots meta, `X-Robots-Tag`, the sitemap and the site feed).
+            Ok(mut page) if page.front.draft && publish_drafts => {
+                page.noindex = true;
+                pages.push(page);
+            }
+            Ok(page) if page.front.draft => drafts.push(page),
             Ok(page) => pages.push(page),
             Err(error) => errors.push(error),
         }
@@ -610,7 +623,33 @@ fn load_pages(
     errors.extend(listing_errors);
     content::section::paginate(&mut pages, &mut sections);
     errors.extend(content::check_unique_urls(&pages));
-    Ok((pages, sections))
+    Ok((pages, drafts, sections))
+}
+
+/// Checks the drafts that are not published as far as they can be without
+/// a place in the bundle: their front matter was parsed with every page,
+/// and here their template must exist and their Markdown must pass the
+/// raw-HTML policy and name only static files that exist, so a draft that
+/// would break the build when published breaks it now.
+fn check_drafts(drafts: &[Page], templates: Option<&Templates>, assets: &AssetMap) -> Vec<Error> {
+    let mut errors = Vec::new();
+    if let Some(templates) = templates {
+        errors.extend(missing_templates(drafts, templates));
+    }
+    for draft in drafts {
+        match markdown::render(&draft.body, assets) {
+            Ok(rendered) if rendered.problems.is_empty() => {}
+            Ok(rendered) => errors.extend(page_problems(draft, rendered.problems)),
+            Err(violations) => errors.extend(violations.into_iter().map(|v| {
+                let (line, column) = draft.body_position(v.offset);
+                Error::UnsafeRawHtml {
+                    spot: SourceSpot::at(&draft.display_path, line, column),
+                    violation: v.violation,
+                }
+            })),
+        }
+    }
+    errors
 }
 
 fn missing_templates(pages: &[Page], templates: &Templates) -> Vec<Error> {

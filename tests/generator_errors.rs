@@ -149,6 +149,16 @@ fn a_broken_data_file_and_a_quoted_boolean_name_file_and_line() {
 }
 
 #[test]
+fn a_broken_draft_fails_the_build_though_it_is_not_published() {
+    let error = check_case("broken-draft");
+    let shown = error.to_string();
+    assert!(shown.contains("content/draft.md:8:"), "{shown}");
+    assert!(shown.contains("onerror"), "{shown}");
+    assert!(shown.contains("content/draft-image.md"), "{shown}");
+    assert!(shown.contains("/img/gone.png"), "{shown}");
+}
+
+#[test]
 fn unknown_front_matter_key_points_at_the_key() {
     let error = check_case("unknown-front-matter-key");
     assert_eq!(first_line_location(&error), "content/about.md:4:1");
@@ -640,6 +650,7 @@ mod linked {
 fn every_case_folder_has_a_test() {
     let tested = [
         "bidi-override",
+        "broken-draft",
         "control-character-front-matter",
         "duplicate-url",
         "generated-path-collision",

@@ -265,6 +265,37 @@ fn templates_that_repeat_or_escape_the_content_render_the_same_references() {
     assert_eq!(support::check_bundle(&dist), Vec::<String>::new());
 }
 
+#[test]
+fn drafts_are_published_only_when_asked_and_then_never_indexed() {
+    let work = tempfile::tempdir().unwrap();
+    let mut options = BuildOptions::new(support::fixtures().join("site"), work.path().join("dist"));
+    options.drafts = true;
+    let summary = build(&options).unwrap();
+    // Two drafts, and with one more post the news needs a third listing page.
+    assert_eq!(summary.pages, 20);
+    let dist = work.path().join("dist");
+    for (file, url) in [
+        ("draft/index.html", "/draft/"),
+        ("news/unfinished/index.html", "/news/unfinished/"),
+    ] {
+        let html = read(&dist, file);
+        assert!(
+            html.contains("<meta name=\"robots\" content=\"noindex\">"),
+            "{html}"
+        );
+        let headers = read(&dist, "_headers");
+        assert!(
+            headers.contains(&format!("{url}\n  X-Robots-Tag: noindex\n")),
+            "{headers}"
+        );
+        assert!(!read(&dist, "sitemap.xml").contains(url));
+        assert!(!read(&dist, "atom.xml").contains(url));
+    }
+    // A published draft takes its place in its section's listing.
+    assert!(read(&dist, "news/index.html").contains("href=\"/news/unfinished/\""));
+    assert!(dist.join("news/page/3/index.html").is_file());
+}
+
 /// The attributes of one element, as name and value.
 type Attributes = Vec<(String, String)>;
 
