@@ -42,6 +42,9 @@ pub struct SiteConfig {
     /// Settings for the validator run after each build.
     #[serde(default)]
     pub validator: Option<bundle_validator::Config>,
+    /// How content file names become URL segments.
+    #[serde(default)]
+    pub slugify: crate::content::Slugify,
     /// Whether the site has an Atom feed of all its dated pages at `/atom.xml`.
     #[serde(default)]
     pub feed: bool,

@@ -61,7 +61,7 @@ mod tests {
     #[test]
     fn lists_only_public_indexable_pages() {
         let config = SiteConfig::parse(
-            "name: S\nbase_url: https://s.example\ncontact_email: a@s.example\nadmin_prefixes: [console]\n",
+            "name: S\nbase_url: https://s.example\ncontact_email: a@s.example\nadmin_prefixes: [console]\nslugify: off\n",
         )
         .unwrap();
         let pages: Vec<Page> = [

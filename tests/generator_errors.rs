@@ -457,8 +457,20 @@ fn content_file_over_the_source_limit_is_refused_before_reading() {
 
 #[test]
 fn names_differing_only_in_case_are_refused() {
+    // Slugified (the default), both names become one URL.
     let site = site_with(|site| {
         std::fs::write(site.join("content/About.md"), "---\ntitle: Shouting\n---\n").unwrap();
+    });
+    assert_eq!(
+        shown(&site.build()),
+        "content/About.md and content/about.md both map to the URL /about/"
+    );
+    site.assert_untouched();
+    // Taken as written, they differ only in case.
+    let site = site_with(|site| {
+        std::fs::write(site.join("content/About.md"), "---\ntitle: Shouting\n---\n").unwrap();
+        let config = std::fs::read_to_string(site.join("site.yaml")).unwrap();
+        std::fs::write(site.join("site.yaml"), format!("{config}slugify: off\n")).unwrap();
     });
     let error = site.build();
     let text = shown(&error);

@@ -5,6 +5,7 @@
 pub mod data;
 pub mod date;
 pub mod section;
+pub mod slug;
 mod strict;
 
 use std::collections::HashMap;
@@ -20,6 +21,7 @@ use crate::source_text;
 use crate::yaml::yaml_error_parts;
 pub use date::{ContentDate, DateError};
 pub use section::{SECTION_FILE, SectionSettings, Sections, SortBy};
+pub use slug::{Slugify, slugify};
 
 /// Name of the content folder inside a site folder.
 pub const CONTENT_DIR: &str = "content";
@@ -418,7 +420,17 @@ pub fn parse_page_from(
         });
     }
 
-    let placement = place(source, front.slug.as_deref());
+    let placement = place(source, front.slug.as_deref(), config.slugify).map_err(|segment| {
+        Error::ContentFile {
+            file: display_path.clone(),
+            problem: format!(
+                "the name `{}` has no letter or digit left to make a URL segment of \
+                 (`slugify: on` keeps ASCII letters and digits); rename it, set `slug:`, \
+                 or use `slugify: safe` in site.yaml",
+                source_text::escape(&segment)
+            ),
+        }
+    })?;
     let admin_by_path = config.is_admin_path(&placement.url);
     let surface = if admin_by_path {
         Surface::Admin
@@ -520,40 +532,48 @@ struct Placement {
     is_not_found: bool,
 }
 
-/// Maps a content path to its URL and output file (pretty URLs).
-fn place(source: &str, slug_override: Option<&str>) -> Placement {
+/// Maps a content path to its URL and output file (pretty URLs), each
+/// folder and file name made a URL segment as `mode` says. Fails with the
+/// name that leaves nothing.
+fn place(source: &str, slug_override: Option<&str>, mode: Slugify) -> Result<Placement, String> {
     let stem = source.strip_suffix(".md").unwrap_or(source);
     if stem == "404" {
-        return Placement {
+        return Ok(Placement {
             url: "/404.html".to_string(),
             output: "404.html".to_string(),
             slug: "404".to_string(),
             is_not_found: true,
-        };
+        });
     }
-    let mut segments: Vec<&str> = stem.split('/').collect();
+    let mut names: Vec<&str> = stem.split('/').collect();
     // `a/index.md` is the page at `/a/`, `a/_index.md` the section there.
-    if matches!(segments.last(), Some(&"index" | &"_index")) {
-        segments.pop();
+    if matches!(names.last(), Some(&"index" | &"_index")) {
+        names.pop();
     }
-    if let (Some(slug), Some(last)) = (slug_override, segments.last_mut()) {
-        *last = slug;
+    let mut segments = Vec::with_capacity(names.len());
+    for (index, name) in names.iter().enumerate() {
+        match slug_override {
+            // A `slug:` is checked to be one safe segment and replaces the
+            // last name as written.
+            Some(slug) if index + 1 == names.len() => segments.push(slug.to_string()),
+            _ => segments.push(slugify(name, mode).ok_or_else(|| name.to_string())?),
+        }
     }
     if segments.is_empty() {
-        return Placement {
+        return Ok(Placement {
             url: "/".to_string(),
             output: "index.html".to_string(),
             slug: String::new(),
             is_not_found: false,
-        };
+        });
     }
     let joined = segments.join("/");
-    Placement {
+    Ok(Placement {
         url: format!("/{joined}/"),
         output: format!("{joined}/index.html"),
-        slug: segments.last().map(|s| s.to_string()).unwrap_or_default(),
+        slug: segments.last().cloned().unwrap_or_default(),
         is_not_found: false,
-    }
+    })
 }
 
 /// Fails when two pages map to one URL, naming both source files.
@@ -731,11 +751,38 @@ pub fn check_output_paths(pages: &[Page], generated: &[String]) -> Vec<(usize, E
 mod tests {
     use super::*;
 
+    /// File names as written (`slugify: off`), so the checks below see
+    /// names that differ only in case or hold `&`, as sites with that
+    /// setting can.
     fn config() -> SiteConfig {
         SiteConfig::parse(
-            "name: S\nbase_url: https://s.example\ncontact_email: a@s.example\nadmin_prefixes: [console]\n",
+            "name: S\nbase_url: https://s.example\ncontact_email: a@s.example\nadmin_prefixes: [console]\nslugify: off\n",
         )
         .unwrap()
+    }
+
+    #[test]
+    fn by_default_names_are_slugified_and_collisions_name_both_files() {
+        let config =
+            SiteConfig::parse("name: S\nbase_url: https://s.example\ncontact_email: a@s.example\n")
+                .unwrap();
+        let a = parse_page("News/Big Launch.md", "---\ntitle: A\n---\n", &config).unwrap();
+        let b = parse_page("news/big-launch.md", "---\ntitle: B\n---\n", &config).unwrap();
+        assert_eq!(a.url, "/news/big-launch/");
+        let errors = check_unique_urls(&[a, b]);
+        assert_eq!(
+            errors[0].to_string(),
+            "content/News/Big Launch.md and content/news/big-launch.md both map to the URL /news/big-launch/"
+        );
+        let error = parse_page("日本.md", "---\ntitle: J\n---\n", &config).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("content/日本.md: the name `日本` has no letter or digit"),
+            "{error}"
+        );
+        let page = parse_page("日本.md", "---\ntitle: J\nslug: nihon\n---\n", &config).unwrap();
+        assert_eq!(page.url, "/nihon/");
     }
 
     #[test]
@@ -748,13 +795,34 @@ mod tests {
             ("404.md", "/404.html", "404.html"),
         ];
         for (source, url, output) in cases {
-            let placement = place(source, None);
+            let placement = place(source, None, Slugify::On).unwrap();
             assert_eq!(
                 (placement.url.as_str(), placement.output.as_str()),
                 (url, output)
             );
         }
-        assert_eq!(place("a/b.md", Some("c")).url, "/a/c/");
+        assert_eq!(
+            place("a/b.md", Some("c"), Slugify::On).unwrap().url,
+            "/a/c/"
+        );
+        // File names are slugified, a `slug:` is used as written.
+        let on = place("News/Café Menu.md", None, Slugify::On).unwrap();
+        assert_eq!(
+            (on.url.as_str(), on.slug.as_str()),
+            ("/news/cafe-menu/", "cafe-menu")
+        );
+        let safe = place("News/Café Menu.md", None, Slugify::Safe).unwrap();
+        assert_eq!(safe.url, "/News/Café-Menu/");
+        let off = place("News/Café Menu.md", None, Slugify::Off).unwrap();
+        assert_eq!(off.url, "/News/Café Menu/");
+        assert_eq!(
+            place("a/B.md", Some("V1.2"), Slugify::On).unwrap().url,
+            "/a/V1.2/"
+        );
+        assert_eq!(
+            place("a/日本.md", None, Slugify::On).err().as_deref(),
+            Some("日本")
+        );
     }
 
     #[test]
@@ -1098,7 +1166,7 @@ mod tests {
                 slug in prop::option::of("[a-z0-9._-]{1,8}"),
             ) {
                 let source = format!("{}.md", segments.join("/"));
-                let placement = place(&source, slug.as_deref());
+                let placement = place(&source, slug.as_deref(), Slugify::Off).unwrap();
                 if source == "404.md" {
                     prop_assert_eq!(placement.output, "404.html");
                     return Ok(());
