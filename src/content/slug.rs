@@ -93,6 +93,8 @@ mod tests {
         assert_eq!(safe("Café Menu?").as_deref(), Some("Café-Menu"));
         assert_eq!(safe("a#b%c&d").as_deref(), Some("a-b-c-d"));
         assert_eq!(safe("日本 語").as_deref(), Some("日本-語"));
+        assert_eq!(safe("-"), None);
+        assert_eq!(safe("a--b").as_deref(), Some("a-b"));
         assert_eq!(slugify("A b", Slugify::Off).as_deref(), Some("A b"));
     }
 
