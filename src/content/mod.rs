@@ -6,7 +6,7 @@ pub mod data;
 pub mod date;
 pub mod section;
 pub mod slug;
-mod strict;
+pub(crate) mod strict;
 
 use std::collections::HashMap;
 use std::io::Read as _;
