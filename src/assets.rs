@@ -81,9 +81,25 @@ pub struct AssetMap {
     /// Fingerprinted URL to site path, so already rewritten references are
     /// recognised rather than reported as missing.
     by_url: HashMap<String, String>,
+    /// Site paths of files the generator writes from the content (feeds),
+    /// which pages may link to and which are not static files.
+    generated: std::collections::HashSet<String>,
 }
 
 impl AssetMap {
+    /// Records files the generator writes itself, by bundle path
+    /// (`news/atom.xml`), so links to them are neither rewritten nor
+    /// reported as missing static files.
+    pub fn add_generated<'a>(&mut self, paths: impl IntoIterator<Item = &'a String>) {
+        self.generated
+            .extend(paths.into_iter().map(|path| format!("/{path}")));
+    }
+
+    /// Whether a site path is a file the generator writes itself.
+    pub fn is_generated(&self, site_path: &str) -> bool {
+        self.generated.contains(site_path)
+    }
+
     /// Reads and fingerprints every file under `static_dir` (a missing
     /// folder means no assets). Fails with every broken stylesheet reference.
     pub fn collect(static_dir: &Path) -> Result<Self, Error> {

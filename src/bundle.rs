@@ -21,8 +21,10 @@ use tera::Context;
 
 use crate::assets::{AssetMap, ROOT_COPIES, STATIC_DIR};
 use crate::config::{AnalyticsConfig, SiteConfig};
-use crate::content::{self, CONTENT_DIR, Page, Surface};
+use crate::content::section::{feed_path, pager_url};
+use crate::content::{self, CONTENT_DIR, ContentDate, Page, Sections, Surface};
 use crate::error::{Error, Rejection, SourceSpot};
+use crate::feed::{FEED_FILE, FeedHead, atom_xml};
 use crate::headers::build_headers;
 use crate::markdown::{self, Origins};
 use crate::out_dir::{self, BUNDLE_MARK, OutDir};
@@ -46,6 +48,9 @@ pub struct BuildOptions<'a> {
     pub out_dir: PathBuf,
     /// Keep the temporary bundle when validation fails.
     pub keep_failed: bool,
+    /// Publish drafts, marked `noindex` (for preview deploys). Without
+    /// it, drafts are checked but not published.
+    pub drafts: bool,
     /// Called with `(pages rendered, pages total)` every
     /// [`PROGRESS_EVERY`] pages.
     pub progress: Option<&'a (dyn Fn(usize, usize) + Sync)>,
@@ -58,6 +63,7 @@ impl BuildOptions<'_> {
             site_dir: site_dir.into(),
             out_dir: out_dir.into(),
             keep_failed: false,
+            drafts: false,
             progress: None,
         }
     }
@@ -100,6 +106,9 @@ struct SiteContext<'a> {
     language: &'a str,
     consent_revision: u32,
     analytics: &'a AnalyticsConfig,
+    extra: &'a serde_json::Map<String, serde_json::Value>,
+    /// Site path of the site-wide Atom feed, when there is one.
+    feed_url: Option<&'static str>,
 }
 
 /// The `page` object of the template context.
@@ -116,6 +125,135 @@ struct PageContext<'a> {
     slug: &'a str,
     template: &'a str,
     source: &'a str,
+    date: Option<&'a ContentDate>,
+    updated: Option<&'a ContentDate>,
+    weight: Option<i64>,
+    extra: &'a serde_json::Map<String, serde_json::Value>,
+}
+
+/// A page as listings show it: `section.pages`, `paginator.pages` and
+/// `section.subsections` of the template context.
+#[derive(Serialize)]
+struct PageSummary<'a> {
+    title: &'a str,
+    description: Option<&'a str>,
+    url: &'a str,
+    permalink: String,
+    slug: &'a str,
+    date: Option<&'a ContentDate>,
+    updated: Option<&'a ContentDate>,
+    weight: Option<i64>,
+    extra: &'a serde_json::Map<String, serde_json::Value>,
+}
+
+impl<'a> PageSummary<'a> {
+    fn of(page: &'a Page, base_url: &str) -> Self {
+        Self {
+            title: &page.front.title,
+            description: page.front.description.as_deref(),
+            url: &page.url,
+            permalink: format!("{base_url}{}", page.url),
+            slug: &page.slug,
+            date: page.front.date.as_ref(),
+            updated: page.front.updated.as_ref(),
+            weight: page.front.weight,
+            extra: &page.front.extra,
+        }
+    }
+}
+
+/// The `section` object of a section's template context.
+#[derive(Serialize)]
+struct SectionContext<'a> {
+    title: &'a str,
+    description: Option<&'a str>,
+    url: &'a str,
+    permalink: &'a str,
+    /// Every page, sorted; empty when the section is paginated, as in
+    /// Zola, so that each listing page costs what it shows.
+    pages: Vec<&'a PageSummary<'a>>,
+    subsections: Vec<&'a PageSummary<'a>>,
+    /// Site path of the section's Atom feed, when it has one.
+    feed_url: Option<String>,
+}
+
+/// The `paginator` object of a paginated section's template context.
+#[derive(Serialize)]
+struct PaginatorContext<'a> {
+    paginate_by: usize,
+    /// Listing pages in all.
+    number_pagers: usize,
+    /// This listing page, from 1.
+    current_index: usize,
+    /// Pages listed over all the listing pages.
+    total_pages: usize,
+    pages: Vec<&'a PageSummary<'a>>,
+    first: &'a str,
+    last: String,
+    previous: Option<String>,
+    next: Option<String>,
+}
+
+/// What a section's listing page adds to its template context.
+struct ListingContext<'a> {
+    section: SectionContext<'a>,
+    paginator: Option<PaginatorContext<'a>>,
+}
+
+/// The listing context of page `index`, when it is a listing page.
+fn listing_context<'a>(
+    site: &SiteParts<'a>,
+    summaries: &'a [PageSummary<'a>],
+    index: usize,
+) -> Option<ListingContext<'a>> {
+    let (section, number) = site.sections.listing(index)?;
+    let owner = &summaries[section.page];
+    let listed = |indexes: &[usize]| -> Vec<&'a PageSummary<'a>> {
+        indexes.iter().map(|&i| &summaries[i]).collect()
+    };
+    let per_page = site.pages[section.page]
+        .section
+        .as_ref()
+        .and_then(|s| s.paginate_by);
+    let paginator = per_page.map(|per_page| {
+        let per_page = per_page.get();
+        let count = section.pagers.len();
+        let start = (number - 1)
+            .saturating_mul(per_page)
+            .min(section.pages.len());
+        let end = start.saturating_add(per_page).min(section.pages.len());
+        PaginatorContext {
+            paginate_by: per_page,
+            number_pagers: count,
+            current_index: number,
+            total_pages: section.pages.len(),
+            pages: listed(&section.pages[start..end]),
+            first: owner.url,
+            last: pager_url(owner.url, count),
+            previous: (number > 1).then(|| pager_url(owner.url, number - 1)),
+            next: (number < count).then(|| pager_url(owner.url, number + 1)),
+        }
+    });
+    Some(ListingContext {
+        section: SectionContext {
+            title: owner.title,
+            description: owner.description,
+            url: owner.url,
+            permalink: &owner.permalink,
+            pages: if paginator.is_some() {
+                Vec::new()
+            } else {
+                listed(&section.pages)
+            },
+            subsections: listed(&section.subsections),
+            feed_url: site.pages[section.page]
+                .section
+                .as_ref()
+                .filter(|s| s.feed)
+                .map(|_| format!("/{}", feed_path(owner.url))),
+        },
+        paginator,
+    })
 }
 
 /// One entry of the `nav` list of the template context.
@@ -167,7 +305,7 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
     // Every phase runs as far as it can, so an author sees the errors of
     // all pages and templates at once rather than one per build.
     let mut errors = Vec::new();
-    let pages = load_pages(site_dir, &config, &mut errors)?;
+    let (pages, drafts, sections) = load_pages(site_dir, &config, options.drafts, &mut errors)?;
     // A page over the gate's file cap could not be judged, so the site's
     // validator setting bounds what a render may write.
     let page_limit =
@@ -185,11 +323,18 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
     if let Some(templates) = &templates {
         errors.extend(missing_templates(&pages, templates));
     }
-    let assets = AssetMap::collect(&site_dir.join(STATIC_DIR)).unwrap_or_else(|error| {
+    let data = content::data::load(site_dir).unwrap_or_else(|error| {
+        errors.push(error);
+        serde_json::Map::new()
+    });
+    let mut assets = AssetMap::collect(&site_dir.join(STATIC_DIR)).unwrap_or_else(|error| {
         errors.push(error);
         AssetMap::default()
     });
-    let generated = generated_files(&assets);
+    errors.extend(check_drafts(&drafts, templates.as_ref(), &assets));
+    let feeds = feed_paths(&config, &pages, &sections);
+    assets.add_generated(&feeds);
+    let generated = generated_files(&assets, &feeds);
     errors.extend(asset_path_errors(&assets));
     // A page that cannot be written where it belongs is not rendered, so
     // its error is not followed by the failed write it would cause.
@@ -226,8 +371,11 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
             language: &config.language,
             consent_revision: config.consent_revision,
             analytics: &config.analytics,
+            extra: &config.extra,
+            feed_url: config.feed.then_some("/atom.xml"),
         },
     );
+    templates.set_global("data", &data);
 
     let mut phases = PhaseTimes {
         load: started.elapsed(),
@@ -240,6 +388,7 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
     let site = SiteParts {
         config: &config,
         pages: &pages,
+        sections: &sections,
         templates: &templates,
         assets: &assets,
         headers: &headers,
@@ -350,11 +499,12 @@ fn validator_error(
 }
 
 /// Paths inside the bundle that the generator writes besides the pages.
-fn generated_files(assets: &AssetMap) -> Vec<String> {
+fn generated_files(assets: &AssetMap, feeds: &[String]) -> Vec<String> {
     let mut files: Vec<String> = [HEADERS_FILE, "sitemap.xml", "robots.txt", BUNDLE_MARK]
         .iter()
         .map(|name| name.to_string())
         .collect();
+    files.extend(feeds.iter().cloned());
     for asset in assets.iter() {
         files.push(asset.url.trim_start_matches('/').to_string());
         let name = asset.site_path.trim_start_matches('/');
@@ -363,6 +513,49 @@ fn generated_files(assets: &AssetMap) -> Vec<String> {
         }
     }
     files
+}
+
+/// The bundle path of every feed: each section's with `feed: true`, and
+/// the site's when `site.yaml` asks for one.
+fn feed_paths(config: &SiteConfig, pages: &[Page], sections: &Sections) -> Vec<String> {
+    let mut paths: Vec<String> = sections.feeds(pages).map(|(path, _)| path).collect();
+    if config.feed {
+        paths.push(FEED_FILE.to_string());
+    }
+    paths
+}
+
+/// Writes every feed of the site.
+fn write_feeds(staging: &Path, site: &SiteParts<'_>) -> Result<(), Error> {
+    let base_url = &site.config.base_url;
+    let author = &site.config.name;
+    for (path, section) in site.sections.feeds(site.pages) {
+        let owner = &site.pages[section.page];
+        let title = format!("{} | {}", owner.front.title, site.config.name);
+        let head = FeedHead {
+            title: &title,
+            page_url: format!("{base_url}{}", owner.url),
+            feed_url: format!("{base_url}/{path}"),
+            author,
+        };
+        let entries: Vec<&Page> = section.pages.iter().map(|&p| &site.pages[p]).collect();
+        write_generated(staging, &path, &atom_xml(&head, base_url, &entries))?;
+    }
+    if site.config.feed {
+        let head = FeedHead {
+            title: &site.config.name,
+            page_url: format!("{base_url}/"),
+            feed_url: format!("{base_url}/{FEED_FILE}"),
+            author,
+        };
+        let entries: Vec<&Page> = site
+            .pages
+            .iter()
+            .filter(|p| p.in_sitemap() && p.section.is_none() && p.front.date.is_some())
+            .collect();
+        write_generated(staging, FEED_FILE, &atom_xml(&head, base_url, &entries))?;
+    }
+    Ok(())
 }
 
 /// Fingerprinted names are longer than their source names: a static file
@@ -396,13 +589,15 @@ fn asset_path_errors(assets: &AssetMap) -> Vec<Error> {
         .collect()
 }
 
-/// Discovers and parses every content file in parallel, drops drafts and
-/// checks URLs are unique. Every error is collected before failing.
+/// Discovers and parses every content file in parallel, drops drafts,
+/// assembles sections with their extra listing pages, and checks URLs are
+/// unique. Every error is collected before failing.
 fn load_pages(
     site_dir: &Path,
     config: &SiteConfig,
+    publish_drafts: bool,
     errors: &mut Vec<Error>,
-) -> Result<Vec<Page>, Error> {
+) -> Result<(Vec<Page>, Vec<Page>, Sections), Error> {
     let content_dir = site_dir.join(CONTENT_DIR);
     let files = content::discover(&content_dir)?;
     let results: Vec<Result<Page, Error>> = files
@@ -410,21 +605,57 @@ fn load_pages(
         .map(|file| content::load_page(&content_dir, file, config))
         .collect();
     let mut pages = Vec::with_capacity(results.len());
+    let mut drafts = Vec::new();
     for result in results {
         match result {
-            Ok(page) if page.front.draft => {}
+            // A published draft is a preview: kept out of search engines
+            // (robots meta, `X-Robots-Tag`, the sitemap and the site feed).
+            Ok(mut page) if page.front.draft && publish_drafts => {
+                page.noindex = true;
+                pages.push(page);
+            }
+            Ok(page) if page.front.draft => drafts.push(page),
             Ok(page) => pages.push(page),
             Err(error) => errors.push(error),
         }
     }
+    let (mut sections, listing_errors) = Sections::assemble(&pages);
+    errors.extend(listing_errors);
+    content::section::paginate(&mut pages, &mut sections);
     errors.extend(content::check_unique_urls(&pages));
-    Ok(pages)
+    Ok((pages, drafts, sections))
+}
+
+/// Checks the drafts that are not published as far as they can be without
+/// a place in the bundle: their front matter was parsed with every page,
+/// and here their template must exist and their Markdown must pass the
+/// raw-HTML policy and name only static files that exist, so a draft that
+/// would break the build when published breaks it now.
+fn check_drafts(drafts: &[Page], templates: Option<&Templates>, assets: &AssetMap) -> Vec<Error> {
+    let mut errors = Vec::new();
+    if let Some(templates) = templates {
+        errors.extend(missing_templates(drafts, templates));
+    }
+    for draft in drafts {
+        match markdown::render(&draft.body, assets) {
+            Ok(rendered) if rendered.problems.is_empty() => {}
+            Ok(rendered) => errors.extend(page_problems(draft, rendered.problems)),
+            Err(violations) => errors.extend(violations.into_iter().map(|v| {
+                let (line, column) = draft.body_position(v.offset);
+                Error::UnsafeRawHtml {
+                    spot: SourceSpot::at(&draft.display_path, line, column),
+                    violation: v.violation,
+                }
+            })),
+        }
+    }
+    errors
 }
 
 fn missing_templates(pages: &[Page], templates: &Templates) -> Vec<Error> {
     pages
         .iter()
-        .filter(|page| !templates.has(&page.template))
+        .filter(|page| page.pager == 1 && !templates.has(&page.template))
         .map(|page| Error::UnknownTemplate {
             spot: match page.template_line {
                 Some(line) => SourceSpot::at(&page.display_path, line, 1),
@@ -439,7 +670,7 @@ fn missing_templates(pages: &[Page], templates: &Templates) -> Vec<Error> {
 fn navigation(pages: &[Page]) -> Vec<NavItem<'_>> {
     let mut entries: Vec<(i64, &str, &str)> = pages
         .iter()
-        .filter(|page| page.surface == Surface::Public)
+        .filter(|page| page.surface == Surface::Public && page.pager == 1)
         .filter_map(|page| {
             page.front
                 .nav
@@ -462,6 +693,7 @@ fn navigation(pages: &[Page]) -> Vec<NavItem<'_>> {
 struct SiteParts<'a> {
     config: &'a SiteConfig,
     pages: &'a [Page],
+    sections: &'a Sections,
     templates: &'a Templates,
     assets: &'a AssetMap,
     headers: &'a str,
@@ -504,6 +736,11 @@ fn write_bundle(
     site.assets.write(staging)?;
 
     let nav = navigation(site.pages);
+    let summaries: Vec<PageSummary<'_>> = site
+        .pages
+        .iter()
+        .map(|page| PageSummary::of(page, &site.config.base_url))
+        .collect();
     let done = AtomicUsize::new(0);
     let total = renderable.len();
     let results: Vec<Result<(String, PageTrace), Vec<Error>>> = renderable
@@ -515,7 +752,8 @@ fn write_bundle(
                 if let Some(hook) = hooks.page {
                     hook(page, staging);
                 }
-                render_page(staging, site, page, &nav)
+                let listing = listing_context(site, &summaries, index);
+                render_page(staging, site, page, &nav, listing)
             }))
             .unwrap_or_else(|panic| {
                 Err(vec![Error::Internal {
@@ -558,13 +796,22 @@ fn write_bundle(
     let base_url = &site.config.base_url;
     write_generated(staging, "sitemap.xml", &sitemap_xml(base_url, site.pages))?;
     write_generated(staging, "robots.txt", &robots_txt(base_url))?;
+    write_feeds(staging, site)?;
     write_generated(staging, HEADERS_FILE, site.headers)?;
     Ok(traces)
 }
 
 /// Writes one file the generator makes from the whole site.
 fn write_generated(staging: &Path, name: &str, text: &str) -> Result<(), Error> {
-    std::fs::write(staging.join(name), text).map_err(|e| Error::BundleWrite {
+    let path = staging.join(name);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| Error::BundleWrite {
+            cause: "the generator".to_string(),
+            output: name.to_string(),
+            source: e,
+        })?;
+    }
+    std::fs::write(path, text).map_err(|e| Error::BundleWrite {
         cause: "the generator".to_string(),
         output: name.to_string(),
         source: e,
@@ -590,6 +837,7 @@ fn render_page(
     site: &SiteParts<'_>,
     page: &Page,
     nav: &[NavItem<'_>],
+    listing: Option<ListingContext<'_>>,
 ) -> Result<Option<ContentSpan>, Vec<Error>> {
     let mut rendered = markdown::render(&page.body, site.assets).map_err(|violations| {
         violations
@@ -622,6 +870,10 @@ fn render_page(
         slug: &page.slug,
         template: &page.template,
         source: &page.source,
+        date: page.front.date.as_ref(),
+        updated: page.front.updated.as_ref(),
+        weight: page.front.weight,
+        extra: &page.front.extra,
     };
     let page_nav: Vec<NavItem<'_>> = nav
         .iter()
@@ -633,6 +885,12 @@ fn render_page(
     let mut context = Context::new();
     context.insert("page", &page_context);
     context.insert("nav", &page_nav);
+    if let Some(listing) = &listing {
+        context.insert("section", &listing.section);
+        // Always present in a section's context, `null` without
+        // pagination, so templates can test it with a plain `if`.
+        context.insert("paginator", &listing.paginator);
+    }
     let render = |context: &Context| {
         site.templates
             .render(&page.template, context, &page.display_path)

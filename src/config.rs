@@ -42,14 +42,24 @@ pub struct SiteConfig {
     /// Settings for the validator run after each build.
     #[serde(default)]
     pub validator: Option<bundle_validator::Config>,
+    /// How content file names become URL segments.
+    #[serde(default)]
+    pub slugify: crate::content::Slugify,
+    /// Whether the site has an Atom feed of all its dated pages at `/atom.xml`.
+    #[serde(default, deserialize_with = "crate::content::strict::boolean")]
+    pub feed: bool,
+    /// Free-form values for templates (`site.extra`).
+    #[serde(default)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Consent-gated analytics settings.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AnalyticsConfig {
-    /// Whether templates include the consent loader at all.
-    #[serde(default)]
+    /// Whether templates include the consent loader at all. A quoted
+    /// `"false"` is an error, not a guess.
+    #[serde(default, deserialize_with = "crate::content::strict::boolean")]
     pub enabled: bool,
     /// Unfingerprinted site path of the analytics script.
     #[serde(default = "default_analytics_script")]
@@ -205,6 +215,32 @@ mod tests {
         let text = error.to_string();
         assert!(text.starts_with("site.yaml:4:1: "), "{text}");
         assert!(text.contains("colour"), "{text}");
+    }
+
+    #[test]
+    fn switches_are_plain_booleans_and_extra_is_free() {
+        for (text, line) in [
+            ("feed: \"true\"\n", 4),
+            ("analytics: {enabled: 'false'}\n", 4),
+        ] {
+            let error = SiteConfig::parse(&format!(
+                "name: S\nbase_url: https://s.example\ncontact_email: a@s.example\n{text}"
+            ))
+            .unwrap_err()
+            .to_string();
+            assert!(error.starts_with(&format!("site.yaml:{line}:")), "{error}");
+            assert!(
+                error.contains("`true` or `false` without quotes"),
+                "{error}"
+            );
+        }
+        let config = SiteConfig::parse(
+            "name: S\nbase_url: https://s.example\ncontact_email: a@s.example\nfeed: true\nslugify: safe\nextra: {a: [1]}\n",
+        )
+        .unwrap();
+        assert!(config.feed);
+        assert_eq!(config.slugify, crate::content::Slugify::Safe);
+        assert_eq!(config.extra["a"], serde_json::json!([1]));
     }
 
     #[test]

@@ -12,6 +12,7 @@ use crate::assets::STATIC_DIR;
 use crate::bundle::{BuildOptions, BuildSummary, HEADERS_FILE, build};
 use crate::config::SITE_CONFIG_FILE;
 use crate::content::CONTENT_DIR;
+use crate::content::data::DATA_DIR;
 use crate::error::Error;
 use crate::templates::TEMPLATES_DIR;
 
@@ -31,7 +32,7 @@ pub fn input_stamp(site_dir: &Path) -> InputStamp {
         let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
         entries.push((path, modified));
     }
-    for folder in [CONTENT_DIR, TEMPLATES_DIR, STATIC_DIR] {
+    for folder in [CONTENT_DIR, DATA_DIR, TEMPLATES_DIR, STATIC_DIR] {
         // Links are followed as the build follows them, so a change to a
         // linked page triggers a rebuild too.
         for entry in walkdir::WalkDir::new(site_dir.join(folder))

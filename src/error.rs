@@ -192,6 +192,23 @@ pub enum Error {
         /// Why it is refused.
         problem: String,
     },
+    /// A file under `data/` cannot be read as data for templates.
+    #[error("{spot}: invalid data file: {message}")]
+    DataFile {
+        /// The file, and the position when the problem has one.
+        spot: SourceSpot,
+        /// What is wrong.
+        message: String,
+    },
+    /// A page cannot take its place in the listing of its section: it
+    /// lacks the key the section sorts by.
+    #[error("{spot}: {message}")]
+    Listing {
+        /// The page, at its front matter.
+        spot: SourceSpot,
+        /// What is missing, naming the section.
+        message: String,
+    },
     /// A rendered page is larger than the validator can judge.
     #[error(
         "{file}: the rendered page is {bytes} bytes, over the {limit}-byte limit the validator can judge (template {template}); split the page"

@@ -20,6 +20,7 @@ pub mod content;
 pub mod corpus;
 pub mod dev;
 pub mod error;
+pub mod feed;
 pub mod headers;
 pub mod leads;
 pub mod limits;

@@ -31,6 +31,9 @@ enum Command {
         /// Keep the bundle of a build that fails validation, for inspection.
         #[arg(long)]
         keep_failed: bool,
+        /// Publish drafts too, marked noindex (for preview deploys).
+        #[arg(long)]
+        drafts: bool,
         /// Print the wall time of each build phase.
         #[arg(long)]
         timings: bool,
@@ -83,11 +86,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             site,
             out,
             keep_failed,
+            drafts,
             timings,
         } => {
             let progress = |done: usize, total: usize| eprintln!("rendered {done}/{total} pages");
             let mut options = BuildOptions::new(site, out);
             options.keep_failed = keep_failed;
+            options.drafts = drafts;
             options.progress = Some(&progress);
             let result = build(&options);
             print_outcome(&result, &options);

@@ -167,7 +167,7 @@ pub(crate) fn lookup(
     if let Some(asset) = assets.get(path).or_else(|| assets.get_by_url(path)) {
         return Some((format!("{}{suffix}", asset.url), asset.integrity.clone()));
     }
-    if looks_like_static_file(path) {
+    if looks_like_static_file(path) && !assets.is_generated(path) {
         problems.push(RewriteProblem::MissingAsset(value.to_string()));
     }
     None

@@ -6,22 +6,29 @@
 
 use crate::content::Page;
 
-/// The sitemap for `pages` (already without drafts), URLs absolute.
+/// The sitemap for `pages` (already without drafts), URLs absolute. A
+/// page with `updated` or `date` gets a `<lastmod>` in W3C datetime form.
 pub fn sitemap_xml(base_url: &str, pages: &[Page]) -> String {
-    let mut urls: Vec<&str> = pages
+    let mut urls: Vec<(&str, Option<String>)> = pages
         .iter()
         .filter(|p| p.in_sitemap())
-        .map(|p| p.url.as_str())
+        .map(|p| (p.url.as_str(), p.last_modified().map(|d| d.w3c())))
         .collect();
     urls.sort_unstable();
     let mut out = String::with_capacity(100 + urls.len() * (base_url.len() + 40));
     out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     out.push_str("<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
-    for url in urls {
+    for (url, lastmod) in urls {
         out.push_str("  <url><loc>");
         push_xml_escaped(&mut out, base_url);
         push_xml_escaped(&mut out, url);
-        out.push_str("</loc></url>\n");
+        out.push_str("</loc>");
+        if let Some(lastmod) = lastmod {
+            out.push_str("<lastmod>");
+            push_xml_escaped(&mut out, &lastmod);
+            out.push_str("</lastmod>");
+        }
+        out.push_str("</url>\n");
     }
     out.push_str("</urlset>\n");
     out
@@ -54,12 +61,17 @@ mod tests {
     #[test]
     fn lists_only_public_indexable_pages() {
         let config = SiteConfig::parse(
-            "name: S\nbase_url: https://s.example\ncontact_email: a@s.example\nadmin_prefixes: [console]\n",
+            "name: S\nbase_url: https://s.example\ncontact_email: a@s.example\nadmin_prefixes: [console]\nslugify: off\n",
         )
         .unwrap();
         let pages: Vec<Page> = [
             ("index.md", "---\ntitle: Home\n---\n"),
             ("b&c.md", "---\ntitle: B\n---\n"),
+            (
+                "news/a.md",
+                "---\ntitle: A\ndate: 2026-03-01\nupdated: 2026-03-04T10:00:00+01:00\n---\n",
+            ),
+            ("news/b.md", "---\ntitle: B\ndate: 2026-03-02\n---\n"),
             ("thanks.md", "---\ntitle: T\nnoindex: true\n---\n"),
             ("console/index.md", "---\ntitle: C\n---\n"),
             ("ops.md", "---\ntitle: O\nsurface: admin\n---\n"),
@@ -74,7 +86,9 @@ mod tests {
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
              <urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n  \
              <url><loc>https://s.example/</loc></url>\n  \
-             <url><loc>https://s.example/b&amp;c/</loc></url>\n\
+             <url><loc>https://s.example/b&amp;c/</loc></url>\n  \
+             <url><loc>https://s.example/news/a/</loc><lastmod>2026-03-04T10:00:00+01:00</lastmod></url>\n  \
+             <url><loc>https://s.example/news/b/</loc><lastmod>2026-03-02</lastmod></url>\n\
              </urlset>\n"
         );
         let robots = robots_txt(&config.base_url);

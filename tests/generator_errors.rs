@@ -110,6 +110,55 @@ fn invalid_yaml_names_file_and_line() {
 }
 
 #[test]
+fn invalid_date_names_file_and_line() {
+    let error = check_case("invalid-date");
+    assert!(matches!(error, Error::FrontMatter { .. }), "{error:?}");
+    assert!(first_line_location(&error).starts_with("content/about.md:5:"));
+    assert!(error.to_string().contains("2026-02-30"), "{error}");
+}
+
+#[test]
+fn a_listed_page_without_the_sort_key_names_it_and_its_section() {
+    let error = check_case("section-sort-key");
+    assert!(matches!(error, Error::Listing { .. }), "{error:?}");
+    assert!(
+        error
+            .to_string()
+            .contains("content/news/_index.md sorts its pages by date"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_page_where_a_listing_page_goes_names_both_files() {
+    let error = check_case("pager-collision");
+    assert!(
+        error
+            .to_string()
+            .contains("content/news/page/2.md and listing page 2 of content/news/_index.md both map to the URL /news/page/2/"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_broken_data_file_and_a_quoted_boolean_name_file_and_line() {
+    let error = check_case("invalid-data");
+    let shown = error.to_string();
+    assert!(shown.contains("data/plans.yaml:3:"), "{shown}");
+    assert!(shown.contains("content/about.md:3:"), "{shown}");
+}
+
+#[test]
+fn a_broken_draft_fails_the_build_though_it_is_not_published() {
+    let error = check_case("broken-draft");
+    let shown = error.to_string();
+    assert!(shown.contains("content/draft.md:8:"), "{shown}");
+    assert!(shown.contains("onerror"), "{shown}");
+    assert!(shown.contains("content/draft-image.md"), "{shown}");
+    assert!(shown.contains("/img/gone.png"), "{shown}");
+}
+
+#[test]
 fn unknown_front_matter_key_points_at_the_key() {
     let error = check_case("unknown-front-matter-key");
     assert_eq!(first_line_location(&error), "content/about.md:4:1");
@@ -408,8 +457,20 @@ fn content_file_over_the_source_limit_is_refused_before_reading() {
 
 #[test]
 fn names_differing_only_in_case_are_refused() {
+    // Slugified (the default), both names become one URL.
     let site = site_with(|site| {
         std::fs::write(site.join("content/About.md"), "---\ntitle: Shouting\n---\n").unwrap();
+    });
+    assert_eq!(
+        shown(&site.build()),
+        "content/About.md and content/about.md both map to the URL /about/"
+    );
+    site.assert_untouched();
+    // Taken as written, they differ only in case.
+    let site = site_with(|site| {
+        std::fs::write(site.join("content/About.md"), "---\ntitle: Shouting\n---\n").unwrap();
+        let config = std::fs::read_to_string(site.join("site.yaml")).unwrap();
+        std::fs::write(site.join("site.yaml"), format!("{config}slugify: off\n")).unwrap();
     });
     let error = site.build();
     let text = shown(&error);
@@ -601,9 +662,12 @@ mod linked {
 fn every_case_folder_has_a_test() {
     let tested = [
         "bidi-override",
+        "broken-draft",
         "control-character-front-matter",
         "duplicate-url",
         "generated-path-collision",
+        "invalid-data",
+        "invalid-date",
         "invalid-site-config",
         "invalid-utf8",
         "invalid-yaml",
@@ -612,11 +676,13 @@ fn every_case_folder_has_a_test() {
         "missing-title",
         "name-too-long",
         "nul-in-markdown",
+        "pager-collision",
         "raw-event-handler",
         "raw-javascript-url",
         "raw-script",
         "raw-style-attribute",
         "raw-style-element",
+        "section-sort-key",
         "template-component-depth",
         "template-output-limit",
         "template-range-limit",

@@ -24,7 +24,7 @@ fn read(dist: &Path, file: &str) -> String {
 fn fixture_bundle_has_pretty_urls_fingerprinted_assets_and_no_drafts() {
     let (work, summary) = build_fixture();
     let dist = work.path().join("dist");
-    assert_eq!(summary.pages, 9);
+    assert_eq!(summary.pages, 17);
     assert_eq!(summary.assets, 6);
     insta::with_settings!({ snapshot_path => "generator/snapshots" }, {
         insta::assert_json_snapshot!("fixture_files", support::list_files(&dist));
@@ -114,7 +114,45 @@ fn navigation_lists_public_pages_only_in_order() {
         nav,
         " aria-label=\"Main\"><ul><li><a href=\"/\">Home</a></li>\
          <li><a href=\"/about/\">About</a></li>\
-         <li><a href=\"/pricing/\" aria-current=\"page\">Pricing</a></li></ul>"
+         <li><a href=\"/pricing/\" aria-current=\"page\">Pricing</a></li>\
+         <li><a href=\"/news/\">News</a></li></ul>"
+    );
+}
+
+#[test]
+fn sections_list_sorted_pages_over_linked_listing_pages() {
+    let (work, _) = build_fixture();
+    let dist = work.path().join("dist");
+    let listed = |file: &str| -> Vec<String> {
+        let html = read(&dist, file);
+        let list = html.split("<ul class=\"listing\">").nth(1).unwrap();
+        let list = list.split("</ul>").next().unwrap();
+        list.split("<a href=\"")
+            .skip(1)
+            .map(|item| item.split('"').next().unwrap().to_string())
+            .collect()
+    };
+    // Newest first, the transparent archive's page folded in, the draft
+    // left out, two to a page.
+    assert_eq!(listed("news/index.html"), ["/news/third/", "/news/second/"]);
+    assert_eq!(
+        listed("news/page/2/index.html"),
+        ["/news/first/", "/news/archive/launch/"]
+    );
+    assert_eq!(listed("news/archive/index.html"), ["/news/archive/launch/"]);
+    // The first listing page lives only at the section's own URL.
+    assert!(!dist.join("news/page/1").exists());
+    assert!(!dist.join("news/page/3").exists());
+    assert!(!dist.join("news/unfinished").exists());
+    let first = read(&dist, "news/index.html");
+    assert!(first.contains("<link rel=\"next\" href=\"/news/page/2/\">"));
+    assert!(!first.contains("rel=\"prev\""));
+    let second = read(&dist, "news/page/2/index.html");
+    assert!(second.contains("<link rel=\"prev\" href=\"/news/\">"));
+    assert!(second.contains("<a rel=\"prev\" href=\"/news/\">"));
+    assert!(!second.contains("rel=\"next\""));
+    assert!(
+        second.contains("<link rel=\"canonical\" href=\"https://fixture.example/news/page/2/\">")
     );
 }
 
@@ -129,9 +167,27 @@ fn sitemap_robots_and_headers_exclude_and_mark_admin_surfaces() {
             "https://fixture.example/about/",
             "https://fixture.example/guides/",
             "https://fixture.example/guides/start/",
+            "https://fixture.example/news/",
+            "https://fixture.example/news/archive/",
+            "https://fixture.example/news/archive/launch/",
+            "https://fixture.example/news/first/",
+            "https://fixture.example/news/page/2/",
+            "https://fixture.example/news/second/",
+            "https://fixture.example/news/third/",
+            "https://fixture.example/plans/",
             "https://fixture.example/pricing/",
         ]
     );
+    // `updated` wins over `date`; pages without either have no lastmod.
+    let sitemap = read(&dist, "sitemap.xml");
+    assert!(
+        sitemap.contains(
+            "<loc>https://fixture.example/guides/start/</loc>\
+             <lastmod>2026-02-01T09:30:00+01:00</lastmod>"
+        ),
+        "{sitemap}"
+    );
+    assert_eq!(sitemap.matches("<lastmod>").count(), 5, "{sitemap}");
     let robots = read(&dist, "robots.txt");
     assert!(robots.contains("Sitemap: https://fixture.example/sitemap.xml"));
     assert!(!robots.contains("Disallow"));
@@ -207,4 +263,155 @@ fn templates_that_repeat_or_escape_the_content_render_the_same_references() {
         "the escaped copy stays escaped: {html}"
     );
     assert_eq!(support::check_bundle(&dist), Vec::<String>::new());
+}
+
+#[test]
+fn drafts_are_published_only_when_asked_and_then_never_indexed() {
+    let work = tempfile::tempdir().unwrap();
+    let mut options = BuildOptions::new(support::fixtures().join("site"), work.path().join("dist"));
+    options.drafts = true;
+    let summary = build(&options).unwrap();
+    // Two drafts, and with one more post the news needs a third listing page.
+    assert_eq!(summary.pages, 20);
+    let dist = work.path().join("dist");
+    for (file, url) in [
+        ("draft/index.html", "/draft/"),
+        ("news/unfinished/index.html", "/news/unfinished/"),
+    ] {
+        let html = read(&dist, file);
+        assert!(
+            html.contains("<meta name=\"robots\" content=\"noindex\">"),
+            "{html}"
+        );
+        let headers = read(&dist, "_headers");
+        assert!(
+            headers.contains(&format!("{url}\n  X-Robots-Tag: noindex\n")),
+            "{headers}"
+        );
+        assert!(!read(&dist, "sitemap.xml").contains(url));
+        assert!(!read(&dist, "atom.xml").contains(url));
+    }
+    // A published draft takes its place in its section's listing.
+    assert!(read(&dist, "news/index.html").contains("href=\"/news/unfinished/\""));
+    assert!(dist.join("news/page/3/index.html").is_file());
+}
+
+/// The attributes of one element, as name and value.
+type Attributes = Vec<(String, String)>;
+
+/// The text of every element of an XML document by its path
+/// (`feed/entry/id`), and the attributes of every empty `link`, read with
+/// a real XML parser; a malformed document fails the test.
+fn read_xml(xml: &str) -> (Vec<(String, String)>, Vec<Attributes>) {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let (mut path, mut text, mut texts, mut links) =
+        (Vec::new(), String::new(), Vec::new(), Vec::new());
+    loop {
+        match reader.read_event().unwrap() {
+            Event::Start(e) => {
+                text.clear();
+                path.push(e.local_name().as_ref().to_string());
+            }
+            Event::End(_) => {
+                if !text.trim().is_empty() {
+                    texts.push((path.join("/"), std::mem::take(&mut text)));
+                }
+                text.clear();
+                path.pop();
+            }
+            Event::Empty(e) => links.push(
+                e.attributes()
+                    .map(|a| {
+                        let a = a.unwrap();
+                        let value = a
+                            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                            .unwrap();
+                        (a.key.as_ref().to_string(), value.into_owned())
+                    })
+                    .collect(),
+            ),
+            Event::Text(t) => text.push_str(&t.xml10_content()),
+            Event::GeneralRef(r) => text.push_str(
+                quick_xml::escape::resolve_predefined_entity(&r.xml10_content()).unwrap(),
+            ),
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert!(path.is_empty(), "unclosed elements in {xml}");
+    (texts, links)
+}
+
+#[test]
+fn section_and_site_feeds_are_atom_with_absolute_urls_and_are_linked() {
+    let (work, _) = build_fixture();
+    let dist = work.path().join("dist");
+    let xml = read(&dist, "news/atom.xml");
+    let (texts, links) = read_xml(&xml);
+    let all = |path: &str| -> Vec<&str> {
+        texts
+            .iter()
+            .filter(|(p, _)| p == path)
+            .map(|(_, t)| t.as_str())
+            .collect()
+    };
+    // RFC 4287: the feed has id, title and updated, and each entry id,
+    // title, updated and (without content) an alternate link.
+    assert_eq!(all("feed/id"), ["https://fixture.example/news/"]);
+    assert_eq!(all("feed/title"), ["News | Fixture Store"]);
+    assert_eq!(all("feed/updated"), ["2026-03-10T00:00:00Z"]);
+    assert_eq!(all("feed/author/name"), ["Fixture Store"]);
+    assert_eq!(
+        all("feed/entry/id"),
+        [
+            "https://fixture.example/news/third/",
+            "https://fixture.example/news/second/",
+            "https://fixture.example/news/first/",
+            "https://fixture.example/news/archive/launch/",
+        ]
+    );
+    assert_eq!(all("feed/entry/title").len(), 4);
+    assert_eq!(
+        all("feed/entry/updated"),
+        [
+            "2026-03-10T00:00:00Z",
+            "2026-02-12T00:00:00Z",
+            "2026-01-10T00:00:00Z",
+            "2025-06-01T00:00:00Z"
+        ]
+    );
+    assert_eq!(all("feed/entry/summary"), ["Two, briefly."]);
+    // One self and one alternate link for the feed, one per entry.
+    assert_eq!(links.len(), 6);
+    for link in &links {
+        let href = &link.iter().find(|(k, _)| k == "href").unwrap().1;
+        assert!(href.starts_with("https://fixture.example/"), "{href}");
+    }
+    assert!(links[0].contains(&(
+        "href".into(),
+        "https://fixture.example/news/atom.xml".into()
+    )));
+    assert!(
+        !xml.contains("draft") && !xml.contains("Unfinished"),
+        "{xml}"
+    );
+
+    let page = read(&dist, "news/index.html");
+    assert!(page.contains(
+        "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"News\" href=\"/news/atom.xml\">"
+    ));
+    // The archive section has no feed of its own.
+    assert!(!dist.join("news/archive/atom.xml").exists());
+
+    let site = read(&dist, "atom.xml");
+    let (texts, _) = read_xml(&site);
+    let ids: Vec<&str> = texts
+        .iter()
+        .filter(|(p, _)| p == "feed/entry/id")
+        .map(|(_, t)| t.as_str())
+        .collect();
+    assert_eq!(ids.len(), 5, "{ids:?}");
+    assert!(ids.contains(&"https://fixture.example/guides/start/"));
+    assert!(read(&dist, "about/index.html").contains("href=\"/atom.xml\""));
 }

@@ -1,5 +1,12 @@
 //! Content discovery: `content/**/*.md` files, their YAML front matter and
-//! the URL each one maps to.
+//! the URL each one maps to. [`date`] reads the dates in front matter,
+//! [`section`] assembles listings and [`data`] reads the `data/` folder.
+
+pub mod data;
+pub mod date;
+pub mod section;
+pub mod slug;
+pub(crate) mod strict;
 
 use std::collections::HashMap;
 use std::io::Read as _;
@@ -12,6 +19,9 @@ use crate::error::{Error, SourceSpot};
 use crate::limits::{MAX_BUNDLE_PATH_BYTES, MAX_NAME_BYTES, MAX_SOURCE_BYTES};
 use crate::source_text;
 use crate::yaml::yaml_error_parts;
+pub use date::{ContentDate, DateError};
+pub use section::{SECTION_FILE, SectionSettings, Sections, SortBy};
+pub use slug::{Slugify, slugify};
 
 /// Name of the content folder inside a site folder.
 pub const CONTENT_DIR: &str = "content";
@@ -21,6 +31,7 @@ pub const CONTENT_DIR: &str = "content";
 #[serde(deny_unknown_fields)]
 pub struct FrontMatter {
     /// Page title (required).
+    #[serde(deserialize_with = "strict::title")]
     pub title: String,
     /// Meta description.
     #[serde(default)]
@@ -35,14 +46,88 @@ pub struct FrontMatter {
     #[serde(default)]
     pub surface: Option<Surface>,
     /// Ask search engines not to index the page.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "strict::boolean")]
     pub noindex: bool,
     /// Drafts are parsed and checked but not published.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "strict::boolean")]
     pub draft: bool,
     /// Replaces the last URL segment.
     #[serde(default)]
     pub slug: Option<String>,
+    /// When the page was published: a date or an RFC 3339 timestamp.
+    #[serde(default)]
+    pub date: Option<ContentDate>,
+    /// When the page last changed in substance; `<lastmod>` in the sitemap.
+    #[serde(default)]
+    pub updated: Option<ContentDate>,
+    /// Sort key for sections sorted by weight: lower first.
+    #[serde(default, deserialize_with = "strict::optional_integer")]
+    pub weight: Option<i64>,
+    /// Free-form values for templates (`page.extra`): the one place
+    /// where any key is allowed.
+    #[serde(default)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Front matter of a section's `_index.md`: the keys a page has that make
+/// sense for a listing, and the listing's own. Unknown keys are errors.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SectionFrontMatter {
+    #[serde(deserialize_with = "strict::title")]
+    title: String,
+    #[serde(default)]
+    description: Option<String>,
+    /// Default `section`.
+    #[serde(default)]
+    template: Option<String>,
+    #[serde(default)]
+    nav: Option<NavEntry>,
+    #[serde(default)]
+    surface: Option<Surface>,
+    #[serde(default, deserialize_with = "strict::boolean")]
+    noindex: bool,
+    #[serde(default, deserialize_with = "strict::boolean")]
+    draft: bool,
+    /// Orders the section among its parent's subsections' listings.
+    #[serde(default, deserialize_with = "strict::optional_integer")]
+    weight: Option<i64>,
+    #[serde(default)]
+    sort_by: Option<SortBy>,
+    #[serde(default, deserialize_with = "strict::optional_count")]
+    paginate_by: Option<std::num::NonZeroUsize>,
+    #[serde(default, deserialize_with = "strict::boolean")]
+    transparent: bool,
+    #[serde(default, deserialize_with = "strict::boolean")]
+    feed: bool,
+    #[serde(default)]
+    extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl SectionFrontMatter {
+    fn split(self) -> (FrontMatter, SectionSettings) {
+        let front = FrontMatter {
+            title: self.title,
+            description: self.description,
+            template: Some(self.template.unwrap_or_else(|| "section".to_string())),
+            nav: self.nav,
+            surface: self.surface,
+            noindex: self.noindex,
+            draft: self.draft,
+            slug: None,
+            date: None,
+            updated: None,
+            weight: self.weight,
+            extra: self.extra,
+        };
+        let settings = SectionSettings {
+            sort_by: self.sort_by,
+            paginate_by: self.paginate_by,
+            transparent: self.transparent,
+            feed: self.feed,
+        };
+        (front, settings)
+    }
 }
 
 /// A navigation entry from front matter.
@@ -52,7 +137,7 @@ pub struct NavEntry {
     /// Link text.
     pub label: String,
     /// Sort key; ties sort by label.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "strict::integer")]
     pub order: i64,
 }
 
@@ -98,6 +183,11 @@ pub struct Page {
     pub template: String,
     /// Whether this is the not-found page.
     pub is_not_found: bool,
+    /// The listing settings, when this is a section's `_index.md`.
+    pub section: Option<SectionSettings>,
+    /// Which listing page of its section this is: 1 for every content
+    /// file, 2 and up for the extra pages of a paginated section.
+    pub pager: usize,
 }
 
 impl Page {
@@ -113,6 +203,21 @@ impl Page {
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         let column = before[line_start..].chars().count() + 1;
         (self.body_line + line_in_body, column)
+    }
+
+    /// The page as errors name it: its content file, or for an extra
+    /// listing page of a section, which one.
+    pub fn describe(&self) -> String {
+        if self.pager > 1 {
+            format!("listing page {} of {}", self.pager, self.display_path)
+        } else {
+            self.display_path.clone()
+        }
+    }
+
+    /// When the page last changed: `updated`, else `date`.
+    pub fn last_modified(&self) -> Option<&ContentDate> {
+        self.front.updated.as_ref().or(self.front.date.as_ref())
     }
 
     /// Whether the page belongs in `sitemap.xml`.
@@ -268,7 +373,19 @@ pub fn parse_page_from(
                   `title:`, then a closing `---` line"
             .to_string(),
     })?;
-    let front: FrontMatter = serde_saphyr::from_str(split.yaml).map_err(|error| {
+    let is_section = source == SECTION_FILE || source.ends_with(&format!("/{SECTION_FILE}"));
+    let parsed = if is_section {
+        serde_saphyr::from_str_with_options::<SectionFrontMatter>(split.yaml, yaml_options()).map(
+            |front| {
+                let (front, settings) = front.split();
+                (front, Some(settings))
+            },
+        )
+    } else {
+        serde_saphyr::from_str_with_options::<FrontMatter>(split.yaml, yaml_options())
+            .map(|front| (front, None))
+    };
+    let (front, section) = parsed.map_err(|error| {
         let (message, line, column) = yaml_error_parts(&error);
         let spot = SourceSpot {
             file: display_path.clone(),
@@ -303,7 +420,17 @@ pub fn parse_page_from(
         });
     }
 
-    let placement = place(source, front.slug.as_deref());
+    let placement = place(source, front.slug.as_deref(), config.slugify).map_err(|segment| {
+        Error::ContentFile {
+            file: display_path.clone(),
+            problem: format!(
+                "the name `{}` has no letter or digit left to make a URL segment of \
+                 (`slugify: on` keeps ASCII letters and digits); rename it, set `slug:`, \
+                 or use `slugify: safe` in site.yaml",
+                source_text::escape(&segment)
+            ),
+        }
+    })?;
     let admin_by_path = config.is_admin_path(&placement.url);
     let surface = if admin_by_path {
         Surface::Admin
@@ -327,7 +454,17 @@ pub fn parse_page_from(
         template,
         is_not_found: placement.is_not_found,
         front,
+        section,
+        pager: 1,
     })
+}
+
+/// How front matter is read: booleans only as `true`/`false` (not YAML
+/// 1.1's `yes`, `on`, …), and text that YAML would read as a number or a
+/// boolean (`title: 2026`, `title: no`) must be quoted, so no value's
+/// type depends on which YAML version a reader follows.
+fn yaml_options() -> serde_saphyr::Options {
+    serde_saphyr::options! { strict_booleans: true, no_schema: true }
 }
 
 /// 0-based index of the line of a top-level `key:` in front matter.
@@ -395,39 +532,48 @@ struct Placement {
     is_not_found: bool,
 }
 
-/// Maps a content path to its URL and output file (pretty URLs).
-fn place(source: &str, slug_override: Option<&str>) -> Placement {
+/// Maps a content path to its URL and output file (pretty URLs), each
+/// folder and file name made a URL segment as `mode` says. Fails with the
+/// name that leaves nothing.
+fn place(source: &str, slug_override: Option<&str>, mode: Slugify) -> Result<Placement, String> {
     let stem = source.strip_suffix(".md").unwrap_or(source);
     if stem == "404" {
-        return Placement {
+        return Ok(Placement {
             url: "/404.html".to_string(),
             output: "404.html".to_string(),
             slug: "404".to_string(),
             is_not_found: true,
-        };
+        });
     }
-    let mut segments: Vec<&str> = stem.split('/').collect();
-    if segments.last() == Some(&"index") {
-        segments.pop();
+    let mut names: Vec<&str> = stem.split('/').collect();
+    // `a/index.md` is the page at `/a/`, `a/_index.md` the section there.
+    if matches!(names.last(), Some(&"index" | &"_index")) {
+        names.pop();
     }
-    if let (Some(slug), Some(last)) = (slug_override, segments.last_mut()) {
-        *last = slug;
+    let mut segments = Vec::with_capacity(names.len());
+    for (index, name) in names.iter().enumerate() {
+        match slug_override {
+            // A `slug:` is checked to be one safe segment and replaces the
+            // last name as written.
+            Some(slug) if index + 1 == names.len() => segments.push(slug.to_string()),
+            _ => segments.push(slugify(name, mode).ok_or_else(|| name.to_string())?),
+        }
     }
     if segments.is_empty() {
-        return Placement {
+        return Ok(Placement {
             url: "/".to_string(),
             output: "index.html".to_string(),
             slug: String::new(),
             is_not_found: false,
-        };
+        });
     }
     let joined = segments.join("/");
-    Placement {
+    Ok(Placement {
         url: format!("/{joined}/"),
         output: format!("{joined}/index.html"),
-        slug: segments.last().map(|s| s.to_string()).unwrap_or_default(),
+        slug: segments.last().cloned().unwrap_or_default(),
         is_not_found: false,
-    }
+    })
 }
 
 /// Fails when two pages map to one URL, naming both source files.
@@ -438,8 +584,8 @@ pub fn check_unique_urls(pages: &[Page]) -> Vec<Error> {
         if let Some(first) = seen.insert(&page.url, page) {
             errors.push(Error::DuplicateUrl {
                 url: page.url.clone(),
-                first: first.display_path.clone(),
-                second: page.display_path.clone(),
+                first: first.describe(),
+                second: page.describe(),
             });
         }
     }
@@ -499,7 +645,7 @@ impl Owner<'_> {
     fn describe(&self) -> String {
         match self {
             Owner::Generated(path) => format!("the generator's own `{path}`"),
-            Owner::Page(page) => format!("the page of {}", page.display_path),
+            Owner::Page(page) => format!("the page of {}", page.describe()),
         }
     }
 }
@@ -555,7 +701,7 @@ pub fn check_output_paths(pages: &[Page], generated: &[String]) -> Vec<(usize, E
                 Owner::Page(other) => Some(format!(
                     "{} is written to {}, which differs only in case: on a case-insensitive \
                      filesystem one would overwrite the other",
-                    other.display_path,
+                    other.describe(),
                     shorten(&other.output)
                 )),
                 generated => Some(format!("that file is {}", generated.describe())),
@@ -605,11 +751,38 @@ pub fn check_output_paths(pages: &[Page], generated: &[String]) -> Vec<(usize, E
 mod tests {
     use super::*;
 
+    /// File names as written (`slugify: off`), so the checks below see
+    /// names that differ only in case or hold `&`, as sites with that
+    /// setting can.
     fn config() -> SiteConfig {
         SiteConfig::parse(
-            "name: S\nbase_url: https://s.example\ncontact_email: a@s.example\nadmin_prefixes: [console]\n",
+            "name: S\nbase_url: https://s.example\ncontact_email: a@s.example\nadmin_prefixes: [console]\nslugify: off\n",
         )
         .unwrap()
+    }
+
+    #[test]
+    fn by_default_names_are_slugified_and_collisions_name_both_files() {
+        let config =
+            SiteConfig::parse("name: S\nbase_url: https://s.example\ncontact_email: a@s.example\n")
+                .unwrap();
+        let a = parse_page("News/Big Launch.md", "---\ntitle: A\n---\n", &config).unwrap();
+        let b = parse_page("news/big-launch.md", "---\ntitle: B\n---\n", &config).unwrap();
+        assert_eq!(a.url, "/news/big-launch/");
+        let errors = check_unique_urls(&[a, b]);
+        assert_eq!(
+            errors[0].to_string(),
+            "content/News/Big Launch.md and content/news/big-launch.md both map to the URL /news/big-launch/"
+        );
+        let error = parse_page("日本.md", "---\ntitle: J\n---\n", &config).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("content/日本.md: the name `日本` has no letter or digit"),
+            "{error}"
+        );
+        let page = parse_page("日本.md", "---\ntitle: J\nslug: nihon\n---\n", &config).unwrap();
+        assert_eq!(page.url, "/nihon/");
     }
 
     #[test]
@@ -622,13 +795,34 @@ mod tests {
             ("404.md", "/404.html", "404.html"),
         ];
         for (source, url, output) in cases {
-            let placement = place(source, None);
+            let placement = place(source, None, Slugify::On).unwrap();
             assert_eq!(
                 (placement.url.as_str(), placement.output.as_str()),
                 (url, output)
             );
         }
-        assert_eq!(place("a/b.md", Some("c")).url, "/a/c/");
+        assert_eq!(
+            place("a/b.md", Some("c"), Slugify::On).unwrap().url,
+            "/a/c/"
+        );
+        // File names are slugified, a `slug:` is used as written.
+        let on = place("News/Café Menu.md", None, Slugify::On).unwrap();
+        assert_eq!(
+            (on.url.as_str(), on.slug.as_str()),
+            ("/news/cafe-menu/", "cafe-menu")
+        );
+        let safe = place("News/Café Menu.md", None, Slugify::Safe).unwrap();
+        assert_eq!(safe.url, "/News/Café-Menu/");
+        let off = place("News/Café Menu.md", None, Slugify::Off).unwrap();
+        assert_eq!(off.url, "/News/Café Menu/");
+        assert_eq!(
+            place("a/B.md", Some("V1.2"), Slugify::On).unwrap().url,
+            "/a/V1.2/"
+        );
+        assert_eq!(
+            place("a/日本.md", None, Slugify::On).err().as_deref(),
+            Some("日本")
+        );
     }
 
     #[test]
@@ -659,6 +853,89 @@ mod tests {
         assert!(
             error.to_string().starts_with("content/a.md:1:1: "),
             "{error}"
+        );
+    }
+
+    #[test]
+    fn dates_and_weight_are_typed_and_bad_dates_name_their_line() {
+        let page = parse_page(
+            "news/a.md",
+            "---\ntitle: A\ndate: 2026-03-01\nupdated: \"2026-03-02T08:00:00Z\"\nweight: -3\n---\n",
+            &config(),
+        )
+        .unwrap();
+        assert_eq!(page.front.date.unwrap().w3c(), "2026-03-01");
+        assert_eq!(page.last_modified().unwrap().w3c(), "2026-03-02T08:00:00Z");
+        assert_eq!(page.front.weight, Some(-3));
+        for (text, line) in [
+            ("---\ntitle: A\ndate: 2026-02-30\n---\n", 3),
+            ("---\ntitle: A\n\nupdated: 1 March 2026\n---\n", 4),
+            ("---\ntitle: A\ndate: 2026-03-01T10:00:00\n---\n", 3),
+            ("---\ntitle: A\ndate: [2026]\n---\n", 3),
+            ("---\ntitle: A\nweight: heavy\n---\n", 3),
+        ] {
+            let error = parse_page("a.md", text, &config()).unwrap_err().to_string();
+            assert!(
+                error.starts_with(&format!("content/a.md:{line}:")),
+                "{error}"
+            );
+        }
+    }
+
+    #[test]
+    fn core_keys_keep_their_yaml_types_and_extra_is_free() {
+        for (text, line, needle) in [
+            (
+                "---\ntitle: A\nnoindex: \"true\"\n---\n",
+                3,
+                "`true` or `false` without quotes",
+            ),
+            (
+                "---\ntitle: A\ndraft: 'false'\n---\n",
+                3,
+                "`true` or `false` without quotes",
+            ),
+            ("---\ntitle: A\nnoindex: yes\n---\n", 3, "`true` or `false`"),
+            ("---\ntitle: \"\"\n---\n", 2, "`title` must not be empty"),
+            ("---\ntitle: \"  \"\n---\n", 2, "`title` must not be empty"),
+            ("---\ntitle: 2026\n---\n", 2, "must be quoted"),
+            (
+                "---\ntitle: A\nweight: \"3\"\n---\n",
+                3,
+                "a whole number without quotes",
+            ),
+            (
+                "---\ntitle: A\nnav: {label: A, order: \"1\"}\n---\n",
+                3,
+                "a whole number",
+            ),
+            ("---\ntitle: A\nextra: [1, 2]\n---\n", 3, ""),
+        ] {
+            let error = parse_page("a.md", text, &config()).unwrap_err().to_string();
+            assert!(
+                error.starts_with(&format!("content/a.md:{line}:")) && error.contains(needle),
+                "{text:?}: {error}"
+            );
+        }
+        let error = parse_page(
+            "s/_index.md",
+            "---\ntitle: S\npaginate_by: 0\n---\n",
+            &config(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.starts_with("content/s/_index.md:3:"), "{error}");
+        assert!(error.contains("at least 1"), "{error}");
+        let page = parse_page(
+            "a.md",
+            "---\ntitle: \"2026\"\nextra:\n  hero: {image: /img/a.svg, dark: \"yes\"}\n  count: 3\n---\n",
+            &config(),
+        )
+        .unwrap();
+        assert_eq!(page.front.title, "2026");
+        assert_eq!(
+            serde_json::Value::Object(page.front.extra).to_string(),
+            r#"{"count":3,"hero":{"dark":"yes","image":"/img/a.svg"}}"#
         );
     }
 
@@ -815,6 +1092,10 @@ mod tests {
                 Just("slug: x\n".to_string()),
                 Just("template: page\n".to_string()),
                 Just("nav: {label: a, order: 1}\n".to_string()),
+                Just("noindex: \"true\"\n".to_string()),
+                Just("weight: '3'\n".to_string()),
+                Just("extra:\n  a: [1, {b: c}]\n".to_string()),
+                Just("date: 2026-02-29\n".to_string()),
                 Just("\u{feff}".to_string()),
                 Just(": [{\"'\n".to_string()),
                 Just("\r\n".to_string()),
@@ -885,13 +1166,13 @@ mod tests {
                 slug in prop::option::of("[a-z0-9._-]{1,8}"),
             ) {
                 let source = format!("{}.md", segments.join("/"));
-                let placement = place(&source, slug.as_deref());
+                let placement = place(&source, slug.as_deref(), Slugify::Off).unwrap();
                 if source == "404.md" {
                     prop_assert_eq!(placement.output, "404.html");
                     return Ok(());
                 }
                 let mut expected: Vec<&str> = segments.iter().map(String::as_str).collect();
-                if expected.last() == Some(&"index") {
+                if matches!(expected.last(), Some(&"index" | &"_index")) {
                     expected.pop();
                 }
                 if let (Some(slug), Some(last)) = (slug.as_deref(), expected.last_mut()) {
