@@ -29,7 +29,7 @@
 //! such as `secret`, `token`, `password`, `api_key` or `client_secret`) and
 //! `secret/public-token` (warning: a token or key that browsers are meant
 //! to hold, such as an analytics beacon token, a project key or a
-//! search-only key, see [`public_by_design`]).
+//! search-only key, see `public_by_design`).
 
 pub mod debris;
 #[cfg(test)]
