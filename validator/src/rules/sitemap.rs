@@ -198,12 +198,6 @@ pub const CATEGORY: Category = Category {
             "sitemaps list only the site's own URLs",
             "remove it",
         ),
-        Rule::error(
-            "sitemap/unencoded-url",
-            "a `<loc>` (after XML decoding) holding what a URL must carry percent-encoded: whitespace, a control or non-ASCII character, one of `\"` `<` `>` `\\` `^` `{` `}`, a vertical bar or a backtick, or a `%` not followed by two hex digits",
-            "the sitemaps protocol requires RFC 3986 URLs; crawlers reject or misread the entry",
-            "percent-encode it (`/About%20Us/`)",
-        ),
         Rule::warning(
             "sitemap/malformed",
             "XML that is not well-formed; the entries after the error are not read",
