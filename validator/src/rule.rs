@@ -75,13 +75,18 @@ impl Rule {
 }
 
 /// A rule category: one section of the README and one rule module.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Category {
     /// The part of every rule id before the `/`.
     pub name: &'static str,
     /// What the category promises, as its README heading reads after the
     /// name (`### csp — an enforced, strict Content Security Policy`).
     pub title: &'static str,
+    /// How much a broken promise of this category exposes, from 0.1 to
+    /// 10 on the CVSS scale code scanning ranks alerts by (9 and up
+    /// critical, 7 high, 4 medium, below 4 low). Rules that warn by
+    /// default are ranked low whatever their category.
+    pub security_severity: f32,
     pub rules: &'static [Rule],
 }
 
@@ -103,6 +108,16 @@ impl Category {
             .map(|c| if c == ' ' { '-' } else { c })
             .collect();
         format!("{README_URL}#{anchor}")
+    }
+
+    /// The security severity of one of its rules, as SARIF's
+    /// `security-severity` property writes it.
+    pub fn security_severity(&self, rule: &Rule) -> String {
+        let score = match rule.severity {
+            Severity::Error => self.security_severity,
+            Severity::Warning => self.security_severity.min(3.9),
+        };
+        format!("{score:.1}")
     }
 
     /// The category's rule table as the README shows it: id (with

@@ -233,6 +233,7 @@ pub fn scan(text: &str, register: &EvidenceRegister) -> Vec<Detection> {
 pub const CATEGORY: Category = Category {
     name: "claims",
     title: "honest certification claims",
+    security_severity: 4.0,
     rules: &[Rule::error(
         "claims/unapproved-certification",
         "visible page text asserting a compliance certification or attestation (SOC 2, ISO 27001, HIPAA, PCI DSS, FedRAMP, …) that the evidence register does not list as `approved`",

@@ -136,6 +136,7 @@ pub(crate) fn check_css(
 pub const CATEGORY: Category = Category {
     name: "link",
     title: "nothing broken",
+    security_severity: 2.0,
     rules: &[
         Rule::error(
             "link/broken",
