@@ -599,3 +599,26 @@ fn run_check_with_root(bundle: &Path, root: &Path) -> Output {
         root.to_str().unwrap(),
     ])
 }
+
+#[test]
+fn the_site_config_is_a_config() {
+    let site_yaml = Path::new(env!("CARGO_MANIFEST_DIR")).join("../site.yaml");
+    let output = run(&[
+        "check",
+        fixture("form-fail-missing-mailto/bundle").to_str().unwrap(),
+        "--config",
+        site_yaml.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let value: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert!(
+        value["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "form/mailto-fallback"),
+        "{value}"
+    );
+}
