@@ -7,7 +7,9 @@
 //! the fixture harness read rules from there, so that a rule's words and
 //! severity are written once.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::sync::OnceLock;
 
 use crate::Severity;
 
@@ -150,9 +152,14 @@ pub fn all() -> impl Iterator<Item = &'static Rule> {
     categories().iter().flat_map(|category| category.rules)
 }
 
-/// The rule with this id, if there is one.
+/// The rule with this id, if there is one. Every finding is looked up,
+/// so the table is indexed once.
 pub fn lookup(id: &str) -> Option<&'static Rule> {
-    all().find(|rule| rule.id == id)
+    static INDEX: OnceLock<HashMap<&'static str, &'static Rule>> = OnceLock::new();
+    INDEX
+        .get_or_init(|| all().map(|rule| (rule.id, rule)).collect())
+        .get(id)
+        .copied()
 }
 
 /// The category a rule id belongs to, if it is declared.

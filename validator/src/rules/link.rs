@@ -58,7 +58,10 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
             }
             Target::SameOrigin { path, fragment, .. } => {
                 // Routes the config says a Worker serves are not files.
-                if ctx.site.worker_routes.is_match(path.as_str()) {
+                // (An empty set is the common case and costs no matching.)
+                if !ctx.site.worker_routes.is_empty()
+                    && ctx.site.worker_routes.is_match(path.as_str())
+                {
                     continue;
                 }
                 match ctx.site.resolve(path) {
