@@ -285,23 +285,45 @@ impl Config {
         Ok(config)
     }
 
-    /// Parses config YAML read from `path` (named in errors).
+    /// Parses config YAML read from `path` (named in errors): a standalone
+    /// config, or a site config whose `validator:` section is the config
+    /// (its other keys belong to the site generator, which checks them).
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        serde_saphyr::from_str(text).map_err(|e| {
-            let location = e.location();
-            let plain = e.without_snippet().to_string();
-            // The position is given once, in front, as `file:line:column`.
-            let message = match plain.rsplit_once(" at line ") {
-                Some((message, tail)) if tail.contains(", column ") => message.to_string(),
-                _ => plain,
-            };
-            ConfigError::Parse {
-                path: path.to_path_buf(),
-                line: location.map(|l| l.line()),
-                column: location.map(|l| l.column()),
-                message,
-            }
-        })
+        /// A site config, as far as the validator reads it.
+        #[derive(Deserialize)]
+        struct SiteFile {
+            validator: Config,
+        }
+        // A standalone config has no `validator` key (it would be
+        // unknown), so a top-level one marks a site config.
+        let is_site_file = text.lines().any(|line| {
+            line.strip_prefix("validator")
+                .is_some_and(|rest| rest.trim_start().starts_with(':'))
+        });
+        if is_site_file {
+            serde_saphyr::from_str::<SiteFile>(text)
+                .map(|site| site.validator)
+                .map_err(|e| parse_error(&e, path))
+        } else {
+            serde_saphyr::from_str(text).map_err(|e| parse_error(&e, path))
+        }
+    }
+}
+
+/// A YAML error as [`ConfigError::Parse`], its position given once, in
+/// front, as `file:line:column`.
+fn parse_error(error: &serde_saphyr::Error, path: &Path) -> ConfigError {
+    let location = error.location();
+    let plain = error.without_snippet().to_string();
+    let message = match plain.rsplit_once(" at line ") {
+        Some((message, tail)) if tail.contains(", column ") => message.to_string(),
+        _ => plain,
+    };
+    ConfigError::Parse {
+        path: path.to_path_buf(),
+        line: location.map(|l| l.line()),
+        column: location.map(|l| l.column()),
+        message,
     }
 }
 
@@ -335,6 +357,23 @@ mod tests {
             );
             assert!(error.contains(words), "{text:?}: {error}");
         }
+    }
+
+    #[test]
+    fn a_site_config_gives_its_validator_section() {
+        let site = "name: BayStore\nbase_url: https://b.example\nvalidator:\n  lead_form:\n    action: /lead\n";
+        let config = parse(site).unwrap();
+        assert_eq!(config.lead_form.unwrap().action, "/lead");
+        // Inside the section, unknown keys are still refused where they are.
+        let error = parse("name: B\nvalidator:\n  lead_fomr: {}\n").unwrap_err();
+        assert!(error.starts_with("validator.yaml:3:"), "{error}");
+        // The repository's own site.yaml is a valid config.
+        let text =
+            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../site.yaml"))
+                .unwrap();
+        let sample = Config::parse(&text, Path::new("site.yaml")).unwrap();
+        assert!(sample.lead_form.is_some());
+        assert_eq!(sample.worker_routes.len(), 2);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Thin CLI over the `bundle_validator` library. Exit codes: 0 no error
 //! finding, 1 at least one, 2 could not run.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -45,6 +45,10 @@ enum Command {
         /// Record every finding of this check in a baseline file (and exit 0).
         #[arg(long, value_name = "FILE")]
         write_baseline: Option<PathBuf>,
+        /// The repository root DIR lies in: SARIF locations become
+        /// repository paths under the base id SRCROOT.
+        #[arg(long, value_name = "ROOT")]
+        source_root: Option<PathBuf>,
     },
 }
 
@@ -85,7 +89,12 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
         format,
         baseline,
         write_baseline,
+        source_root,
     } = cli.command;
+    let sarif_options = match &source_root {
+        Some(root) => sarif_options(root, &dir)?,
+        None => output::SarifOptions::default(),
+    };
     let config = match config {
         Some(path) => bundle_validator::Config::from_file(&path)?,
         None => bundle_validator::Config::default(),
@@ -124,9 +133,45 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
         FormatArg::Json => Format::Json,
         FormatArg::Sarif => Format::Sarif,
     };
-    write_report(&output::render(&report, format))?;
+    let text = match format {
+        Format::Sarif => output::render_sarif(&report, &sarif_options),
+        _ => output::render(&report, format),
+    };
+    write_report(&text)?;
     // Writing a baseline adopts today's findings, so it does not fail.
     Ok(write_baseline.is_none() && report.error_count() > 0)
+}
+
+/// Where the bundle `dir` lies inside the repository `root`, for SARIF.
+fn sarif_options(root: &Path, dir: &Path) -> anyhow::Result<output::SarifOptions> {
+    let root = root
+        .canonicalize()
+        .with_context(|| format!("source root {} cannot be read", root.display()))?;
+    let bundle = dir
+        .canonicalize()
+        .with_context(|| format!("bundle directory {} cannot be read", dir.display()))?;
+    let inside = bundle.strip_prefix(&root).map_err(|_| {
+        anyhow::anyhow!(
+            "the bundle {} is not inside the source root {}",
+            bundle.display(),
+            root.display()
+        )
+    })?;
+    let segments = inside
+        .components()
+        .map(|c| {
+            c.as_os_str()
+                .to_str()
+                .map(str::to_string)
+                .context("the bundle's path inside the source root is not UTF-8")
+        })
+        .collect::<anyhow::Result<Vec<String>>>()?;
+    let root_uri = url::Url::from_directory_path(&root)
+        .map_err(|()| anyhow::anyhow!("source root {} is not an absolute path", root.display()))?;
+    Ok(output::SarifOptions {
+        bundle_in_root: Some(segments.join("/")),
+        root_uri: Some(root_uri.to_string()),
+    })
 }
 
 /// Writes the report to standard output. A reader that closed the pipe

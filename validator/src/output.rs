@@ -34,6 +34,11 @@ pub fn render(report: &Report, format: Format) -> String {
     }
 }
 
+/// SARIF placed as `options` say, ending with a newline.
+pub fn render_sarif(report: &Report, options: &SarifOptions) -> String {
+    to_json(&sarif_with(report, options))
+}
+
 /// One JSON object: `{"findings": [...], "groups": [...], "rules": [...]}`.
 /// `findings` has one entry per place; `groups` one per cause, with its
 /// first place, its count and the other places; `rules` describes, from
@@ -435,6 +440,40 @@ fn write_finding(out: &mut String, finding: &Finding) {
 
 /// A SARIF 2.1.0 log with one run.
 pub fn sarif(report: &Report) -> Value {
+    sarif_with(report, &SarifOptions::default())
+}
+
+/// Where the checked bundle lies in the repository, so that SARIF
+/// locations are repository paths.
+#[derive(Debug, Clone, Default)]
+pub struct SarifOptions {
+    /// The bundle's folder relative to the repository root, `/`-separated
+    /// (`site/dist`); empty when the bundle is the root.
+    pub bundle_in_root: Option<String>,
+    /// The repository root as an absolute `file:` URI ending in `/`, the
+    /// value of `originalUriBaseIds.SRCROOT`.
+    pub root_uri: Option<String>,
+}
+
+/// Characters written as they are in a SARIF URI: RFC 3986's unreserved
+/// characters. Everything else in a file name, non-ASCII included, is
+/// percent-encoded as UTF-8; `/` separates segments.
+const URI_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// A bundle path as a relative URI reference.
+pub fn path_uri(path: &str) -> String {
+    path.split('/')
+        .map(|segment| percent_encoding::utf8_percent_encode(segment, URI_SEGMENT).to_string())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// A SARIF 2.1.0 log with one run, with locations as `options` place them.
+pub fn sarif_with(report: &Report, options: &SarifOptions) -> Value {
     let level = |severity: Severity| match severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
@@ -462,7 +501,10 @@ pub fn sarif(report: &Report) -> Value {
                 },
                 "helpUri": category.help_uri(),
                 "defaultConfiguration": { "level": level(r.severity) },
-                "properties": { "tags": ["security", r.category()] },
+                "properties": {
+                    "tags": ["security", r.category()],
+                    "security-severity": category.security_severity(r),
+                },
             })
         })
         .collect();
@@ -482,7 +524,14 @@ pub fn sarif(report: &Report) -> Value {
     }
     let physical = |finding: &Finding| {
         let mut physical = json!({
-            "artifactLocation": { "uri": finding.file, "uriBaseId": "BUNDLE" },
+            "artifactLocation": match &options.bundle_in_root {
+                Some(prefix) if !prefix.is_empty() => json!({
+                    "uri": format!("{}/{}", path_uri(prefix), path_uri(&finding.file)),
+                    "uriBaseId": "SRCROOT",
+                }),
+                Some(_) => json!({ "uri": path_uri(&finding.file), "uriBaseId": "SRCROOT" }),
+                None => json!({ "uri": path_uri(&finding.file), "uriBaseId": "BUNDLE" }),
+            },
         });
         if let Some(line) = finding.line {
             let mut region = json!({ "startLine": line });
@@ -537,6 +586,15 @@ pub fn sarif(report: &Report) -> Value {
                     "semanticVersion": env!("CARGO_PKG_VERSION"),
                     "rules": rule_objects,
                 }
+            },
+            "originalUriBaseIds": match (&options.bundle_in_root, &options.root_uri) {
+                (Some(_), Some(root)) => json!({ "SRCROOT": { "uri": root } }),
+                (Some(_), None) => json!({
+                    "SRCROOT": { "description": { "text": "The repository root." } }
+                }),
+                _ => json!({
+                    "BUNDLE": { "description": { "text": "The bundle folder that was checked." } }
+                }),
             },
             "columnKind": "unicodeCodePoints",
             "results": results,
@@ -632,15 +690,62 @@ mod tests {
                 !text.chars().any(|c| is_deceptive(c) && c != '\n'),
                 "{text:?}"
             );
-            assert!(text.contains("a\\u001bb\\u202ec\\u0085.js"), "{text}");
-            let value: Value = serde_json::from_str(&text).unwrap();
-            let file = value["findings"][0]["file"].as_str().or_else(|| {
-                value["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
-                    ["artifactLocation"]["uri"]
-                    .as_str()
-            });
-            assert_eq!(file, Some("a\u{1b}b\u{202e}c\u{85}.js"));
         }
+        let text = json(&report);
+        assert!(text.contains("a\\u001bb\\u202ec\\u0085.js"), "{text}");
+        let value: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            value["findings"][0]["file"].as_str(),
+            Some("a\u{1b}b\u{202e}c\u{85}.js")
+        );
+        // SARIF URIs are URI references: every such character is
+        // percent-encoded as UTF-8.
+        let log = sarif(&report);
+        let uri = &log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+            ["uri"];
+        assert_eq!(uri, "a%1Bb%E2%80%AEc%C2%85.js");
+    }
+
+    #[test]
+    fn sarif_uris_are_percent_encoded_and_mapped_to_the_repository() {
+        assert_eq!(
+            path_uri("café/ü ber#1.html"),
+            "caf%C3%A9/%C3%BC%20ber%231.html"
+        );
+        assert_eq!(path_uri("a-b_c.d~e/f.js"), "a-b_c.d~e/f.js");
+        let options = SarifOptions {
+            bundle_in_root: Some("site/dist".into()),
+            root_uri: Some("file:///work/repo/".into()),
+        };
+        let log = sarif_with(&sample(), &options);
+        let run = &log["runs"][0];
+        let location = &run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+        assert_eq!(location["uri"], "site/dist/index.html");
+        assert_eq!(location["uriBaseId"], "SRCROOT");
+        assert_eq!(
+            run["originalUriBaseIds"]["SRCROOT"]["uri"],
+            "file:///work/repo/"
+        );
+        let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+        let secret = rules.iter().find(|r| r["id"] == "secret/jwt").unwrap();
+        assert_eq!(secret["properties"]["security-severity"], "9.0");
+        let warning = rules
+            .iter()
+            .find(|r| r["id"] == "secret/google-api-key")
+            .unwrap();
+        assert_eq!(warning["properties"]["security-severity"], "3.9");
+        assert!(
+            secret["help"]["markdown"]
+                .as_str()
+                .unwrap()
+                .contains("**Fix:**")
+        );
+        assert!(
+            !secret["fullDescription"]["text"]
+                .as_str()
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]

@@ -7,7 +7,9 @@
 //! the fixture harness read rules from there, so that a rule's words and
 //! severity are written once.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::sync::OnceLock;
 
 use crate::Severity;
 
@@ -75,13 +77,18 @@ impl Rule {
 }
 
 /// A rule category: one section of the README and one rule module.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Category {
     /// The part of every rule id before the `/`.
     pub name: &'static str,
     /// What the category promises, as its README heading reads after the
     /// name (`### csp — an enforced, strict Content Security Policy`).
     pub title: &'static str,
+    /// How much a broken promise of this category exposes, from 0.1 to
+    /// 10 on the CVSS scale code scanning ranks alerts by (9 and up
+    /// critical, 7 high, 4 medium, below 4 low). Rules that warn by
+    /// default are ranked low whatever their category.
+    pub security_severity: f32,
     pub rules: &'static [Rule],
 }
 
@@ -103,6 +110,16 @@ impl Category {
             .map(|c| if c == ' ' { '-' } else { c })
             .collect();
         format!("{README_URL}#{anchor}")
+    }
+
+    /// The security severity of one of its rules, as SARIF's
+    /// `security-severity` property writes it.
+    pub fn security_severity(&self, rule: &Rule) -> String {
+        let score = match rule.severity {
+            Severity::Error => self.security_severity,
+            Severity::Warning => self.security_severity.min(3.9),
+        };
+        format!("{score:.1}")
     }
 
     /// The category's rule table as the README shows it: id (with
@@ -135,9 +152,14 @@ pub fn all() -> impl Iterator<Item = &'static Rule> {
     categories().iter().flat_map(|category| category.rules)
 }
 
-/// The rule with this id, if there is one.
+/// The rule with this id, if there is one. Every finding is looked up,
+/// so the table is indexed once.
 pub fn lookup(id: &str) -> Option<&'static Rule> {
-    all().find(|rule| rule.id == id)
+    static INDEX: OnceLock<HashMap<&'static str, &'static Rule>> = OnceLock::new();
+    INDEX
+        .get_or_init(|| all().map(|rule| (rule.id, rule)).collect())
+        .get(id)
+        .copied()
 }
 
 /// The category a rule id belongs to, if it is declared.

@@ -289,21 +289,22 @@ fn human_output_cannot_be_spoofed() {
     };
     assert!(!text.chars().any(deceptive), "{text:?}");
     assert!(text.contains("evil\\u{1b}[2K\\u{202e}lmth.js"), "{text}");
-    for format in ["json", "sarif"] {
-        let output = check(bundle, format);
-        let text = stdout(&output);
-        assert!(!text.chars().any(deceptive), "{format}: {text:?}");
-        // The name stays exact once the JSON is parsed.
-        let value: Value = serde_json::from_str(&text).unwrap();
-        assert!(
-            value.to_string().contains("evil") && text.contains("\\u202e"),
-            "{text}"
-        );
-        assert!(
-            serde_json::to_string(&value).unwrap().contains('\u{202e}'),
-            "{format}: the name must round-trip exactly"
-        );
-    }
+    let json = stdout(&check(bundle, "json"));
+    assert!(!json.chars().any(deceptive), "{json:?}");
+    // The name stays exact once the JSON is parsed.
+    let value: Value = serde_json::from_str(&json).unwrap();
+    assert!(
+        value.to_string().contains("evil") && json.contains("\\u202e"),
+        "{json}"
+    );
+    assert!(
+        serde_json::to_string(&value).unwrap().contains('\u{202e}'),
+        "the name must round-trip exactly"
+    );
+    // SARIF names files by URI, with every such character percent-encoded.
+    let sarif = stdout(&check(bundle, "sarif"));
+    assert!(!sarif.chars().any(deceptive), "{sarif:?}");
+    assert!(sarif.contains("evil%1B%5B2K%E2%80%AElmth.js"), "{sarif}");
 }
 
 /// Entries that are not regular files are errors and are never opened: a
@@ -567,4 +568,80 @@ fn a_baseline_fails_only_on_new_findings_and_names_what_is_gone() {
     std::fs::write(&broken, "[]").unwrap();
     let refused = run(&["check", &path(&bundle), "--baseline", &path(&broken)]);
     assert_eq!(refused.status.code(), Some(2));
+}
+
+#[test]
+fn sarif_maps_the_bundle_into_the_source_root() {
+    let root = tempfile::tempdir().unwrap();
+    let bundle = root.path().join("site").join("dist");
+    std::fs::create_dir_all(&bundle).unwrap();
+    copy_dir(&fixture("inline-fail-handler/bundle"), &bundle);
+    std::fs::rename(bundle.join("index.html"), bundle.join("índice.html")).unwrap();
+    let output = run(&[
+        "check",
+        bundle.to_str().unwrap(),
+        "--format",
+        "sarif",
+        "--source-root",
+        root.path().to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let log: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let run = &log["runs"][0];
+    let uris: Vec<&str> = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert!(uris.contains(&"site/dist/%C3%ADndice.html"), "{uris:?}");
+    let root_uri = run["originalUriBaseIds"]["SRCROOT"]["uri"]
+        .as_str()
+        .unwrap();
+    assert!(
+        root_uri.starts_with("file:///") && root_uri.ends_with('/'),
+        "{root_uri}"
+    );
+
+    let elsewhere = tempfile::tempdir().unwrap();
+    let outside = run_check_with_root(&bundle, elsewhere.path());
+    assert_eq!(outside.status.code(), Some(2));
+}
+
+fn run_check_with_root(bundle: &Path, root: &Path) -> Output {
+    run(&[
+        "check",
+        bundle.to_str().unwrap(),
+        "--format",
+        "sarif",
+        "--source-root",
+        root.to_str().unwrap(),
+    ])
+}
+
+#[test]
+fn the_site_config_is_a_config() {
+    let site_yaml = Path::new(env!("CARGO_MANIFEST_DIR")).join("../site.yaml");
+    let output = run(&[
+        "check",
+        fixture("form-fail-missing-mailto/bundle").to_str().unwrap(),
+        "--config",
+        site_yaml.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let value: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert!(
+        value["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "form/mailto-fallback"),
+        "{value}"
+    );
 }

@@ -92,6 +92,27 @@ fn sarif_output_matches_the_official_schema() {
     }
     assert_eq!(checked, 5);
 
+    // Locations mapped into a repository, with a non-ASCII file name.
+    let mut report = check(
+        &fixtures.join("inline-fail-handler/bundle"),
+        &Config::default(),
+    )
+    .unwrap();
+    report.findings[0].file = "café/ü ber.html".into();
+    let options = output::SarifOptions {
+        bundle_in_root: Some("site/dist".into()),
+        root_uri: Some("file:///repo/".into()),
+    };
+    let mapped = output::sarif_with(&report, &options);
+    let errors: Vec<String> = validator
+        .iter_errors(&mapped)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let uri = &mapped["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+        ["uri"];
+    assert_eq!(uri, "site/dist/caf%C3%A9/%C3%BC%20ber.html");
+
     // The validator is live: a log with an invalid level is rejected.
     let report = check(
         &fixtures.join("inline-fail-handler/bundle"),

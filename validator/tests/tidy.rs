@@ -151,9 +151,15 @@ fn readme_usage_matches_the_cli() {
     let help = String::from_utf8(help.stdout).expect("help is UTF-8");
     let readme = readme();
     assert!(
-        readme.contains("bundle-validator check DIR [--config FILE] [--format human|json|sarif] [--baseline FILE | --write-baseline FILE]")
+        readme.contains("bundle-validator check DIR [--config FILE] [--format human|json|sarif] [--baseline FILE | --write-baseline FILE] [--source-root ROOT]")
     );
-    for flag in ["--config", "--format", "--baseline", "--write-baseline"] {
+    for flag in [
+        "--config",
+        "--format",
+        "--baseline",
+        "--write-baseline",
+        "--source-root",
+    ] {
         assert!(help.contains(flag), "the CLI lost {flag}");
     }
     for format in ["human", "json", "sarif"] {

@@ -146,6 +146,7 @@ pub(crate) fn check_redirects(site: &Site, text: &str, out: &mut FileFindings<'_
 pub const CATEGORY: Category = Category {
     name: "admin",
     title: "public/admin separation",
+    security_severity: 6.5,
     rules: &[
         Rule::error(
             "admin/public-link",

@@ -110,6 +110,7 @@ pub(crate) fn check(site: &Site, headers_text: Option<&str>) -> Vec<Finding> {
 pub const CATEGORY: Category = Category {
     name: "cache",
     title: "long caches only for fingerprinted files",
+    security_severity: 2.0,
     rules: &[
         Rule::error(
             "cache/fingerprinted-not-immutable",

@@ -257,6 +257,7 @@ pub fn scan(text: &str, register: &EvidenceRegister) -> Vec<Detection> {
 pub const CATEGORY: Category = Category {
     name: "claims",
     title: "honest certification claims",
+    security_severity: 4.0,
     rules: &[
         Rule::error(
             "claims/unapproved-certification",

@@ -170,6 +170,7 @@ pub(crate) fn check_script_loads(
 pub const CATEGORY: Category = Category {
     name: "consent",
     title: "analytics only after opt-in",
+    security_severity: 5.5,
     rules: &[
         Rule::error(
             "consent/gated-script-referenced",

@@ -365,6 +365,7 @@ fn is_scheme_only(source: &str) -> bool {
 pub const CATEGORY: Category = Category {
     name: "csp",
     title: "an enforced, strict Content Security Policy",
+    security_severity: 7.5,
     rules: &[
         Rule::error(
             "csp/missing",

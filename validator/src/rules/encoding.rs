@@ -170,6 +170,7 @@ pub(crate) fn check_page_declarations(
 pub const CATEGORY: Category = Category {
     name: "encoding",
     title: "every file reads as one text",
+    security_severity: 7.0,
     rules: &[
         Rule::error(
             "encoding/nul-byte",

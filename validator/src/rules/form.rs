@@ -138,6 +138,7 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
 pub const CATEGORY: Category = Category {
     name: "form",
     title: "forms post to the site, and the lead form keeps its contract",
+    security_severity: 5.5,
     rules: &[
         Rule::error(
             "form/third-party-action",

@@ -207,6 +207,7 @@ fn referrer_ok(value: &str) -> bool {
 pub const CATEGORY: Category = Category {
     name: "headers",
     title: "`_headers` syntax, limits and security headers",
+    security_severity: 6.0,
     rules: &[
         Rule::error(
             "headers/missing-file",

@@ -338,6 +338,7 @@ fn hash_allowed(policies: &[(Policy, u32)], directive: &str, body: &str, attribu
 pub const CATEGORY: Category = Category {
     name: "inline",
     title: "no inline code",
+    security_severity: 8.0,
     rules: &[
         Rule::error(
             "inline/event-handler",

@@ -103,6 +103,7 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
 pub const CATEGORY: Category = Category {
     name: "payment",
     title: "checkout is a sandbox",
+    security_severity: 7.0,
     rules: &[
         Rule::error(
             "payment/provider-sdk",

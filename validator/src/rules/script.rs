@@ -145,6 +145,7 @@ pub(crate) fn check_js_loads(
 pub const CATEGORY: Category = Category {
     name: "script",
     title: "the script boundary",
+    security_severity: 7.5,
     rules: &[
         Rule::error(
             "script/third-party",

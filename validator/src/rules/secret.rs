@@ -760,6 +760,7 @@ pub(crate) fn shannon_entropy(value: &str) -> f64 {
 pub const CATEGORY: Category = Category {
     name: "secret",
     title: "no credentials shipped",
+    security_severity: 9.0,
     rules: &[
         rule::Rule::error(
             "secret/aws-access-key",

@@ -270,6 +270,7 @@ fn parse_error(source: &str, offset: u32, message: &str) -> Detection {
 pub const CATEGORY: Category = Category {
     name: "sink",
     title: "dangerous DOM and code sinks (JavaScript parser)",
+    security_severity: 8.0,
     rules: &[
         Rule::error(
             "sink/inner-html",

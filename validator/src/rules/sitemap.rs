@@ -173,6 +173,7 @@ pub(crate) fn check(site: &Site, xml: &str, noindex: &HashSet<usize>) -> Vec<Fin
 pub const CATEGORY: Category = Category {
     name: "sitemap",
     title: "only public, indexable pages",
+    security_severity: 3.0,
     rules: &[
         Rule::error(
             "sitemap/missing-page",

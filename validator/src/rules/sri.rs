@@ -112,6 +112,7 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
 pub const CATEGORY: Category = Category {
     name: "sri",
     title: "Subresource Integrity",
+    security_severity: 7.0,
     rules: &[
         Rule::error(
             "sri/missing-integrity",
