@@ -21,7 +21,7 @@ pub fn sitemap_xml(base_url: &str, pages: &[Page]) -> String {
     for (url, lastmod) in urls {
         out.push_str("  <url><loc>");
         push_xml_escaped(&mut out, base_url);
-        push_xml_escaped(&mut out, url);
+        push_xml_escaped(&mut out, &percent_encode_path(url));
         out.push_str("</loc>");
         if let Some(lastmod) = lastmod {
             out.push_str("<lastmod>");
@@ -37,6 +37,48 @@ pub fn sitemap_xml(base_url: &str, pages: &[Page]) -> String {
 /// `robots.txt`: allow everything and name the sitemap.
 pub fn robots_txt(base_url: &str) -> String {
     format!("User-agent: *\nAllow: /\n\nSitemap: {base_url}/sitemap.xml\n")
+}
+
+/// A page path as a URL carries it: every byte outside RFC 3986's
+/// unreserved characters, sub-delimiters, `:`, `@` and `/` is
+/// percent-encoded, `%` included, since page paths come from file names
+/// (`About Us.md` gives `/About%20Us/`, `100%.md` gives `/100%25/`). The
+/// sitemaps protocol asks for URLs encoded this way, and crawlers reject
+/// or misread raw spaces and non-ASCII text.
+fn percent_encode_path(path: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        let keep = byte.is_ascii_alphanumeric()
+            || matches!(
+                byte,
+                b'-' | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+                    | b':'
+                    | b'@'
+                    | b'/'
+            );
+        if keep {
+            out.push(char::from(byte));
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(byte >> 4)]));
+            out.push(char::from(HEX[usize::from(byte & 0x0f)]));
+        }
+    }
+    out
 }
 
 fn push_xml_escaped(out: &mut String, text: &str) {
@@ -56,6 +98,40 @@ fn push_xml_escaped(out: &mut String, text: &str) {
 mod tests {
     use super::*;
     use crate::config::SiteConfig;
+    use proptest::prelude::*;
+
+    #[test]
+    fn paths_are_percent_encoded_once() {
+        assert_eq!(percent_encode_path("/About Us/"), "/About%20Us/");
+        assert_eq!(percent_encode_path("/100%/"), "/100%25/");
+        assert_eq!(percent_encode_path("/café/"), "/caf%C3%A9/");
+        assert_eq!(percent_encode_path("/a&b/c@d:e/"), "/a&b/c@d:e/");
+        assert_eq!(percent_encode_path("/x?y#z/"), "/x%3Fy%23z/");
+    }
+
+    proptest! {
+        /// Whatever the path, the encoded form is ASCII without spaces and
+        /// decodes back to the path.
+        #[test]
+        fn fuzz_encoded_paths_round_trip(path in "\\PC{0,40}") {
+            let encoded = percent_encode_path(&path);
+            prop_assert!(encoded.bytes().all(|b| b.is_ascii_graphic()));
+            let mut decoded = Vec::new();
+            let bytes = encoded.as_bytes();
+            let mut i = 0;
+            while i < bytes.len() {
+                if bytes[i] == b'%' {
+                    let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap();
+                    decoded.push(u8::from_str_radix(hex, 16).unwrap());
+                    i += 3;
+                } else {
+                    decoded.push(bytes[i]);
+                    i += 1;
+                }
+            }
+            prop_assert_eq!(String::from_utf8(decoded).unwrap(), path);
+        }
+    }
     use crate::content::parse_page;
 
     #[test]
@@ -90,6 +166,12 @@ mod tests {
              <url><loc>https://s.example/news/a/</loc><lastmod>2026-03-04T10:00:00+01:00</lastmod></url>\n  \
              <url><loc>https://s.example/news/b/</loc><lastmod>2026-03-02</lastmod></url>\n\
              </urlset>\n"
+        );
+        let spaced = parse_page("About Us.md", "---\ntitle: About\n---\n", &config).unwrap();
+        let xml = sitemap_xml(&config.base_url, &[spaced]);
+        assert!(
+            xml.contains("<loc>https://s.example/About%20Us/</loc>"),
+            "{xml}"
         );
         let robots = robots_txt(&config.base_url);
         assert!(robots.contains("Sitemap: https://s.example/sitemap.xml"));

@@ -298,7 +298,7 @@ pub(crate) fn where_loaded(kind: FileKind, path: &str) -> Where {
 /// are made of (`https://www.`, `//`, `\/\/` in escaped JSON) reaches a
 /// quote, backtick, `(`, `=`, `,` or the start of the text. A host after
 /// a space is inside prose (a comment, a sentence in a string), which no
-/// browser loads.
+/// browser loads, and so is one after an escaped quote.
 fn starts_url_string(text: &str, offset: usize) -> bool {
     let before = &text.as_bytes()[..offset];
     let prefix_len = before
@@ -310,6 +310,10 @@ fn starts_url_string(text: &str, offset: usize) -> bool {
         .count();
     match before.len().checked_sub(prefix_len + 1) {
         None => true,
+        // An escaped quote (`\"https://…` in a JSON body held in a
+        // script, as mdBook's search index is) is a quote character inside
+        // text, not the start of a string.
+        Some(at) if at > 0 && before[at - 1] == b'\\' => false,
         Some(at) => matches!(before[at], b'"' | b'\'' | b'`' | b'(' | b'=' | b','),
     }
 }
@@ -402,7 +406,8 @@ mod tests {
                       // unlike https://hotjar.com we proxy\n\
                       const note = \"we dropped clarity.ms last year\";\n\
                       load(`//hm.baidu.com/hm.js`); x = 'https://' + 'js.stripe.com/v3';\n\
-                      {\"u\":\"https:\\/\\/static.cloudflareinsights.com\\/beacon.min.js\"}";
+                      {\"u\":\"https:\\/\\/static.cloudflareinsights.com\\/beacon.min.js\"}\n\
+                      index = {\"body\":\"paste <script src=\\\"https://hm.baidu.com/hm.js\\\">\"};";
         assert_eq!(
             kept(script, Where::UrlStrings),
             [
@@ -413,7 +418,7 @@ mod tests {
             ]
         );
         assert!(kept(script, Where::Nowhere).is_empty());
-        assert_eq!(kept(script, Where::Everywhere).len(), 6);
+        assert_eq!(kept(script, Where::Everywhere).len(), 7);
     }
 
     #[test]

@@ -18,6 +18,7 @@ const MISSING_HELP: &str = "Remove the entry or ship the page.";
 const ADMIN_HELP: &str = "Remove admin surfaces from the sitemap.";
 const NOINDEX_HELP: &str = "Remove noindex pages from the sitemap (or drop their noindex).";
 const FOREIGN_HELP: &str = "List only URLs on the site's own origin.";
+const UNENCODED_HELP: &str = "Percent-encode the URL (`/About%20Us/`, `/caf%C3%A9/`, `%25` for a literal `%`), as the sitemaps protocol requires.";
 const MALFORMED_HELP: &str = "Fix the XML; crawlers stop reading a sitemap at its first error.";
 
 /// What an XML parser reads from `sitemap.xml`.
@@ -109,6 +110,19 @@ pub(crate) fn check(site: &Site, xml: &str, noindex: &HashSet<usize>) -> Vec<Fin
         );
     }
     for (offset, loc) in sitemap.locations {
+        if let Some(bad) = unencoded(&loc) {
+            out.at(
+                offset,
+                Message::error(
+                    "sitemap/unencoded-url",
+                    format!(
+                        "sitemap URL {} holds {bad}, which a URL must carry percent-encoded",
+                        loc.escape_debug()
+                    ),
+                    UNENCODED_HELP,
+                ),
+            );
+        }
         match site.origins.classify(&loc, "/") {
             Target::SameOrigin { path, .. } => {
                 if site.is_admin_path(&path) {
@@ -168,6 +182,29 @@ pub(crate) fn check(site: &Site, xml: &str, noindex: &HashSet<usize>) -> Vec<Fin
     out.findings
 }
 
+/// The first thing in a `<loc>` value (after XML decoding) that RFC 3986
+/// does not allow in a URL unencoded: whitespace, a control or non-ASCII
+/// character, a quote, angle bracket, backslash, caret, backtick, brace
+/// or bar, or a `%` not followed by two hex digits.
+fn unencoded(loc: &str) -> Option<String> {
+    let bytes = loc.as_bytes();
+    for (at, character) in loc.char_indices() {
+        let bad = match character {
+            '%' => {
+                let hex = |i: usize| bytes.get(i).is_some_and(u8::is_ascii_hexdigit);
+                !(hex(at + 1) && hex(at + 2))
+            }
+            ' ' => return Some("a space".to_owned()),
+            '"' | '<' | '>' | '\\' | '^' | '`' | '{' | '|' | '}' => true,
+            c => c.is_control() || !c.is_ascii() || c.is_whitespace(),
+        };
+        if bad {
+            return Some(format!("`{}`", character.escape_debug()));
+        }
+    }
+    None
+}
+
 /// The rules of this category, declared once for every output, the
 /// documentation check and the fixture harness.
 pub const CATEGORY: Category = Category {
@@ -199,6 +236,12 @@ pub const CATEGORY: Category = Category {
             "sitemaps list only the site's own URLs",
             "remove it",
         ),
+        Rule::error(
+            "sitemap/unencoded-url",
+            "a `<loc>` (after XML decoding) holding what a URL must carry percent-encoded: whitespace, a control or non-ASCII character, one of `\"` `<` `>` `\\` `^` `{` `}`, a vertical bar or a backtick, or a `%` not followed by two hex digits",
+            "the sitemaps protocol requires RFC 3986 URLs; crawlers reject or misread the entry",
+            "percent-encode it (`/About%20Us/`)",
+        ),
         Rule::warning(
             "sitemap/malformed",
             "XML that is not well-formed; the entries after the error are not read",
@@ -211,6 +254,40 @@ pub const CATEGORY: Category = Category {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn unencoded_urls_are_found() {
+        assert_eq!(
+            unencoded("https://a.example/About Us/").as_deref(),
+            Some("a space")
+        );
+        assert_eq!(unencoded("https://a.example/café/").as_deref(), Some("`é`"));
+        assert_eq!(unencoded("https://a.example/100%/").as_deref(), Some("`%`"));
+        assert_eq!(unencoded("https://a.example/a|b/").as_deref(), Some("`|`"));
+        assert!(unencoded("https://a.example/About%20Us/?q=a&b=c#x").is_none());
+        assert!(unencoded("https://a.example/caf%C3%A9/").is_none());
+    }
+
+    proptest! {
+        #![proptest_config(crate::fuzz::config())]
+
+        /// Any text percent-encoded byte by byte passes, and any text with
+        /// a space or non-ASCII character does not.
+        #[test]
+        fn fuzz_encoded_urls_pass(text in crate::fuzz::noise()) {
+            let encoded: String = text
+                .bytes()
+                .map(|b| if b.is_ascii_alphanumeric() || b == b'/' { char::from(b).to_string() } else { format!("%{b:02X}") })
+                .collect();
+            let encoded_url = format!("https://a.example/{encoded}");
+            prop_assert!(unencoded(&encoded_url).is_none());
+            if text.contains(' ') || !text.is_ascii() {
+                let raw_url = format!("https://a.example/{text}");
+                prop_assert!(unencoded(&raw_url).is_some());
+            }
+        }
+    }
 
     #[test]
     fn locations_are_found_with_offsets() {
