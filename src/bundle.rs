@@ -308,8 +308,8 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
     let (pages, drafts, sections) = load_pages(site_dir, &config, options.drafts, &mut errors)?;
     // A page over the gate's file cap could not be judged, so the site's
     // validator setting bounds what a render may write.
-    let page_limit =
-        usize::try_from(config.validator_config(site_dir).max_file_bytes()).unwrap_or(usize::MAX);
+    let validator_config = config.validator_config(site_dir);
+    let page_limit = usize::try_from(validator_config.max_file_bytes()).unwrap_or(usize::MAX);
     let templates = match Templates::load(&site_dir.join(TEMPLATES_DIR)) {
         Ok(mut templates) => {
             templates.set_page_limit(page_limit);
@@ -404,7 +404,6 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
     Error::collect(errors)?;
 
     phases.write = started.elapsed() - phases.load;
-    let validator_config = config.validator_config(site_dir);
     let checked = catch_unwind(AssertUnwindSafe(|| {
         if let Some(hook) = hooks.validator {
             hook(staging.path());
