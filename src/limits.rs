@@ -36,3 +36,10 @@ pub const MAX_RANGE_ITEMS_PER_PAGE: usize = 100_000;
 /// fixed limit; it is named here so the documentation and errors can
 /// state it.
 pub const MAX_COMPONENT_DEPTH: usize = 20;
+
+/// Most loop iterations and component calls one page may take while it
+/// renders. Tera has no step budget of its own, and a loop that writes
+/// nothing is out of reach of the page size cap: nested loops over every
+/// page of a large site could otherwise run for hours. A listing of
+/// 10,000 pages with ten tags each takes about 110,000 steps.
+pub const MAX_TEMPLATE_STEPS_PER_PAGE: usize = 1_000_000;

@@ -2,13 +2,14 @@
 //! they render under, and the mapping of Tera's error locations back to
 //! template files.
 //!
-//! Tera 2 has no step budget, no cancellation and no public syntax tree,
-//! so a limit on loop iterations as such cannot be enforced. What can be
-//! is enforced: a page is rendered into a writer that stops the render as
-//! soon as the page outgrows [`MAX_PAGE_BYTES`], so no loop that writes
-//! can run long; `range()` draws on a budget of
-//! [`MAX_RANGE_ITEMS_PER_PAGE`] elements per page, so nested loops over
-//! ranges cannot multiply; components nest at most
+//! Every page renders under limits, and going past one is an error naming
+//! the template: loop iterations and component calls draw on a budget of
+//! [`MAX_TEMPLATE_STEPS_PER_PAGE`] steps (counted by calls the build adds
+//! to each loop and component body, see [`crate::template_steps`]); the
+//! page is rendered into a writer that stops the render as soon as the
+//! page outgrows [`MAX_PAGE_BYTES`]; `range()` draws on a budget of
+//! [`MAX_RANGE_ITEMS_PER_PAGE`] elements per page, so no single loop
+//! header can allocate a huge list; components nest at most
 //! [`MAX_COMPONENT_DEPTH`] deep (Tera's own limit); and include and
 //! extends cycles are refused when the templates are compiled.
 
@@ -19,8 +20,10 @@ use std::path::Path;
 use tera::{Context, ErrorKind, Kwargs, State, Tera, TeraResult};
 
 use crate::error::{Error, SourceSpot};
-use crate::limits::{MAX_COMPONENT_DEPTH, MAX_PAGE_BYTES, MAX_RANGE_ITEMS_PER_PAGE};
-use crate::source_text;
+use crate::limits::{
+    MAX_COMPONENT_DEPTH, MAX_PAGE_BYTES, MAX_RANGE_ITEMS_PER_PAGE, MAX_TEMPLATE_STEPS_PER_PAGE,
+};
+use crate::{source_text, template_steps};
 
 /// Name of the templates folder inside a site folder.
 pub const TEMPLATES_DIR: &str = "templates";
@@ -72,26 +75,31 @@ impl Templates {
 
     /// Compiles templates given as `(name, text)` pairs.
     pub fn from_sources(sources: &[(String, String)]) -> Result<Self, Error> {
-        let mut tera = Tera::new();
-        tera.register_function("range", budgeted_range);
-        if let Err(error) = tera.add_raw_templates(sources.iter().map(|(n, t)| (n, t))) {
-            // The batch stops at the first broken template; compile each one
-            // on its own to find every syntax error. Inheritance errors only
-            // show up in the batch, so fall back to its error.
+        let instrumented: Vec<(&str, String)> = sources
+            .iter()
+            .map(|(name, text)| (name.as_str(), template_steps::instrument(text)))
+            .collect();
+        let mut tera = new_tera();
+        if tera.add_raw_templates(instrumented).is_err() {
+            // Report errors against the templates as written. The batch
+            // stops at the first broken template; compile each one on its
+            // own to find every syntax error. Inheritance errors only show
+            // up in the batch, so fall back to its error.
             let mut errors: Vec<Error> = sources
                 .iter()
-                .filter_map(|(name, text)| {
-                    let mut single = Tera::new();
-                    single.register_function("range", budgeted_range);
-                    match single.add_raw_template(name, text) {
+                .filter_map(
+                    |(name, text)| match new_tera().add_raw_template(name, text) {
                         Err(e) if matches!(e.kind(), ErrorKind::SyntaxError(_)) => {
                             Some(template_error(&e, None))
                         }
                         _ => None,
-                    }
-                })
+                    },
+                )
                 .collect();
-            if errors.is_empty() {
+            if errors.is_empty()
+                && let Err(error) =
+                    new_tera().add_raw_templates(sources.iter().map(|(n, t)| (n, t)))
+            {
                 errors.push(template_error(&error, None));
             }
             Error::collect(errors)?;
@@ -131,8 +139,10 @@ impl Templates {
         let file = template_file(name);
         let mut out = CappedWriter::new(self.page_limit);
         RANGE_ITEMS.with(|used| used.set(0));
+        template_steps::start_page(MAX_TEMPLATE_STEPS_PER_PAGE);
         let result = self.tera.render_to(&file, context, &mut out);
         let range_exceeded = RANGE_ITEMS.with(|used| used.get() > MAX_RANGE_ITEMS_PER_PAGE);
+        let steps_exceeded = template_steps::budget_exceeded();
         let limit = |spot, limit| Error::TemplateLimit {
             spot,
             page: page.to_string(),
@@ -164,6 +174,13 @@ impl Templates {
                         spot,
                         TemplateLimit::Range {
                             limit: MAX_RANGE_ITEMS_PER_PAGE,
+                        },
+                    ))
+                } else if steps_exceeded {
+                    Err(limit(
+                        spot,
+                        TemplateLimit::Steps {
+                            limit: MAX_TEMPLATE_STEPS_PER_PAGE,
                         },
                     ))
                 } else if message.contains("recursion depth for components") {
@@ -201,12 +218,26 @@ pub enum TemplateLimit {
         /// The limit in elements.
         limit: usize,
     },
+    /// Loop iterations and component calls went past the page's budget.
+    #[error("loop iterations and component calls went past {limit} for one page")]
+    Steps {
+        /// The limit in steps.
+        limit: usize,
+    },
     /// Components nested too deep.
     #[error("components nested more than {limit} deep")]
     ComponentDepth {
         /// The limit in levels.
         limit: usize,
     },
+}
+
+/// A Tera instance with the budgeted functions registered.
+fn new_tera() -> Tera {
+    let mut tera = Tera::new();
+    tera.register_function("range", budgeted_range);
+    tera.register_function(template_steps::STEP_FUNCTION, template_steps::step);
+    tera
 }
 
 thread_local! {
@@ -482,6 +513,62 @@ mod tests {
             render_one("{{ range(end=5, step_by=0) }}"),
             Err(Error::TemplateRender { .. })
         ));
+    }
+
+    #[test]
+    fn loops_that_write_nothing_stop_at_the_step_budget() {
+        let templates = Templates::from_sources(&sources(&[(
+            "page.html",
+            "<ul>\n{% for a in pages %}\n  {%- for b in pages -%}\n    {% for c in pages %}{% endfor %}{% endfor %}{% endfor %}</ul>",
+        )]))
+        .unwrap();
+        let mut context = Context::new();
+        context.insert("pages", &vec![0; 2_000]);
+        let (spot, limit) = limit_of(templates.render("page", &context, "content/a.md"));
+        assert!(spot.starts_with("templates/page.html:4:"), "{spot}");
+        assert_eq!(
+            limit,
+            TemplateLimit::Steps {
+                limit: MAX_TEMPLATE_STEPS_PER_PAGE
+            }
+        );
+        // The budget is per page, and the step calls write nothing: the
+        // same template over a small list renders exactly as written.
+        context.insert("pages", &vec![0; 3]);
+        for _ in 0..3 {
+            assert_eq!(
+                templates.render("page", &context, "content/a.md").unwrap(),
+                "<ul>\n</ul>"
+            );
+        }
+    }
+
+    #[test]
+    fn component_calls_draw_on_the_step_budget() {
+        // Depth 20 with three calls per level is 3^20 calls, each within
+        // Tera's depth limit: only the step budget stops it.
+        let template = "{% component fan(n: integer) %}{% if n < 20 %}{{ <fan n={n + 1} /> }}{{ <fan n={n + 1} /> }}{{ <fan n={n + 1} /> }}{% endif %}{% endcomponent fan %}\n{{ <fan n={1} /> }}";
+        let (spot, limit) = limit_of(render_one(template));
+        assert!(spot.starts_with("templates/page.html:1:"), "{spot}");
+        assert_eq!(
+            limit,
+            TemplateLimit::Steps {
+                limit: MAX_TEMPLATE_STEPS_PER_PAGE
+            }
+        );
+    }
+
+    #[test]
+    fn syntax_errors_point_at_the_template_as_written() {
+        let error = Templates::from_sources(&sources(&[(
+            "page.html",
+            "{% for x in xs %}\n{{ x }\n{% endfor %}",
+        )]))
+        .err()
+        .unwrap();
+        let text = error.to_string();
+        assert!(text.starts_with("templates/page.html:2:"), "{text}");
+        assert!(!text.contains("__template_step"), "{text}");
     }
 
     #[test]

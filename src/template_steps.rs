@@ -1,0 +1,318 @@
+//! A step budget for template loops and component calls.
+//!
+//! Tera 2 has no step budget and no hook that runs per loop iteration, so
+//! nested loops over a large site (every page times every page times every
+//! tag) could run for hours while writing nothing, out of reach of the
+//! output cap. Before a template is compiled, [`instrument`] adds a call to
+//! a counting function at the start of every `{% for %}` body and every
+//! `{% component %}` body. The function, [`STEP_FUNCTION`], adds one to the
+//! page's count and fails the render once the count passes the budget, and
+//! Tera stops at the first failing call. The call writes nothing, sits on
+//! the line of the tag it follows (so every line number Tera reports is
+//! unchanged) and keeps the tag's whitespace control, so an instrumented
+//! template renders exactly what the original does.
+//!
+//! The scan follows Tera's own lexer: comments (`{# #}`), `{% raw %}`
+//! blocks and string literals inside tags are skipped, and a tag or
+//! expression ends at the first end delimiter outside a string. Templates
+//! are compiled unchanged first, so syntax errors always point at what the
+//! author wrote; text the scan cannot follow is left as it is.
+
+use std::cell::Cell;
+
+use tera::{Kwargs, State, TeraResult};
+
+/// Name of the counting function the instrumented templates call. The
+/// leading underscores keep it out of the way of names authors choose.
+pub const STEP_FUNCTION: &str = "__template_step";
+
+thread_local! {
+    /// Steps taken by the page rendering on this thread. Tera renders a
+    /// page on one thread from start to end, and the renderer resets the
+    /// count before each page.
+    static STEPS: Cell<usize> = const { Cell::new(0) };
+    /// The budget the page rendering on this thread runs under.
+    static BUDGET: Cell<usize> = const { Cell::new(usize::MAX) };
+}
+
+/// Starts counting steps for a new page, under `budget` steps.
+pub fn start_page(budget: usize) {
+    STEPS.with(|steps| steps.set(0));
+    BUDGET.with(|limit| limit.set(budget));
+}
+
+/// Whether the page rendering on this thread went past its budget.
+pub fn budget_exceeded() -> bool {
+    STEPS.with(Cell::get) > BUDGET.with(Cell::get)
+}
+
+/// The counting function registered as [`STEP_FUNCTION`].
+pub fn step(_: Kwargs, _: &State) -> TeraResult<&'static str> {
+    let taken = STEPS.with(|steps| {
+        let taken = steps.get().saturating_add(1);
+        steps.set(taken);
+        taken
+    });
+    let budget = BUDGET.with(Cell::get);
+    if taken > budget {
+        return Err(tera::Error::message(format!(
+            "loops and component calls on this page went past {budget} steps"
+        )));
+    }
+    Ok("")
+}
+
+/// Returns `source` with a step call at the start of every loop body and
+/// component body. Text the scan cannot follow (an unclosed tag, string or
+/// comment) ends the scan and the rest is copied unchanged; Tera has
+/// already refused such a template by then.
+pub fn instrument(source: &str) -> String {
+    let bytes = source.as_bytes();
+    let mut out = String::with_capacity(source.len() + 64);
+    let mut copied = 0;
+    let mut at = 0;
+    while let Some(offset) = find_start_marker(&bytes[at..]) {
+        let start = at + offset;
+        match &bytes[start..start + 2] {
+            b"{#" => match find(&bytes[start + 2..], b"#}") {
+                Some(end) => at = start + 2 + end + 2,
+                None => break,
+            },
+            b"{{" => match expression_end(bytes, start + 2, b"}}") {
+                Some((end, _)) => at = end,
+                None => break,
+            },
+            _ => {
+                let mut inner = start + 2;
+                if bytes.get(inner) == Some(&b'-') {
+                    inner += 1;
+                }
+                if let Some(raw_end) = skip_tag(&bytes[inner..], b"raw") {
+                    match raw_block_end(bytes, inner + raw_end) {
+                        Some(end) => at = end,
+                        None => break,
+                    }
+                    continue;
+                }
+                let Some((end, trims)) = expression_end(bytes, inner, b"%}") else {
+                    break;
+                };
+                if opens_counted_body(&bytes[inner..end]) {
+                    out.push_str(&source[copied..end]);
+                    // A trimming tag end trims the whitespace after it; the
+                    // step call must then trim it in its place.
+                    out.push_str(if trims {
+                        "{{- __template_step() -}}"
+                    } else {
+                        "{{ __template_step() }}"
+                    });
+                    copied = end;
+                }
+                at = end;
+            }
+        }
+    }
+    out.push_str(&source[copied..]);
+    out
+}
+
+/// Offset of the next `{{`, `{%` or `{#`, as Tera's lexer finds them.
+fn find_start_marker(bytes: &[u8]) -> Option<usize> {
+    bytes
+        .windows(2)
+        .position(|w| w == b"{{" || w == b"{%" || w == b"{#")
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Where the tag or expression starting at `from` ends: the offset just
+/// past its end delimiter (`-` included), and whether the `-` was there.
+/// String literals are skipped with their backslash escapes, as Tera's
+/// lexer skips them. No token of Tera's contains `-`, `%` or `}` past its
+/// first byte, so checking for the delimiter at every byte outside a
+/// string finds the same end the lexer does.
+fn expression_end(bytes: &[u8], from: usize, end: &[u8]) -> Option<(usize, bool)> {
+    let mut i = from;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'-' if bytes[i + 1..].starts_with(end) => return Some((i + 1 + end.len(), true)),
+            quote @ (b'"' | b'\'' | b'`') => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != quote {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                if i >= bytes.len() {
+                    return None;
+                }
+            }
+            _ if bytes[i..].starts_with(end) => return Some((i + end.len(), false)),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Tera's test for a `{% name %}` tag right after the opening `{%`: an
+/// optional `-`, whitespace, the name, whitespace, an optional `-`, then
+/// `%}`. Returns the offset just past the tag.
+fn skip_tag(bytes: &[u8], name: &[u8]) -> Option<usize> {
+    let mut i = usize::from(bytes.first() == Some(&b'-'));
+    while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
+        i += 1;
+    }
+    if !bytes[i..].starts_with(name) {
+        return None;
+    }
+    i += name.len();
+    while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
+        i += 1;
+    }
+    if bytes.get(i) == Some(&b'-') {
+        i += 1;
+    }
+    bytes[i..].starts_with(b"%}").then_some(i + 2)
+}
+
+/// The offset just past the `{% endraw %}` that closes a raw block whose
+/// body starts at `from`.
+fn raw_block_end(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut at = from;
+    while let Some(offset) = find(&bytes[at..], b"{%") {
+        let inner = at + offset + 2;
+        if let Some(end) = skip_tag(&bytes[inner..], b"endraw") {
+            return Some(inner + end);
+        }
+        at = inner;
+    }
+    None
+}
+
+/// Whether the tag whose inside is `tag` (from after `{%` or `{%-` to past
+/// `%}`) opens a loop or component body.
+fn opens_counted_body(tag: &[u8]) -> bool {
+    let start = tag
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(tag.len());
+    let ident_len = tag[start..]
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+        .count();
+    matches!(&tag[start..start + ident_len], b"for" | b"component")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loop_and_component_bodies_get_a_step() {
+        assert_eq!(
+            instrument("a{% for x in xs %}{{ x }}{% endfor %}b"),
+            "a{% for x in xs %}{{ __template_step() }}{{ x }}{% endfor %}b"
+        );
+        assert_eq!(
+            instrument("{%- for x in xs -%}\n {{ x }}{% endfor %}"),
+            "{%- for x in xs -%}{{- __template_step() -}}\n {{ x }}{% endfor %}"
+        );
+        assert_eq!(
+            instrument("{% component card(t: string) %}<p>{{ t }}</p>{% endcomponent card %}"),
+            "{% component card(t: string) %}{{ __template_step() }}<p>{{ t }}</p>{% endcomponent card %}"
+        );
+    }
+
+    #[test]
+    fn comments_raw_blocks_and_strings_are_skipped() {
+        let unchanged = [
+            "{# {% for x in xs %} #}",
+            "{% raw %}{% for x in xs %}{% endraw %}",
+            "{%- raw -%}{% for x in xs %}{%- endraw %}",
+            "{{ \"{% for x in xs %}\" }}",
+            "{% set s = '%}{% for x in xs %}' %}",
+            "{% set s = `a\\`%}` %}{% if true %}x{% endif %}",
+            "{% format %}{% forx %}{% endfor %}",
+            "unclosed {% for x in xs",
+        ];
+        for text in unchanged {
+            assert_eq!(instrument(text), text, "{text}");
+        }
+        assert_eq!(
+            instrument("{% set s = \"%}\" %}{% for x in xs %}{% endfor %}"),
+            "{% set s = \"%}\" %}{% for x in xs %}{{ __template_step() }}{% endfor %}"
+        );
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::super::*;
+
+        /// Pieces of template text, loops among them, that join into a
+        /// template Tera compiles.
+        fn piece() -> impl Strategy<Value = String> {
+            prop_oneof![
+                "[a-z <>/\n\t%#}{-]{0,8}".prop_filter("no markers", |text| {
+                    !text.contains("{{") && !text.contains("{%") && !text.contains("{#")
+                }),
+                Just("{{ x }}".to_string()),
+                Just("{{- x -}}".to_string()),
+                Just("{# {% for y in xs %} #}".to_string()),
+                Just("{% raw %}{% for y in xs %}{% endraw %}".to_string()),
+                Just("{% set s = \"%}\" -%}".to_string()),
+                Just("{{ s }}".to_string()),
+            ]
+        }
+
+        fn template() -> impl Strategy<Value = String> {
+            let leaf = prop::collection::vec(piece(), 0..4).prop_map(|p| p.concat());
+            leaf.prop_recursive(3, 24, 4, |inner| {
+                (
+                    inner.clone(),
+                    any::<bool>(),
+                    any::<bool>(),
+                    inner.clone(),
+                    inner,
+                )
+                    .prop_map(|(before, trim_open, trim_close, body, after)| {
+                        format!(
+                            "{before}{{%{} for x in xs {}%}}{body}{{% endfor %}}{after}",
+                            if trim_open { "-" } else { "" },
+                            if trim_close { "-" } else { "" },
+                        )
+                    })
+            })
+        }
+
+        fn render(text: &str, steps: bool) -> Result<String, String> {
+            let mut tera = tera::Tera::new();
+            tera.register_function(STEP_FUNCTION, step);
+            tera.add_raw_template("t.html", text)
+                .map_err(|e| e.to_string())?;
+            let mut context = tera::Context::new();
+            context.insert("xs", &[1, 2]);
+            context.insert("x", &0);
+            context.insert("s", "v");
+            start_page(if steps { usize::MAX } else { 0 });
+            tera.render("t.html", &context).map_err(|e| e.to_string())
+        }
+
+        proptest! {
+            #[test]
+            fn instrumenting_never_changes_what_renders(text in template()) {
+                let plain = render(&text, true);
+                prop_assume!(plain.is_ok());
+                prop_assert_eq!(render(&instrument(&text), true), plain);
+            }
+
+            #[test]
+            fn instrumenting_never_panics_and_only_adds(text in "\\PC{0,64}") {
+                let out = instrument(&text);
+                prop_assert!(out.len() >= text.len());
+                prop_assert_eq!(out.replace("{{- __template_step() -}}", "").replace("{{ __template_step() }}", ""), text);
+            }
+        }
+    }
+}
