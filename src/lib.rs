@@ -13,11 +13,9 @@
 //! export and erase them, with every action recorded.
 
 pub mod assets;
-pub mod benchmark;
 pub mod bundle;
 pub mod config;
 pub mod content;
-pub mod corpus;
 pub mod dev;
 pub mod error;
 pub mod feed;

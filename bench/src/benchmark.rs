@@ -6,14 +6,14 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::corpus::write_corpus;
+use crate::corpus::{CorpusError, Variant, write_corpus};
 
 /// Why a benchmark could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum BenchError {
     /// The corpus could not be written.
     #[error(transparent)]
-    Corpus(#[from] crate::Error),
+    Corpus(#[from] CorpusError),
     /// A tool could not be started.
     #[error("cannot run {tool}")]
     Spawn {
@@ -41,6 +41,8 @@ pub enum BenchError {
 pub struct BenchOptions {
     /// Pages in the corpus.
     pub pages: usize,
+    /// Which corpus.
+    pub variant: Variant,
     /// Timed runs per command (after one warm-up run).
     pub runs: usize,
     /// Where the corpus and outputs go, by label (e.g. `tmpfs` -> `/dev/shm`).
@@ -68,12 +70,16 @@ pub struct Measurement {
 pub fn run(options: &BenchOptions) -> Result<Vec<Measurement>, BenchError> {
     let mut measurements = Vec::new();
     for (label, base) in &options.locations {
-        let dir = base.join(format!("baystore-bench-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        write_corpus(&dir, options.pages)?;
-        let result = measure_location(options, label, &dir);
-        let _ = std::fs::remove_dir_all(&dir);
-        measurements.extend(result?);
+        // A fresh folder of our own, removed when the run ends.
+        let dir = tempfile::Builder::new()
+            .prefix("baystore-bench-")
+            .tempdir_in(base)
+            .map_err(|source| CorpusError {
+                path: base.clone(),
+                source,
+            })?;
+        write_corpus(dir.path(), options.pages, options.variant)?;
+        measurements.extend(measure_location(options, label, dir.path())?);
     }
     Ok(measurements)
 }

@@ -1,12 +1,42 @@
 //! A synthetic benchmark corpus: N pages of about 2 KB of Markdown each
 //! (headings, lists, a table, a code block and links), written both as a
 //! site of this generator and as a Hugo site over the very same Markdown
-//! files, so both tools do comparable work.
+//! bodies, so both tools do comparable work.
+//!
+//! Two variants: [`Variant::Plain`] is pages in folders and a home page;
+//! [`Variant::Sectioned`] makes each folder a dated, paginated section
+//! with an Atom feed (RSS for Hugo), and tags every page, so both tools
+//! also build tag listings.
 
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use crate::error::Error;
+/// Why the corpus could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {}", path.display())]
+pub struct CorpusError {
+    /// The file or folder.
+    pub path: PathBuf,
+    /// The underlying error.
+    #[source]
+    pub source: std::io::Error,
+}
+
+/// Which corpus to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Variant {
+    /// Pages in folders of 100, and a home page linking each folder.
+    Plain,
+    /// Each folder is a section: pages dated and tagged, listed 10 per
+    /// page, with a feed; tag listings paginated the same way.
+    Sectioned,
+}
+
+/// Listed pages per listing page in the sectioned variant.
+pub const PAGINATE_BY: usize = 10;
+
+/// Tags in the sectioned corpus; each page carries three of them.
+const TAGS: usize = 40;
 
 /// Pages per section folder; keeps folders at a realistic size.
 pub const PAGES_PER_SECTION: usize = 100;
@@ -102,13 +132,48 @@ fn page_path(index: usize) -> (String, String) {
     )
 }
 
+/// The tags of page `index` in the sectioned corpus.
+fn page_tags(index: usize) -> [String; 3] {
+    [0, 7, 19].map(|step| format!("tag-{:02}", (index + step) % TAGS))
+}
+
+/// The date of page `index` in the sectioned corpus: one a day.
+fn page_date(index: usize) -> String {
+    let days = index % 3650;
+    let (year, day_of_year) = (2016 + days / 365, days % 365);
+    let (month, day) = (day_of_year / 28 + 1, day_of_year % 28 + 1);
+    format!("{year}-{:02}-{day:02}", month.min(12))
+}
+
+/// Which tool a page's front matter is written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tool {
+    /// This generator: tags under `taxonomies:`, as Zola writes them.
+    Ours,
+    /// Hugo: tags at the top level.
+    Hugo,
+}
+
 /// The Markdown file of page `index` (front matter included).
-pub fn page_markdown(index: usize, pages: usize) -> String {
+pub fn page_markdown(index: usize, pages: usize, variant: Variant, tool: Tool) -> String {
     let mut words = Words(0x9E37_79B9_7F4A_7C15 ^ (index as u64 + 1));
     let mut out = String::with_capacity(2300);
     let title = words.sentence(4);
     let _ = writeln!(out, "---\ntitle: \"{}\"", title.trim_end_matches('.'));
-    let _ = writeln!(out, "description: \"{}\"\n---\n", words.sentence(10));
+    let _ = writeln!(out, "description: \"{}\"", words.sentence(10));
+    if variant == Variant::Sectioned {
+        let tags = page_tags(index).join(", ");
+        let _ = writeln!(out, "date: {}", page_date(index));
+        match tool {
+            Tool::Ours => {
+                let _ = writeln!(out, "taxonomies:\n  tags: [{tags}]");
+            }
+            Tool::Hugo => {
+                let _ = writeln!(out, "tags: [{tags}]");
+            }
+        }
+    }
+    let _ = writeln!(out, "---\n");
     let _ = writeln!(out, "# {}\n", title.trim_end_matches('.'));
     let _ = writeln!(
         out,
@@ -176,27 +241,67 @@ pub fn home_markdown(pages: usize) -> String {
 }
 
 /// Writes the corpus: `ours/` (a site of this generator) and `hugo/` (a
-/// Hugo site) under `dir`, sharing page text. Returns nothing; fails on I/O.
-pub fn write_corpus(dir: &Path, pages: usize) -> Result<(), Error> {
+/// Hugo site) under `dir`, sharing page text.
+pub fn write_corpus(dir: &Path, pages: usize, variant: Variant) -> Result<(), CorpusError> {
     let ours = dir.join("ours");
     let hugo = dir.join("hugo");
-    write(&ours.join("site.yaml"), OURS_CONFIG)?;
+    let sectioned = variant == Variant::Sectioned;
+    write(
+        &ours.join("site.yaml"),
+        &format!(
+            "{OURS_CONFIG}{}",
+            if sectioned { OURS_TAXONOMIES } else { "" }
+        ),
+    )?;
     write(&ours.join("_headers"), HEADERS)?;
     write(&ours.join("templates/base.html"), OURS_BASE)?;
     write(&ours.join("templates/page.html"), OURS_PAGE)?;
     write(&ours.join("static/css/site.css"), STYLESHEET)?;
     write(&ours.join("static/js/consent.js"), CONSENT_SCRIPT)?;
     write(&ours.join("static/js/analytics.js"), ANALYTICS_SCRIPT)?;
-    write(&hugo.join("config.toml"), HUGO_CONFIG)?;
+    write(
+        &hugo.join("config.toml"),
+        if sectioned {
+            HUGO_CONFIG_SECTIONED
+        } else {
+            HUGO_CONFIG
+        },
+    )?;
     write(&hugo.join("layouts/_default/baseof.html"), HUGO_BASE)?;
     write(&hugo.join("layouts/_default/single.html"), HUGO_SINGLE)?;
-    write(&hugo.join("layouts/_default/list.html"), HUGO_LIST)?;
+    write(
+        &hugo.join("layouts/_default/list.html"),
+        if sectioned {
+            HUGO_PAGED_LIST
+        } else {
+            HUGO_LIST
+        },
+    )?;
     write(&hugo.join("layouts/index.html"), HUGO_LIST)?;
     write(&hugo.join("static/_headers"), HEADERS)?;
     // Hugo fingerprints and computes SRI only for files under assets/.
     write(&hugo.join("assets/css/site.css"), STYLESHEET)?;
     write(&hugo.join("assets/js/consent.js"), CONSENT_SCRIPT)?;
     write(&hugo.join("assets/js/analytics.js"), ANALYTICS_SCRIPT)?;
+    if sectioned {
+        write(&ours.join("templates/section.html"), OURS_SECTION)?;
+        write(&ours.join("templates/taxonomy_list.html"), OURS_TERMS)?;
+        write(&ours.join("templates/taxonomy_single.html"), OURS_TERM)?;
+        write(&hugo.join("layouts/_default/terms.html"), HUGO_TERMS)?;
+        for section in 0..pages.div_ceil(PAGES_PER_SECTION) {
+            let title = format!("Section {section:03}");
+            write(
+                &ours.join(format!("content/section-{section:03}/_index.md")),
+                &format!(
+                    "---\ntitle: {title}\ndescription: Pages of {title}.\nsort_by: date\npaginate_by: {PAGINATE_BY}\nfeed: true\n---\n"
+                ),
+            )?;
+            write(
+                &hugo.join(format!("content/section-{section:03}/_index.md")),
+                &format!("---\ntitle: {title}\ndescription: Pages of {title}.\n---\n"),
+            )?;
+        }
+    }
     // Both sites get a home page that links every section's first page;
     // Hugo reads a folder's list page from `_index.md`.
     let home = home_markdown(pages);
@@ -204,22 +309,32 @@ pub fn write_corpus(dir: &Path, pages: usize) -> Result<(), Error> {
     write(&hugo.join("content/_index.md"), &home)?;
     for index in 0..pages {
         let (section, stem) = page_path(index);
-        let text = page_markdown(index, pages);
-        write(&ours.join(format!("content/{section}/{stem}.md")), &text)?;
-        write(&hugo.join(format!("content/{section}/{stem}.md")), &text)?;
+        write(
+            &ours.join(format!("content/{section}/{stem}.md")),
+            &page_markdown(index, pages, variant, Tool::Ours),
+        )?;
+        write(
+            &hugo.join(format!("content/{section}/{stem}.md")),
+            &page_markdown(index, pages, variant, Tool::Hugo),
+        )?;
     }
     Ok(())
 }
 
-fn write(path: &Path, text: &str) -> Result<(), Error> {
+fn write(path: &Path, text: &str) -> Result<(), CorpusError> {
+    let error = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| CorpusError { path, source }
+    };
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| Error::io("cannot create folder", parent, e))?;
+        std::fs::create_dir_all(parent).map_err(error(parent))?;
     }
-    std::fs::write(path, text).map_err(|e| Error::io("cannot write", path, e))
+    std::fs::write(path, text).map_err(error(path))
 }
 
 const OURS_CONFIG: &str = "name: Corpus\nbase_url: https://corpus.example\ncontact_email: sales@corpus.example\nadmin_prefixes: [console]\nanalytics: { enabled: true, script: /js/analytics.js, endpoint: /a/event }\n";
+
+const OURS_TAXONOMIES: &str = "taxonomies:\n  - name: tags\n    paginate_by: 10\n";
 
 const HEADERS: &str = "/*\n  Content-Security-Policy: default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'; object-src 'none'; manifest-src 'self'\n  Strict-Transport-Security: max-age=31536000; includeSubDomains\n  X-Content-Type-Options: nosniff\n  Referrer-Policy: strict-origin-when-cross-origin\n  Permissions-Policy: camera=(), microphone=(), geolocation=()\n  Cross-Origin-Opener-Policy: same-origin\n\n/assets/*\n  Cache-Control: public, max-age=31536000, immutable\n";
 
@@ -244,6 +359,35 @@ const OURS_BASE: &str = r#"<!doctype html>
 const OURS_PAGE: &str = r#"{% extends "base.html" %}
 {% block main %}<article>{{ page.content | safe }}</article>{% endblock main %}
 "#;
+
+const OURS_SECTION: &str = r#"{% extends "base.html" %}
+{% block main %}<h1>{{ section.title }}</h1>
+{% if section.feed_url %}<p><a href="{{ section.feed_url }}">Feed</a></p>{% endif %}
+<ul>{% for p in paginator.pages %}<li><a href="{{ p.url }}">{{ p.title }}</a> {{ p.date }}</li>{% endfor %}</ul>
+{% if paginator.previous %}<a rel="prev" href="{{ paginator.previous }}">Newer</a>{% endif %}
+{% if paginator.next %}<a rel="next" href="{{ paginator.next }}">Older</a>{% endif %}
+{% endblock main %}
+"#;
+
+const OURS_TERMS: &str = r#"{% extends "base.html" %}
+{% block main %}<h1>{{ taxonomy.name }}</h1>
+<ul>{% for term in terms %}<li><a href="{{ term.url }}">{{ term.name }}</a> ({{ term.pages | length }})</li>{% endfor %}</ul>
+{% endblock main %}
+"#;
+
+const OURS_TERM: &str = r#"{% extends "base.html" %}
+{% block main %}<h1>{{ term.name }}</h1>
+<ul>{% for p in paginator.pages %}<li><a href="{{ p.url }}">{{ p.title }}</a></li>{% endfor %}</ul>
+{% if paginator.previous %}<a rel="prev" href="{{ paginator.previous }}">Newer</a>{% endif %}
+{% if paginator.next %}<a rel="next" href="{{ paginator.next }}">Older</a>{% endif %}
+{% endblock main %}
+"#;
+
+const HUGO_CONFIG_SECTIONED: &str = "baseURL = \"https://corpus.example/\"\ntitle = \"Corpus\"\n[pagination]\npagerSize = 10\n[taxonomies]\ntag = \"tags\"\n[markup.goldmark.parser]\nautoHeadingID = true\n";
+
+const HUGO_PAGED_LIST: &str = "{{ define \"main\" }}<h1>{{ .Title }}</h1><ul>{{ range .Paginator.Pages }}<li><a href=\"{{ .RelPermalink }}\">{{ .Title }}</a> {{ .Date.Format \"2006-01-02\" }}</li>{{ end }}</ul>{{ with .Paginator.Prev }}<a rel=\"prev\" href=\"{{ .URL }}\">Newer</a>{{ end }}{{ with .Paginator.Next }}<a rel=\"next\" href=\"{{ .URL }}\">Older</a>{{ end }}{{ end }}\n";
+
+const HUGO_TERMS: &str = "{{ define \"main\" }}<h1>{{ .Title }}</h1><ul>{{ range .Data.Terms.Alphabetical }}<li><a href=\"{{ .Page.RelPermalink }}\">{{ .Page.Title }}</a> ({{ .Count }})</li>{{ end }}</ul>{{ end }}\n";
 
 const HUGO_CONFIG: &str = "baseURL = \"https://corpus.example/\"\ntitle = \"Corpus\"\ndisableKinds = [\"taxonomy\", \"term\", \"RSS\"]\n[markup.goldmark.parser]\nautoHeadingID = true\n";
 
@@ -282,7 +426,7 @@ mod tests {
 
     #[test]
     fn pages_are_about_two_kilobytes_with_the_required_blocks() {
-        let text = page_markdown(42, 1000);
+        let text = page_markdown(42, 1000, Variant::Plain, Tool::Ours);
         assert!((1500..=2600).contains(&text.len()), "{} bytes", text.len());
         for needle in [
             "\n# ",
@@ -295,6 +439,10 @@ mod tests {
         ] {
             assert!(text.contains(needle), "missing {needle:?}");
         }
-        assert_eq!(text, page_markdown(42, 1000), "deterministic");
+        assert_eq!(
+            text,
+            page_markdown(42, 1000, Variant::Plain, Tool::Ours),
+            "deterministic"
+        );
     }
 }

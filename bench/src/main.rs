@@ -3,7 +3,8 @@
 
 use std::path::PathBuf;
 
-use baystore_site::benchmark::{BenchOptions, markdown_table, run};
+use baystore_bench::benchmark::{BenchOptions, markdown_table, run};
+use baystore_bench::corpus::{self, Variant};
 use clap::Parser;
 
 /// Times this generator against Hugo on a generated corpus.
@@ -13,6 +14,10 @@ struct Args {
     /// Pages in the corpus.
     #[arg(long, default_value_t = 1000)]
     pages: usize,
+    /// Which corpus: pages in folders, or dated and tagged pages in
+    /// paginated sections with feeds.
+    #[arg(long, value_enum, default_value_t = Variant::Plain)]
+    variant: Variant,
     /// Timed runs per command.
     #[arg(long, default_value_t = 5)]
     runs: usize,
@@ -34,14 +39,21 @@ struct Args {
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     if let Some(dir) = &args.write_corpus {
-        baystore_site::corpus::write_corpus(dir, args.pages)?;
+        corpus::write_corpus(dir, args.pages, args.variant)?;
         return Ok(());
     }
-    // The generator binary is built next to this one by the same cargo run.
+    // The generator binary is built next to this one by the same cargo
+    // build (see BENCHMARKS.md for the command).
     let generator = std::env::current_exe()?.with_file_name("baystore-site");
+    anyhow::ensure!(
+        generator.is_file(),
+        "{} is missing: build it first with `cargo build --release -p baystore-site -p baystore-bench`",
+        generator.display()
+    );
     let disk = std::path::absolute(&args.disk)?;
     let options = BenchOptions {
         pages: args.pages,
+        variant: args.variant,
         runs: args.runs,
         locations: vec![("tmpfs".into(), args.tmpfs), ("disk".into(), disk)],
         generator,
