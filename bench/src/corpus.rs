@@ -371,7 +371,7 @@ const OURS_SECTION: &str = r#"{% extends "base.html" %}
 
 const OURS_TERMS: &str = r#"{% extends "base.html" %}
 {% block main %}<h1>{{ taxonomy.name }}</h1>
-<ul>{% for term in terms %}<li><a href="{{ term.url }}">{{ term.name }}</a> ({{ term.pages | length }})</li>{% endfor %}</ul>
+<ul>{% for term in terms %}<li><a href="{{ term.url }}">{{ term.name }}</a> ({{ term.count }})</li>{% endfor %}</ul>
 {% endblock main %}
 "#;
 
