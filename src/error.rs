@@ -6,6 +6,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::markdown::headings::HeadingProblem;
 use crate::out_dir::OutDirProblem;
 use crate::raw_html::RawHtmlViolation;
 use crate::source_text::TextProblem;
@@ -129,6 +130,16 @@ pub enum Error {
         spot: SourceSpot,
         /// Which rule the HTML breaks.
         violation: RawHtmlViolation,
+    },
+    /// A heading of a Markdown page cannot be written as it is.
+    #[error("{spot}: {problem}{}; {}", also.map(|line| format!(" (also at line {line})")).unwrap_or_default(), problem.help())]
+    Heading {
+        /// Where in the Markdown file.
+        spot: SourceSpot,
+        /// What is wrong.
+        problem: HeadingProblem,
+        /// The line of the other heading with the same id, for a duplicate.
+        also: Option<usize>,
     },
     /// Rendered HTML or a stylesheet refers to a static file that does not exist.
     #[error("{source_file}: refers to {reference}, which is not a file under static/{}", template.as_ref().map(|t| format!(" (template {t})")).unwrap_or_default())]

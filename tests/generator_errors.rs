@@ -210,6 +210,21 @@ fn raw_event_handler_is_refused_at_the_attribute() {
 }
 
 #[test]
+fn duplicate_heading_ids_name_both_lines() {
+    let error = check_case("duplicate-heading-id");
+    assert!(matches!(error, Error::Heading { .. }), "{error:?}");
+    assert_eq!(first_line_location(&error), "content/about.md:13:1");
+    assert!(error.to_string().contains("(also at line 5)"), "{error}");
+}
+
+#[test]
+fn heading_attributes_are_held_to_the_raw_html_policy() {
+    let error = check_case("heading-event-handler");
+    assert_eq!(first_line_location(&error), "content/about.md:7:1");
+    assert!(error.to_string().contains("onmouseover"), "{error}");
+}
+
+#[test]
 fn raw_style_attribute_on_a_continuation_line_is_refused() {
     let error = check_case("raw-style-attribute");
     assert_eq!(first_line_location(&error), "content/about.md:6:6");
@@ -661,8 +676,10 @@ fn every_case_folder_has_a_test() {
         "bidi-override",
         "broken-draft",
         "control-character-front-matter",
+        "duplicate-heading-id",
         "duplicate-url",
         "generated-path-collision",
+        "heading-event-handler",
         "invalid-data",
         "invalid-date",
         "invalid-site-config",
