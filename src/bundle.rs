@@ -646,7 +646,8 @@ fn check_drafts(
         errors.extend(missing_templates(drafts, templates));
     }
     for draft in drafts {
-        match markdown::render(&draft.body, &markdown_settings(config, assets)) {
+        let settings = markdown_settings(config, assets, templates, draft);
+        match markdown::render(&draft.body, &settings) {
             Ok(rendered) if rendered.problems.is_empty() => {}
             Ok(rendered) => errors.extend(page_problems(draft, rendered.problems)),
             Err(problems) => errors.extend(markdown::page_errors(draft, problems)),
@@ -842,7 +843,8 @@ fn render_page(
     nav: &[NavItem<'_>],
     listing: Option<ListingContext<'_>>,
 ) -> Result<Option<ContentSpan>, Vec<Error>> {
-    let mut rendered = markdown::render(&page.body, &markdown_settings(site.config, site.assets))
+    let settings = markdown_settings(site.config, site.assets, Some(site.templates), page);
+    let mut rendered = markdown::render(&page.body, &settings)
         .map_err(|problems| markdown::page_errors(page, problems))?;
     let mut problems = std::mem::take(&mut rendered.problems);
 
@@ -886,9 +888,12 @@ fn render_page(
         // pagination, so templates can test it with a plain `if`.
         context.insert("paginator", &listing.paginator);
     }
+    // The template draws on what the page's shortcodes left of its
+    // budgets; each render of the page starts from there.
+    let budget = rendered.budget;
     let render = |context: &Context| {
         site.templates
-            .render(&page.template, context, &page.display_path)
+            .render_within(&page.template, context, &page.display_path, &mut { budget })
             .map_err(|e| vec![e])
     };
     let shell = render(&context)?;
@@ -950,11 +955,19 @@ fn render_page(
     Ok(content)
 }
 
-/// What the site's Markdown is rendered with.
-fn markdown_settings<'a>(config: &SiteConfig, assets: &'a AssetMap) -> markdown::Settings<'a> {
+/// What the Markdown of `page` is rendered with.
+fn markdown_settings<'a>(
+    config: &SiteConfig,
+    assets: &'a AssetMap,
+    templates: Option<&'a Templates>,
+    page: &'a Page,
+) -> markdown::Settings<'a> {
     markdown::Settings {
+        assets,
         heading_anchors: config.markdown.heading_anchors,
-        ..markdown::Settings::new(assets)
+        templates,
+        source: &page.display_path,
+        body_line: page.body_line,
     }
 }
 

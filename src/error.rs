@@ -7,6 +7,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use crate::markdown::headings::HeadingProblem;
+use crate::markdown::shortcodes::ShortcodeError;
 use crate::out_dir::OutDirProblem;
 use crate::raw_html::RawHtmlViolation;
 use crate::source_text::TextProblem;
@@ -140,6 +141,24 @@ pub enum Error {
         problem: HeadingProblem,
         /// The line of the other heading with the same id, for a duplicate.
         also: Option<usize>,
+    },
+    /// A shortcode call in Markdown cannot be read or expanded.
+    #[error("{spot}: {problem}; {}", problem.help())]
+    Shortcode {
+        /// Where the call is in the Markdown file.
+        spot: SourceSpot,
+        /// What is wrong.
+        problem: ShortcodeError,
+    },
+    /// What a shortcode wrote breaks the raw HTML policy.
+    #[error("{spot}: the output of shortcode `{name}` {violation}; fix templates/shortcodes/{name}.html or its arguments: {}", violation.help())]
+    UnsafeShortcodeOutput {
+        /// Where the call is in the Markdown file.
+        spot: SourceSpot,
+        /// The shortcode.
+        name: String,
+        /// The rule its output breaks.
+        violation: RawHtmlViolation,
     },
     /// Rendered HTML or a stylesheet refers to a static file that does not exist.
     #[error("{source_file}: refers to {reference}, which is not a file under static/{}", template.as_ref().map(|t| format!(" (template {t})")).unwrap_or_default())]

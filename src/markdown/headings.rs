@@ -85,8 +85,9 @@ impl std::fmt::Display for HeadingProblem {
 pub struct Headings {
     /// Each id and the body offset of the heading that has it.
     taken: HashMap<String, usize>,
-    /// `(level, id, title)` in document order.
-    flat: Vec<(u8, String, String)>,
+    /// `(offset, level, id, title)`, in the order added: a shortcode's
+    /// body can be rendered before the text around it.
+    flat: Vec<(usize, u8, String, String)>,
 }
 
 impl Headings {
@@ -112,7 +113,7 @@ impl Headings {
         }
         self.taken.insert(id.clone(), offset);
         self.flat
-            .push((level as u8, id.clone(), collapse_spaces(text)));
+            .push((offset, level as u8, id.clone(), collapse_spaces(text)));
         Ok(id)
     }
 
@@ -120,8 +121,11 @@ impl Headings {
     /// that follow it. A heading deeper than the one before it by more
     /// than a level (an `h4` under an `h2`) is still its child.
     pub fn toc(&self) -> Vec<TocEntry> {
+        let mut flat: Vec<&(usize, u8, String, String)> = self.flat.iter().collect();
+        // Document order is body order.
+        flat.sort_by_key(|(offset, ..)| *offset);
         let mut roots: Vec<TocEntry> = Vec::new();
-        for (level, id, title) in &self.flat {
+        for (_, level, id, title) in flat {
             let entry = TocEntry {
                 level: *level,
                 id: id.clone(),
@@ -225,7 +229,7 @@ mod tests {
     #[test]
     fn toc_nests_by_level() {
         let mut headings = Headings::default();
-        for (level, text) in [
+        for (offset, (level, text)) in [
             (HeadingLevel::H2, "One"),
             (HeadingLevel::H3, "One a"),
             (HeadingLevel::H4, "Deep"),
@@ -233,8 +237,11 @@ mod tests {
             (HeadingLevel::H2, "Two"),
             (HeadingLevel::H4, "Skipped a level"),
             (HeadingLevel::H1, "Top"),
-        ] {
-            headings.add(level, None, text, 0).unwrap();
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            headings.add(level, None, text, offset).unwrap();
         }
         let toc = headings.toc();
         let shape: Vec<(String, Vec<String>)> = toc
