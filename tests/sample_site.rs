@@ -60,8 +60,8 @@ fn sample_assets_are_fingerprinted() {
 fn sample_code_is_highlighted_by_class_with_a_fingerprinted_stylesheet() {
     let (_work, dist) = build_sample();
     let product = read(&dist, "product/index.html");
-    assert!(product.contains("<pre class=\"hl-code\" data-lang=\"sh\">"));
-    assert!(product.contains("<pre class=\"hl-code\" data-lang=\"json\">"));
+    assert!(product.contains("<pre class=\"hl-code\" data-lang=\"sh\" tabindex=\"0\">"));
+    assert!(product.contains("<pre class=\"hl-code\" data-lang=\"json\" tabindex=\"0\">"));
     assert!(product.contains("<span class=\"hl-"));
     assert!(!product.contains("style="), "no inline style anywhere");
     // The stylesheet is linked, fingerprinted and carries SRI (which

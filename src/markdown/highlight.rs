@@ -63,8 +63,10 @@ pub fn highlight(language: &str, code: &str) -> Option<String> {
             .ok()?;
     }
     let body = generator.finalize();
+    // A long line scrolls the block sideways, and a block that scrolls
+    // must be reachable from the keyboard to be scrolled without a mouse.
     Some(format!(
-        "<pre class=\"{BLOCK_CLASS}\" data-lang=\"{language}\"><code class=\"language-{language}\">{body}</code></pre>\n"
+        "<pre class=\"{BLOCK_CLASS}\" data-lang=\"{language}\" tabindex=\"0\"><code class=\"language-{language}\">{body}</code></pre>\n"
     ))
 }
 
@@ -182,7 +184,7 @@ mod tests {
         let html = highlight("json", "{\"email\": \"a@b.example\", \"n\": 1}\n").unwrap();
         assert!(
             html.starts_with(
-                "<pre class=\"hl-code\" data-lang=\"json\"><code class=\"language-json\">"
+                "<pre class=\"hl-code\" data-lang=\"json\" tabindex=\"0\"><code class=\"language-json\">"
             ),
             "{html}"
         );

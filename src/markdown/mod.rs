@@ -272,6 +272,43 @@ pub fn render(body: &str, settings: &Settings<'_>) -> Result<Rendered, Vec<Probl
     })
 }
 
+/// The Markdown with its shortcode calls taken out, for plain-text uses
+/// such as feed summaries: a call with a body leaves its body (with the
+/// calls in it taken out too), a call without one leaves nothing, and a
+/// literal leaves the call it writes. Text whose calls cannot be read is
+/// returned as it is; the page's own render reports them.
+pub fn without_shortcodes(markdown: &str) -> std::borrow::Cow<'_, str> {
+    if !markdown.contains("{{") && !markdown.contains("{%") {
+        return markdown.into();
+    }
+    let events: Vec<(Event<'_>, Range<usize>)> = Parser::new_ext(markdown, options())
+        .into_offset_iter()
+        .collect();
+    let pieces = match shortcodes::scan(markdown, &code_ranges(&events)) {
+        Ok(pieces) if !pieces.is_empty() => pieces,
+        _ => return markdown.into(),
+    };
+    let mut out = String::with_capacity(markdown.len());
+    let mut copied = 0;
+    for piece in pieces {
+        out.push_str(&markdown[copied..piece.range().start]);
+        match &piece {
+            Piece::Call(Call {
+                body: Some(body), ..
+            }) => {
+                out.push('\n');
+                out.push_str(&without_shortcodes(&markdown[body.clone()]));
+                out.push('\n');
+            }
+            Piece::Call(_) => {}
+            Piece::Literal(_, literal) => out.push_str(literal),
+        }
+        copied = piece.range().end;
+    }
+    out.push_str(&markdown[copied..]);
+    out.into()
+}
+
 /// Writes events as HTML and records where each event's output begins.
 fn write_html(body_len: usize, events: Vec<(Event<'_>, Range<usize>)>) -> (String, Origins) {
     let mut html = String::with_capacity(body_len + body_len / 2);
@@ -1307,6 +1344,17 @@ mod tests {
             "{}",
             problems[0].1
         );
+    }
+
+    #[test]
+    fn plain_text_uses_see_bodies_without_calls() {
+        assert_eq!(
+            without_shortcodes(
+                "A {{ badge(text=\"x\") }} b.\n\n{% note(kind=\"k\") %}\nInside {{ badge(text=1) }}.\n{% end %}\n`{{ kept() }}` {{/* lit() */}}"
+            ),
+            "A  b.\n\n\n\nInside .\n\n\n`{{ kept() }}` {{ lit() }}"
+        );
+        assert_eq!(without_shortcodes("{{ broken(x) }}"), "{{ broken(x) }}");
     }
 
     #[test]
