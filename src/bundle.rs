@@ -26,6 +26,7 @@ use crate::content::{self, CONTENT_DIR, ContentDate, Page, Sections, Surface};
 use crate::error::{Error, Rejection, SourceSpot};
 use crate::feed::{FEED_FILE, FeedHead, atom_xml};
 use crate::headers::build_headers;
+use crate::markdown::headings::TocEntry;
 use crate::markdown::{self, Origins};
 use crate::out_dir::{self, BUNDLE_MARK, OutDir};
 use crate::rewrite::{RewriteProblem, rewrite_page};
@@ -129,6 +130,10 @@ struct PageContext<'a> {
     updated: Option<&'a ContentDate>,
     weight: Option<i64>,
     extra: &'a serde_json::Map<String, serde_json::Value>,
+    /// The page's headings, nested by level.
+    toc: &'a [TocEntry],
+    /// Whether the page has highlighted code, and so needs its stylesheet.
+    highlighted: bool,
 }
 
 /// A page as listings show it: `section.pages`, `paginator.pages` and
@@ -331,7 +336,7 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
         errors.push(error);
         AssetMap::default()
     });
-    errors.extend(check_drafts(&drafts, templates.as_ref(), &assets));
+    errors.extend(check_drafts(&config, &drafts, templates.as_ref(), &assets));
     let feeds = feed_paths(&config, &pages, &sections);
     assets.add_generated(&feeds);
     let generated = generated_files(&assets, &feeds);
@@ -630,22 +635,22 @@ fn load_pages(
 /// and here their template must exist and their Markdown must pass the
 /// raw-HTML policy and name only static files that exist, so a draft that
 /// would break the build when published breaks it now.
-fn check_drafts(drafts: &[Page], templates: Option<&Templates>, assets: &AssetMap) -> Vec<Error> {
+fn check_drafts(
+    config: &SiteConfig,
+    drafts: &[Page],
+    templates: Option<&Templates>,
+    assets: &AssetMap,
+) -> Vec<Error> {
     let mut errors = Vec::new();
     if let Some(templates) = templates {
         errors.extend(missing_templates(drafts, templates));
     }
     for draft in drafts {
-        match markdown::render(&draft.body, assets) {
+        let settings = markdown_settings(config, assets, templates, draft);
+        match markdown::render(&draft.body, &settings) {
             Ok(rendered) if rendered.problems.is_empty() => {}
             Ok(rendered) => errors.extend(page_problems(draft, rendered.problems)),
-            Err(violations) => errors.extend(violations.into_iter().map(|v| {
-                let (line, column) = draft.body_position(v.offset);
-                Error::UnsafeRawHtml {
-                    spot: SourceSpot::at(&draft.display_path, line, column),
-                    violation: v.violation,
-                }
-            })),
+            Err(problems) => errors.extend(markdown::page_errors(draft, problems)),
         }
     }
     errors
@@ -838,18 +843,9 @@ fn render_page(
     nav: &[NavItem<'_>],
     listing: Option<ListingContext<'_>>,
 ) -> Result<Option<ContentSpan>, Vec<Error>> {
-    let mut rendered = markdown::render(&page.body, site.assets).map_err(|violations| {
-        violations
-            .into_iter()
-            .map(|v| {
-                let (line, column) = page.body_position(v.offset);
-                Error::UnsafeRawHtml {
-                    spot: SourceSpot::at(&page.display_path, line, column),
-                    violation: v.violation,
-                }
-            })
-            .collect::<Vec<_>>()
-    })?;
+    let settings = markdown_settings(site.config, site.assets, Some(site.templates), page);
+    let mut rendered = markdown::render(&page.body, &settings)
+        .map_err(|problems| markdown::page_errors(page, problems))?;
     let mut problems = std::mem::take(&mut rendered.problems);
 
     let robots = match (page.surface, page.noindex) {
@@ -873,6 +869,8 @@ fn render_page(
         updated: page.front.updated.as_ref(),
         weight: page.front.weight,
         extra: &page.front.extra,
+        toc: &rendered.toc,
+        highlighted: rendered.highlighted,
     };
     let page_nav: Vec<NavItem<'_>> = nav
         .iter()
@@ -890,9 +888,12 @@ fn render_page(
         // pagination, so templates can test it with a plain `if`.
         context.insert("paginator", &listing.paginator);
     }
+    // The template draws on what the page's shortcodes left of its
+    // budgets; each render of the page starts from there.
+    let budget = rendered.budget;
     let render = |context: &Context| {
         site.templates
-            .render(&page.template, context, &page.display_path)
+            .render_within(&page.template, context, &page.display_path, &mut { budget })
             .map_err(|e| vec![e])
     };
     let shell = render(&context)?;
@@ -952,6 +953,22 @@ fn render_page(
     }
     std::fs::write(&path, html.as_bytes()).map_err(write_error)?;
     Ok(content)
+}
+
+/// What the Markdown of `page` is rendered with.
+fn markdown_settings<'a>(
+    config: &SiteConfig,
+    assets: &'a AssetMap,
+    templates: Option<&'a Templates>,
+    page: &'a Page,
+) -> markdown::Settings<'a> {
+    markdown::Settings {
+        assets,
+        heading_anchors: config.markdown.heading_anchors,
+        templates,
+        source: &page.display_path,
+        body_line: page.body_line,
+    }
 }
 
 /// Rewrites HTML, recording problems; `None` when there were any.

@@ -51,6 +51,19 @@ pub struct SiteConfig {
     /// Free-form values for templates (`site.extra`).
     #[serde(default)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+    /// How Markdown is rendered.
+    #[serde(default)]
+    pub markdown: MarkdownConfig,
+}
+
+/// The `markdown:` section of `site.yaml`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MarkdownConfig {
+    /// Whether every heading ends with a `#` link to itself, with the class
+    /// `heading-anchor` for the stylesheet.
+    #[serde(default, deserialize_with = "crate::content::strict::boolean")]
+    pub heading_anchors: bool,
 }
 
 /// Consent-gated analytics settings.
@@ -239,8 +252,26 @@ mod tests {
         )
         .unwrap();
         assert!(config.feed);
+        assert!(!config.markdown.heading_anchors);
         assert_eq!(config.slugify, crate::content::Slugify::Safe);
         assert_eq!(config.extra["a"], serde_json::json!([1]));
+    }
+
+    #[test]
+    fn markdown_section_takes_known_keys_only() {
+        let base = "name: S\nbase_url: https://s.example\ncontact_email: a@s.example\n";
+        let config =
+            SiteConfig::parse(&format!("{base}markdown: {{heading_anchors: true}}\n")).unwrap();
+        assert!(config.markdown.heading_anchors);
+        for bad in [
+            "markdown: {heading_anchor: true}\n",
+            "markdown: {heading_anchors: 'yes'}\n",
+        ] {
+            let error = SiteConfig::parse(&format!("{base}{bad}"))
+                .unwrap_err()
+                .to_string();
+            assert!(error.starts_with("site.yaml:4:"), "{error}");
+        }
     }
 
     #[test]

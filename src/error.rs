@@ -6,6 +6,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::markdown::headings::HeadingProblem;
+use crate::markdown::shortcodes::ShortcodeError;
 use crate::out_dir::OutDirProblem;
 use crate::raw_html::RawHtmlViolation;
 use crate::source_text::TextProblem;
@@ -128,6 +130,34 @@ pub enum Error {
         /// Where in the Markdown file.
         spot: SourceSpot,
         /// Which rule the HTML breaks.
+        violation: RawHtmlViolation,
+    },
+    /// A heading of a Markdown page cannot be written as it is.
+    #[error("{spot}: {problem}{}; {}", also.map(|line| format!(" (also at line {line})")).unwrap_or_default(), problem.help())]
+    Heading {
+        /// Where in the Markdown file.
+        spot: SourceSpot,
+        /// What is wrong.
+        problem: HeadingProblem,
+        /// The line of the other heading with the same id, for a duplicate.
+        also: Option<usize>,
+    },
+    /// A shortcode call in Markdown cannot be read or expanded.
+    #[error("{spot}: {problem}; {}", problem.help())]
+    Shortcode {
+        /// Where the call is in the Markdown file.
+        spot: SourceSpot,
+        /// What is wrong.
+        problem: ShortcodeError,
+    },
+    /// What a shortcode wrote breaks the raw HTML policy.
+    #[error("{spot}: the output of shortcode `{name}` {violation}; fix templates/shortcodes/{name}.html or its arguments: {}", violation.help())]
+    UnsafeShortcodeOutput {
+        /// Where the call is in the Markdown file.
+        spot: SourceSpot,
+        /// The shortcode.
+        name: String,
+        /// The rule its output breaks.
         violation: RawHtmlViolation,
     },
     /// Rendered HTML or a stylesheet refers to a static file that does not exist.

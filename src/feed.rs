@@ -92,10 +92,12 @@ pub fn summary(page: &Page) -> Option<String> {
 }
 
 /// The words of some Markdown, without markup: text and code spans kept,
-/// raw HTML dropped, blocks separated by a space.
+/// raw HTML and shortcode calls dropped, blocks separated by a space.
 pub fn plain_text(markdown: &str) -> String {
     let mut text = String::new();
-    for event in Parser::new(markdown) {
+    // Shortcode calls are markup: their bodies' words stay, the calls go.
+    let markdown = crate::markdown::without_shortcodes(markdown);
+    for event in Parser::new(&markdown) {
         match event {
             Event::Text(t) | Event::Code(t) => text.push_str(&t),
             // Inline markup ends inside a sentence; anything else ends a

@@ -37,8 +37,19 @@ thread_local! {
 
 /// Starts counting steps for a new page, under `budget` steps.
 pub fn start_page(budget: usize) {
-    STEPS.with(|steps| steps.set(0));
+    resume_page(0, budget);
+}
+
+/// Goes on counting for a page that has already taken `taken` steps, under
+/// `budget` steps in all: the page's template after its shortcodes.
+pub fn resume_page(taken: usize, budget: usize) {
+    STEPS.with(|steps| steps.set(taken));
     BUDGET.with(|limit| limit.set(budget));
+}
+
+/// Steps taken by the page rendering on this thread.
+pub fn taken() -> usize {
+    STEPS.with(Cell::get)
 }
 
 /// Whether the page rendering on this thread went past its budget.

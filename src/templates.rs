@@ -133,14 +133,43 @@ impl Templates {
         self.tera.global_context().insert(key, value);
     }
 
+    /// The names of the templates under `folder` (`shortcodes`), without
+    /// the folder and the `.html` extension, sorted.
+    pub fn names_in(&self, folder: &str) -> Vec<String> {
+        let prefix = format!("{folder}/");
+        let mut names: Vec<String> = self
+            .tera
+            .get_template_names()
+            .filter_map(|name| name.strip_prefix(&prefix)?.strip_suffix(".html"))
+            .map(str::to_string)
+            .collect();
+        names.sort();
+        names
+    }
+
     /// Renders template `name` for the page whose content file is `page`,
     /// under the limits described in the module documentation.
     pub fn render(&self, name: &str, context: &Context, page: &str) -> Result<String, Error> {
+        self.render_within(name, context, page, &mut Budget::default())
+    }
+
+    /// Renders template `name` as [`Templates::render`] does, drawing its
+    /// loop, component and `range()` steps from `budget`, what the page has
+    /// left after the shortcodes in its Markdown, and taking them off it.
+    pub fn render_within(
+        &self,
+        name: &str,
+        context: &Context,
+        page: &str,
+        budget: &mut Budget,
+    ) -> Result<String, Error> {
         let file = template_file(name);
         let mut out = CappedWriter::new(self.page_limit);
-        RANGE_ITEMS.with(|used| used.set(0));
-        template_steps::start_page(MAX_TEMPLATE_STEPS_PER_PAGE);
+        RANGE_ITEMS.with(|used| used.set(budget.range_items));
+        template_steps::resume_page(budget.steps, MAX_TEMPLATE_STEPS_PER_PAGE);
         let result = self.tera.render_to(&file, context, &mut out);
+        budget.range_items = RANGE_ITEMS.with(Cell::get);
+        budget.steps = template_steps::taken();
         let range_exceeded = RANGE_ITEMS.with(|used| used.get() > MAX_RANGE_ITEMS_PER_PAGE);
         let steps_exceeded = template_steps::budget_exceeded();
         let limit = |spot, limit| Error::TemplateLimit {
@@ -201,6 +230,16 @@ impl Templates {
             }
         }
     }
+}
+
+/// What one page has used of its render budgets: the steps of loops and
+/// component calls and the elements of `range()`. A page's shortcodes and
+/// its template draw on one budget, so a shortcode called many times
+/// cannot multiply the page's allowance.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Budget {
+    steps: usize,
+    range_items: usize,
 }
 
 /// Which limit a template went past while rendering a page.

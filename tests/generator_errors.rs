@@ -210,6 +210,68 @@ fn raw_event_handler_is_refused_at_the_attribute() {
 }
 
 #[test]
+fn duplicate_heading_ids_name_both_lines() {
+    let error = check_case("duplicate-heading-id");
+    assert!(matches!(error, Error::Heading { .. }), "{error:?}");
+    assert_eq!(first_line_location(&error), "content/about.md:13:1");
+    assert!(error.to_string().contains("(also at line 5)"), "{error}");
+}
+
+#[test]
+fn heading_attributes_are_held_to_the_raw_html_policy() {
+    let error = check_case("heading-event-handler");
+    assert_eq!(first_line_location(&error), "content/about.md:7:1");
+    assert!(error.to_string().contains("onmouseover"), "{error}");
+}
+
+#[test]
+fn unknown_shortcode_in_a_body_names_its_line() {
+    let error = check_case("shortcode-unknown");
+    assert!(matches!(error, Error::Shortcode { .. }), "{error:?}");
+    assert_eq!(first_line_location(&error), "content/about.md:10:9");
+    assert!(
+        error.to_string().contains("known: callout, figure"),
+        "{error}"
+    );
+}
+
+#[test]
+fn shortcode_syntax_error_names_the_argument() {
+    let error = check_case("shortcode-syntax");
+    assert_eq!(first_line_location(&error), "content/about.md:7:36");
+}
+
+#[test]
+fn shortcode_output_is_held_to_the_raw_html_policy() {
+    let error = check_case("shortcode-unsafe-output");
+    assert!(
+        matches!(error, Error::UnsafeShortcodeOutput { .. }),
+        "{error:?}"
+    );
+    assert_eq!(first_line_location(&error), "content/about.md:7:7");
+}
+
+#[test]
+fn shortcode_inside_raw_html_is_refused() {
+    let error = check_case("shortcode-misplaced");
+    assert_eq!(first_line_location(&error), "content/about.md:7:10");
+}
+
+#[test]
+fn shortcode_template_error_names_template_and_call() {
+    let error = check_case("shortcode-template-error");
+    let text = error.to_string();
+    assert!(
+        text.starts_with("templates/shortcodes/figure.html:2:"),
+        "{text}"
+    );
+    assert!(
+        text.contains("content/about.md:9 (shortcode `figure`)"),
+        "{text}"
+    );
+}
+
+#[test]
 fn raw_style_attribute_on_a_continuation_line_is_refused() {
     let error = check_case("raw-style-attribute");
     assert_eq!(first_line_location(&error), "content/about.md:6:6");
@@ -661,8 +723,10 @@ fn every_case_folder_has_a_test() {
         "bidi-override",
         "broken-draft",
         "control-character-front-matter",
+        "duplicate-heading-id",
         "duplicate-url",
         "generated-path-collision",
+        "heading-event-handler",
         "invalid-data",
         "invalid-date",
         "invalid-site-config",
@@ -680,6 +744,11 @@ fn every_case_folder_has_a_test() {
         "raw-style-attribute",
         "raw-style-element",
         "section-sort-key",
+        "shortcode-misplaced",
+        "shortcode-syntax",
+        "shortcode-template-error",
+        "shortcode-unknown",
+        "shortcode-unsafe-output",
         "template-component-depth",
         "template-output-limit",
         "template-range-limit",

@@ -57,6 +57,45 @@ fn sample_assets_are_fingerprinted() {
 }
 
 #[test]
+fn sample_code_is_highlighted_by_class_with_a_fingerprinted_stylesheet() {
+    let (_work, dist) = build_sample();
+    let product = read(&dist, "product/index.html");
+    assert!(product.contains("<pre class=\"hl-code\" data-lang=\"sh\" tabindex=\"0\">"));
+    assert!(product.contains("<pre class=\"hl-code\" data-lang=\"json\" tabindex=\"0\">"));
+    assert!(product.contains("<span class=\"hl-"));
+    assert!(!product.contains("style="), "no inline style anywhere");
+    // The stylesheet is linked, fingerprinted and carries SRI (which
+    // `check_bundle` verifies against the file), on pages with code only.
+    let link = product
+        .lines()
+        .find(|line| line.contains("/assets/highlight."))
+        .expect("the product page links the highlighting stylesheet");
+    assert!(link.contains("rel=\"stylesheet\""), "{link}");
+    assert!(link.contains("integrity=\"sha384-"), "{link}");
+    let href = link
+        .split("href=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let css = read(&dist, href.trim_start_matches('/'));
+    assert!(css.contains("prefers-color-scheme: dark"));
+    assert!(css.contains(".hl-comment"));
+    assert!(!read(&dist, "pricing/index.html").contains("/assets/highlight."));
+    assert_eq!(support::check_bundle(&dist), Vec::<String>::new());
+}
+
+#[test]
+fn sample_headings_have_ids_anchors_and_no_duplicates() {
+    let (_work, dist) = build_sample();
+    let product = read(&dist, "product/index.html");
+    assert!(product.contains(
+        "<h2 id=\"named-instances\">Named instances <a class=\"heading-anchor\" href=\"#named-instances\""
+    ));
+}
+
+#[test]
 fn sample_sitemap_lists_only_public_indexable_pages() {
     let (_work, dist) = build_sample();
     let urls = support::sitemap_urls(&dist);
