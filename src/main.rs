@@ -61,6 +61,10 @@ enum Command {
         /// Do not start the Worker (wrangler dev); its routes answer 503.
         #[arg(long)]
         no_worker: bool,
+        /// Folder of the Worker's local D1 state, as for `wrangler dev --persist-to`
+        /// (default: .wrangler/state).
+        #[arg(long = "persist-to")]
+        state: Option<PathBuf>,
     },
     /// Scaffold a Markdown page under content/.
     New {
@@ -146,12 +150,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             port,
             drafts,
             no_worker,
+            state,
         } => {
             let options = dev::DevOptions {
                 site_dir: site,
                 port,
                 drafts,
                 worker: !no_worker,
+                state,
             };
             dev::run(&options, &print_dev_event)?;
             Ok(ExitCode::SUCCESS)

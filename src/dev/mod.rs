@@ -48,6 +48,9 @@ pub struct DevOptions {
     pub drafts: bool,
     /// Start the Worker with `wrangler dev` when the site has it.
     pub worker: bool,
+    /// Folder of the Worker's local state (D1); wrangler's default
+    /// `.wrangler/state` in the site folder when `None`.
+    pub state: Option<PathBuf>,
 }
 
 /// What the dev server tells its caller, to print.
@@ -131,6 +134,7 @@ pub fn run(options: &DevOptions, report: &(dyn Fn(DevEvent<'_>) + Sync)) -> Resu
             &options.site_dir,
             work.path(),
             &worker_config,
+            options.state.as_deref(),
         )?);
     } else if !worker_config.routes.is_empty() {
         report(DevEvent::NoWorker(if options.worker {

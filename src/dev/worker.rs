@@ -184,11 +184,14 @@ pub struct Worker {
 impl Worker {
     /// Applies the migrations and starts `wrangler dev` from `site_dir`,
     /// with its output in `work_dir/wrangler.log` and an empty assets
-    /// folder under `work_dir`. Returns once it answers HTTP.
+    /// folder under `work_dir`. The local D1 lives in `state` (wrangler's
+    /// own `.wrangler/state` when `None`), so leads stored in one session
+    /// are there in the next. Returns once it answers HTTP.
     pub fn start(
         site_dir: &Path,
         work_dir: &Path,
         config: &WorkerConfig,
+        state: Option<&Path>,
     ) -> Result<Self, WorkerError> {
         let wrangler = site_dir.join("node_modules/.bin/wrangler");
         let log = work_dir.join("wrangler.log");
@@ -200,9 +203,14 @@ impl Worker {
                 .open(&log)
                 .map_err(WorkerError::Spawn)
         };
+        let persist: Vec<&std::ffi::OsStr> = match state {
+            Some(dir) => vec!["--persist-to".as_ref(), dir.as_os_str()],
+            None => Vec::new(),
+        };
         for binding in &config.migrated_databases {
             let status = wrangler_command(&wrangler, site_dir)
                 .args(["d1", "migrations", "apply", binding, "--local"])
+                .args(&persist)
                 .stdin(Stdio::null())
                 .stdout(open_log()?)
                 .stderr(open_log()?)
@@ -228,6 +236,7 @@ impl Worker {
             .arg("--assets")
             .arg(&assets)
             .arg("--show-interactive-dev-session=false")
+            .args(&persist)
             .stdin(Stdio::null())
             .stdout(open_log()?)
             .stderr(open_log()?);
