@@ -38,7 +38,7 @@ before(async () => {
     }
   }
   dev = spawn(generator, ['dev', '--port', '0', '--no-worker', '--site', site], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'ignore'],
   });
   const lines = createInterface({ input: dev.stdout });
   for await (const line of lines) {
