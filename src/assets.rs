@@ -184,6 +184,13 @@ impl AssetMap {
         Ok(map)
     }
 
+    /// Publishes one file the generator supplies itself (the dev reload
+    /// client), fingerprinted like a static file. Its bytes must not
+    /// reference other files.
+    pub fn add_file(&mut self, site_path: &str, bytes: &[u8]) {
+        self.insert(Asset::new(site_path.to_string(), bytes.to_vec()));
+    }
+
     fn insert(&mut self, asset: Asset) {
         self.by_url
             .insert(asset.url.clone(), asset.site_path.clone());

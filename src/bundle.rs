@@ -55,6 +55,10 @@ pub struct BuildOptions<'a> {
     /// Called with `(pages rendered, pages total)` every
     /// [`PROGRESS_EVERY`] pages.
     pub progress: Option<&'a (dyn Fn(usize, usize) + Sync)>,
+    /// Build number of a `dev` build: every page then loads the live
+    /// reload client (a fingerprinted script and stylesheet, with SRI).
+    /// `None` for every other build, which never contains the client.
+    pub dev_build: Option<u64>,
 }
 
 impl BuildOptions<'_> {
@@ -66,6 +70,7 @@ impl BuildOptions<'_> {
             keep_failed: false,
             drafts: false,
             progress: None,
+            dev_build: None,
         }
     }
 }
@@ -336,6 +341,9 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
         errors.push(error);
         AssetMap::default()
     });
+    if options.dev_build.is_some() {
+        crate::dev::client::add_assets(&mut assets);
+    }
     errors.extend(check_drafts(&config, &drafts, templates.as_ref(), &assets));
     let feeds = feed_paths(&config, &pages, &sections);
     assets.add_generated(&feeds);
@@ -398,6 +406,7 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
         assets: &assets,
         headers: &headers,
         authored_headers: authored_headers.as_deref(),
+        dev_build: options.dev_build,
     };
     let traces = match write_bundle(staging.path(), &site, &renderable, options, hooks) {
         Ok(traces) => traces,
@@ -702,6 +711,8 @@ struct SiteParts<'a> {
     assets: &'a AssetMap,
     headers: &'a str,
     authored_headers: Option<&'a str>,
+    /// Build number of a `dev` build (see [`BuildOptions::dev_build`]).
+    dev_build: Option<u64>,
 }
 
 /// What produced a page of the bundle, to trace findings back to it.
@@ -894,6 +905,10 @@ fn render_page(
     let render = |context: &Context| {
         site.templates
             .render_within(&page.template, context, &page.display_path, &mut { budget })
+            .map(|html| match site.dev_build {
+                Some(build) => crate::dev::client::inject(&html, build),
+                None => html,
+            })
             .map_err(|e| vec![e])
     };
     let shell = render(&context)?;

@@ -46,14 +46,25 @@ enum Command {
         #[arg(long, default_value = ".")]
         site: PathBuf,
     },
-    /// Rebuild on change and serve with wrangler dev when installed.
+    /// Serve the site on 127.0.0.1 with its _headers and the Worker,
+    /// rebuild on every change and reload the browser.
     Dev {
         /// Site folder (holding site.yaml).
         #[arg(long, default_value = ".")]
         site: PathBuf,
-        /// Output folder.
-        #[arg(long, default_value = "dist")]
-        out: PathBuf,
+        /// Port on 127.0.0.1 (0: any free port).
+        #[arg(long, default_value_t = 8787)]
+        port: u16,
+        /// Publish drafts, marked noindex.
+        #[arg(long)]
+        drafts: bool,
+        /// Do not start the Worker (wrangler dev); its routes answer 503.
+        #[arg(long)]
+        no_worker: bool,
+        /// Folder of the Worker's local D1 state, as for `wrangler dev --persist-to`
+        /// (default: .wrangler/state).
+        #[arg(long = "persist-to")]
+        state: Option<PathBuf>,
     },
     /// Scaffold a Markdown page under content/.
     New {
@@ -134,16 +145,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::FAILURE
             })
         }
-        Command::Dev { site, out } => {
-            let options = BuildOptions::new(site.clone(), out);
-            let _server = match dev::start_wrangler(&site) {
-                Some(child) => Some(child.context("cannot start wrangler dev")?),
-                None => {
-                    eprintln!("{}", dev::SERVE_HINT);
-                    None
-                }
+        Command::Dev {
+            site,
+            port,
+            drafts,
+            no_worker,
+            state,
+        } => {
+            let options = dev::DevOptions {
+                site_dir: site,
+                port,
+                drafts,
+                worker: !no_worker,
+                state,
             };
-            dev::watch(&options, |result| print_outcome(result, &options), || true);
+            dev::run(&options, &print_dev_event)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::New { path, title, site } => {
@@ -159,6 +175,41 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             )?;
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+fn print_dev_event(event: dev::DevEvent<'_>) {
+    match event {
+        dev::DevEvent::StartingWorker => {
+            eprintln!("starting the Worker (wrangler dev, local D1 with migrations applied)...");
+        }
+        dev::DevEvent::NoWorker(why) => eprintln!("note: {why}"),
+        dev::DevEvent::Built {
+            build,
+            result,
+            elapsed,
+        } => match result {
+            Ok(summary) => {
+                eprint!("{}", diagnostics(&summary.report));
+                eprintln!(
+                    "build {build}: {} pages, {} warnings, served after {} ms",
+                    summary.pages,
+                    summary.report.warning_count(),
+                    elapsed.as_millis()
+                );
+            }
+            Err(error) => {
+                if let Error::ValidationFailed { report: found, .. } = error {
+                    eprint!("{}", diagnostics(found));
+                }
+                for each in error.errors() {
+                    eprintln!("error: {}", WithCauses(each));
+                }
+                eprintln!("build {build} failed: still serving the last good build");
+            }
+        },
+        dev::DevEvent::Listening(address) => println!("serving on http://{address}/"),
+        dev::DevEvent::Stopping => eprintln!("stopping"),
     }
 }
 

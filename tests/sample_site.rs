@@ -35,6 +35,28 @@ fn sample_bundle_has_no_inline_code_and_every_integrity_matches() {
 }
 
 #[test]
+fn production_bundles_never_carry_the_dev_reload_client() {
+    let (_work, dist) = build_sample();
+    let files = support::list_files(&dist);
+    assert!(
+        !files.iter().any(|file| file.contains("reload.")),
+        "{files:?}"
+    );
+    for file in files.iter().filter(|file| file.ends_with(".html")) {
+        let html = read(&dist, file);
+        assert!(!html.contains("baystore-dev-build"), "{file}");
+        assert!(!html.contains("/__baystore/"), "{file}");
+    }
+    // The same site built for dev does carry it, so the check above can fail.
+    let dev_work = tempfile::tempdir().unwrap();
+    let mut options = BuildOptions::new(repo_root(), dev_work.path().join("dist"));
+    options.dev_build = Some(1);
+    build(&options).unwrap();
+    let dev_home = read(&dev_work.path().join("dist"), "index.html");
+    assert!(dev_home.contains("<meta name=\"baystore-dev-build\" content=\"1\">"));
+}
+
+#[test]
 fn sample_assets_are_fingerprinted() {
     let (_work, dist) = build_sample();
     let assets: Vec<String> = support::list_files(&dist)

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use baystore_bench::benchmark::{BenchOptions, markdown_table, run};
 use baystore_bench::corpus::{self, Variant};
+use baystore_bench::dev_latency;
 use clap::Parser;
 
 /// Times this generator against Hugo on a generated corpus.
@@ -34,6 +35,10 @@ struct Args {
     /// profiling one tool by hand, and time nothing.
     #[arg(long)]
     write_corpus: Option<PathBuf>,
+    /// Instead of full builds, time the dev loop: this many edits of one
+    /// page, each until the dev server serves the new text (on tmpfs).
+    #[arg(long)]
+    dev_edits: Option<usize>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -50,6 +55,21 @@ fn main() -> anyhow::Result<()> {
         "{} is missing: build it first with `cargo build --release -p baystore-site -p baystore-bench`",
         generator.display()
     );
+    if let Some(edits) = args.dev_edits {
+        let options = dev_latency::DevLatencyOptions {
+            pages: args.pages,
+            variant: args.variant,
+            edits,
+            base: args.tmpfs.clone(),
+            generator,
+        };
+        let times = dev_latency::run(&options)?;
+        print!(
+            "| pages | corpus | edits | median edit-to-visible | worst |\n|---:|---|---:|---:|---:|\n{}",
+            dev_latency::markdown_row(&options, &times)
+        );
+        return Ok(());
+    }
     let disk = std::path::absolute(&args.disk)?;
     let options = BenchOptions {
         pages: args.pages,

@@ -1,0 +1,96 @@
+// `baystore-site dev` as an author uses it: open a page in Chromium, edit
+// its Markdown and see the page reload with the new text; break the file
+// and see the error overlay over the last good page; fix it and see the
+// overlay go. The dev server runs on a copy of the sample site (so the
+// repository is never edited), without the Worker, and the page is
+// watched for CSP violations throughout: the reload client is a
+// fingerprinted, SRI-checked script under the site's strict CSP.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import { launchBrowser, openWatchedContext } from './support/browser.mjs';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const targetDir = process.env.CARGO_TARGET_DIR ?? join(repoRoot, 'target');
+const generator = process.env.BAYSTORE_SITE_BIN ?? join(targetDir, 'release', 'baystore-site');
+const SITE_INPUTS = ['site.yaml', '_headers', 'evidence.yaml', 'content', 'templates', 'static', 'data'];
+
+let site;
+let dev;
+let origin;
+let browser;
+
+before(async () => {
+  assert.ok(existsSync(generator), `${generator} is missing: run cargo build --release first`);
+  site = await mkdtemp(join(tmpdir(), 'baystore-dev-site-'));
+  for (const input of SITE_INPUTS) {
+    if (existsSync(join(repoRoot, input))) {
+      await cp(join(repoRoot, input), join(site, input), { recursive: true });
+    }
+  }
+  dev = spawn(generator, ['dev', '--port', '0', '--no-worker', '--site', site], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const lines = createInterface({ input: dev.stdout });
+  for await (const line of lines) {
+    const match = /^serving on (http:\/\/127\.0\.0\.1:\d+)\/$/.exec(line);
+    if (match) {
+      origin = match[1];
+      break;
+    }
+  }
+  assert.ok(origin, 'dev printed no URL');
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  if (dev && dev.exitCode === null) {
+    dev.kill('SIGTERM');
+    await once(dev, 'exit');
+  }
+  if (site) await rm(site, { recursive: true, force: true });
+});
+
+test('an edit reloads the page; a broken file shows the overlay until it is fixed', async () => {
+  const { context, record } = await openWatchedContext(browser, origin);
+  const page = await context.newPage();
+  await page.goto(`${origin}/privacy/`);
+  const file = join(site, 'content', 'privacy.md');
+  const original = await readFile(file, 'utf8');
+
+  // Edit: the page reloads by itself and shows the new text.
+  const marker = `Edited while dev was running ${Date.now()}.`;
+  const reloaded = page.waitForEvent('load', { timeout: 30_000 });
+  await writeFile(file, `${original}\n${marker}\n`);
+  await reloaded;
+  await page.getByText(marker).waitFor({ timeout: 30_000 });
+
+  // Break it: the overlay names the file, the last good page stays.
+  await writeFile(file, '---\ntitle: [unclosed\n---\nBroken.\n');
+  const overlay = page.locator('#baystore-dev-overlay');
+  await overlay.waitFor({ state: 'visible', timeout: 30_000 });
+  assert.match(await overlay.innerText(), /content\/privacy\.md:\d+/);
+  assert.ok(await page.getByText(marker).isVisible());
+
+  // Fix it: the overlay goes and the fixed page is shown.
+  const fixedMarker = `Fixed ${Date.now()}.`;
+  await writeFile(file, `${original}\n${fixedMarker}\n`);
+  await page.getByText(fixedMarker).waitFor({ timeout: 30_000 });
+  assert.equal(await overlay.count(), 0);
+
+  assert.deepEqual(record.cspViolations, []);
+  assert.deepEqual(record.cspConsoleMessages, []);
+  assert.deepEqual(record.foreignRequests, []);
+  assert.deepEqual(record.pageErrors, []);
+  await context.close();
+});
