@@ -141,6 +141,92 @@ fn a_page_where_a_listing_page_goes_names_both_files() {
 }
 
 #[test]
+fn two_terms_that_make_one_segment_name_both_places() {
+    let error = check_case("taxonomy-term-collision");
+    assert!(
+        error
+            .errors()
+            .iter()
+            .all(|e| matches!(e, Error::Taxonomy { .. })),
+        "{error:?}"
+    );
+    let shown = error.to_string();
+    // about.md is read before the news posts, so its spelling comes first
+    // and each post that writes it differently is named against it.
+    assert!(
+        shown.contains(
+            "content/news/first.md:5:20: the tags term `Releases` and the term `releases` at \
+             content/about.md:5:10 make the same URL segment `releases`"
+        ),
+        "{shown}"
+    );
+    assert!(shown.contains("content/news/third/index.md:6:7: the tags term `Security` and the term `SECURITY` at content/about.md:5:20"), "{shown}");
+}
+
+#[test]
+fn a_page_where_a_term_listing_goes_names_both() {
+    let error = check_case("taxonomy-page-collision");
+    assert!(
+        error.to_string().contains(
+            "content/tags/security.md and the tags term `Security` (first named at content/news/first.md:5:10) both map to the URL /tags/security/"
+        ),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_taxonomy_site_yaml_does_not_declare_is_an_error_at_its_line() {
+    let error = check_case("taxonomy-undeclared");
+    assert_eq!(first_line_location(&error), "content/about.md:5:15");
+    assert!(error.to_string().contains("`categories` is not declared"));
+}
+
+#[test]
+fn taxonomy_names_in_site_yaml_are_url_segments() {
+    let error = check_case("taxonomy-invalid-config");
+    assert!(matches!(error, Error::SiteConfig { .. }), "{error:?}");
+    assert!(
+        first_line_location(&error).starts_with("site.yaml:6:"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_used_taxonomy_without_templates_names_where_it_is_used() {
+    let site = site_with(|site| {
+        std::fs::remove_file(site.join("templates/taxonomy_single.html")).unwrap();
+    });
+    let error = site.build();
+    assert!(matches!(error, Error::Taxonomy { .. }), "{error:?}");
+    assert_eq!(
+        error.to_string(),
+        "content/news/first.md:5:20: names a tags term, so the site has a page for each tags term, \
+         which needs templates/tags/single.html or templates/taxonomy_single.html; add one"
+    );
+    site.assert_untouched();
+    // A taxonomy's own template is used when there is one.
+    let site = site_with(|site| {
+        std::fs::rename(
+            site.join("templates/taxonomy_single.html"),
+            site.join("templates/tags-single.html"),
+        )
+        .unwrap();
+        std::fs::create_dir(site.join("templates/tags")).unwrap();
+        std::fs::write(
+            site.join("templates/tags/single.html"),
+            "<!doctype html><html lang=\"en\"><title>{{ term.name }}</title><p>{{ term.count }}</p></html>",
+        )
+        .unwrap();
+        std::fs::remove_file(site.join("templates/tags-single.html")).unwrap();
+    });
+    let mut options = BuildOptions::new(site.work.path().join("site"), site.out());
+    options.keep_failed = false;
+    build(&options).unwrap();
+    let html = std::fs::read_to_string(site.out().join("tags/security/index.html")).unwrap();
+    assert!(html.contains("<title>Security</title><p>2</p>"), "{html}");
+}
+
+#[test]
 fn a_broken_data_file_and_a_quoted_boolean_name_file_and_line() {
     let error = check_case("invalid-data");
     let shown = error.to_string();
@@ -680,6 +766,10 @@ fn every_case_folder_has_a_test() {
         "raw-style-attribute",
         "raw-style-element",
         "section-sort-key",
+        "taxonomy-invalid-config",
+        "taxonomy-page-collision",
+        "taxonomy-term-collision",
+        "taxonomy-undeclared",
         "template-component-depth",
         "template-output-limit",
         "template-range-limit",
