@@ -12,6 +12,7 @@
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -32,6 +33,7 @@ use crate::out_dir::{self, BUNDLE_MARK, OutDir};
 use crate::rewrite::{RewriteProblem, rewrite_page};
 use crate::sitemap::{robots_txt, sitemap_xml};
 use crate::source_text;
+use crate::template_functions::{self, SiteFunctions};
 use crate::templates::{TEMPLATES_DIR, Templates};
 use crate::yaml::is_linked_or_outside;
 
@@ -55,6 +57,10 @@ pub struct BuildOptions<'a> {
     /// Called with `(pages rendered, pages total)` every
     /// [`PROGRESS_EVERY`] pages.
     pub progress: Option<&'a (dyn Fn(usize, usize) + Sync)>,
+    /// The time `now()` gives templates. When `None`, the time
+    /// `SOURCE_DATE_EPOCH` names if it is set (a malformed value fails
+    /// the build), else the clock.
+    pub build_time: Option<jiff::Timestamp>,
 }
 
 impl BuildOptions<'_> {
@@ -66,6 +72,7 @@ impl BuildOptions<'_> {
             keep_failed: false,
             drafts: false,
             progress: None,
+            build_time: None,
         }
     }
 }
@@ -458,6 +465,15 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
     let site_dir = options.site_dir.as_path();
     let config = SiteConfig::load(site_dir)?;
     let out = OutDir::check(&options.out_dir, site_dir)?;
+    // Read once, so every page sees one time, and a malformed value
+    // fails the build rather than making it silently unreproducible.
+    let build_time = match options.build_time {
+        Some(time) => time,
+        None => template_functions::build_time(
+            std::env::var_os(template_functions::SOURCE_DATE_EPOCH).as_deref(),
+        )
+        .map_err(Error::BuildTime)?,
+    };
 
     // Every phase runs as far as it can, so an author sees the errors of
     // all pages and templates at once rather than one per build.
@@ -493,6 +509,9 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
     errors.extend(check_drafts(&drafts, templates.as_ref(), &assets));
     let feeds = feed_paths(&config, &pages, &sections, &taxonomies);
     assets.add_generated(&feeds);
+    // The `markdown` filter and `get_url` read the static files while
+    // pages render, from every thread.
+    let assets = Arc::new(assets);
     let generated = generated_files(&assets, &feeds);
     errors.extend(asset_path_errors(&assets));
     // A page that cannot be written where it belongs is not rendered, so
@@ -535,6 +554,15 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
         },
     );
     templates.set_global("data", &data);
+    templates.functions().provide(SiteFunctions::new(
+        &config,
+        &pages,
+        &sections,
+        &taxonomies,
+        Arc::clone(&assets),
+        &feeds,
+        build_time,
+    ));
 
     let mut phases = PhaseTimes {
         load: started.elapsed(),

@@ -219,6 +219,9 @@ pub enum Error {
         /// What is wrong, naming the other place when there is one.
         message: String,
     },
+    /// `SOURCE_DATE_EPOCH` is set but is not a build time.
+    #[error("{0}")]
+    BuildTime(crate::template_functions::EpochError),
     /// A rendered page is larger than the validator can judge.
     #[error(
         "{file}: the rendered page is {bytes} bytes, over the {limit}-byte limit the validator can judge (template {template}); split the page"

@@ -227,6 +227,52 @@ fn a_used_taxonomy_without_templates_names_where_it_is_used() {
 }
 
 #[test]
+fn a_missing_static_file_in_get_url_names_the_template_line() {
+    let error = check_case("template-function");
+    assert!(matches!(error, Error::TemplateRender { .. }), "{error:?}");
+    assert_eq!(first_line_location(&error), "templates/about.html:3:14");
+    assert!(
+        error
+            .to_string()
+            .contains("`img/missing.svg` is not a file under static/")
+    );
+}
+
+#[test]
+fn the_markdown_filter_refuses_what_content_may_not_hold() {
+    let error = check_case("template-markdown-filter");
+    assert!(matches!(error, Error::TemplateRender { .. }), "{error:?}");
+    assert!(first_line_location(&error).starts_with("templates/about.html:3:"));
+    assert!(
+        error
+            .to_string()
+            .contains("event handler attribute `onerror`"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_malformed_source_date_epoch_fails_the_build() {
+    let site = BrokenSite::plain();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_baystore-site"))
+        .arg("build")
+        .arg("--site")
+        .arg(site.work.path().join("site"))
+        .arg("--out")
+        .arg(site.out())
+        .env("SOURCE_DATE_EPOCH", "2026-05-01")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("SOURCE_DATE_EPOCH must be a whole number of seconds"),
+        "{stderr}"
+    );
+    site.assert_untouched();
+}
+
+#[test]
 fn a_broken_data_file_and_a_quoted_boolean_name_file_and_line() {
     let error = check_case("invalid-data");
     let shown = error.to_string();
@@ -771,6 +817,8 @@ fn every_case_folder_has_a_test() {
         "taxonomy-term-collision",
         "taxonomy-undeclared",
         "template-component-depth",
+        "template-function",
+        "template-markdown-filter",
         "template-output-limit",
         "template-range-limit",
         "tera-render",

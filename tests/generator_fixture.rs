@@ -8,10 +8,15 @@ use std::path::Path;
 use baystore_site::out_dir::BUNDLE_MARK;
 use baystore_site::{BuildOptions, build};
 
+/// The time `now()` gives the fixture's templates, as `SOURCE_DATE_EPOCH`
+/// would fix it, so the pages snapshot the same on every run.
+const BUILD_TIME: &str = "2026-05-01T12:00:00Z";
+
 /// Builds the fixture site into a fresh temporary folder.
 fn build_fixture() -> (tempfile::TempDir, baystore_site::BuildSummary) {
     let work = tempfile::tempdir().unwrap();
-    let options = BuildOptions::new(support::fixtures().join("site"), work.path().join("dist"));
+    let mut options = BuildOptions::new(support::fixtures().join("site"), work.path().join("dist"));
+    options.build_time = Some(BUILD_TIME.parse().unwrap());
     let summary = build(&options).unwrap();
     (work, summary)
 }

@@ -257,7 +257,8 @@ impl Taxonomies {
                             source_text::escape(&entry.0.slug.to_lowercase())
                         ),
                     });
-                    continue;
+                    // Listed under the first spelling all the same, so
+                    // the error is not followed by others it causes.
                 }
                 if entry.1.last() != Some(&index) {
                     entry.1.push(index);
