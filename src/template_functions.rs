@@ -403,7 +403,7 @@ fn get_page(site: &SiteFunctions, kwargs: &Kwargs) -> TeraResult<Value> {
             source_text::escape(path)
         ))),
         None => Err(tera::Error::message(format!(
-            "get_page: no published page at content/{} (drafts and admin pages are not published)",
+            "get_page: no published page at content/{} (a draft is published only by `build --drafts`)",
             source_text::escape(path)
         ))),
     }
