@@ -369,6 +369,64 @@ mod tests {
         }
     }
 
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Pieces of a `taxonomies:` list, well and badly formed.
+        fn entry() -> impl Strategy<Value = String> {
+            let name = prop_oneof![
+                Just("tags".to_string()),
+                Just("Tags".to_string()),
+                Just("\"\"".to_string()),
+                Just("a--b".to_string()),
+                "[a-z0-9-]{1,6}",
+                "[ -~]{0,6}".prop_map(|s| format!("{s:?}")),
+            ];
+            let extra = prop_oneof![
+                Just(String::new()),
+                Just(", paginate_by: 3".to_string()),
+                Just(", paginate_by: 0".to_string()),
+                Just(", paginate_by: \"3\"".to_string()),
+                Just(", feed: true".to_string()),
+                Just(", feed: yes".to_string()),
+                Just(", colour: red".to_string()),
+            ];
+            (name, extra).prop_map(|(name, extra)| format!("  - {{name: {name}{extra}}}\n"))
+        }
+
+        proptest! {
+            #[test]
+            fn accepted_taxonomies_are_unique_clean_segments(
+                entries in prop::collection::vec(entry(), 0..5),
+            ) {
+                let text = format!(
+                    "name: S\nbase_url: https://s.example\ncontact_email: a@s.example\ntaxonomies:\n{}",
+                    entries.concat()
+                );
+                match SiteConfig::parse(&text) {
+                    Ok(config) => {
+                        let mut names: Vec<&str> =
+                            config.taxonomies.iter().map(|t| t.name.as_str()).collect();
+                        for name in &names {
+                            prop_assert!(!name.is_empty());
+                            prop_assert!(name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'));
+                            prop_assert!(!name.starts_with('-') && !name.ends_with('-') && !name.contains("--"));
+                        }
+                        let count = names.len();
+                        names.sort_unstable();
+                        names.dedup();
+                        prop_assert_eq!(names.len(), count);
+                    }
+                    Err(error) => {
+                        let shown = error.to_string();
+                        prop_assert!(shown.starts_with("site.yaml:"), "{}", shown);
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn validator_config_inherits_site_values() {
         let config = SiteConfig::parse(
