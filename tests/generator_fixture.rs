@@ -304,6 +304,16 @@ fn drafts_are_published_only_when_asked_and_then_never_indexed() {
         assert!(!read(&dist, "sitemap.xml").contains(url));
         assert!(!read(&dist, "atom.xml").contains(url));
     }
+    // The draft's tag lists only the draft, so its page is as hidden as
+    // the draft; the tags list, with indexable terms, is not.
+    let roadmap = read(&dist, "tags/roadmap/index.html");
+    assert!(
+        roadmap.contains("<meta name=\"robots\" content=\"noindex\">"),
+        "{roadmap}"
+    );
+    assert!(!read(&dist, "sitemap.xml").contains("/tags/roadmap/"));
+    assert!(read(&dist, "_headers").contains("/tags/roadmap/\n  X-Robots-Tag: noindex\n"));
+    assert!(!read(&dist, "tags/index.html").contains("name=\"robots\""));
     // A published draft takes its place in its section's listing.
     assert!(read(&dist, "news/index.html").contains("href=\"/news/unfinished/\""));
     assert!(dist.join("news/page/3/index.html").is_file());

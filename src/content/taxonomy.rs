@@ -340,12 +340,23 @@ impl Taxonomies {
                         number,
                     ));
                 }
+                // A term named only by noindex pages (drafts published
+                // for a preview among them) is kept out of search engines
+                // too, so its listing does not surface what they hide.
+                if listed.iter().all(|&p| pages[p].noindex) {
+                    for &p in &pagers {
+                        pages[p].noindex = true;
+                    }
+                }
                 list.terms.push(Term {
                     name: term_use.name,
                     slug: term_use.slug,
                     pages: listed,
                     pagers,
                 });
+            }
+            if list.terms.iter().all(|term| pages[term.pagers[0]].noindex) {
+                pages[list.list_page].noindex = true;
             }
             taxonomies.list.push(list);
         }
