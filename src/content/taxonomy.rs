@@ -614,6 +614,30 @@ mod tests {
                 "content/a.md:3:",
             ),
             ("---\ntitle: A\ntags: [a]\n---\n", "content/a.md:3:"),
+            (
+                "---\ntitle: A\ntaxonomies: {tags: [true]}\n---\n",
+                "content/a.md:3:",
+            ),
+            (
+                "---\ntitle: A\ntaxonomies: {tags: [[a]]}\n---\n",
+                "content/a.md:3:",
+            ),
+            (
+                "---\ntitle: A\ntaxonomies: {tags: [{a: b}]}\n---\n",
+                "content/a.md:3:",
+            ),
+            (
+                "---\ntitle: A\ntaxonomies: {tags: }\n---\n",
+                "content/a.md:3:",
+            ),
+            (
+                "---\ntitle: A\ntaxonomies: [tags]\n---\n",
+                "content/a.md:3:",
+            ),
+            (
+                "---\ntitle: A\ntaxonomies:\n  tags: [\"a\\u202Eb\"]\n---\n",
+                "content/a.md:4:10: invalid front matter: the tags term `a\\u{202e}b` contains U+202E",
+            ),
         ] {
             let error = parse_page("a.md", text, &config).unwrap_err().to_string();
             assert!(error.starts_with(expected), "{text:?}: {error}");
