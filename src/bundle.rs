@@ -12,6 +12,7 @@
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -22,7 +23,8 @@ use tera::Context;
 use crate::assets::{AssetMap, ROOT_COPIES, STATIC_DIR};
 use crate::config::{AnalyticsConfig, SiteConfig};
 use crate::content::section::{feed_path, pager_url};
-use crate::content::{self, CONTENT_DIR, ContentDate, Page, Sections, Surface};
+use crate::content::taxonomy::{LIST_TEMPLATE, SINGLE_TEMPLATE, Taxonomy, Term, term_url};
+use crate::content::{self, CONTENT_DIR, ContentDate, Page, Sections, Surface, Taxonomies};
 use crate::error::{Error, Rejection, SourceSpot};
 use crate::feed::{FEED_FILE, FeedHead, atom_xml};
 use crate::headers::build_headers;
@@ -32,6 +34,7 @@ use crate::out_dir::{self, BUNDLE_MARK, OutDir};
 use crate::rewrite::{RewriteProblem, rewrite_page};
 use crate::sitemap::{robots_txt, sitemap_xml};
 use crate::source_text;
+use crate::template_functions::{self, SiteFunctions};
 use crate::templates::{TEMPLATES_DIR, Templates};
 use crate::yaml::is_linked_or_outside;
 
@@ -59,6 +62,10 @@ pub struct BuildOptions<'a> {
     /// reload client (a fingerprinted script and stylesheet, with SRI).
     /// `None` for every other build, which never contains the client.
     pub dev_build: Option<u64>,
+    /// The time `now()` gives templates. When `None`, the time
+    /// `SOURCE_DATE_EPOCH` names if it is set (a malformed value fails
+    /// the build), else the clock.
+    pub build_time: Option<jiff::Timestamp>,
 }
 
 impl BuildOptions<'_> {
@@ -71,6 +78,7 @@ impl BuildOptions<'_> {
             drafts: false,
             progress: None,
             dev_build: None,
+            build_time: None,
         }
     }
 }
@@ -134,11 +142,27 @@ struct PageContext<'a> {
     date: Option<&'a ContentDate>,
     updated: Option<&'a ContentDate>,
     weight: Option<i64>,
+    taxonomies: TermNames<'a>,
     extra: &'a serde_json::Map<String, serde_json::Value>,
     /// The page's headings, nested by level.
     toc: &'a [TocEntry],
     /// Whether the page has highlighted code, and so needs its stylesheet.
     highlighted: bool,
+}
+
+/// The terms a page names, by taxonomy, as Zola gives them to templates:
+/// `page.taxonomies.tags` is a list of names.
+type TermNames<'a> = std::collections::BTreeMap<&'a str, Vec<&'a str>>;
+
+fn term_names(page: &Page) -> TermNames<'_> {
+    let mut names = TermNames::new();
+    for term in &page.terms {
+        names
+            .entry(term.taxonomy.as_str())
+            .or_default()
+            .push(term.name.as_str());
+    }
+    names
 }
 
 /// A page as listings show it: `section.pages`, `paginator.pages` and
@@ -153,6 +177,7 @@ struct PageSummary<'a> {
     date: Option<&'a ContentDate>,
     updated: Option<&'a ContentDate>,
     weight: Option<i64>,
+    taxonomies: TermNames<'a>,
     extra: &'a serde_json::Map<String, serde_json::Value>,
 }
 
@@ -167,6 +192,7 @@ impl<'a> PageSummary<'a> {
             date: page.front.date.as_ref(),
             updated: page.front.updated.as_ref(),
             weight: page.front.weight,
+            taxonomies: term_names(page),
             extra: &page.front.extra,
         }
     }
@@ -226,23 +252,14 @@ fn listing_context<'a>(
         .as_ref()
         .and_then(|s| s.paginate_by);
     let paginator = per_page.map(|per_page| {
-        let per_page = per_page.get();
-        let count = section.pagers.len();
-        let start = (number - 1)
-            .saturating_mul(per_page)
-            .min(section.pages.len());
-        let end = start.saturating_add(per_page).min(section.pages.len());
-        PaginatorContext {
-            paginate_by: per_page,
-            number_pagers: count,
-            current_index: number,
-            total_pages: section.pages.len(),
-            pages: listed(&section.pages[start..end]),
-            first: owner.url,
-            last: pager_url(owner.url, count),
-            previous: (number > 1).then(|| pager_url(owner.url, number - 1)),
-            next: (number < count).then(|| pager_url(owner.url, number + 1)),
-        }
+        paginator_context(
+            owner.url,
+            &section.pages,
+            per_page.get(),
+            number,
+            section.pagers.len(),
+            summaries,
+        )
     });
     Some(ListingContext {
         section: SectionContext {
@@ -262,6 +279,153 @@ fn listing_context<'a>(
                 .filter(|s| s.feed)
                 .map(|_| format!("/{}", feed_path(owner.url))),
         },
+        paginator,
+    })
+}
+
+/// The `paginator` of listing page `number` of `count`, whose first page
+/// is at `url`, over the pages `listed`.
+fn paginator_context<'a>(
+    url: &'a str,
+    listed: &[usize],
+    per_page: usize,
+    number: usize,
+    count: usize,
+    summaries: &'a [PageSummary<'a>],
+) -> PaginatorContext<'a> {
+    let start = (number - 1).saturating_mul(per_page).min(listed.len());
+    let end = start.saturating_add(per_page).min(listed.len());
+    PaginatorContext {
+        paginate_by: per_page,
+        number_pagers: count,
+        current_index: number,
+        total_pages: listed.len(),
+        pages: listed[start..end].iter().map(|&i| &summaries[i]).collect(),
+        first: url,
+        last: pager_url(url, count),
+        previous: (number > 1).then(|| pager_url(url, number - 1)),
+        next: (number < count).then(|| pager_url(url, number + 1)),
+    }
+}
+
+/// The `taxonomy` object of a taxonomy page's template context.
+#[derive(Serialize)]
+struct TaxonomyContext<'a> {
+    name: &'a str,
+    url: String,
+    permalink: String,
+    paginate_by: Option<usize>,
+    feed: bool,
+}
+
+/// A term as taxonomy pages show it: each of `terms` on the list page,
+/// and `term` on the term's own listing pages.
+#[derive(Serialize)]
+struct TermContext<'a> {
+    name: &'a str,
+    slug: &'a str,
+    url: String,
+    permalink: String,
+    /// Pages naming the term.
+    count: usize,
+    /// Every page, newest first; empty on a paginated term's listing
+    /// pages, which show `paginator.pages`.
+    pages: Vec<&'a PageSummary<'a>>,
+    /// Site path of the term's Atom feed, when the taxonomy has feeds.
+    feed_url: Option<String>,
+}
+
+/// What a taxonomy page adds to its template context.
+struct TaxonomyListing<'a> {
+    taxonomy: TaxonomyContext<'a>,
+    /// Every term, by name, on the list of terms.
+    terms: Option<Vec<TermContext<'a>>>,
+    /// The term, on a term's listing page.
+    term: Option<TermContext<'a>>,
+    paginator: Option<PaginatorContext<'a>>,
+}
+
+fn term_context<'a>(
+    config: &SiteConfig,
+    taxonomy: &'a Taxonomy,
+    term: &'a Term,
+    summaries: &'a [PageSummary<'a>],
+    with_pages: bool,
+) -> TermContext<'a> {
+    let url = term_url(&taxonomy.name, &term.slug);
+    let feed = config.taxonomy(&taxonomy.name).is_some_and(|t| t.feed);
+    TermContext {
+        name: &term.name,
+        slug: &term.slug,
+        permalink: format!("{}{url}", config.base_url),
+        feed_url: feed.then(|| format!("/{}", feed_path(&url))),
+        url,
+        count: term.pages.len(),
+        pages: if with_pages {
+            term.pages.iter().map(|&i| &summaries[i]).collect()
+        } else {
+            Vec::new()
+        },
+    }
+}
+
+/// The taxonomy context of page `index`, when the generator added it for
+/// a taxonomy.
+fn taxonomy_listing<'a>(
+    site: &SiteParts<'a>,
+    summaries: &'a [PageSummary<'a>],
+    index: usize,
+) -> Option<TaxonomyListing<'a>> {
+    let position = site.taxonomies.position(index)?;
+    let taxonomy = position.taxonomy;
+    let settings = site.config.taxonomy(&taxonomy.name)?;
+    let url = format!("/{}/", taxonomy.name);
+    let context = TaxonomyContext {
+        name: &taxonomy.name,
+        permalink: format!("{}{url}", site.config.base_url),
+        url,
+        paginate_by: settings.paginate_by.map(|n| n.get()),
+        feed: settings.feed,
+    };
+    let Some(term) = position.term else {
+        let mut terms: Vec<TermContext<'a>> = taxonomy
+            .terms
+            .iter()
+            .map(|term| term_context(site.config, taxonomy, term, summaries, true))
+            .collect();
+        terms.sort_by(|a, b| {
+            a.name
+                .to_lowercase()
+                .cmp(&b.name.to_lowercase())
+                .then_with(|| a.slug.cmp(b.slug))
+        });
+        return Some(TaxonomyListing {
+            taxonomy: context,
+            terms: Some(terms),
+            term: None,
+            paginator: None,
+        });
+    };
+    let paginator = settings.paginate_by.map(|per_page| {
+        paginator_context(
+            &site.pages[term.pagers[0]].url,
+            &term.pages,
+            per_page.get(),
+            position.number,
+            term.pagers.len(),
+            summaries,
+        )
+    });
+    Some(TaxonomyListing {
+        taxonomy: context,
+        terms: None,
+        term: Some(term_context(
+            site.config,
+            taxonomy,
+            term,
+            summaries,
+            paginator.is_none(),
+        )),
         paginator,
     })
 }
@@ -311,11 +475,21 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
     let site_dir = options.site_dir.as_path();
     let config = SiteConfig::load(site_dir)?;
     let out = OutDir::check(&options.out_dir, site_dir)?;
+    // Read once, so every page sees one time, and a malformed value
+    // fails the build rather than making it silently unreproducible.
+    let build_time = match options.build_time {
+        Some(time) => time,
+        None => template_functions::build_time(
+            std::env::var_os(template_functions::SOURCE_DATE_EPOCH).as_deref(),
+        )
+        .map_err(Error::BuildTime)?,
+    };
 
     // Every phase runs as far as it can, so an author sees the errors of
     // all pages and templates at once rather than one per build.
     let mut errors = Vec::new();
-    let (pages, drafts, sections) = load_pages(site_dir, &config, options.drafts, &mut errors)?;
+    let (mut pages, drafts, sections, taxonomies) =
+        load_pages(site_dir, &config, options.drafts, &mut errors)?;
     // A page over the gate's file cap could not be judged, so the site's
     // validator setting bounds what a render may write.
     let validator_config = config.validator_config(site_dir);
@@ -331,6 +505,7 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
         }
     };
     if let Some(templates) = &templates {
+        choose_taxonomy_templates(&mut pages, templates);
         errors.extend(missing_templates(&pages, templates));
     }
     let data = content::data::load(site_dir).unwrap_or_else(|error| {
@@ -345,8 +520,11 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
         crate::dev::client::add_assets(&mut assets);
     }
     errors.extend(check_drafts(&config, &drafts, templates.as_ref(), &assets));
-    let feeds = feed_paths(&config, &pages, &sections);
+    let feeds = feed_paths(&config, &pages, &sections, &taxonomies);
     assets.add_generated(&feeds);
+    // The `markdown` filter and `get_url` read the static files while
+    // pages render, from every thread.
+    let assets = Arc::new(assets);
     let generated = generated_files(&assets, &feeds);
     errors.extend(asset_path_errors(&assets));
     // A page that cannot be written where it belongs is not rendered, so
@@ -389,6 +567,15 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
         },
     );
     templates.set_global("data", &data);
+    templates.functions().provide(SiteFunctions::new(
+        &config,
+        &pages,
+        &sections,
+        &taxonomies,
+        Arc::clone(&assets),
+        &feeds,
+        build_time,
+    ));
 
     let mut phases = PhaseTimes {
         load: started.elapsed(),
@@ -402,6 +589,7 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
         config: &config,
         pages: &pages,
         sections: &sections,
+        taxonomies: &taxonomies,
         templates: &templates,
         assets: &assets,
         headers: &headers,
@@ -530,8 +718,14 @@ fn generated_files(assets: &AssetMap, feeds: &[String]) -> Vec<String> {
 
 /// The bundle path of every feed: each section's with `feed: true`, and
 /// the site's when `site.yaml` asks for one.
-fn feed_paths(config: &SiteConfig, pages: &[Page], sections: &Sections) -> Vec<String> {
+fn feed_paths(
+    config: &SiteConfig,
+    pages: &[Page],
+    sections: &Sections,
+    taxonomies: &Taxonomies,
+) -> Vec<String> {
     let mut paths: Vec<String> = sections.feeds(pages).map(|(path, _)| path).collect();
+    paths.extend(taxonomies.feeds(config).map(|(path, _, _)| path));
     if config.feed {
         paths.push(FEED_FILE.to_string());
     }
@@ -552,6 +746,17 @@ fn write_feeds(staging: &Path, site: &SiteParts<'_>) -> Result<(), Error> {
             author,
         };
         let entries: Vec<&Page> = section.pages.iter().map(|&p| &site.pages[p]).collect();
+        write_generated(staging, &path, &atom_xml(&head, base_url, &entries))?;
+    }
+    for (path, taxonomy, term) in site.taxonomies.feeds(site.config) {
+        let title = format!("{} | {} | {}", term.name, taxonomy.name, site.config.name);
+        let head = FeedHead {
+            title: &title,
+            page_url: format!("{base_url}{}", term_url(&taxonomy.name, &term.slug)),
+            feed_url: format!("{base_url}/{path}"),
+            author,
+        };
+        let entries: Vec<&Page> = term.pages.iter().map(|&p| &site.pages[p]).collect();
         write_generated(staging, &path, &atom_xml(&head, base_url, &entries))?;
     }
     if site.config.feed {
@@ -603,14 +808,15 @@ fn asset_path_errors(assets: &AssetMap) -> Vec<Error> {
 }
 
 /// Discovers and parses every content file in parallel, drops drafts,
-/// assembles sections with their extra listing pages, and checks URLs are
-/// unique. Every error is collected before failing.
+/// assembles sections with their extra listing pages and taxonomies with
+/// theirs, and checks URLs are unique. Every error is collected before
+/// failing.
 fn load_pages(
     site_dir: &Path,
     config: &SiteConfig,
     publish_drafts: bool,
     errors: &mut Vec<Error>,
-) -> Result<(Vec<Page>, Vec<Page>, Sections), Error> {
+) -> Result<(Vec<Page>, Vec<Page>, Sections, Taxonomies), Error> {
     let content_dir = site_dir.join(CONTENT_DIR);
     let files = content::discover(&content_dir)?;
     let results: Vec<Result<Page, Error>> = files
@@ -635,8 +841,10 @@ fn load_pages(
     let (mut sections, listing_errors) = Sections::assemble(&pages);
     errors.extend(listing_errors);
     content::section::paginate(&mut pages, &mut sections);
+    let (taxonomies, taxonomy_errors) = Taxonomies::assemble(&mut pages, config);
+    errors.extend(taxonomy_errors);
     errors.extend(content::check_unique_urls(&pages));
-    Ok((pages, drafts, sections))
+    Ok((pages, drafts, sections, taxonomies))
 }
 
 /// Checks the drafts that are not published as far as they can be without
@@ -665,18 +873,71 @@ fn check_drafts(
     errors
 }
 
+/// A taxonomy's pages use `<name>/list.html` and `<name>/single.html`
+/// when the site has them, as in Zola, and the shared
+/// `taxonomy_list.html` and `taxonomy_single.html` otherwise.
+fn choose_taxonomy_templates(pages: &mut [Page], templates: &Templates) {
+    for page in pages {
+        let Some(listing) = &page.taxonomy else {
+            continue;
+        };
+        let own = match listing.term {
+            Some(_) => format!("{}/single", listing.taxonomy),
+            None => format!("{}/list", listing.taxonomy),
+        };
+        if templates.has(&own) {
+            page.template = own;
+        }
+    }
+}
+
 fn missing_templates(pages: &[Page], templates: &Templates) -> Vec<Error> {
-    pages
-        .iter()
-        .filter(|page| page.pager == 1 && !templates.has(&page.template))
-        .map(|page| Error::UnknownTemplate {
-            spot: match page.template_line {
-                Some(line) => SourceSpot::at(&page.display_path, line, 1),
-                None => SourceSpot::file(&page.display_path),
-            },
-            template: page.template.clone(),
-        })
-        .collect()
+    let mut taxonomy_errors: Vec<(String, bool)> = Vec::new();
+    let mut errors: Vec<Error> = Vec::new();
+    for page in pages {
+        let Some(listing) = &page.taxonomy else {
+            continue;
+        };
+        let key = (listing.taxonomy.clone(), listing.term.is_some());
+        if templates.has(&page.template) || taxonomy_errors.contains(&key) {
+            continue;
+        }
+        let (own, shared) = if key.1 {
+            ("single", SINGLE_TEMPLATE)
+        } else {
+            ("list", LIST_TEMPLATE)
+        };
+        errors.push(Error::Taxonomy {
+            spot: listing.origin.clone(),
+            message: format!(
+                "names a {} term, so the site has {}, which needs \
+                 {TEMPLATES_DIR}/{}/{own}.html or {TEMPLATES_DIR}/{shared}.html; add one",
+                listing.taxonomy,
+                if key.1 {
+                    format!("a page for each {} term", listing.taxonomy)
+                } else {
+                    format!("a list of {} at /{}/", listing.taxonomy, listing.taxonomy)
+                },
+                listing.taxonomy
+            ),
+        });
+        taxonomy_errors.push(key);
+    }
+    errors.extend(
+        pages
+            .iter()
+            .filter(|page| {
+                page.pager == 1 && page.taxonomy.is_none() && !templates.has(&page.template)
+            })
+            .map(|page| Error::UnknownTemplate {
+                spot: match page.template_line {
+                    Some(line) => SourceSpot::at(&page.display_path, line, 1),
+                    None => SourceSpot::file(&page.display_path),
+                },
+                template: page.template.clone(),
+            }),
+    );
+    errors
 }
 
 /// The navigation: public pages with a `nav` entry, by order then label.
@@ -707,6 +968,7 @@ struct SiteParts<'a> {
     config: &'a SiteConfig,
     pages: &'a [Page],
     sections: &'a Sections,
+    taxonomies: &'a Taxonomies,
     templates: &'a Templates,
     assets: &'a AssetMap,
     headers: &'a str,
@@ -768,7 +1030,8 @@ fn write_bundle(
                     hook(page, staging);
                 }
                 let listing = listing_context(site, &summaries, index);
-                render_page(staging, site, page, &nav, listing)
+                let taxonomy = taxonomy_listing(site, &summaries, index);
+                render_page(staging, site, page, &nav, listing, taxonomy)
             }))
             .unwrap_or_else(|panic| {
                 Err(vec![Error::Internal {
@@ -853,6 +1116,7 @@ fn render_page(
     page: &Page,
     nav: &[NavItem<'_>],
     listing: Option<ListingContext<'_>>,
+    taxonomy: Option<TaxonomyListing<'_>>,
 ) -> Result<Option<ContentSpan>, Vec<Error>> {
     let settings = markdown_settings(site.config, site.assets, Some(site.templates), page);
     let mut rendered = markdown::render(&page.body, &settings)
@@ -879,6 +1143,7 @@ fn render_page(
         date: page.front.date.as_ref(),
         updated: page.front.updated.as_ref(),
         weight: page.front.weight,
+        taxonomies: term_names(page),
         extra: &page.front.extra,
         toc: &rendered.toc,
         highlighted: rendered.highlighted,
@@ -899,12 +1164,23 @@ fn render_page(
         // pagination, so templates can test it with a plain `if`.
         context.insert("paginator", &listing.paginator);
     }
+    if let Some(taxonomy) = &taxonomy {
+        context.insert("taxonomy", &taxonomy.taxonomy);
+        if let Some(terms) = &taxonomy.terms {
+            context.insert("terms", terms);
+        }
+        if let Some(term) = &taxonomy.term {
+            context.insert("term", term);
+            context.insert("paginator", &taxonomy.paginator);
+        }
+    }
+    let described = page.describe();
     // The template draws on what the page's shortcodes left of its
     // budgets; each render of the page starts from there.
     let budget = rendered.budget;
     let render = |context: &Context| {
         site.templates
-            .render_within(&page.template, context, &page.display_path, &mut { budget })
+            .render_within(&page.template, context, &described, &mut { budget })
             .map(|html| match site.dev_build {
                 Some(build) => crate::dev::client::inject(&html, build),
                 None => html,

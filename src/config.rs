@@ -54,6 +54,9 @@ pub struct SiteConfig {
     /// How Markdown is rendered.
     #[serde(default)]
     pub markdown: MarkdownConfig,
+    /// The taxonomies pages may use; `tags` alone when the key is absent.
+    #[serde(default = "default_taxonomies", deserialize_with = "taxonomies")]
+    pub taxonomies: Vec<TaxonomyConfig>,
 }
 
 /// The `markdown:` section of `site.yaml`.
@@ -64,6 +67,30 @@ pub struct MarkdownConfig {
     /// `heading-anchor` for the stylesheet.
     #[serde(default, deserialize_with = "crate::content::strict::boolean")]
     pub heading_anchors: bool,
+}
+
+/// One taxonomy declared in `site.yaml`, e.g. `{name: tags, paginate_by: 10}`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaxonomyConfig {
+    /// The name pages use under `taxonomies:` and the first URL segment
+    /// of its listing pages (`/tags/`).
+    #[serde(deserialize_with = "taxonomy_name")]
+    pub name: String,
+    /// Pages per listing page of each term; one listing page when absent.
+    #[serde(default, deserialize_with = "crate::content::strict::optional_count")]
+    pub paginate_by: Option<std::num::NonZeroUsize>,
+    /// Whether each term has an Atom feed at `/<name>/<term>/atom.xml`.
+    #[serde(default, deserialize_with = "crate::content::strict::boolean")]
+    pub feed: bool,
+}
+
+fn default_taxonomies() -> Vec<TaxonomyConfig> {
+    vec![TaxonomyConfig {
+        name: "tags".to_string(),
+        paginate_by: None,
+        feed: false,
+    }]
 }
 
 /// Consent-gated analytics settings.
@@ -167,6 +194,13 @@ impl SiteConfig {
         Ok(config)
     }
 
+    /// The declared taxonomy called `name`.
+    pub fn taxonomy(&self, name: &str) -> Option<&TaxonomyConfig> {
+        self.taxonomies
+            .iter()
+            .find(|taxonomy| taxonomy.name == name)
+    }
+
     /// Whether a URL path's first segment is one of the admin prefixes.
     pub fn is_admin_path(&self, url: &str) -> bool {
         let first = url
@@ -200,6 +234,44 @@ impl SiteConfig {
         }
         config
     }
+}
+
+/// A taxonomy name becomes the first URL segment of its listing pages
+/// and a key in front matter, so it must be a clean lowercase segment:
+/// what `slugify: on` leaves unchanged.
+fn taxonomy_name<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    let name = String::deserialize(deserializer)?;
+    let clean = crate::content::slugify(&name, crate::content::Slugify::On)
+        .is_some_and(|slug| slug == name);
+    if !clean {
+        return Err(serde::de::Error::custom(format!(
+            "taxonomy name `{}` must be lowercase ASCII letters and digits with single `-` \
+             between them, since it becomes the URL segment of its listing pages",
+            crate::source_text::escape(&name)
+        )));
+    }
+    Ok(name)
+}
+
+/// The taxonomies, each name declared once.
+fn taxonomies<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<TaxonomyConfig>, D::Error> {
+    let list = Vec::<serde_saphyr::Spanned<TaxonomyConfig>>::deserialize(deserializer)?;
+    for (index, taxonomy) in list.iter().enumerate() {
+        if let Some(first) = list[..index]
+            .iter()
+            .find(|other| other.value.name == taxonomy.value.name)
+        {
+            return Err(serde::de::Error::custom(format!(
+                "taxonomy `{}` is declared twice, on lines {} and {}",
+                taxonomy.value.name,
+                first.referenced.line(),
+                taxonomy.referenced.line()
+            )));
+        }
+    }
+    Ok(list.into_iter().map(|taxonomy| taxonomy.value).collect())
 }
 
 #[cfg(test)]
@@ -271,6 +343,118 @@ mod tests {
                 .unwrap_err()
                 .to_string();
             assert!(error.starts_with("site.yaml:4:"), "{error}");
+        }
+    }
+
+    #[test]
+    fn taxonomies_default_to_tags_and_are_read_strictly() {
+        let base = "name: S\nbase_url: https://s.example\ncontact_email: a@s.example\n";
+        let config = SiteConfig::parse(base).unwrap();
+        let names: Vec<&str> = config.taxonomies.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["tags"]);
+        let config = SiteConfig::parse(&format!(
+            "{base}taxonomies:\n  - {{name: tags, paginate_by: 10, feed: false}}\n  - name: release-notes\n    feed: true\n"
+        ))
+        .unwrap();
+        assert_eq!(config.taxonomies.len(), 2);
+        assert_eq!(
+            config.taxonomy("tags").unwrap().paginate_by.unwrap().get(),
+            10
+        );
+        assert!(config.taxonomy("release-notes").unwrap().feed);
+        assert!(
+            SiteConfig::parse(&format!("{base}taxonomies: []\n"))
+                .unwrap()
+                .taxonomies
+                .is_empty()
+        );
+        for (yaml, line, needle) in [
+            ("taxonomies: [{name: tags, colour: red}]\n", 4, "colour"),
+            (
+                "taxonomies: [{name: tags, feed: \"true\"}]\n",
+                4,
+                "without quotes",
+            ),
+            (
+                "taxonomies: [{name: tags, paginate_by: 0}]\n",
+                4,
+                "at least 1",
+            ),
+            ("taxonomies:\n  - name: Tags\n", 5, "lowercase"),
+            ("taxonomies:\n  - name: a/b\n", 5, "lowercase"),
+            ("taxonomies:\n  - name: \"\"\n", 5, "lowercase"),
+            (
+                "taxonomies:\n  - name: tags\n  - name: tags\n",
+                5,
+                "declared twice, on lines 5 and 6",
+            ),
+        ] {
+            let error = SiteConfig::parse(&format!("{base}{yaml}"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.starts_with(&format!("site.yaml:{line}:")),
+                "{yaml:?}: {error}"
+            );
+            assert!(error.contains(needle), "{yaml:?}: {error}");
+        }
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Pieces of a `taxonomies:` list, well and badly formed.
+        fn entry() -> impl Strategy<Value = String> {
+            let name = prop_oneof![
+                Just("tags".to_string()),
+                Just("Tags".to_string()),
+                Just("\"\"".to_string()),
+                Just("a--b".to_string()),
+                "[a-z0-9-]{1,6}",
+                "[ -~]{0,6}".prop_map(|s| format!("{s:?}")),
+            ];
+            let extra = prop_oneof![
+                Just(String::new()),
+                Just(", paginate_by: 3".to_string()),
+                Just(", paginate_by: 0".to_string()),
+                Just(", paginate_by: \"3\"".to_string()),
+                Just(", feed: true".to_string()),
+                Just(", feed: yes".to_string()),
+                Just(", colour: red".to_string()),
+            ];
+            (name, extra).prop_map(|(name, extra)| format!("  - {{name: {name}{extra}}}\n"))
+        }
+
+        proptest! {
+            #[test]
+            fn accepted_taxonomies_are_unique_clean_segments(
+                entries in prop::collection::vec(entry(), 0..5),
+            ) {
+                let text = format!(
+                    "name: S\nbase_url: https://s.example\ncontact_email: a@s.example\ntaxonomies:\n{}",
+                    entries.concat()
+                );
+                match SiteConfig::parse(&text) {
+                    Ok(config) => {
+                        let mut names: Vec<&str> =
+                            config.taxonomies.iter().map(|t| t.name.as_str()).collect();
+                        for name in &names {
+                            prop_assert!(!name.is_empty());
+                            prop_assert!(name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'));
+                            prop_assert!(!name.starts_with('-') && !name.ends_with('-') && !name.contains("--"));
+                        }
+                        let count = names.len();
+                        names.sort_unstable();
+                        names.dedup();
+                        prop_assert_eq!(names.len(), count);
+                    }
+                    Err(error) => {
+                        let shown = error.to_string();
+                        prop_assert!(shown.starts_with("site.yaml:"), "{}", shown);
+                    }
+                }
+            }
         }
     }
 

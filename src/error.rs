@@ -239,6 +239,19 @@ pub enum Error {
         /// What is missing, naming the section.
         message: String,
     },
+    /// Pages name taxonomy terms that cannot be listed as written: two
+    /// different terms make one URL segment, a term's listing lacks what
+    /// its feed or template needs.
+    #[error("{spot}: {message}")]
+    Taxonomy {
+        /// Where a page names the term.
+        spot: SourceSpot,
+        /// What is wrong, naming the other place when there is one.
+        message: String,
+    },
+    /// `SOURCE_DATE_EPOCH` is set but is not a build time.
+    #[error("{0}")]
+    BuildTime(crate::template_functions::EpochError),
     /// A rendered page is larger than the validator can judge.
     #[error(
         "{file}: the rendered page is {bytes} bytes, over the {limit}-byte limit the validator can judge (template {template}); split the page"

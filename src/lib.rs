@@ -29,6 +29,7 @@ pub mod rewrite;
 pub mod scaffold;
 pub mod sitemap;
 pub mod source_text;
+pub mod template_functions;
 pub mod template_steps;
 pub mod templates;
 mod yaml;

@@ -31,6 +31,8 @@ pub const TEMPLATES_DIR: &str = "templates";
 /// The compiled templates of a site.
 pub struct Templates {
     tera: Tera,
+    /// What the site functions of [`crate::template_functions`] read.
+    functions: crate::template_functions::Shared,
     /// Largest page a render may write: the validator's file cap for this
     /// site, so no page is written that the gate could not judge.
     page_limit: usize,
@@ -79,7 +81,7 @@ impl Templates {
             .iter()
             .map(|(name, text)| (name.as_str(), template_steps::instrument(text)))
             .collect();
-        let mut tera = new_tera();
+        let (mut tera, functions) = new_tera();
         if tera.add_raw_templates(instrumented).is_err() {
             // Report errors against the templates as written. The batch
             // stops at the first broken template; compile each one on its
@@ -88,7 +90,7 @@ impl Templates {
             let mut errors: Vec<Error> = sources
                 .iter()
                 .filter_map(
-                    |(name, text)| match new_tera().add_raw_template(name, text) {
+                    |(name, text)| match new_tera().0.add_raw_template(name, text) {
                         Err(e) if matches!(e.kind(), ErrorKind::SyntaxError(_)) => {
                             Some(template_error(&e, None))
                         }
@@ -97,17 +99,34 @@ impl Templates {
                 )
                 .collect();
             if errors.is_empty()
-                && let Err(error) =
-                    new_tera().add_raw_templates(sources.iter().map(|(n, t)| (n, t)))
+                && let Err(error) = new_tera()
+                    .0
+                    .add_raw_templates(sources.iter().map(|(n, t)| (n, t)))
             {
-                errors.push(template_error(&error, None));
+                // Unknown filters, tests and functions are found across
+                // the batch and come as one text with a report per place.
+                let reports = reports_in(&error.to_string());
+                if reports.is_empty() {
+                    errors.push(template_error(&error, None));
+                }
+                errors.extend(
+                    reports
+                        .into_iter()
+                        .map(|(spot, message)| Error::TemplateSyntax { spot, message }),
+                );
             }
             Error::collect(errors)?;
         }
         Ok(Self {
             tera,
+            functions,
             page_limit: MAX_PAGE_BYTES,
         })
+    }
+
+    /// The slot the site functions read the built site from.
+    pub fn functions(&self) -> &crate::template_functions::Shared {
+        &self.functions
     }
 
     /// Sets the largest page a render may write, in bytes (by default
@@ -271,12 +290,14 @@ pub enum TemplateLimit {
     },
 }
 
-/// A Tera instance with the budgeted functions registered.
-fn new_tera() -> Tera {
+/// A Tera instance with the budgeted functions and the site functions
+/// registered, and the slot the site functions read the site from.
+fn new_tera() -> (Tera, crate::template_functions::Shared) {
     let mut tera = Tera::new();
     tera.register_function("range", budgeted_range);
     tera.register_function(template_steps::STEP_FUNCTION, template_steps::step);
-    tera
+    let functions = crate::template_functions::register(&mut tera);
+    (tera, functions)
 }
 
 thread_local! {
@@ -398,8 +419,51 @@ fn locate(error: &tera::Error) -> (SourceSpot, String) {
             SourceSpot::file(format!("{TEMPLATES_DIR}/{tpl}")),
             error.kind().to_string(),
         ),
-        other => (SourceSpot::file(TEMPLATES_DIR), other.to_string()),
+        other => {
+            let text = other.to_string();
+            match reports_in(&text).into_iter().next() {
+                Some(report) => report,
+                None => (SourceSpot::file(TEMPLATES_DIR), text),
+            }
+        }
     }
+}
+
+/// The reports in a text Tera generated for errors it found across
+/// templates (`error: Unknown filter `x`` followed by
+/// ` --> page.html:9:48`): each report's template, line and column (both
+/// 1-based there), with its message.
+fn reports_in(text: &str) -> Vec<(SourceSpot, String)> {
+    let mut reports = Vec::new();
+    let mut message = None;
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("error: ") {
+            message = Some(rest.trim().to_string());
+            continue;
+        }
+        let Some(place) = line.trim_start().strip_prefix("--> ") else {
+            continue;
+        };
+        let mut parts = place.trim_end().rsplitn(3, ':');
+        let (Some(column), Some(number), Some(name)) = (parts.next(), parts.next(), parts.next())
+        else {
+            continue;
+        };
+        let (Ok(number), Ok(column)) = (number.parse::<usize>(), column.parse::<usize>()) else {
+            continue;
+        };
+        if let Some(message) = message.take() {
+            reports.push((
+                SourceSpot::at(
+                    format!("{TEMPLATES_DIR}/{}", source_text::escape(name)),
+                    number.max(1),
+                    column.max(1),
+                ),
+                message,
+            ));
+        }
+    }
+    reports
 }
 
 /// Maps a Tera error to the template file and line it points at. Tera
@@ -621,6 +685,54 @@ mod tests {
                 limit: MAX_COMPONENT_DEPTH
             }
         );
+    }
+
+    #[test]
+    fn unknown_filters_and_functions_name_every_place() {
+        let error = Templates::from_sources(&sources(&[
+            ("base.html", "<p>{% block main %}{% endblock main %}</p>"),
+            (
+                "page.html",
+                "{% extends \"base.html\" %}\n{% block main %}{{ page.title | slice(end=2) }}\n{{ get_pages() }}{% endblock main %}",
+            ),
+        ]))
+        .err()
+        .unwrap();
+        let shown: Vec<String> = error.errors().iter().map(|e| e.to_string()).collect();
+        assert_eq!(
+            shown,
+            [
+                "templates/page.html:2:33: template syntax error: Unknown filter `slice`",
+                "templates/page.html:3:4: template syntax error: Unknown function `get_pages`"
+            ]
+        );
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn reports_keep_their_place_and_never_panic(
+                lines in prop::collection::vec(
+                    prop_oneof![
+                        "error: [ -~]{0,20}",
+                        " *--> [a-z/.:]{0,12}:[0-9]{0,3}:[0-9]{0,3}",
+                        "[ -~]{0,20}",
+                    ],
+                    0..10,
+                ),
+            ) {
+                let text = lines.join("\n");
+                for (spot, message) in reports_in(&text) {
+                    prop_assert!(spot.file.starts_with("templates/"));
+                    prop_assert!(spot.line.is_some_and(|l| l >= 1));
+                    prop_assert!(spot.column.is_some_and(|c| c >= 1));
+                    prop_assert!(text.contains(&message));
+                }
+            }
+        }
     }
 
     #[test]

@@ -141,6 +141,138 @@ fn a_page_where_a_listing_page_goes_names_both_files() {
 }
 
 #[test]
+fn two_terms_that_make_one_segment_name_both_places() {
+    let error = check_case("taxonomy-term-collision");
+    assert!(
+        error
+            .errors()
+            .iter()
+            .all(|e| matches!(e, Error::Taxonomy { .. })),
+        "{error:?}"
+    );
+    let shown = error.to_string();
+    // about.md is read before the news posts, so its spelling comes first
+    // and each post that writes it differently is named against it.
+    assert!(
+        shown.contains(
+            "content/news/first.md:5:20: the tags term `Releases` and the term `releases` at \
+             content/about.md:5:10 make the same URL segment `releases`"
+        ),
+        "{shown}"
+    );
+    assert!(shown.contains("content/news/third/index.md:6:7: the tags term `Security` and the term `SECURITY` at content/about.md:5:20"), "{shown}");
+}
+
+#[test]
+fn a_page_where_a_term_listing_goes_names_both() {
+    let error = check_case("taxonomy-page-collision");
+    assert!(
+        error.to_string().contains(
+            "content/tags/security.md and the tags term `Security` (first named at content/news/first.md:5:10) both map to the URL /tags/security/"
+        ),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_taxonomy_site_yaml_does_not_declare_is_an_error_at_its_line() {
+    let error = check_case("taxonomy-undeclared");
+    assert_eq!(first_line_location(&error), "content/about.md:5:15");
+    assert!(error.to_string().contains("`categories` is not declared"));
+}
+
+#[test]
+fn taxonomy_names_in_site_yaml_are_url_segments() {
+    let error = check_case("taxonomy-invalid-config");
+    assert!(matches!(error, Error::SiteConfig { .. }), "{error:?}");
+    assert!(
+        first_line_location(&error).starts_with("site.yaml:6:"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_used_taxonomy_without_templates_names_where_it_is_used() {
+    let site = site_with(|site| {
+        std::fs::remove_file(site.join("templates/taxonomy_single.html")).unwrap();
+    });
+    let error = site.build();
+    assert!(matches!(error, Error::Taxonomy { .. }), "{error:?}");
+    assert_eq!(
+        error.to_string(),
+        "content/news/first.md:5:20: names a tags term, so the site has a page for each tags term, \
+         which needs templates/tags/single.html or templates/taxonomy_single.html; add one"
+    );
+    site.assert_untouched();
+    // A taxonomy's own template is used when there is one.
+    let site = site_with(|site| {
+        std::fs::rename(
+            site.join("templates/taxonomy_single.html"),
+            site.join("templates/tags-single.html"),
+        )
+        .unwrap();
+        std::fs::create_dir(site.join("templates/tags")).unwrap();
+        std::fs::write(
+            site.join("templates/tags/single.html"),
+            "<!doctype html><html lang=\"en\"><title>{{ term.name }}</title><p>{{ term.count }}</p></html>",
+        )
+        .unwrap();
+        std::fs::remove_file(site.join("templates/tags-single.html")).unwrap();
+    });
+    let mut options = BuildOptions::new(site.work.path().join("site"), site.out());
+    options.keep_failed = false;
+    build(&options).unwrap();
+    let html = std::fs::read_to_string(site.out().join("tags/security/index.html")).unwrap();
+    assert!(html.contains("<title>Security</title><p>2</p>"), "{html}");
+}
+
+#[test]
+fn a_missing_static_file_in_get_url_names_the_template_line() {
+    let error = check_case("template-function");
+    assert!(matches!(error, Error::TemplateRender { .. }), "{error:?}");
+    assert_eq!(first_line_location(&error), "templates/about.html:3:14");
+    assert!(
+        error
+            .to_string()
+            .contains("`img/missing.svg` is not a file under static/")
+    );
+}
+
+#[test]
+fn the_markdown_filter_refuses_what_content_may_not_hold() {
+    let error = check_case("template-markdown-filter");
+    assert!(matches!(error, Error::TemplateRender { .. }), "{error:?}");
+    assert!(first_line_location(&error).starts_with("templates/about.html:3:"));
+    assert!(
+        error
+            .to_string()
+            .contains("event handler attribute `onerror`"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_malformed_source_date_epoch_fails_the_build() {
+    let site = BrokenSite::plain();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_baystore-site"))
+        .arg("build")
+        .arg("--site")
+        .arg(site.work.path().join("site"))
+        .arg("--out")
+        .arg(site.out())
+        .env("SOURCE_DATE_EPOCH", "2026-05-01")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("SOURCE_DATE_EPOCH must be a whole number of seconds"),
+        "{stderr}"
+    );
+    site.assert_untouched();
+}
+
+#[test]
 fn a_broken_data_file_and_a_quoted_boolean_name_file_and_line() {
     let error = check_case("invalid-data");
     let shown = error.to_string();
@@ -749,7 +881,13 @@ fn every_case_folder_has_a_test() {
         "shortcode-template-error",
         "shortcode-unknown",
         "shortcode-unsafe-output",
+        "taxonomy-invalid-config",
+        "taxonomy-page-collision",
+        "taxonomy-term-collision",
+        "taxonomy-undeclared",
         "template-component-depth",
+        "template-function",
+        "template-markdown-filter",
         "template-output-limit",
         "template-range-limit",
         "tera-render",

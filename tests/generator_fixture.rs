@@ -8,10 +8,15 @@ use std::path::Path;
 use baystore_site::out_dir::BUNDLE_MARK;
 use baystore_site::{BuildOptions, build};
 
+/// The time `now()` gives the fixture's templates, as `SOURCE_DATE_EPOCH`
+/// would fix it, so the pages snapshot the same on every run.
+const BUILD_TIME: &str = "2026-05-01T12:00:00Z";
+
 /// Builds the fixture site into a fresh temporary folder.
 fn build_fixture() -> (tempfile::TempDir, baystore_site::BuildSummary) {
     let work = tempfile::tempdir().unwrap();
-    let options = BuildOptions::new(support::fixtures().join("site"), work.path().join("dist"));
+    let mut options = BuildOptions::new(support::fixtures().join("site"), work.path().join("dist"));
+    options.build_time = Some(BUILD_TIME.parse().unwrap());
     let summary = build(&options).unwrap();
     (work, summary)
 }
@@ -24,7 +29,9 @@ fn read(dist: &Path, file: &str) -> String {
 fn fixture_bundle_has_pretty_urls_fingerprinted_assets_and_no_drafts() {
     let (work, summary) = build_fixture();
     let dist = work.path().join("dist");
-    assert_eq!(summary.pages, 17);
+    // Fourteen content pages, the news section's second listing page,
+    // and the tags: their list, two terms, two listing pages each.
+    assert_eq!(summary.pages, 22);
     assert_eq!(summary.assets, 6);
     insta::with_settings!({ snapshot_path => "generator/snapshots" }, {
         insta::assert_json_snapshot!("fixture_files", support::list_files(&dist));
@@ -176,6 +183,11 @@ fn sitemap_robots_and_headers_exclude_and_mark_admin_surfaces() {
             "https://fixture.example/news/third/",
             "https://fixture.example/plans/",
             "https://fixture.example/pricing/",
+            "https://fixture.example/tags/",
+            "https://fixture.example/tags/releases/",
+            "https://fixture.example/tags/releases/page/2/",
+            "https://fixture.example/tags/security/",
+            "https://fixture.example/tags/security/page/2/",
         ]
     );
     // `updated` wins over `date`; pages without either have no lastmod.
@@ -271,8 +283,9 @@ fn drafts_are_published_only_when_asked_and_then_never_indexed() {
     let mut options = BuildOptions::new(support::fixtures().join("site"), work.path().join("dist"));
     options.drafts = true;
     let summary = build(&options).unwrap();
-    // Two drafts, and with one more post the news needs a third listing page.
-    assert_eq!(summary.pages, 20);
+    // Two drafts, and with one more post the news needs a third listing
+    // page; the draft's tag adds a term with one listing page.
+    assert_eq!(summary.pages, 26);
     let dist = work.path().join("dist");
     for (file, url) in [
         ("draft/index.html", "/draft/"),
@@ -291,9 +304,71 @@ fn drafts_are_published_only_when_asked_and_then_never_indexed() {
         assert!(!read(&dist, "sitemap.xml").contains(url));
         assert!(!read(&dist, "atom.xml").contains(url));
     }
+    // The draft's tag lists only the draft, so its page is as hidden as
+    // the draft; the tags list, with indexable terms, is not.
+    let roadmap = read(&dist, "tags/roadmap/index.html");
+    assert!(
+        roadmap.contains("<meta name=\"robots\" content=\"noindex\">"),
+        "{roadmap}"
+    );
+    assert!(!read(&dist, "sitemap.xml").contains("/tags/roadmap/"));
+    assert!(read(&dist, "_headers").contains("/tags/roadmap/\n  X-Robots-Tag: noindex\n"));
+    assert!(!read(&dist, "tags/index.html").contains("name=\"robots\""));
     // A published draft takes its place in its section's listing.
     assert!(read(&dist, "news/index.html").contains("href=\"/news/unfinished/\""));
     assert!(dist.join("news/page/3/index.html").is_file());
+}
+
+#[test]
+fn tags_list_their_terms_and_each_term_its_pages_over_listing_pages() {
+    let (work, _) = build_fixture();
+    let dist = work.path().join("dist");
+    let list = read(&dist, "tags/index.html");
+    assert!(
+        list.contains("<a href=\"/tags/releases/\">Releases</a> (2)"),
+        "{list}"
+    );
+    assert!(
+        list.contains("<a href=\"/tags/security/\">Security</a> (2)"),
+        "{list}"
+    );
+    // The draft's tag is not published with it.
+    assert!(!list.contains("Roadmap"), "{list}");
+    assert!(!dist.join("tags/roadmap").exists());
+    // One page per listing page, newest first, never a /page/1/ copy.
+    let first = read(&dist, "tags/security/index.html");
+    assert!(first.contains("href=\"/news/third/\""), "{first}");
+    assert!(!first.contains("href=\"/news/first/\""), "{first}");
+    assert!(first.contains("<link rel=\"next\" href=\"/tags/security/page/2/\">"));
+    let second = read(&dist, "tags/security/page/2/index.html");
+    assert!(second.contains("href=\"/news/first/\""), "{second}");
+    assert!(second.contains("<link rel=\"prev\" href=\"/tags/security/\">"));
+    assert!(!dist.join("tags/security/page/1").exists());
+    assert!(!dist.join("tags/security/page/3").exists());
+    // `feed: true` on the taxonomy gives each term an Atom feed, linked
+    // from its listing pages.
+    let (texts, links) = read_xml(&read(&dist, "tags/security/atom.xml"));
+    let ids: Vec<&str> = texts
+        .iter()
+        .filter(|(p, _)| p == "feed/entry/id")
+        .map(|(_, t)| t.as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "https://fixture.example/news/third/",
+            "https://fixture.example/news/first/"
+        ]
+    );
+    assert!(links.iter().any(|link| link.contains(&(
+        "href".to_string(),
+        "https://fixture.example/tags/security/atom.xml".to_string()
+    ))));
+    assert!(
+        first.contains("href=\"/tags/security/atom.xml\""),
+        "{first}"
+    );
+    assert_eq!(support::check_bundle(&dist), Vec::<String>::new());
 }
 
 /// The attributes of one element, as name and value.

@@ -21,6 +21,12 @@ fn build_sample() -> (tempfile::TempDir, PathBuf) {
         summary.pages >= 8,
         "home, product, pricing, security, contact, privacy, 404, console"
     );
+    assert_eq!(
+        summary.report.error_count(),
+        0,
+        "{:?}",
+        summary.report.findings
+    );
     (work, dist)
 }
 
@@ -193,13 +199,92 @@ fn sample_pages_render_as_snapshotted() {
             }
         }
         insta::assert_snapshot!("sample_sitemap", read(&dist, "sitemap.xml"));
+        insta::assert_snapshot!("sample_news_feed", read(&dist, "news/atom.xml"));
     });
+}
+
+/// The `href` of every link in the `<ol class="post-list">` of a page.
+fn listed_posts(html: &str) -> Vec<String> {
+    let list = html
+        .split("<ol class=\"post-list\">")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no post list in {html}"));
+    let list = list.split("</ol>").next().unwrap();
+    list.split("<h2 class=\"post-list__title\"><a href=\"")
+        .skip(1)
+        .map(|item| item.split('"').next().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn sample_news_lists_five_posts_a_page_newest_first_with_a_feed() {
+    let (_work, dist) = build_sample();
+    let pages = [
+        "news/index.html",
+        "news/page/2/index.html",
+        "news/page/3/index.html",
+    ];
+    let listed: Vec<Vec<String>> = pages
+        .iter()
+        .map(|p| listed_posts(&read(&dist, p)))
+        .collect();
+    assert_eq!(listed.iter().map(Vec::len).collect::<Vec<_>>(), [5, 5, 2]);
+    assert_eq!(listed[0][0], "/news/sandbox-checkout/");
+    assert_eq!(listed[2][1], "/news/named-instances-ga/");
+    let all: Vec<&String> = listed.iter().flatten().collect();
+    let mut unique = all.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 12, "every post once");
+    assert!(!dist.join("news/page/1").exists());
+    assert!(!dist.join("news/page/4").exists());
+    let first = read(&dist, "news/index.html");
+    assert!(first.contains("<link rel=\"next\" href=\"/news/page/2/\">"));
+    assert!(!first.contains("rel=\"prev\""));
+    assert!(first.contains(
+        "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"News · BayStore\" href=\"/news/atom.xml\">"
+    ));
+    let last = read(&dist, "news/page/3/index.html");
+    assert!(last.contains("<link rel=\"prev\" href=\"/news/page/2/\">"));
+    assert!(!last.contains("rel=\"next\""));
+    // The feed: every post, absolute URLs, newest first.
+    let feed = read(&dist, "news/atom.xml");
+    assert_eq!(feed.matches("<entry>").count(), 12);
+    assert!(feed.contains("<id>https://baystore.example/news/sandbox-checkout/</id>"));
+    assert!(!feed.contains("href=\"/"), "{feed}");
+    // The home page shows the latest three.
+    let home = listed_posts(&read(&dist, "index.html"));
+    assert_eq!(home, listed[0][..3]);
+    // Tags list the posts that name them, paginated like the news.
+    let security = listed_posts(&read(&dist, "tags/security/index.html"));
+    assert_eq!(security.len(), 5);
+    assert_eq!(
+        listed_posts(&read(&dist, "tags/security/page/2/index.html")),
+        ["/news/session-timeouts/"]
+    );
+    assert!(read(&dist, "tags/index.html").contains("<a class=\"tag\" href=\"/tags/security/\">Security</a> <span class=\"term-list__count\">6 posts</span>"));
+}
+
+#[test]
+fn sample_changelog_and_pricing_come_from_data_files() {
+    let (_work, dist) = build_sample();
+    let changelog = read(&dist, "changelog/index.html");
+    assert_eq!(changelog.matches("class=\"changelog__release\"").count(), 5);
+    assert!(
+        changelog.contains(
+            "<time class=\"changelog__date\" datetime=\"2026-03-10\">10 March 2026</time>"
+        )
+    );
+    let pricing = read(&dist, "pricing/index.html");
+    assert_eq!(pricing.matches("<section class=\"plan").count(), 3);
+    assert!(pricing.contains("<strong>USD 199</strong> per instance a month"));
+    assert!(pricing.contains("<section class=\"plan plan--featured\">\n<h3>Team</h3>"));
 }
 
 /// A copy of the sample site's sources in a temporary folder.
 fn copy_sample() -> tempfile::TempDir {
     let work = tempfile::tempdir().unwrap();
-    for dir in ["content", "templates", "static"] {
+    for dir in ["content", "templates", "static", "data"] {
         support::copy_dir(&repo_root().join(dir), &work.path().join(dir));
     }
     for file in ["site.yaml", "_headers", "evidence.yaml"] {

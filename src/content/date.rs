@@ -144,6 +144,13 @@ impl ContentDate {
         self.instant
     }
 
+    /// The instant in the offset it was written with, for formatting
+    /// as the author would read it.
+    pub fn zoned(&self) -> jiff::ZonedDateTime {
+        self.instant
+            .to_zoned_datetime(jiff::tz::TimeZone::fixed(self.offset))
+    }
+
     /// Whether only a calendar date was written.
     pub fn is_date_only(&self) -> bool {
         self.date_only

@@ -7,6 +7,7 @@ pub mod date;
 pub mod section;
 pub mod slug;
 pub(crate) mod strict;
+pub mod taxonomy;
 
 use std::collections::HashMap;
 use std::io::Read as _;
@@ -22,6 +23,7 @@ use crate::yaml::yaml_error_parts;
 pub use date::{ContentDate, DateError};
 pub use section::{SECTION_FILE, SectionSettings, Sections, SortBy};
 pub use slug::{Slugify, slugify};
+pub use taxonomy::{Taxonomies, TaxonomyPage, TermUse};
 
 /// Name of the content folder inside a site folder.
 pub const CONTENT_DIR: &str = "content";
@@ -63,6 +65,10 @@ pub struct FrontMatter {
     /// Sort key for sections sorted by weight: lower first.
     #[serde(default, deserialize_with = "strict::optional_integer")]
     pub weight: Option<i64>,
+    /// Terms by taxonomy, as Zola writes them:
+    /// `taxonomies: {tags: [Security, Releases]}`.
+    #[serde(default)]
+    pub taxonomies: taxonomy::TermsByTaxonomy,
     /// Free-form values for templates (`page.extra`): the one place
     /// where any key is allowed.
     #[serde(default)]
@@ -118,6 +124,7 @@ impl SectionFrontMatter {
             date: None,
             updated: None,
             weight: self.weight,
+            taxonomies: taxonomy::TermsByTaxonomy::new(),
             extra: self.extra,
         };
         let settings = SectionSettings {
@@ -185,9 +192,14 @@ pub struct Page {
     pub is_not_found: bool,
     /// The listing settings, when this is a section's `_index.md`.
     pub section: Option<SectionSettings>,
-    /// Which listing page of its section this is: 1 for every content
-    /// file, 2 and up for the extra pages of a paginated section.
+    /// Which listing page of its section or taxonomy term this is: 1 for
+    /// every content file, 2 and up for the extra pages of a paginated
+    /// listing.
     pub pager: usize,
+    /// The taxonomy terms the page names, checked.
+    pub terms: Vec<TermUse>,
+    /// What the page lists, when the generator added it for a taxonomy.
+    pub taxonomy: Option<TaxonomyPage>,
 }
 
 impl Page {
@@ -208,6 +220,22 @@ impl Page {
     /// The page as errors name it: its content file, or for an extra
     /// listing page of a section, which one.
     pub fn describe(&self) -> String {
+        if let Some(listing) = &self.taxonomy {
+            let what = match &listing.term {
+                Some(term) => format!(
+                    "the {} term `{}`",
+                    listing.taxonomy,
+                    source_text::escape(term)
+                ),
+                None => format!("the {} list", listing.taxonomy),
+            };
+            let number = if self.pager > 1 {
+                format!("listing page {} of ", self.pager)
+            } else {
+                String::new()
+            };
+            return format!("{number}{what} (first named at {})", listing.origin);
+        }
         if self.pager > 1 {
             format!("listing page {} of {}", self.pager, self.display_path)
         } else {
@@ -439,6 +467,13 @@ pub fn parse_page_from(
     };
     let noindex = front.noindex || surface == Surface::Admin || placement.is_not_found;
     let template = front.template.clone().unwrap_or_else(|| "page".to_string());
+    let terms = taxonomy::read_terms(
+        &front.taxonomies,
+        config,
+        &display_path,
+        split.yaml_line,
+        provenance,
+    )?;
     Ok(Page {
         source: source.to_string(),
         display_path,
@@ -456,6 +491,8 @@ pub fn parse_page_from(
         front,
         section,
         pager: 1,
+        terms,
+        taxonomy: None,
     })
 }
 
@@ -476,7 +513,7 @@ fn key_line(yaml: &str, key: &str) -> Option<usize> {
 }
 
 /// Whether a slug is a single, harmless URL segment.
-fn is_safe_slug(slug: &str) -> bool {
+pub(crate) fn is_safe_slug(slug: &str) -> bool {
     !slug.is_empty()
         && slug != "."
         && slug != ".."
@@ -718,8 +755,9 @@ pub fn check_output_paths(pages: &[Page], generated: &[String]) -> Vec<(usize, E
             })
         };
         if let Some(problem) = problem {
-            let spot = match (page.slug_line, &page.front.slug) {
-                (Some(line), Some(_)) => SourceSpot::at(&page.display_path, line, 1),
+            let spot = match (page.slug_line, &page.front.slug, &page.taxonomy) {
+                (_, _, Some(listing)) => listing.origin.clone(),
+                (Some(line), Some(_), None) => SourceSpot::at(&page.display_path, line, 1),
                 _ => SourceSpot::at(&page.display_path, 1, 1),
             };
             errors.push((

@@ -8,4 +8,5 @@ import './suites/pages.mjs';
 import './suites/consent.mjs';
 import './suites/lead-form.mjs';
 import './suites/accessibility.mjs';
+import './suites/news.mjs';
 import './suites/screenshots.mjs';
