@@ -22,6 +22,21 @@ fn takes_string_urls(function: &str) -> bool {
 
 /// Every URL in `css`.
 pub fn urls(css: &str) -> Vec<CssUrl> {
+    read(css, &mut |_| {})
+}
+
+/// The byte range of every comment in `css`, delimiters included, in
+/// order: read by the same tokenizer as URLs, so `/*` inside a string or
+/// an unquoted `url()` does not start one.
+pub fn comments(css: &str) -> Vec<std::ops::Range<usize>> {
+    let mut found = Vec::new();
+    read(css, &mut |range| found.push(range));
+    found
+}
+
+/// Reads `css` once: returns its URLs and hands every comment's range to
+/// `on_comment`.
+fn read(css: &str, on_comment: &mut dyn FnMut(std::ops::Range<usize>)) -> Vec<CssUrl> {
     let bytes = css.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
@@ -44,9 +59,11 @@ pub fn urls(css: &str) -> Vec<CssUrl> {
                 i += 1;
             }
             b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                let start = i;
                 i = css[i + 2..]
                     .find("*/")
                     .map_or(bytes.len(), |end| i + 2 + end + 2);
+                on_comment(start..i);
             }
             b'"' | b'\'' => {
                 let (value, end) = read_string(css, i);

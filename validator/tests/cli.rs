@@ -34,7 +34,7 @@ fn clean_bundle_exits_zero_with_empty_findings() {
     let value: Value = serde_json::from_str(&stdout(&output)).unwrap();
     assert_eq!(
         value,
-        serde_json::json!({ "findings": [], "groups": [], "rules": [] })
+        serde_json::json!({ "findings": [], "groups": [], "rules": [], "suppressed": [] })
     );
 }
 
@@ -46,7 +46,7 @@ fn error_findings_exit_one_with_the_json_contract() {
     let object = value.as_object().unwrap();
     assert_eq!(
         object.keys().collect::<Vec<_>>(),
-        ["findings", "groups", "rules"]
+        ["findings", "groups", "rules", "suppressed"]
     );
     let findings = value["findings"].as_array().unwrap();
     // Each rule with a finding is described once, from the rule table.
