@@ -245,6 +245,13 @@ mod tests {
         assert_eq!(found(nested), ["f.png"]);
     }
 
+    #[test]
+    fn comments_skip_strings_and_unquoted_urls() {
+        let css = "a{content:\"/* no */\"} /* yes */ b{background:url(/*no*/x.png)} \\/* no */";
+        let found: Vec<&str> = comments(css).into_iter().map(|r| &css[r]).collect();
+        assert_eq!(found, ["/* yes */"]);
+    }
+
     mod fuzz {
         use super::super::*;
         use crate::fuzz::{self, is_place_in};
@@ -263,6 +270,21 @@ mod tests {
                 }
                 prop_assert!(found.windows(2).all(|pair| pair[0].offset < pair[1].offset));
                 prop_assert_eq!(found, urls(&css));
+            }
+
+            /// Comments lie inside the stylesheet, in order and apart, each
+            /// opening with `/*`, and no URL is found inside one.
+            #[test]
+            fn fuzz_css_comments_are_comments(css in fuzz::css()) {
+                let found = comments(&css);
+                for range in &found {
+                    prop_assert!(is_place_in(&css, range.start) && is_place_in(&css, range.end));
+                    prop_assert!(css[range.clone()].starts_with("/*"));
+                }
+                prop_assert!(found.windows(2).all(|w| w[0].end <= w[1].start));
+                for url in urls(&css) {
+                    prop_assert!(!found.iter().any(|c| c.contains(&url.offset)));
+                }
             }
         }
     }

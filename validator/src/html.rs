@@ -997,8 +997,8 @@ pub(crate) struct Comment {
     pub next_element: Option<Range<usize>>,
 }
 
-/// The comments of `source` whose text `wanted` accepts, each with the
-/// element after it.
+/// The `<!-- -->` comments of `source` whose text `wanted` accepts, each
+/// with the element after it.
 ///
 /// Only what the tokenizer reads as a comment is one: `<!--` inside a
 /// `<script>`, `<style>`, `<textarea>` or `<title>`, in an attribute value
@@ -1037,12 +1037,19 @@ pub(crate) fn comments(source: &str, wanted: impl Fn(&str) -> bool) -> Vec<Comme
         });
         let document = lol_html::DocumentContentHandlers::default().comments(
             |comment: &mut lol_html::html_content::Comment<'_>| {
+                // Only `<!-- -->` is taken: the tokenizer also makes
+                // comments of `<!x>`, `<?x>` and of `<![CDATA[…]]>` outside
+                // SVG, which no author writes as one.
+                let range = comment.source_location().bytes();
+                let written = source
+                    .get(range.clone())
+                    .is_some_and(|raw| raw.starts_with("<!--"));
                 let text = comment.text();
-                if wanted(&text) {
+                if written && wanted(&text) {
                     let mut found = found.borrow_mut();
                     waiting.borrow_mut().push(found.len());
                     found.push(Comment {
-                        range: comment.source_location().bytes(),
+                        range,
                         text,
                         next_element: None,
                     });
@@ -1366,6 +1373,22 @@ mod tests {
                 prop_assert_eq!(starts(&page), starts(&again));
                 prop_assert_eq!(&page.unjudged, &again.unjudged);
                 prop_assert_eq!(&page.visible.text, &again.visible.text);
+            }
+
+            /// Every comment lies inside the file and opens with `<!--`;
+            /// the element after it starts after it and ends inside the
+            /// file.
+            #[test]
+            fn fuzz_comments_and_their_next_elements(html in fuzz::html()) {
+                for comment in comments(&html, |_| true) {
+                    prop_assert!(is_place_in(&html, comment.range.start));
+                    prop_assert!(comment.range.end <= html.len());
+                    prop_assert!(html[comment.range.start..].starts_with("<!--"));
+                    if let Some(element) = comment.next_element {
+                        prop_assert!(comment.range.end <= element.start);
+                        prop_assert!(element.start < element.end && element.end <= html.len());
+                    }
+                }
             }
         }
     }
