@@ -409,6 +409,26 @@ mod tests {
             ("worker_routes:\n  - lead\n", 2, "lead"),
             ("lead_form:\n  action: /lead\n  mehtod: post\n", 3, "mehtod"),
             ("rules:\n  csp: loud\n", 2, "loud"),
+            (
+                "suppress:\n  - rule: inline/script\n    path: a\n    resaon: x\n",
+                4,
+                "resaon",
+            ),
+            (
+                "suppress:\n  - rule: inline/no-such-rule\n    path: a\n",
+                2,
+                "no-such-rule",
+            ),
+            (
+                "suppress:\n  - rule: suppression/unused\n    path: a\n",
+                2,
+                "rules:",
+            ),
+            (
+                "suppress:\n  - rule: csp/*\n    path: \"a/[b\"\n",
+                3,
+                "a/[b",
+            ),
         ] {
             let error = parse(text).expect_err(text);
             assert!(

@@ -168,6 +168,13 @@ pub(crate) struct InlineSuppression {
     pub place: Finding,
 }
 
+/// The markers of one file, by the kind of their scope.
+#[derive(Default)]
+struct FileMarkers {
+    lines: HashMap<u32, Vec<usize>>,
+    spans: Vec<usize>,
+}
+
 /// The findings after suppression.
 pub(crate) struct Outcome {
     pub kept: Vec<Finding>,
@@ -246,12 +253,15 @@ pub(crate) fn apply(
         });
     }
 
-    let mut by_file: HashMap<&str, Vec<usize>> = HashMap::new();
+    // Markers by file, and line markers by line, so that a finding is
+    // compared only with the markers that can cover it.
+    let mut by_file: HashMap<&str, FileMarkers> = HashMap::new();
     for (index, marker) in inline.iter().enumerate() {
-        by_file
-            .entry(marker.place.file.as_str())
-            .or_default()
-            .push(index);
+        let markers = by_file.entry(marker.place.file.as_str()).or_default();
+        match marker.scope {
+            Scope::Line(line) => markers.lines.entry(line).or_default().push(index),
+            Scope::Span { .. } => markers.spans.push(index),
+        }
     }
     let mut used: Vec<Vec<bool>> = inline
         .iter()
@@ -271,7 +281,14 @@ pub(crate) fn apply(
         }
         let mut accepted: Option<Suppression> = None;
         if declared.suppressible_inline() {
-            for &index in by_file.get(finding.file.as_str()).into_iter().flatten() {
+            let candidates = by_file.get(finding.file.as_str()).map(|markers| {
+                let on_line = finding
+                    .line
+                    .and_then(|line| markers.lines.get(&line))
+                    .map_or(&[][..], Vec::as_slice);
+                on_line.iter().chain(&markers.spans)
+            });
+            for &index in candidates.into_iter().flatten() {
                 let marker = &inline[index];
                 if !marker.scope.covers(&finding) {
                     continue;
@@ -369,6 +386,98 @@ mod tests {
             Err(SelectorError::Suppression(_))
         ));
         assert_eq!(Selector::parse("csp/*").unwrap().to_string(), "csp/*");
+    }
+
+    fn finding(rule: &str, file: &str, line: u32) -> Finding {
+        Finding {
+            rule: rule.into(),
+            severity: Severity::Error,
+            file: file.into(),
+            line: Some(line),
+            column: Some(1),
+            message: String::new(),
+            snippet: None,
+            help: None,
+        }
+    }
+
+    #[test]
+    fn markers_and_config_entries_accept_findings_once_and_unused_ones_are_reported() {
+        let config = Config::parse(
+            "suppress:\n\
+             \x20 - rule: secret/*\n    path: \"vendor/**\"\n    reason: vendored\n\
+             \x20 - rule: secret/unscanned-file\n    path: \"vendor/**\"\n    reason: too big\n\
+             \x20 - rule: sink/eval\n    path: \"**\"\n\
+             \x20 - rule: link/*\n    path: \"*.html\"\n    reason: nothing here\n",
+            std::path::Path::new("v.yaml"),
+        )
+        .unwrap();
+        let marker = InlineSuppression {
+            selectors: vec![
+                Selector::Rule("sink/eval"),
+                Selector::Category("sink"),
+                Selector::Rule("sink/inner-html"),
+            ],
+            reason: "reviewed".into(),
+            scope: Scope::Line(4),
+            place: finding("suppression/unused", "a.js", 3),
+        };
+        let findings = vec![
+            finding("sink/eval", "a.js", 4),
+            finding("sink/eval", "b.js", 4),
+            finding("secret/jwt", "vendor/x.js", 1),
+            finding("secret/unscanned-file", "vendor/big.js", 1),
+            finding("sink/too-deep", "a.js", 4),
+        ];
+        let outcome = apply(findings, vec![marker], &config);
+        let kept: Vec<(&str, &str)> = outcome
+            .kept
+            .iter()
+            .map(|f| (f.rule.as_str(), f.file.as_str()))
+            .collect();
+        // The reasonless entry accepts nothing; no marker accepts an
+        // unjudged finding.
+        assert_eq!(kept, [("sink/eval", "b.js"), ("sink/too-deep", "a.js")]);
+        let accepted: Vec<(&str, SuppressionKind, &str)> = outcome
+            .suppressed
+            .iter()
+            .map(|s| {
+                (
+                    s.finding.file.as_str(),
+                    s.suppression.kind,
+                    s.suppression.rule.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            accepted,
+            [
+                ("a.js", SuppressionKind::Inline, "sink/eval"),
+                ("vendor/x.js", SuppressionKind::Config, "secret/*"),
+                // Only the entry naming the rule accepts an unjudged finding.
+                (
+                    "vendor/big.js",
+                    SuppressionKind::Config,
+                    "secret/unscanned-file"
+                ),
+            ]
+        );
+        assert_eq!(outcome.suppressed[0].suppression.line, Some(3));
+        assert_eq!(outcome.suppressed[1].suppression.file, "v.yaml");
+        let warnings: Vec<(&str, &str, Option<u32>)> = outcome
+            .warnings
+            .iter()
+            .map(|f| (f.rule.as_str(), f.file.as_str(), f.line))
+            .collect();
+        assert_eq!(
+            warnings,
+            [
+                ("suppression/no-reason", "v.yaml", Some(8)),
+                ("suppression/unused", "a.js", Some(3)),
+                ("suppression/unused", "v.yaml", Some(10)),
+            ]
+        );
+        assert!(outcome.warnings[1].message.contains("sink/inner-html"));
     }
 
     #[test]

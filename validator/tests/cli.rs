@@ -645,3 +645,42 @@ fn the_site_config_is_a_config() {
         "{value}"
     );
 }
+
+#[test]
+fn suppressed_findings_pass_are_counted_and_stay_out_of_baselines() {
+    let bundle = fixture("suppression-pass-inline-html/bundle");
+    let human = run(&["check", bundle.to_str().unwrap()]);
+    assert_eq!(human.status.code(), Some(0));
+    let text = stdout(&human);
+    assert!(
+        text.ends_with(
+            "ok: no findings; 4 suppressed (4 inline, 0 by config; `--format json` lists them)\n"
+        ),
+        "{text}"
+    );
+    let json = check(&bundle, "json");
+    let value: Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(value["findings"], serde_json::json!([]));
+    assert_eq!(value["suppressed"].as_array().unwrap().len(), 4);
+
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("baseline.json");
+    let written = run(&[
+        "check",
+        bundle.to_str().unwrap(),
+        "--write-baseline",
+        baseline.to_str().unwrap(),
+    ]);
+    assert_eq!(written.status.code(), Some(0));
+    let recorded: Value =
+        serde_json::from_str(&std::fs::read_to_string(&baseline).unwrap()).unwrap();
+    assert_eq!(recorded["entries"], serde_json::json!([]));
+
+    // The same page without its markers fails: the markers did the work.
+    let copy = dir.path().join("bundle");
+    copy_dir(&bundle, &copy);
+    let page = copy.join("product/index.html");
+    let text = std::fs::read_to_string(&page).unwrap();
+    std::fs::write(&page, text.replace("bundle-validator:", "bundle validator")).unwrap();
+    assert_eq!(check(&copy, "json").status.code(), Some(1));
+}

@@ -31,6 +31,32 @@ use crate::rules::sink::{self, JsKind};
 use crate::rules::suppression;
 use crate::{css, markup, rule};
 
+/// The most markers one file may hold. Markers are for exceptions, and
+/// each finding is compared with the markers of its file, so a file made
+/// of markers must not make the check slow; markers past the limit are
+/// not honoured, and that is reported.
+pub(crate) const MAX_MARKERS_PER_FILE: usize = 256;
+
+/// Keeps the first [`MAX_MARKERS_PER_FILE`] markers and reports the rest
+/// at the first one dropped.
+fn limited(
+    mut found: Vec<InlineSuppression>,
+    out: &mut FileFindings<'_>,
+) -> Vec<InlineSuppression> {
+    if let Some(first) = found.get(MAX_MARKERS_PER_FILE) {
+        let dropped = found.len() - MAX_MARKERS_PER_FILE;
+        let message = suppression::invalid(format!(
+            "the file holds more than {MAX_MARKERS_PER_FILE} markers; this one and the {} after \
+             it are not honoured",
+            dropped - 1
+        ));
+        let finding = super::as_finding(&first.place, message);
+        out.findings.push(finding);
+        found.truncate(MAX_MARKERS_PER_FILE);
+    }
+    found
+}
+
 /// Whether `text` can hold a marker at all: most files do not, and are
 /// not read a second time.
 fn may_hold_markers(text: &str) -> bool {
@@ -80,7 +106,7 @@ pub(crate) fn in_page(
             in_code(&body.text, body.start, &comments, out, &mut found);
         }
     }
-    found
+    limited(found, out)
 }
 
 /// Whether markers in the text of this `<script>` or `<style>` count.
@@ -100,7 +126,7 @@ pub(crate) fn in_script(
     {
         in_code(text, 0, &comments, out, &mut found);
     }
-    found
+    limited(found, out)
 }
 
 /// The markers of a stylesheet.
@@ -109,7 +135,7 @@ pub(crate) fn in_stylesheet(text: &str, out: &mut FileFindings<'_>) -> Vec<Inlin
     if may_hold_markers(text) {
         in_code(text, 0, &css::comments(text), out, &mut found);
     }
-    found
+    limited(found, out)
 }
 
 /// Reads the `/* */` and `//` comments of script or stylesheet `text`,
@@ -301,6 +327,24 @@ mod tests {
                 "suppression/invalid",
                 "suppression/unused"
             ]
+        );
+    }
+
+    #[test]
+    fn markers_past_the_limit_are_reported_not_honoured() {
+        let js = "// bundle-validator: allow sink/eval -- r\neval(x);\n"
+            .repeat(MAX_MARKERS_PER_FILE + 3);
+        let mut out = FileFindings::new("a.js", &js);
+        let found = in_script(&js, JsKind::Script, &mut out);
+        assert_eq!(found.len(), MAX_MARKERS_PER_FILE);
+        assert_eq!(out.findings.len(), 1);
+        assert_eq!(out.findings[0].rule, "suppression/invalid");
+        let line = u32::try_from(2 * MAX_MARKERS_PER_FILE + 1).unwrap();
+        assert_eq!(out.findings[0].line, Some(line));
+        assert!(
+            out.findings[0].message.contains("the 2 after it"),
+            "{}",
+            out.findings[0].message
         );
     }
 
