@@ -37,24 +37,31 @@ use crate::{css, markup, rule};
 /// not honoured, and that is reported.
 pub(crate) const MAX_MARKERS_PER_FILE: usize = 256;
 
-/// Keeps the first [`MAX_MARKERS_PER_FILE`] markers and reports the rest
-/// at the first one dropped.
-fn limited(
-    mut found: Vec<InlineSuppression>,
-    out: &mut FileFindings<'_>,
-) -> Vec<InlineSuppression> {
-    if let Some(first) = found.get(MAX_MARKERS_PER_FILE) {
-        let dropped = found.len() - MAX_MARKERS_PER_FILE;
-        let message = suppression::invalid(format!(
-            "the file holds more than {MAX_MARKERS_PER_FILE} markers; this one and the {} after \
-             it are not honoured",
-            dropped - 1
-        ));
-        let finding = super::as_finding(&first.place, message);
-        out.findings.push(finding);
-        found.truncate(MAX_MARKERS_PER_FILE);
+/// The markers of one file as they are read: the first
+/// [`MAX_MARKERS_PER_FILE`] are kept, and only the place and number of
+/// the others, so that a file of markers costs no more than its findings.
+#[derive(Default)]
+struct Found {
+    markers: Vec<InlineSuppression>,
+    /// Byte offset of the first marker past the limit, and how many there are.
+    dropped: Option<(usize, usize)>,
+}
+
+impl Found {
+    /// The markers kept, with the ones past the limit reported.
+    fn finish(self, out: &mut FileFindings<'_>) -> Vec<InlineSuppression> {
+        if let Some((at, count)) = self.dropped {
+            out.at(
+                at,
+                suppression::invalid(format!(
+                    "the file holds more than {MAX_MARKERS_PER_FILE} markers; this one and the \
+                     {} after it are not honoured",
+                    count - 1
+                )),
+            );
+        }
+        self.markers
     }
-    found
 }
 
 /// Whether `text` can hold a marker at all: most files do not, and are
@@ -70,9 +77,9 @@ pub(crate) fn in_page(
     page: &Page<'_>,
     out: &mut FileFindings<'_>,
 ) -> Vec<InlineSuppression> {
-    let mut found = Vec::new();
+    let mut found = Found::default();
     if !may_hold_markers(text) {
-        return found;
+        return Vec::new();
     }
     for comment in html::comments(text, |body| marker::parse(body).is_some()) {
         let scope = comment.next_element.map(|element| Scope::Span {
@@ -106,7 +113,7 @@ pub(crate) fn in_page(
             in_code(&body.text, body.start, &comments, out, &mut found);
         }
     }
-    limited(found, out)
+    found.finish(out)
 }
 
 /// Whether markers in the text of this `<script>` or `<style>` count.
@@ -120,22 +127,22 @@ pub(crate) fn in_script(
     kind: JsKind,
     out: &mut FileFindings<'_>,
 ) -> Vec<InlineSuppression> {
-    let mut found = Vec::new();
+    let mut found = Found::default();
     if may_hold_markers(text)
         && let Some(comments) = sink::comments(text, kind)
     {
         in_code(text, 0, &comments, out, &mut found);
     }
-    limited(found, out)
+    found.finish(out)
 }
 
 /// The markers of a stylesheet.
 pub(crate) fn in_stylesheet(text: &str, out: &mut FileFindings<'_>) -> Vec<InlineSuppression> {
-    let mut found = Vec::new();
+    let mut found = Found::default();
     if may_hold_markers(text) {
         in_code(text, 0, &css::comments(text), out, &mut found);
     }
-    limited(found, out)
+    found.finish(out)
 }
 
 /// Reads the `/* */` and `//` comments of script or stylesheet `text`,
@@ -145,7 +152,7 @@ fn in_code(
     base: usize,
     comments: &[Range<usize>],
     out: &mut FileFindings<'_>,
-    found: &mut Vec<InlineSuppression>,
+    found: &mut Found,
 ) {
     for range in comments {
         let Some(body) = comment_text(&text[range.clone()]) else {
@@ -196,7 +203,7 @@ fn read(
     at: usize,
     scope: Option<Scope>,
     out: &mut FileFindings<'_>,
-    found: &mut Vec<InlineSuppression>,
+    found: &mut Found,
 ) {
     let marker = match marker::parse(body) {
         None => return,
@@ -225,9 +232,14 @@ fn read(
         out.at(at, suppression::no_reason("inline marker"));
         return;
     };
+    if found.markers.len() >= MAX_MARKERS_PER_FILE {
+        let (_, count) = found.dropped.get_or_insert((at, 0));
+        *count += 1;
+        return;
+    }
     let place = out.finding_at(at, Message::warning("suppression/unused", "", ""));
     match scope {
-        Some(scope) => found.push(InlineSuppression {
+        Some(scope) => found.markers.push(InlineSuppression {
             selectors: marker.selectors,
             reason,
             scope,
