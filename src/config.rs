@@ -218,6 +218,9 @@ impl SiteConfig {
     /// the rest of the site config when the section leaves them out.
     pub fn validator_config(&self, site_dir: &Path) -> bundle_validator::Config {
         let mut config = self.validator.clone().unwrap_or_default();
+        // Findings about the section's own suppressions name it by the
+        // file's name, with the line the YAML parser kept.
+        config.source = Some(PathBuf::from(SITE_CONFIG_FILE));
         if config.site_origin.is_none() {
             config.site_origin = Some(self.base_url.clone());
         }
@@ -471,5 +474,22 @@ mod tests {
             validator.evidence_register,
             Some(Path::new("site").join("evidence.yaml"))
         );
+    }
+
+    #[test]
+    fn validator_suppressions_are_placed_in_site_yaml() {
+        let config = SiteConfig::parse(
+            "name: S
+base_url: https://s.example
+contact_email: a@s.example
+validator:
+  suppress:
+    - rule: inline/script
+      path: \"legacy/**\"\n      reason: old shop\n",
+        )
+        .unwrap();
+        let validator = config.validator_config(Path::new("site"));
+        assert_eq!(validator.source.as_deref(), Some(Path::new("site.yaml")));
+        assert_eq!(validator.suppress[0].referenced.line(), 6);
     }
 }

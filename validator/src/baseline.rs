@@ -259,9 +259,22 @@ mod tests {
                 finding("a.html", 7, "<b onclick=x>"),
                 finding("b.html", 1, "<i onclick=y>"),
             ],
+            // A suppressed finding is accepted already, with its reason:
+            // the baseline does not record it.
+            suppressed: vec![crate::Suppressed {
+                finding: finding("c.html", 2, "<u onclick=z>"),
+                suppression: crate::Suppression {
+                    kind: crate::SuppressionKind::Inline,
+                    rule: "inline/event-handler".into(),
+                    reason: "reviewed".into(),
+                    file: "c.html".into(),
+                    line: Some(1),
+                },
+            }],
         };
         let baseline = Baseline::from_report(&today);
         assert_eq!(baseline.entries.len(), 2);
+        assert!(baseline.entries.iter().all(|e| e.file != "c.html"));
         // Lines moved, one copy more in a.html, b.html fixed.
         let mut tomorrow = Report {
             findings: vec![
@@ -269,6 +282,7 @@ mod tests {
                 finding("a.html", 17, "<b onclick=x>"),
                 finding("a.html", 19, "<b onclick=x>"),
             ],
+            ..Report::default()
         };
         let applied = baseline.apply(&mut tomorrow);
         assert_eq!(applied.accepted, 2);
@@ -283,6 +297,7 @@ mod tests {
         let path = dir.path().join("baseline.json");
         let baseline = Baseline::from_report(&Report {
             findings: vec![finding("a.html", 3, "<b onclick=x>")],
+            ..Report::default()
         });
         baseline.write(&path).unwrap();
         assert_eq!(Baseline::load(&path).unwrap(), baseline);

@@ -14,6 +14,8 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::{Deserialize, Deserializer};
 
 use crate::Severity;
+use crate::suppress::Selector;
+use serde_saphyr::Spanned;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -75,6 +77,49 @@ pub struct Config {
     /// `/a/*`): links to them are not broken. Globs like `ignore`, except
     /// that `*` also crosses folders.
     pub worker_routes: Vec<RouteGlob>,
+    /// Findings accepted in the bundle paths a glob matches, each with a
+    /// reason; positions are kept so that findings about an entry name
+    /// its line.
+    pub suppress: Vec<Spanned<PathSuppression>>,
+    /// The file the config was read from, named by findings about the
+    /// config's own suppressions.
+    #[serde(skip)]
+    pub source: Option<PathBuf>,
+}
+
+/// One `suppress:` entry: findings of `rule` in the files `path` matches
+/// are accepted, for `reason`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PathSuppression {
+    /// A rule id, or `category/*` for the category's rules other than
+    /// those that report content the validator could not judge.
+    pub rule: SuppressionSelector,
+    /// Bundle paths, as an `ignore` glob.
+    pub path: PathGlob,
+    /// Why the findings are accepted. Without one the entry suppresses
+    /// nothing and is itself reported.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// A rule id or `category/*` of a suppression, checked when read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SuppressionSelector(Selector);
+
+impl SuppressionSelector {
+    pub fn selector(self) -> Selector {
+        self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for SuppressionSelector {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Selector::parse(&text)
+            .map(SuppressionSelector)
+            .map_err(serde::de::Error::custom)
+    }
 }
 
 /// What a rule id or category in the `rules` setting turns its findings into.
@@ -114,6 +159,19 @@ impl<'de> Deserialize<'de> for RuleSelector {
 /// A glob over bundle paths, checked when the config is read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PathGlob(String);
+
+impl PathGlob {
+    /// The glob as written.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The glob's matcher; `None` for a glob that does not parse, which
+    /// only a config built in code can hold.
+    pub(crate) fn matcher(&self) -> Option<globset::GlobMatcher> {
+        path_glob(&self.0).ok().map(|glob| glob.compile_matcher())
+    }
+}
 
 /// A glob over URL paths, checked when the config is read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -300,13 +358,15 @@ impl Config {
             line.strip_prefix("validator")
                 .is_some_and(|rest| rest.trim_start().starts_with(':'))
         });
-        if is_site_file {
+        let mut config = if is_site_file {
             serde_saphyr::from_str::<SiteFile>(text)
                 .map(|site| site.validator)
-                .map_err(|e| parse_error(&e, path))
+                .map_err(|e| parse_error(&e, path))?
         } else {
-            serde_saphyr::from_str(text).map_err(|e| parse_error(&e, path))
-        }
+            serde_saphyr::from_str::<Config>(text).map_err(|e| parse_error(&e, path))?
+        };
+        config.source = Some(path.to_path_buf());
+        Ok(config)
     }
 }
 
@@ -349,6 +409,26 @@ mod tests {
             ("worker_routes:\n  - lead\n", 2, "lead"),
             ("lead_form:\n  action: /lead\n  mehtod: post\n", 3, "mehtod"),
             ("rules:\n  csp: loud\n", 2, "loud"),
+            (
+                "suppress:\n  - rule: inline/script\n    path: a\n    resaon: x\n",
+                4,
+                "resaon",
+            ),
+            (
+                "suppress:\n  - rule: inline/no-such-rule\n    path: a\n",
+                2,
+                "no-such-rule",
+            ),
+            (
+                "suppress:\n  - rule: suppression/unused\n    path: a\n",
+                2,
+                "rules:",
+            ),
+            (
+                "suppress:\n  - rule: csp/*\n    path: \"a/[b\"\n",
+                3,
+                "a/[b",
+            ),
         ] {
             let error = parse(text).expect_err(text);
             assert!(

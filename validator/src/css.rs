@@ -22,6 +22,21 @@ fn takes_string_urls(function: &str) -> bool {
 
 /// Every URL in `css`.
 pub fn urls(css: &str) -> Vec<CssUrl> {
+    read(css, &mut |_| {})
+}
+
+/// The byte range of every comment in `css`, delimiters included, in
+/// order: read by the same tokenizer as URLs, so `/*` inside a string or
+/// an unquoted `url()` does not start one.
+pub fn comments(css: &str) -> Vec<std::ops::Range<usize>> {
+    let mut found = Vec::new();
+    read(css, &mut |range| found.push(range));
+    found
+}
+
+/// Reads `css` once: returns its URLs and hands every comment's range to
+/// `on_comment`.
+fn read(css: &str, on_comment: &mut dyn FnMut(std::ops::Range<usize>)) -> Vec<CssUrl> {
     let bytes = css.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
@@ -44,9 +59,11 @@ pub fn urls(css: &str) -> Vec<CssUrl> {
                 i += 1;
             }
             b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                let start = i;
                 i = css[i + 2..]
                     .find("*/")
                     .map_or(bytes.len(), |end| i + 2 + end + 2);
+                on_comment(start..i);
             }
             b'"' | b'\'' => {
                 let (value, end) = read_string(css, i);
@@ -228,6 +245,13 @@ mod tests {
         assert_eq!(found(nested), ["f.png"]);
     }
 
+    #[test]
+    fn comments_skip_strings_and_unquoted_urls() {
+        let css = "a{content:\"/* no */\"} /* yes */ b{background:url(/*no*/x.png)} \\/* no */";
+        let found: Vec<&str> = comments(css).into_iter().map(|r| &css[r]).collect();
+        assert_eq!(found, ["/* yes */"]);
+    }
+
     mod fuzz {
         use super::super::*;
         use crate::fuzz::{self, is_place_in};
@@ -246,6 +270,21 @@ mod tests {
                 }
                 prop_assert!(found.windows(2).all(|pair| pair[0].offset < pair[1].offset));
                 prop_assert_eq!(found, urls(&css));
+            }
+
+            /// Comments lie inside the stylesheet, in order and apart, each
+            /// opening with `/*`, and no URL is found inside one.
+            #[test]
+            fn fuzz_css_comments_are_comments(css in fuzz::css()) {
+                let found = comments(&css);
+                for range in &found {
+                    prop_assert!(is_place_in(&css, range.start) && is_place_in(&css, range.end));
+                    prop_assert!(css[range.clone()].starts_with("/*"));
+                }
+                prop_assert!(found.windows(2).all(|w| w[0].end <= w[1].start));
+                for url in urls(&css) {
+                    prop_assert!(!found.iter().any(|c| c.contains(&url.offset)));
+                }
             }
         }
     }

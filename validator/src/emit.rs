@@ -117,6 +117,21 @@ impl<'a> FileFindings<'a> {
         self.push(Some(line), Some(column), snippet, message);
     }
 
+    /// The finding `message` at byte `offset` would be, without recording
+    /// it: the place of something that may be reported later.
+    pub fn finding_at(&mut self, offset: usize, message: Message) -> Finding {
+        let (line, column, snippet) = self.locate(offset);
+        self.build(Some(line), Some(column), snippet, message)
+    }
+
+    /// The 1-based line and column of byte `offset`, as findings give them.
+    pub fn position(&mut self, offset: usize) -> (u32, u32) {
+        let text = self.text;
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        let index = self.index.get_or_insert_with(|| LineIndex::new(text));
+        index.position(text, offset)
+    }
+
     /// A finding at byte `offset` whose source text (`len` bytes from
     /// `offset`) must not be shown, because it is a secret.
     pub fn at_redacted(&mut self, offset: usize, len: usize, message: Message) {

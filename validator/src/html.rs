@@ -983,6 +983,101 @@ impl RawBody<'_> {
     }
 }
 
+/// One comment of a document, as the HTML tokenizer reads it, and the
+/// element that follows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Comment {
+    /// Byte range of the whole comment, `<!--` to `-->`.
+    pub range: Range<usize>,
+    /// The text between the delimiters.
+    pub text: String,
+    /// Byte range of the next element in the document: its start tag
+    /// through its end tag, or only the start tag when the element has no
+    /// content or the parser saw no end tag for it.
+    pub next_element: Option<Range<usize>>,
+}
+
+/// The `<!-- -->` comments of `source` whose text `wanted` accepts, each
+/// with the element after it.
+///
+/// Only what the tokenizer reads as a comment is one: `<!--` inside a
+/// `<script>`, `<style>`, `<textarea>` or `<title>`, in an attribute value
+/// or in a `<noscript>` (read as raw text, as browsers with scripting
+/// read it) is not. The parse commits to lol_html's reading of ambiguous
+/// markup (that markup is reported by `inline/unparsed-html`) and stops,
+/// with what it read so far, on the same memory limit as [`parse`].
+pub(crate) fn comments(source: &str, wanted: impl Fn(&str) -> bool) -> Vec<Comment> {
+    let found: Rc<RefCell<Vec<Comment>>> = Rc::default();
+    // Comments read since the last start tag, which that tag's element
+    // follows.
+    let waiting: RefCell<Vec<usize>> = RefCell::default();
+    {
+        let elements = ElementContentHandlers::default().element(|el: &mut LolElement| {
+            let indices = std::mem::take(&mut *waiting.borrow_mut());
+            if indices.is_empty() {
+                return Ok(());
+            }
+            let tag = el.source_location().bytes();
+            for &index in &indices {
+                found.borrow_mut()[index].next_element = Some(tag.clone());
+            }
+            if el.can_have_content() {
+                let found = Rc::clone(&found);
+                let start = tag.start;
+                // Registering fails only for elements without content.
+                let _ = el.on_end_tag(Box::new(move |end| {
+                    let end = end.source_location().bytes().end;
+                    for &index in &indices {
+                        found.borrow_mut()[index].next_element = Some(start..end);
+                    }
+                    Ok(())
+                }));
+            }
+            Ok(())
+        });
+        let document = lol_html::DocumentContentHandlers::default().comments(
+            |comment: &mut lol_html::html_content::Comment<'_>| {
+                // Only `<!-- -->` is taken: the tokenizer also makes
+                // comments of `<!x>`, `<?x>` and of `<![CDATA[…]]>` outside
+                // SVG, which no author writes as one.
+                let range = comment.source_location().bytes();
+                let written = source
+                    .get(range.clone())
+                    .is_some_and(|raw| raw.starts_with("<!--"));
+                let text = comment.text();
+                if written && wanted(&text) {
+                    let mut found = found.borrow_mut();
+                    waiting.borrow_mut().push(found.len());
+                    found.push(Comment {
+                        range,
+                        text,
+                        next_element: None,
+                    });
+                }
+                Ok(())
+            },
+        );
+        let memory = MemorySettings::new().with_max_allowed_memory_usage(
+            PARSER_MEMORY_ALLOWANCE.saturating_add(source.len().saturating_mul(2)),
+        );
+        let mut rewriter = HtmlRewriter::new(
+            Settings::new()
+                .append_element_content_handler((Cow::Borrowed(&*EVERY_ELEMENT), elements))
+                .append_document_content_handler(document)
+                .with_strict(false)
+                .with_enable_esi_tags(false)
+                .with_memory_settings(memory),
+            |_: &[u8]| {},
+        );
+        // After an error the rewriter must not be used again; what was
+        // read before it stands.
+        let _ = rewriter
+            .write(source.as_bytes())
+            .and_then(|()| rewriter.end());
+    }
+    Rc::try_unwrap(found).map_or_else(|shared| shared.borrow().clone(), RefCell::into_inner)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1278,6 +1373,22 @@ mod tests {
                 prop_assert_eq!(starts(&page), starts(&again));
                 prop_assert_eq!(&page.unjudged, &again.unjudged);
                 prop_assert_eq!(&page.visible.text, &again.visible.text);
+            }
+
+            /// Every comment lies inside the file and opens with `<!--`;
+            /// the element after it starts after it and ends inside the
+            /// file.
+            #[test]
+            fn fuzz_comments_and_their_next_elements(html in fuzz::html()) {
+                for comment in comments(&html, |_| true) {
+                    prop_assert!(is_place_in(&html, comment.range.start));
+                    prop_assert!(comment.range.end <= html.len());
+                    prop_assert!(html[comment.range.start..].starts_with("<!--"));
+                    if let Some(element) = comment.next_element {
+                        prop_assert!(comment.range.end <= element.start);
+                        prop_assert!(element.start < element.end && element.end <= html.len());
+                    }
+                }
             }
         }
     }

@@ -31,6 +31,7 @@ pub mod rules;
 mod scan;
 mod site;
 mod stack;
+pub mod suppress;
 pub mod url_norm;
 
 use std::collections::{HashMap, HashSet};
@@ -41,6 +42,7 @@ use rayon::prelude::*;
 pub use bundle::DEFAULT_MAX_FILE_BYTES;
 pub use config::Config;
 pub use finding::{Detection, Finding, Severity};
+pub use suppress::{Suppressed, Suppression, SuppressionKind};
 
 use crate::headers_file::HeadersFile;
 use crate::rules::claims::{EvidenceRegister, RegisterError};
@@ -65,10 +67,15 @@ pub enum Error {
     Register(#[from] RegisterError),
 }
 
-/// The outcome of one check: every finding, sorted by file, line and rule.
+/// The outcome of one check: every finding, sorted by file, line and rule,
+/// and apart from them the findings a suppression accepted.
 #[derive(Debug, Default, Clone, serde::Serialize)]
 pub struct Report {
     pub findings: Vec<Finding>,
+    /// Findings accepted by an inline marker or a config suppression: not
+    /// counted and not failing the check, but shown.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suppressed: Vec<Suppressed>,
 }
 
 impl Report {
@@ -202,9 +209,11 @@ fn check_in_pool(dir: &Path, config: &Config) -> Result<Report, Error> {
             .map(String::as_str),
     ));
     let mut pages: Vec<PageFacts> = Vec::new();
+    let mut markers = Vec::new();
     for outcome in outcomes {
         findings.extend(outcome.findings);
         pages.extend(outcome.facts);
+        markers.extend(outcome.suppressions);
     }
     settle(&site, &mut findings, &pages);
 
@@ -230,7 +239,7 @@ fn check_in_pool(dir: &Path, config: &Config) -> Result<Report, Error> {
     // code is a warning of an error rule): that finding stays a warning
     // unless the config raises the rule.
     let filter = config.filter();
-    findings.retain_mut(|finding| {
+    let configured = |finding: &mut Finding| {
         let default = match rule::lookup(&finding.rule).map(|r| r.severity) {
             Some(Severity::Error) | None => finding.severity,
             Some(Severity::Warning) => Severity::Warning,
@@ -242,9 +251,35 @@ fn check_in_pool(dir: &Path, config: &Config) -> Result<Report, Error> {
             }
             None => false,
         }
-    });
+    };
+    findings.retain_mut(configured);
+    // Suppressions apply here and nowhere else: to the findings every rule
+    // reported and the config kept. What they report about themselves
+    // (unused ones) is configured like any finding.
+    let suppress::Outcome {
+        kept: mut findings,
+        mut suppressed,
+        mut warnings,
+    } = suppress::apply(findings, markers, config);
+    warnings.retain_mut(configured);
+    if !warnings.is_empty() {
+        findings.extend(warnings);
+        findings.sort_by(|a, b| {
+            (&a.file, a.line, a.column, &a.rule, &a.message)
+                .cmp(&(&b.file, b.line, b.column, &b.rule, &b.message))
+        });
+    }
     findings.par_iter_mut().for_each(redact::finding);
-    Ok(Report { findings })
+    suppressed.par_iter_mut().for_each(|suppressed| {
+        redact::finding(&mut suppressed.finding);
+        if let std::borrow::Cow::Owned(reason) = redact::message(&suppressed.suppression.reason) {
+            suppressed.suppression.reason = reason;
+        }
+    });
+    Ok(Report {
+        findings,
+        suppressed,
+    })
 }
 
 /// Scans one file, turning a panic in any rule into an error finding: the
@@ -264,6 +299,7 @@ fn scan_guarded(site: &Site, index: usize) -> FileOutcome {
         FileOutcome {
             findings: out.findings,
             facts: None,
+            suppressions: Vec::new(),
         }
     })
 }

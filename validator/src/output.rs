@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde_json::ser::{Formatter, PrettyFormatter};
 use serde_json::{Value, json};
 
-use crate::{Finding, Report, Severity, baseline, group, rule};
+use crate::{Finding, Report, Severity, Suppressed, SuppressionKind, baseline, group, rule};
 
 /// The output formats of the CLI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,10 +39,14 @@ pub fn render_sarif(report: &Report, options: &SarifOptions) -> String {
     to_json(&sarif_with(report, options))
 }
 
-/// One JSON object: `{"findings": [...], "groups": [...], "rules": [...]}`.
-/// `findings` has one entry per place; `groups` one per cause, with its
-/// first place, its count and the other places; `rules` describes, from
-/// the rule table, each rule that has a finding.
+/// One JSON object: `{"findings": [...], "groups": [...], "rules": [...],
+/// "suppressed": [...]}`. `findings` has one entry per place; `groups` one
+/// per cause, with its first place, its count and the other places;
+/// `rules` describes, from the rule table, each rule that has a finding
+/// (suppressed ones included); `suppressed` lists the findings a
+/// suppression accepted, each as a finding with its `suppression` (kind
+/// `inline` or `config`, rule, reason, and the file and line it is
+/// written at).
 pub fn json(report: &Report) -> String {
     #[derive(Serialize)]
     struct JsonRule {
@@ -76,6 +80,7 @@ pub fn json(report: &Report) -> String {
         findings: &'a [Finding],
         groups: Vec<JsonGroup<'a>>,
         rules: Vec<JsonRule>,
+        suppressed: &'a [Suppressed],
     }
     let groups = group::groups(&report.findings)
         .into_iter()
@@ -98,8 +103,12 @@ pub fn json(report: &Report) -> String {
                 .collect(),
         })
         .collect();
-    let ids: std::collections::BTreeSet<&str> =
-        report.findings.iter().map(|f| f.rule.as_str()).collect();
+    let ids: std::collections::BTreeSet<&str> = report
+        .findings
+        .iter()
+        .chain(report.suppressed.iter().map(|s| &s.finding))
+        .map(|f| f.rule.as_str())
+        .collect();
     let rules = rule::categories()
         .iter()
         .flat_map(|category| category.rules.iter().map(move |r| (category, r)))
@@ -118,6 +127,7 @@ pub fn json(report: &Report) -> String {
         findings: &report.findings,
         groups,
         rules,
+        suppressed: &report.suppressed,
     })
 }
 
@@ -271,7 +281,7 @@ pub fn human(report: &Report) -> String {
     let errors = report.error_count();
     let warnings = report.warning_count();
     if report.findings.is_empty() {
-        out.push_str("ok: no findings\n");
+        out.push_str("ok: no findings");
     } else {
         let files = report
             .findings
@@ -279,7 +289,7 @@ pub fn human(report: &Report) -> String {
             .map(|f| f.file.as_str())
             .collect::<std::collections::BTreeSet<_>>()
             .len();
-        let _ = writeln!(
+        let _ = write!(
             out,
             "{}: {} {}, {} {} in {} {}",
             if errors > 0 { "error" } else { "warning" },
@@ -291,6 +301,21 @@ pub fn human(report: &Report) -> String {
             plural(files, "file", "files"),
         );
     }
+    // Suppressed findings are not counted above, but never silently gone.
+    let suppressed = report.suppressed.len();
+    if suppressed > 0 {
+        let inline = report
+            .suppressed
+            .iter()
+            .filter(|s| s.suppression.kind == SuppressionKind::Inline)
+            .count();
+        let _ = write!(
+            out,
+            "; {suppressed} suppressed ({inline} inline, {} by config; `--format json` lists them)",
+            suppressed - inline
+        );
+    }
+    out.push('\n');
     out
 }
 
@@ -512,7 +537,11 @@ pub fn sarif_with(report: &Report, options: &SarifOptions) -> Value {
         .enumerate()
         .map(|(index, r)| (r.id, index))
         .collect();
-    for finding in &report.findings {
+    for finding in report
+        .findings
+        .iter()
+        .chain(report.suppressed.iter().map(|s| &s.finding))
+    {
         if !rule_index.contains_key(finding.rule.as_str()) {
             rule_index.insert(&finding.rule, rule_objects.len());
             rule_objects.push(json!({
@@ -522,26 +551,27 @@ pub fn sarif_with(report: &Report, options: &SarifOptions) -> Value {
             }));
         }
     }
-    let physical = |finding: &Finding| {
+    let place = |file: &str, line: Option<u32>, column: Option<u32>| {
         let mut physical = json!({
             "artifactLocation": match &options.bundle_in_root {
                 Some(prefix) if !prefix.is_empty() => json!({
-                    "uri": format!("{}/{}", path_uri(prefix), path_uri(&finding.file)),
+                    "uri": format!("{}/{}", path_uri(prefix), path_uri(file)),
                     "uriBaseId": "SRCROOT",
                 }),
-                Some(_) => json!({ "uri": path_uri(&finding.file), "uriBaseId": "SRCROOT" }),
-                None => json!({ "uri": path_uri(&finding.file), "uriBaseId": "BUNDLE" }),
+                Some(_) => json!({ "uri": path_uri(file), "uriBaseId": "SRCROOT" }),
+                None => json!({ "uri": path_uri(file), "uriBaseId": "BUNDLE" }),
             },
         });
-        if let Some(line) = finding.line {
+        if let Some(line) = line {
             let mut region = json!({ "startLine": line });
-            if let Some(column) = finding.column {
+            if let Some(column) = column {
                 region["startColumn"] = json!(column);
             }
             physical["region"] = region;
         }
         physical
     };
+    let physical = |finding: &Finding| place(&finding.file, finding.line, finding.column);
     // One result per cause: the first place is the location, the others
     // are related locations.
     let results: Vec<Value> = group::groups(&report.findings)
@@ -575,6 +605,38 @@ pub fn sarif_with(report: &Report, options: &SarifOptions) -> Value {
             }
             result
         })
+        .collect();
+    // A suppressed finding is a result with SARIF's `suppressions`, which
+    // code scanning shows as dismissed: `inSource` for a marker (located
+    // at the marker), `external` for the config.
+    let results: Vec<Value> = results
+        .into_iter()
+        .chain(report.suppressed.iter().map(|suppressed| {
+            let finding = &suppressed.finding;
+            let how = &suppressed.suppression;
+            let mut suppression = json!({
+                "kind": match how.kind {
+                    SuppressionKind::Inline => "inSource",
+                    SuppressionKind::Config => "external",
+                },
+                "justification": how.reason,
+            });
+            if how.kind == SuppressionKind::Inline {
+                suppression["location"] =
+                    json!({ "physicalLocation": place(&how.file, how.line, None) });
+            }
+            json!({
+                "ruleId": finding.rule,
+                "ruleIndex": rule_index[finding.rule.as_str()],
+                "level": level(finding.severity),
+                "message": { "text": finding.message },
+                "locations": [{ "physicalLocation": physical(finding) }],
+                "partialFingerprints": {
+                    (baseline::SARIF_FINGERPRINT_KEY): baseline::fingerprint(finding),
+                },
+                "suppressions": [suppression],
+            })
+        }))
         .collect();
     json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
@@ -640,7 +702,71 @@ mod tests {
                     help: None,
                 },
             ],
+            ..Report::default()
         }
+    }
+
+    fn with_suppressed() -> Report {
+        let mut report = sample();
+        let mut finding = report.findings[0].clone();
+        finding.line = Some(8);
+        for (kind, file, line) in [
+            (SuppressionKind::Inline, "index.html", Some(7)),
+            (SuppressionKind::Config, "validator.yaml", Some(3)),
+        ] {
+            report.suppressed.push(Suppressed {
+                finding: finding.clone(),
+                suppression: crate::Suppression {
+                    kind,
+                    rule: "inline/*".into(),
+                    reason: "vendored widget, reviewed".into(),
+                    file: file.into(),
+                    line,
+                },
+            });
+        }
+        report
+    }
+
+    #[test]
+    fn suppressed_findings_are_counted_apart_and_listed() {
+        let report = with_suppressed();
+        let text = human(&report);
+        assert!(
+            text.ends_with(
+                "error: 1 error, 1 warning in 2 files; 2 suppressed (1 inline, 1 by config; \
+                 `--format json` lists them)\n"
+            ),
+            "{text}"
+        );
+        // Suppressed findings are not shown as diagnostics.
+        assert_eq!(text.matches("error[inline/event-handler]").count(), 1);
+        let value: Value = serde_json::from_str(&json(&report)).unwrap();
+        assert_eq!(value["findings"].as_array().unwrap().len(), 2);
+        let listed = &value["suppressed"][0];
+        assert_eq!(listed["rule"], "inline/event-handler");
+        assert_eq!(listed["line"], 8);
+        assert_eq!(listed["suppression"]["kind"], "inline");
+        assert_eq!(listed["suppression"]["reason"], "vendored widget, reviewed");
+        assert_eq!(value["suppressed"][1]["suppression"]["kind"], "config");
+        let log = sarif(&report);
+        let results = log["runs"][0]["results"].as_array().unwrap();
+        assert_eq!(results.len(), 4);
+        assert!(results[..2].iter().all(|r| r.get("suppressions").is_none()));
+        let inline = &results[2]["suppressions"][0];
+        assert_eq!(inline["kind"], "inSource");
+        assert_eq!(inline["justification"], "vendored widget, reviewed");
+        assert_eq!(
+            inline["location"]["physicalLocation"]["region"]["startLine"],
+            7
+        );
+        assert_eq!(results[3]["suppressions"][0]["kind"], "external");
+        assert!(results[3]["suppressions"][0].get("location").is_none());
+        let mut clean = with_suppressed();
+        clean.findings.clear();
+        assert!(human(&clean).ends_with(
+            "ok: no findings; 2 suppressed (1 inline, 1 by config; `--format json` lists them)\n"
+        ));
     }
 
     #[test]

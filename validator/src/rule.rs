@@ -33,6 +33,12 @@ pub struct Rule {
     /// How to fix a finding, in general; findings may carry a more
     /// specific help text of their own.
     pub fix: &'static str,
+    /// The finding says the validator could not judge (part of) a file:
+    /// it could not read, decode or parse it to the end. Such a finding
+    /// cannot be suppressed by a marker inside the content it is about,
+    /// and a category wildcard (`encoding/*`) in the config does not
+    /// cover it: only a config suppression naming the rule itself does.
+    pub unjudged: bool,
 }
 
 impl Rule {
@@ -49,6 +55,7 @@ impl Rule {
             summary,
             why,
             fix,
+            unjudged: false,
         }
     }
 
@@ -65,7 +72,24 @@ impl Rule {
             summary,
             why,
             fix,
+            unjudged: false,
         }
+    }
+
+    /// The same rule, marked as one whose findings say a file was not
+    /// judged (see the field `unjudged`).
+    pub const fn marks_unjudged(self) -> Self {
+        Rule {
+            unjudged: true,
+            ..self
+        }
+    }
+
+    /// Whether an inline marker may suppress findings of this rule: not
+    /// when the finding is about content the validator could not judge,
+    /// and not for the findings about suppressions themselves.
+    pub fn suppressible_inline(&self) -> bool {
+        !self.unjudged && self.category() != crate::rules::suppression::CATEGORY.name
     }
 
     /// The part of the id before the `/`.
@@ -123,15 +147,20 @@ impl Category {
     }
 
     /// The category's rule table as the README shows it: id (with
-    /// *warning* for rules that warn by default), what it catches, why,
-    /// and the fix.
+    /// *warning* for rules that warn by default, and *not suppressible
+    /// inline* for rules that report unjudged content), what it catches,
+    /// why, and the fix.
     pub fn markdown_table(&self) -> String {
         let mut out = String::from("| id | catches | why | fix |\n|---|---|---|---|\n");
         for rule in self.rules {
-            let marker = match rule.severity {
+            let mut marker = match rule.severity {
                 Severity::Warning => " (*warning*)",
                 Severity::Error => "",
-            };
+            }
+            .to_string();
+            if rule.unjudged {
+                marker.push_str(" (*not suppressible inline*)");
+            }
             let _ = writeln!(
                 out,
                 "| `{}`{marker} | {} | {} | {} |",

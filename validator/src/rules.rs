@@ -24,6 +24,7 @@ pub mod secret;
 pub mod sink;
 pub mod sitemap;
 pub mod sri;
+pub mod suppression;
 
 use crate::emit::{FileFindings, Message};
 use crate::html::{Attr, Element, Page};
@@ -52,6 +53,7 @@ pub const CATEGORIES: &[Category] = &[
     link::CATEGORY,
     sitemap::CATEGORY,
     cache::CATEGORY,
+    suppression::CATEGORY,
 ];
 
 /// Runs every page rule on one parsed HTML file.

@@ -11,6 +11,7 @@ use crate::html::{self, Page};
 use crate::load;
 use crate::rules::{self, UrlRef};
 use crate::site::{RoutePolicies, Site, routes};
+use crate::suppress::{self, InlineSuppression};
 use crate::url_norm::Target;
 
 /// What the rules see of one HTML page.
@@ -104,6 +105,9 @@ pub struct PageFacts {
 pub struct FileOutcome {
     pub findings: Vec<Finding>,
     pub facts: Option<PageFacts>,
+    /// The inline suppression markers of the file, applied once every
+    /// rule has run.
+    pub suppressions: Vec<InlineSuppression>,
 }
 
 const SYMLINK_HELP: &str = "Replace the link with the file it points to, or remove it; links are not followed out of the bundle.";
@@ -173,6 +177,7 @@ pub fn scan_file(site: &Site, index: usize) -> FileOutcome {
         return FileOutcome {
             findings: out.findings,
             facts: None,
+            suppressions: Vec::new(),
         };
     };
     let kind = loaded.kind;
@@ -201,6 +206,7 @@ pub fn scan_file(site: &Site, index: usize) -> FileOutcome {
         rules::payment::check_hosts(&hosts, &mut out);
     }
     let mut facts = None;
+    let mut suppressions = Vec::new();
     match kind {
         FileKind::Html | FileKind::Svg => {
             let page = html::parse(text);
@@ -238,6 +244,7 @@ pub fn scan_file(site: &Site, index: usize) -> FileOutcome {
                 ..PageFacts::default()
             };
             rules::check_page(&ctx, &mut out, &mut page_facts);
+            suppressions = suppress::inline::in_page(text, &page, &mut out);
             page_facts.anchors = page.anchors;
             facts = Some(page_facts);
         }
@@ -250,6 +257,7 @@ pub fn scan_file(site: &Site, index: usize) -> FileOutcome {
                 rules::sink::JsKind::Unknown
             };
             let analysis = rules::sink::analyze(text, js_kind);
+            suppressions = suppress::inline::in_script(text, js_kind, &mut out);
             for detection in &analysis.detections {
                 out.detection(0, detection, false);
             }
@@ -281,11 +289,13 @@ pub fn scan_file(site: &Site, index: usize) -> FileOutcome {
             let url_path = format!("/{served}");
             rules::script::check_css(site, &url_path, text, 0, &mut out);
             rules::link::check_css(site, &url_path, text, 0, &mut out);
+            suppressions = suppress::inline::in_stylesheet(text, &mut out);
         }
         _ => {}
     }
     FileOutcome {
         findings: out.findings,
         facts,
+        suppressions,
     }
 }

@@ -34,7 +34,7 @@ fn clean_bundle_exits_zero_with_empty_findings() {
     let value: Value = serde_json::from_str(&stdout(&output)).unwrap();
     assert_eq!(
         value,
-        serde_json::json!({ "findings": [], "groups": [], "rules": [] })
+        serde_json::json!({ "findings": [], "groups": [], "rules": [], "suppressed": [] })
     );
 }
 
@@ -46,7 +46,7 @@ fn error_findings_exit_one_with_the_json_contract() {
     let object = value.as_object().unwrap();
     assert_eq!(
         object.keys().collect::<Vec<_>>(),
-        ["findings", "groups", "rules"]
+        ["findings", "groups", "rules", "suppressed"]
     );
     let findings = value["findings"].as_array().unwrap();
     // Each rule with a finding is described once, from the rule table.
@@ -644,4 +644,43 @@ fn the_site_config_is_a_config() {
             .any(|f| f["rule"] == "form/mailto-fallback"),
         "{value}"
     );
+}
+
+#[test]
+fn suppressed_findings_pass_are_counted_and_stay_out_of_baselines() {
+    let bundle = fixture("suppression-pass-inline-html/bundle");
+    let human = run(&["check", bundle.to_str().unwrap()]);
+    assert_eq!(human.status.code(), Some(0));
+    let text = stdout(&human);
+    assert!(
+        text.ends_with(
+            "ok: no findings; 4 suppressed (4 inline, 0 by config; `--format json` lists them)\n"
+        ),
+        "{text}"
+    );
+    let json = check(&bundle, "json");
+    let value: Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(value["findings"], serde_json::json!([]));
+    assert_eq!(value["suppressed"].as_array().unwrap().len(), 4);
+
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("baseline.json");
+    let written = run(&[
+        "check",
+        bundle.to_str().unwrap(),
+        "--write-baseline",
+        baseline.to_str().unwrap(),
+    ]);
+    assert_eq!(written.status.code(), Some(0));
+    let recorded: Value =
+        serde_json::from_str(&std::fs::read_to_string(&baseline).unwrap()).unwrap();
+    assert_eq!(recorded["entries"], serde_json::json!([]));
+
+    // The same page without its markers fails: the markers did the work.
+    let copy = dir.path().join("bundle");
+    copy_dir(&bundle, &copy);
+    let page = copy.join("product/index.html");
+    let text = std::fs::read_to_string(&page).unwrap();
+    std::fs::write(&page, text.replace("bundle-validator:", "bundle validator")).unwrap();
+    assert_eq!(check(&copy, "json").status.code(), Some(1));
 }

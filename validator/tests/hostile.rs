@@ -205,3 +205,33 @@ fn run_on_prose_is_judged_in_pieces() {
         .collect();
     assert_eq!(claims.len(), 2, "{claims:#?}");
 }
+
+#[test]
+fn floods_of_markers_and_findings_stay_bounded() {
+    // 20,000 markers, each before an element with a handler, in a page;
+    // and a script of 20,000 marker lines before as many sinks. Only the
+    // first 256 markers of each file count, so each finding is compared
+    // with a bounded number of markers and most findings remain.
+    let mut html = String::new();
+    for _ in 0..20_000 {
+        html.push_str(
+            "<!-- bundle-validator: allow inline/event-handler -- r --><b onclick=x>b</b>\n",
+        );
+    }
+    let js = "// bundle-validator: allow sink/eval -- r\neval(location.hash);\n".repeat(20_000);
+    let (report, _) = check_files(&[
+        ("markers.html", &page(&html)),
+        ("markers.js", js.as_bytes()),
+    ]);
+    for file in ["markers.html", "markers.js"] {
+        let suppressed = report
+            .suppressed
+            .iter()
+            .filter(|s| s.finding.file == file)
+            .count();
+        assert_eq!(suppressed, 256, "{file}");
+        assert!(has(&report, file, "suppression/invalid"), "{file}");
+    }
+    assert!(has(&report, "markers.html", "inline/event-handler"));
+    assert!(has(&report, "markers.js", "sink/eval"));
+}

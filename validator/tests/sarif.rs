@@ -92,6 +92,36 @@ fn sarif_output_matches_the_official_schema() {
     }
     assert_eq!(checked, 5);
 
+    // Suppressed findings are results with `suppressions`, inline and
+    // from the config.
+    for name in [
+        "suppression-pass-inline-html",
+        "suppression-pass-config-path",
+    ] {
+        let dir = fixtures.join(name);
+        let config_path = dir.join("validator.yaml");
+        let config = if config_path.exists() {
+            Config::from_file(&config_path).unwrap()
+        } else {
+            Config::default()
+        };
+        let report = check(&dir.join("bundle"), &config).unwrap();
+        assert!(!report.suppressed.is_empty(), "{name}");
+        let log = output::sarif(&report);
+        let errors: Vec<String> = validator
+            .iter_errors(&log)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{name}: {errors:#?}");
+        let suppressed = log["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r.get("suppressions").is_some())
+            .count();
+        assert_eq!(suppressed, report.suppressed.len(), "{name}");
+    }
+
     // Locations mapped into a repository, with a non-ASCII file name.
     let mut report = check(
         &fixtures.join("inline-fail-handler/bundle"),

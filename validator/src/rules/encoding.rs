@@ -177,36 +177,42 @@ pub const CATEGORY: Category = Category {
             "a NUL byte in a text file (page, SVG, script, stylesheet, source map, `.txt`, `.json`, `.xml`, …)",
             "browsers and tools read NULs differently (HTML drops or replaces them, C-string tools stop at them), so the file is not one text",
             "remove them, or give binary data an extension that says so",
-        ),
+        )
+        .marks_unjudged(),
         Rule::error(
             "encoding/unknown-charset",
             "a declared encoding label browsers do not know (`utf-7`, `utf-32`, typos)",
             "browsers ignore it and fall back to a guess that depends on the visitor",
             "declare UTF-8 and save the file in it",
-        ),
+        )
+        .marks_unjudged(),
         Rule::error(
             "encoding/unsafe-charset",
             "a declared encoding in which ASCII bytes do not mean ASCII: ISO-2022-JP (stateful), the replacement encoding (`iso-2022-kr`, `hz-gb-2312`, …), UTF-16 declared without a byte order mark",
             "markup and script can hide from a reader that assumes UTF-8, or show to one that ignores the label",
             "save the file as UTF-8",
-        ),
+        )
+        .marks_unjudged(),
         Rule::error(
             "encoding/invalid-bytes",
             "byte sequences invalid in the encoding used, in a page, SVG, script, stylesheet, `_headers` or `_redirects` (the first is located)",
             "browsers show U+FFFD, but a page read in another encoding than intended can see other characters, even a quote that ends a string (`0x81 0x5C` is one Shift_JIS character, the backslash gone)",
             "save the file as valid text in its encoding, preferably UTF-8",
-        ),
+        )
+        .marks_unjudged(),
         Rule::error(
             "encoding/conflicting-charset",
             "a `<meta>` declaring another encoding than the one the page is read in (after the first 1024 bytes, or a second declaration); not when a byte order mark decides",
             "a browser that meets it reloads the page in that encoding",
             "declare the encoding once, early",
-        ),
+        )
+        .marks_unjudged(),
         Rule::error(
             "encoding/non-utf8-name",
             "a file or folder name that is not valid UTF-8",
             "URLs name files by UTF-8 bytes, so hosts and tools disagree about which file the name is",
             "rename it",
-        ),
+        )
+        .marks_unjudged(),
     ],
 };

@@ -363,7 +363,8 @@ pub const CATEGORY: Category = Category {
             "markup the HTML parser could not read to the end: a raw-text element (`<script>`, `<style>`, `<textarea>`, …) inside `<select>` or after `<frameset>`, where a streaming parser cannot know how a browser reads what follows; the parser's memory limit; more elements and attributes than the page's size allows (50,000 plus one per 16 bytes of the file); `<noscript>` and `<iframe srcdoc>` documents nested more than 8 deep",
             "what was not read may hide script",
             "write conforming, reasonably sized markup",
-        ),
+        )
+        .marks_unjudged(),
         Rule::error(
             "inline/style-element",
             "a `<style>` block whose hash is not in `style-src`",

@@ -905,7 +905,8 @@ pub const CATEGORY: Category = Category {
             "a file the validator could not check: over `max_file_bytes`, unreadable, a symbolic link, pipe, socket or device, a folder that cannot be listed, a compressed copy that does not unpack, a Git pack, or a rule that failed on it",
             "a deploy could ship what the gate has not seen",
             "remove the entry, or make it a regular, readable file within the size limit",
-        ),
+        )
+        .marks_unjudged(),
         rule::Rule::error(
             "secret/debris",
             "repository, editor and credential leftovers (`.git`, `.env`, `id_rsa`, `*.bak`, `.DS_Store`, …), reported once at the outermost debris path",

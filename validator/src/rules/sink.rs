@@ -238,6 +238,34 @@ fn parse<'a>(
     Parser::new(allocator, source, source_type).parse()
 }
 
+/// The byte range of every comment in `source`, delimiters included, in
+/// order, from a parse without errors. `None` when no reading of the
+/// script parses cleanly (or it nests too deeply to parse): a tokenizer
+/// that went astray may take code for a comment, so nothing it read as a
+/// comment is trusted.
+pub(crate) fn comments(source: &str, kind: JsKind) -> Option<Vec<std::ops::Range<usize>>> {
+    nesting::check(source, nesting::MAX_NESTING).ok()?;
+    let attempts: &[SourceType] = match kind {
+        JsKind::Script => &[SourceType::script()],
+        JsKind::Module => &[SourceType::mjs()],
+        JsKind::Unknown => &[SourceType::mjs(), SourceType::script()],
+    };
+    crate::stack::on_large_stack(|| {
+        attempts.iter().find_map(|source_type| {
+            let allocator = Allocator::default();
+            let parsed = parse(&allocator, source, *source_type);
+            (!parsed.panicked && first_error(&parsed).is_none()).then(|| {
+                parsed
+                    .program
+                    .comments
+                    .iter()
+                    .map(|comment| comment.span.start as usize..comment.span.end as usize)
+                    .collect()
+            })
+        })
+    })
+}
+
 /// Byte offset and message of the first syntax error, if any.
 fn first_error(parsed: &ParserReturn<'_>) -> Option<(u32, String)> {
     let diagnostic = parsed.diagnostics.errors().next()?;
@@ -361,12 +389,14 @@ pub const CATEGORY: Category = Category {
             "a script that does not parse as JavaScript",
             "its sinks cannot be judged, and browsers may read it differently",
             "fix the syntax error",
-        ),
+        )
+        .marks_unjudged(),
         Rule::error(
             "sink/too-deep",
             "a script nested deeper than the parser follows safely (more than 2,000 estimated levels, or a syntax tree deeper than 10,000)",
             "what the parser cannot read cannot be judged, and such nesting has no use but hiding code",
             "flatten the code",
-        ),
+        )
+        .marks_unjudged(),
     ],
 };

@@ -737,5 +737,36 @@ mod fuzz {
                 prop_assert_eq!(&analysis, &analyze(&source, kind));
             }
         }
+
+        /// Comments of a clean parse lie inside the script, in order and
+        /// apart, each opening with a comment delimiter.
+        #[test]
+        fn fuzz_comments_are_comments(source in fuzz::js()) {
+            for kind in [JsKind::Script, JsKind::Module, JsKind::Unknown] {
+                let Some(found) = comments(&source, kind) else { continue };
+                for range in &found {
+                    prop_assert!(is_place_in(&source, range.start) && is_place_in(&source, range.end));
+                    let text = &source[range.clone()];
+                    prop_assert!(
+                        ["//", "/*", "<!--", "-->"].iter().any(|d| text.starts_with(d)),
+                        "{:?}", text
+                    );
+                }
+                prop_assert!(found.windows(2).all(|w| w[0].end <= w[1].start));
+            }
+        }
+    }
+
+    #[test]
+    fn comments_come_from_the_parse_not_the_text() {
+        let source =
+            "const a = \"// no\"; /* yes */ const b = `/* no */`; // yes\nlet r = /\\/* no/;";
+        let found: Vec<&str> = comments(source, JsKind::Script)
+            .unwrap()
+            .into_iter()
+            .map(|range| &source[range])
+            .collect();
+        assert_eq!(found, ["/* yes */", "// yes"]);
+        assert_eq!(comments("let x = ;// a", JsKind::Script), None);
     }
 }
