@@ -227,6 +227,7 @@ mod tests {
             message: "handler".into(),
             snippet: Some(snippet.into()),
             help: None,
+            span: None,
         }
     }
 

@@ -32,6 +32,24 @@ pub struct Finding {
     /// How to fix it.
     #[serde(skip)]
     pub help: Option<String>,
+    /// The offending text: where it ends and where the snippet shows it.
+    /// `None` for whole-file findings.
+    #[serde(skip)]
+    pub span: Option<Span>,
+}
+
+/// Where the offending text of a finding lies, for the underline of human
+/// output and SARIF's `endColumn`. It never reaches past the finding's
+/// line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span {
+    /// 1-based column just past the offending text, in Unicode scalar
+    /// values; always past `column`.
+    pub end_column: u32,
+    /// The characters of the finding's snippet that show the offending
+    /// text, as indices of its `chars()` (a masked secret shows shorter
+    /// than it is written, an excerpt starts with `…`).
+    pub in_snippet: std::ops::Range<u32>,
 }
 
 /// A finding inside one piece of text, before it is placed in a file.

@@ -82,6 +82,7 @@ mod tests {
             message: message.into(),
             snippet: snippet.map(str::to_string),
             help: None,
+            span: None,
         }
     }
 

@@ -9,13 +9,16 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use serde::Serialize;
 use serde_json::ser::{Formatter, PrettyFormatter};
 use serde_json::{Value, json};
 
 use crate::{Finding, Report, Severity, baseline, group, rule};
+
+mod human;
+
+pub use human::{HumanOptions, diagnostics, diagnostics_with, human, human_with, summary_line};
 
 /// The output formats of the CLI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -245,199 +248,6 @@ pub fn visible(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// rustc-style diagnostics, one block per finding, without a summary line:
-/// for callers (like the site generator) that print their own summary.
-pub fn diagnostics(report: &Report) -> String {
-    let mut out = String::new();
-    for finding in &report.findings {
-        write_finding(&mut out, finding);
-    }
-    out
-}
-
-/// rustc-style diagnostics followed by a summary line.
-pub fn human(report: &Report) -> String {
-    let mut out = String::new();
-    let groups = group::groups(&report.findings);
-    for group in &groups {
-        write_finding(&mut out, group.first);
-        if !group.others.is_empty() {
-            write_others(&mut out, group);
-        }
-    }
-    if !groups.is_empty() {
-        write_rule_summary(&mut out, &groups);
-    }
-    let errors = report.error_count();
-    let warnings = report.warning_count();
-    if report.findings.is_empty() {
-        out.push_str("ok: no findings\n");
-    } else {
-        let files = report
-            .findings
-            .iter()
-            .map(|f| f.file.as_str())
-            .collect::<std::collections::BTreeSet<_>>()
-            .len();
-        let _ = writeln!(
-            out,
-            "{}: {} {}, {} {} in {} {}",
-            if errors > 0 { "error" } else { "warning" },
-            errors,
-            plural(errors, "error", "errors"),
-            warnings,
-            plural(warnings, "warning", "warnings"),
-            files,
-            plural(files, "file", "files"),
-        );
-    }
-    out
-}
-
-/// How many other places of a group are listed by name.
-const LISTED_OTHERS: usize = 10;
-
-/// The other places of a group, after its first finding's diagnostic.
-fn write_others(out: &mut String, group: &group::Group<'_>) {
-    // `write_finding` ended the block with an empty line; the note belongs
-    // to the block.
-    out.pop();
-    let places: Vec<String> = group
-        .others
-        .iter()
-        .take(LISTED_OTHERS)
-        .map(|f| place(f))
-        .collect();
-    let more = group.others.len().saturating_sub(LISTED_OTHERS);
-    let gutter = group.first.line.map_or(1, |l| l.to_string().len());
-    let _ = write!(
-        out,
-        "{} = note: the same in {} more {}: {}",
-        " ".repeat(gutter),
-        group.others.len(),
-        plural(group.others.len(), "place", "places"),
-        places.join(", ")
-    );
-    if more > 0 {
-        let _ = write!(out, ", and {more} more");
-    }
-    out.push_str("\n\n");
-}
-
-/// `file:line:column`, as far as known, escaped for a terminal.
-fn place(finding: &Finding) -> String {
-    let file = visible(&finding.file);
-    match (finding.line, finding.column) {
-        (Some(line), Some(column)) => format!("{file}:{line}:{column}"),
-        (Some(line), None) => format!("{file}:{line}"),
-        _ => file.into_owned(),
-    }
-}
-
-/// The table that ends human output: per rule, its severity, how many
-/// causes and how many places.
-fn write_rule_summary(out: &mut String, groups: &[group::Group<'_>]) {
-    let mut rows: BTreeMap<&str, (Severity, usize, usize)> = BTreeMap::new();
-    for group in groups {
-        let row = rows
-            .entry(group.first.rule.as_str())
-            .or_insert((group.first.severity, 0, 0));
-        row.1 += 1;
-        row.2 += group.count();
-    }
-    let width = rows
-        .keys()
-        .map(|rule| visible(rule).chars().count())
-        .max()
-        .unwrap_or(0)
-        .max("rule".len());
-    let _ = writeln!(out, "{:width$}  severity  causes  findings", "rule");
-    for (rule, (severity, causes, findings)) in &rows {
-        let level = match severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
-        let _ = writeln!(
-            out,
-            "{:width$}  {level:8}  {causes:>6}  {findings:>8}",
-            visible(rule)
-        );
-    }
-    out.push('\n');
-}
-
-fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 { one } else { many }
-}
-
-fn write_finding(out: &mut String, finding: &Finding) {
-    let level = match finding.severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-    };
-    let _ = writeln!(
-        out,
-        "{level}[{}]: {}",
-        visible(&finding.rule),
-        visible(&finding.message)
-    );
-    let file = visible(&finding.file);
-    let location = match (finding.line, finding.column) {
-        (Some(line), Some(column)) => format!("{file}:{line}:{column}"),
-        (Some(line), None) => format!("{file}:{line}"),
-        _ => file.into_owned(),
-    };
-    let gutter = finding.line.map_or(1, |l| l.to_string().len());
-    let pad = " ".repeat(gutter);
-    let _ = writeln!(out, "{pad}--> {location}");
-    if let (Some(line), Some(snippet)) = (finding.line, &finding.snippet) {
-        // Tabs become one space, so that the caret lines up; every other
-        // deceptive character is escaped, and the caret moves past the
-        // escapes before it.
-        let column = if snippet.starts_with('…') {
-            1
-        } else {
-            finding.column.map_or(0, |c| c.saturating_sub(1) as usize)
-        };
-        let mut shown = String::with_capacity(snippet.len());
-        let mut caret_at = 0;
-        for (index, c) in snippet.chars().enumerate() {
-            let before = shown.chars().count();
-            if c == '\t' {
-                shown.push(' ');
-            } else if is_deceptive(c) {
-                shown.push_str(&escape(c));
-            } else {
-                shown.push(c);
-            }
-            if index < column {
-                caret_at += shown.chars().count() - before;
-            }
-        }
-        if column > snippet.chars().count() {
-            caret_at += column - snippet.chars().count();
-        }
-        let _ = writeln!(out, "{pad} |");
-        let _ = writeln!(out, "{line} | {shown}");
-        let _ = writeln!(out, "{pad} | {}^", " ".repeat(caret_at));
-    }
-    if let Some(help) = &finding.help {
-        let _ = writeln!(out, "{pad} = help: {}", visible(help));
-    }
-    if let (Some(declared), Some(category)) = (
-        rule::lookup(&finding.rule),
-        rule::category_of(&finding.rule),
-    ) {
-        let _ = writeln!(
-            out,
-            "{pad} = note: {}. See {}",
-            sentence(declared.why),
-            category.help_uri()
-        );
-    }
-    out.push('\n');
-}
-
 /// A SARIF 2.1.0 log with one run.
 pub fn sarif(report: &Report) -> Value {
     sarif_with(report, &SarifOptions::default())
@@ -537,6 +347,9 @@ pub fn sarif_with(report: &Report, options: &SarifOptions) -> Value {
             let mut region = json!({ "startLine": line });
             if let Some(column) = finding.column {
                 region["startColumn"] = json!(column);
+                if let Some(span) = &finding.span {
+                    region["endColumn"] = json!(span.end_column);
+                }
             }
             physical["region"] = region;
         }
@@ -624,10 +437,14 @@ mod tests {
                     severity: Severity::Error,
                     file: "index.html".into(),
                     line: Some(3),
-                    column: Some(9),
+                    column: Some(10),
                     message: "inline event handler `onclick` on <button>".into(),
                     snippet: Some("\t<button onclick=\"go()\">".into()),
                     help: Some("Move the handler into a script.".into()),
+                    span: Some(crate::finding::Span {
+                        end_column: 17,
+                        in_snippet: 9..16,
+                    }),
                 },
                 Finding {
                     rule: "headers/missing-file".into(),
@@ -638,6 +455,7 @@ mod tests {
                     message: "no _headers".into(),
                     snippet: None,
                     help: None,
+                    span: None,
                 },
             ],
         }
@@ -651,9 +469,11 @@ mod tests {
             lines[0],
             "error[inline/event-handler]: inline event handler `onclick` on <button>"
         );
-        assert_eq!(lines[1], " --> index.html:3:9");
-        assert_eq!(lines[3], "3 |  <button onclick=\"go()\">");
-        assert_eq!(lines[4], "  |         ^");
+        assert_eq!(lines[1], " --> index.html:3:10");
+        // The renderer widens the tab and keeps the underline under the
+        // handler's name.
+        assert_eq!(lines[3], "3 |     <button onclick=\"go()\">");
+        assert_eq!(lines[4], format!("  | {}^^^^^^^", " ".repeat(12)));
         assert!(
             text.ends_with("error: 1 error, 1 warning in 2 files\n"),
             "{text}"
@@ -667,6 +487,7 @@ mod tests {
         report.findings[0].message = "line\rover\nwritten\u{2066}".into();
         report.findings[0].snippet = Some("\u{1b}]0;x\u{7}<b onclick=x>".into());
         report.findings[0].column = Some(7);
+        report.findings[0].span = None;
         let text = human(&report);
         assert!(
             !text.chars().any(|c| is_deceptive(c) && c != '\n'),

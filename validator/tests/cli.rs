@@ -205,6 +205,50 @@ fn human_output_reads_like_rustc() {
     insta::assert_snapshot!("human_inline_fail_handler", stdout(&output));
 }
 
+/// A CSP finding underlines the source expression at fault inside the
+/// policy, in `_headers` and in a `<meta http-equiv>` policy.
+#[test]
+fn human_output_underlines_the_csp_source_expression() {
+    let output = check(&fixture("csp-fail-unsafe-inline/bundle"), "human");
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    insta::assert_snapshot!("human_csp_fail_unsafe_inline", text);
+    let block: Vec<&str> = text
+        .split("\n\n")
+        .find(|b| b.starts_with("error[csp/unsafe-inline]"))
+        .expect("the unsafe-inline diagnostic")
+        .lines()
+        .collect();
+    assert_eq!(
+        underlined(block[3], block[4]),
+        "'unsafe-inline'",
+        "{block:?}"
+    );
+
+    let meta = stdout(&check(&fixture("csp-evasion-meta-only/bundle"), "human"));
+    let block: Vec<&str> = meta
+        .split("\n\n")
+        .find(|b| b.starts_with("error[csp/missing]") && b.contains("<meta>"))
+        .expect("the csp/missing diagnostic of the meta policy")
+        .lines()
+        .collect();
+    assert!(
+        underlined(block[3], block[4]).starts_with("default-src &#39;none&#39;;"),
+        "{block:?}"
+    );
+}
+
+/// The characters of a snippet line that the line below it underlines.
+fn underlined(source: &str, underline: &str) -> String {
+    let marks: Vec<bool> = underline.chars().map(|c| c == '^').collect();
+    source
+        .chars()
+        .zip(marks.iter().chain(std::iter::repeat(&false)))
+        .filter(|(_, marked)| **marked)
+        .map(|(c, _)| c)
+        .collect()
+}
+
 #[test]
 fn secrets_are_never_printed_whole() {
     let dir = tempfile::tempdir().unwrap();
