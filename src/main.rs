@@ -1,13 +1,14 @@
 //! Command line of the BayStore site generator.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 use baystore_site::config::{SITE_CONFIG_FILE, SiteConfig};
 use baystore_site::error::WithCauses;
 use baystore_site::{BuildOptions, BuildSummary, Error, build, dev, scaffold};
-use bundle_validator::output::diagnostics;
+use bundle_validator::cli::{self as validator_cli, ReportArgs};
+use bundle_validator::output::{SarifOptions, diagnostics};
 use clap::{Parser, Subcommand};
 
 /// Builds the BayStore site into a self-hosted, validated bundle.
@@ -38,13 +39,16 @@ enum Command {
         #[arg(long)]
         timings: bool,
     },
-    /// Run the validator on a bundle folder.
+    /// Run the validator on a bundle folder. Exit codes as the
+    /// validator's: 0 no error finding, 1 error findings, 2 could not run.
     Check {
         /// Bundle folder.
         dir: PathBuf,
         /// Site folder whose site.yaml supplies the validator config.
         #[arg(long, default_value = ".")]
         site: PathBuf,
+        #[command(flatten)]
+        report: ReportArgs,
     },
     /// Rebuild on change and serve with wrangler dev when installed.
     Dev {
@@ -71,7 +75,20 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    match run(Cli::parse()) {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to stdout with success; usage errors
+            // exit 2, as the validator's do.
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(validator_cli::EXIT_COULD_NOT_RUN)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    match run(cli) {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
@@ -112,28 +129,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::FAILURE
             })
         }
-        Command::Check { dir, site } => {
-            // Any bundle can be checked; a site folder with a site.yaml
-            // supplies the origin, admin prefixes and evidence register.
-            let config = if site.join(SITE_CONFIG_FILE).is_file() {
-                SiteConfig::load(&site)?.validator_config(&site)
-            } else {
-                bundle_validator::Config::default()
-            };
-            let found = bundle_validator::check(&dir, &config)
-                .with_context(|| format!("cannot check {}", dir.display()))?;
-            print!("{}", diagnostics(&found));
-            println!(
-                "{} error(s), {} warning(s)",
-                found.error_count(),
-                found.warning_count()
-            );
-            Ok(if found.error_count() == 0 {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
-        }
+        Command::Check { dir, site, report } => Ok(match check(&dir, &site, &report) {
+            Ok(code) => ExitCode::from(code),
+            Err(error) => {
+                eprintln!("error: {error:#}");
+                ExitCode::from(validator_cli::EXIT_COULD_NOT_RUN)
+            }
+        }),
         Command::Dev { site, out } => {
             let options = BuildOptions::new(site.clone(), out);
             let _server = match dev::start_wrangler(&site) {
@@ -160,6 +162,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Checks the bundle in `dir` with the validator config of the site in
+/// `site` and writes the report as the validator's CLI does, through the
+/// same code; returns the exit code of a check that ran.
+fn check(dir: &Path, site: &Path, report: &ReportArgs) -> anyhow::Result<u8> {
+    // Any bundle can be checked; a site folder with a site.yaml supplies
+    // the origin, admin prefixes, evidence register and contracts.
+    let config = if site.join(SITE_CONFIG_FILE).is_file() {
+        SiteConfig::load(site)?.validator_config(site)
+    } else {
+        bundle_validator::Config::default()
+    };
+    let found = bundle_validator::check(dir, &config)
+        .with_context(|| format!("cannot check {}", dir.display()))?;
+    if let Some(summary) = report.write(&found, &SarifOptions::default())? {
+        eprintln!("{summary}");
+    }
+    Ok(validator_cli::exit_code(&found))
 }
 
 fn print_outcome(result: &Result<BuildSummary, Error>, options: &BuildOptions<'_>) {

@@ -467,6 +467,12 @@ https://:project.example/*
                     prop_assert!(rule.line >= 1 && rule.line <= lines);
                     for header in &rule.headers {
                         prop_assert!(header.line > rule.line && header.line <= lines);
+                        // The value sits in its line at its offset.
+                        let line = text.lines().nth(header.line as usize - 1).unwrap_or("");
+                        prop_assert_eq!(
+                            line.get(header.value_offset..header.value_offset + header.value.len()),
+                            Some(header.value.as_str())
+                        );
                     }
                 }
                 for problem in &file.problems {
