@@ -7,8 +7,8 @@ use anyhow::Context as _;
 use baystore_site::config::{SITE_CONFIG_FILE, SiteConfig};
 use baystore_site::error::WithCauses;
 use baystore_site::{BuildOptions, BuildSummary, Error, build, dev, scaffold};
-use bundle_validator::cli::{self as validator_cli, ReportArgs};
-use bundle_validator::output::{SarifOptions, diagnostics};
+use bundle_validator::cli::{self as validator_cli, FormatArg, ReportArgs};
+use bundle_validator::output::{HumanOptions, SarifOptions, diagnostics_with};
 use clap::{Parser, Subcommand};
 
 /// Builds the BayStore site into a self-hosted, validated bundle.
@@ -38,6 +38,11 @@ enum Command {
         /// Print the wall time of each build phase.
         #[arg(long)]
         timings: bool,
+        /// The validator's report: human diagnostics on standard error
+        /// (the default), or JSON or SARIF on standard output or in
+        /// `--output`, each finding traced to the source that produced it.
+        #[command(flatten)]
+        report: ReportArgs,
     },
     /// Run the validator on a bundle folder. Exit codes as the
     /// validator's: 0 no error finding, 1 error findings, 2 could not run.
@@ -105,6 +110,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             keep_failed,
             drafts,
             timings,
+            report,
         } => {
             let progress = |done: usize, total: usize| eprintln!("rendered {done}/{total} pages");
             let mut options = BuildOptions::new(site, out);
@@ -112,7 +118,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             options.drafts = drafts;
             options.progress = Some(&progress);
             let result = build(&options);
-            print_outcome(&result, &options);
+            print_outcome(&result, &options, &report)?;
             if let (true, Ok(summary)) = (timings, &result) {
                 let p = summary.phases;
                 eprintln!(
@@ -145,7 +151,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     None
                 }
             };
-            dev::watch(&options, |result| print_outcome(result, &options), || true);
+            let report = ReportArgs::default();
+            dev::watch(
+                &options,
+                |result| {
+                    if let Err(error) = print_outcome(result, &options, &report) {
+                        eprintln!("error: {error:#}");
+                    }
+                },
+                || true,
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::New { path, title, site } => {
@@ -183,10 +198,34 @@ fn check(dir: &Path, site: &Path, report: &ReportArgs) -> anyhow::Result<u8> {
     Ok(validator_cli::exit_code(&found))
 }
 
-fn print_outcome(result: &Result<BuildSummary, Error>, options: &BuildOptions<'_>) {
+/// Prints the outcome of a build: the validator's report as `report`
+/// asks (human diagnostics on standard error by default), the summary
+/// line, and every error of a failed build.
+fn print_outcome(
+    result: &Result<BuildSummary, Error>,
+    options: &BuildOptions<'_>,
+    report: &ReportArgs,
+) -> anyhow::Result<()> {
+    let found = match result {
+        Ok(summary) => Some(&summary.report),
+        Err(Error::ValidationFailed { report: found, .. }) => Some(found.as_ref()),
+        Err(_) => None,
+    };
+    if let Some(found) = found {
+        if report.format == FormatArg::Human && report.output.is_none() {
+            let human = HumanOptions {
+                color: report.color.for_stderr(),
+                quiet: report.quiet,
+            };
+            eprint!("{}", diagnostics_with(found, human));
+        } else if let Some(summary) =
+            report.write(found, &SarifOptions::for_site(&options.site_dir))?
+        {
+            eprintln!("{summary}");
+        }
+    }
     match result {
         Ok(summary) => {
-            eprint!("{}", diagnostics(&summary.report));
             println!(
                 "built {} pages, {} assets in {:.2}s -> {}/ (0 errors, {} warnings)",
                 summary.pages,
@@ -197,12 +236,10 @@ fn print_outcome(result: &Result<BuildSummary, Error>, options: &BuildOptions<'_
             );
         }
         Err(error) => {
-            if let Error::ValidationFailed { report: found, .. } = error {
-                eprint!("{}", diagnostics(found));
-            }
             for each in error.errors() {
                 eprintln!("error: {}", WithCauses(each));
             }
         }
     }
+    Ok(())
 }

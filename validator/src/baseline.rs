@@ -228,6 +228,7 @@ mod tests {
             snippet: Some(snippet.into()),
             help: None,
             span: None,
+            source: None,
         }
     }
 

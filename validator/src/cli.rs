@@ -27,8 +27,9 @@ pub fn exit_code(report: &Report) -> u8 {
     }
 }
 
-/// How the report is written.
-#[derive(Debug, Clone, clap::Args)]
+/// How the report is written. The default is human text on standard
+/// output, coloured on a terminal.
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct ReportArgs {
     /// Report format.
     #[arg(long, value_enum, default_value_t = FormatArg::Human)]
@@ -49,8 +50,9 @@ pub struct ReportArgs {
 }
 
 /// The report formats, as the command line names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum FormatArg {
+    #[default]
     Human,
     Json,
     Sarif,

@@ -237,6 +237,7 @@ impl<'a> FileFindings<'a> {
             snippet,
             help: (!message.help.is_empty()).then(|| message.help.to_string()),
             span,
+            source: None,
         }
     }
 

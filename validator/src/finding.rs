@@ -36,6 +36,28 @@ pub struct Finding {
     /// `None` for whole-file findings.
     #[serde(skip)]
     pub span: Option<Span>,
+    /// Where the offending bytes came from before a generator built them
+    /// into the bundle (a Markdown line, a template, a static file). Set by
+    /// the generator that built the bundle; a check of a finished bundle
+    /// never knows it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceLocation>,
+}
+
+/// A place in the sources of a site, as a generator reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceLocation {
+    /// Path relative to the site folder, with `/` separators
+    /// (`content/about.md`, `static/css/site.css`).
+    pub file: String,
+    /// 1-based line, when known.
+    pub line: Option<u32>,
+    /// 1-based column in Unicode scalar values, when known.
+    pub column: Option<u32>,
+    /// The template that rendered the page, when the bytes came from the
+    /// template rather than from the content file named by `file`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
 }
 
 /// Where the offending text of a finding lies, for the underline of human

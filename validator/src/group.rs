@@ -83,6 +83,7 @@ mod tests {
             snippet: snippet.map(str::to_string),
             help: None,
             span: None,
+            source: None,
         }
     }
 

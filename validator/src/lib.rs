@@ -43,7 +43,7 @@ use rayon::prelude::*;
 
 pub use bundle::DEFAULT_MAX_FILE_BYTES;
 pub use config::Config;
-pub use finding::{Detection, Finding, Severity};
+pub use finding::{Detection, Finding, Severity, SourceLocation};
 
 use crate::headers_file::HeadersFile;
 use crate::rules::claims::{EvidenceRegister, RegisterError};

@@ -166,5 +166,6 @@ fn sarif_options(root: &Path, dir: &Path) -> anyhow::Result<output::SarifOptions
     Ok(output::SarifOptions {
         bundle_in_root: Some(segments.join("/")),
         root_uri: Some(root_uri.to_string()),
+        site_in_root: None,
     })
 }

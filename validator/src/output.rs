@@ -263,6 +263,30 @@ pub struct SarifOptions {
     /// The repository root as an absolute `file:` URI ending in `/`, the
     /// value of `originalUriBaseIds.SRCROOT`.
     pub root_uri: Option<String>,
+    /// The folder of the site's sources relative to the repository root,
+    /// `/`-separated (empty when the site is the root), for findings that
+    /// carry a [`crate::SourceLocation`]; `None` places them under the base
+    /// id `SITE`.
+    pub site_in_root: Option<String>,
+}
+
+impl SarifOptions {
+    /// Locations for a bundle a generator built from the site folder
+    /// `site`, taken as the repository root (`SRCROOT`): findings traced
+    /// to the site's sources are repository paths (`content/about.md`),
+    /// built files stay relative to the bundle (`BUNDLE`).
+    pub fn for_site(site: &std::path::Path) -> SarifOptions {
+        let root_uri = site
+            .canonicalize()
+            .ok()
+            .and_then(|root| url::Url::from_directory_path(root).ok())
+            .map(|uri| uri.to_string());
+        SarifOptions {
+            bundle_in_root: None,
+            root_uri,
+            site_in_root: Some(String::new()),
+        }
+    }
 }
 
 /// Characters written as they are in a SARIF URI: RFC 3986's unreserved
@@ -355,35 +379,67 @@ pub fn sarif_with(report: &Report, options: &SarifOptions) -> Value {
         }
         physical
     };
+    let source_physical = |source: &crate::SourceLocation| {
+        let artifact = match &options.site_in_root {
+            Some(prefix) if !prefix.is_empty() => json!({
+                "uri": format!("{}/{}", path_uri(prefix), path_uri(&source.file)),
+                "uriBaseId": "SRCROOT",
+            }),
+            Some(_) => json!({ "uri": path_uri(&source.file), "uriBaseId": "SRCROOT" }),
+            None => json!({ "uri": path_uri(&source.file), "uriBaseId": "SITE" }),
+        };
+        let mut physical = json!({ "artifactLocation": artifact });
+        if let Some(line) = source.line {
+            let mut region = json!({ "startLine": line });
+            if let Some(column) = source.column {
+                region["startColumn"] = json!(column);
+            }
+            physical["region"] = region;
+        }
+        physical
+    };
+    let sources_outside_root =
+        report.findings.iter().any(|f| f.source.is_some()) && options.site_in_root.is_none();
     // One result per cause: the first place is the location, the others
-    // are related locations.
+    // are related locations. A finding traced to the site's sources is
+    // located there, with the built file as the first related location.
     let results: Vec<Value> = group::groups(&report.findings)
         .iter()
         .map(|group| {
             let finding = group.first;
+            let location = match &finding.source {
+                Some(source) => source_physical(source),
+                None => physical(finding),
+            };
             let mut result = json!({
                 "ruleId": finding.rule,
                 "ruleIndex": rule_index[finding.rule.as_str()],
                 "level": level(finding.severity),
                 "message": { "text": finding.message },
-                "locations": [{ "physicalLocation": physical(finding) }],
+                "locations": [{ "physicalLocation": location }],
                 "partialFingerprints": {
                     (baseline::SARIF_FINGERPRINT_KEY): baseline::fingerprint(finding),
                 },
             });
+            let mut related: Vec<Value> = Vec::new();
+            if finding.source.is_some() {
+                related.push(json!({
+                    "id": 1,
+                    "physicalLocation": physical(finding),
+                    "message": { "text": "built into this file of the bundle" },
+                }));
+            }
+            for other in &group.others {
+                related.push(json!({
+                    "id": related.len() + 1,
+                    "physicalLocation": other.source.as_ref().map_or_else(|| physical(other), &source_physical),
+                    "message": { "text": "the same finding here" },
+                }));
+            }
+            if !related.is_empty() {
+                result["relatedLocations"] = Value::Array(related);
+            }
             if !group.others.is_empty() {
-                result["relatedLocations"] = group
-                    .others
-                    .iter()
-                    .enumerate()
-                    .map(|(id, other)| {
-                        json!({
-                            "id": id + 1,
-                            "physicalLocation": physical(other),
-                            "message": { "text": "the same finding here" },
-                        })
-                    })
-                    .collect();
                 result["properties"] = json!({ "occurrences": group.count() });
             }
             result
@@ -400,19 +456,40 @@ pub fn sarif_with(report: &Report, options: &SarifOptions) -> Value {
                     "rules": rule_objects,
                 }
             },
-            "originalUriBaseIds": match (&options.bundle_in_root, &options.root_uri) {
-                (Some(_), Some(root)) => json!({ "SRCROOT": { "uri": root } }),
-                (Some(_), None) => json!({
-                    "SRCROOT": { "description": { "text": "The repository root." } }
-                }),
-                _ => json!({
-                    "BUNDLE": { "description": { "text": "The bundle folder that was checked." } }
-                }),
-            },
+            "originalUriBaseIds": base_ids(options, sources_outside_root),
             "columnKind": "unicodeCodePoints",
             "results": results,
         }]
     })
+}
+
+/// The `originalUriBaseIds` of a run: `SRCROOT` when locations are
+/// repository paths (the bundle's or the site's), `BUNDLE` for a bundle
+/// placed nowhere, and `SITE` for sources placed nowhere.
+fn base_ids(options: &SarifOptions, sources_outside_root: bool) -> Value {
+    let mut ids = serde_json::Map::new();
+    if options.bundle_in_root.is_some() || options.site_in_root.is_some() {
+        ids.insert(
+            "SRCROOT".into(),
+            match &options.root_uri {
+                Some(root) => json!({ "uri": root }),
+                None => json!({ "description": { "text": "The repository root." } }),
+            },
+        );
+    }
+    if options.bundle_in_root.is_none() {
+        ids.insert(
+            "BUNDLE".into(),
+            json!({ "description": { "text": "The bundle folder that was checked." } }),
+        );
+    }
+    if sources_outside_root {
+        ids.insert(
+            "SITE".into(),
+            json!({ "description": { "text": "The site folder the bundle was built from." } }),
+        );
+    }
+    Value::Object(ids)
 }
 
 /// `text` with its first letter capitalised, for texts that the rule
@@ -445,6 +522,7 @@ mod tests {
                         end_column: 17,
                         in_snippet: 9..16,
                     }),
+                    source: None,
                 },
                 Finding {
                     rule: "headers/missing-file".into(),
@@ -456,6 +534,7 @@ mod tests {
                     snippet: None,
                     help: None,
                     span: None,
+                    source: None,
                 },
             ],
         }
@@ -537,6 +616,7 @@ mod tests {
         let options = SarifOptions {
             bundle_in_root: Some("site/dist".into()),
             root_uri: Some("file:///work/repo/".into()),
+            site_in_root: None,
         };
         let log = sarif_with(&sample(), &options);
         let run = &log["runs"][0];
@@ -567,6 +647,52 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
+    }
+
+    /// A finding traced to the site's sources is shown and located there
+    /// first, with the built file after it.
+    #[test]
+    fn sources_come_first_in_human_and_sarif_output() {
+        let mut report = sample();
+        report.findings[0].source = Some(crate::SourceLocation {
+            file: "content/about.md".into(),
+            line: Some(7),
+            column: Some(3),
+            template: Some("templates/page.html".into()),
+        });
+        let text = human(&report);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[1], " --> content/about.md:7:3");
+        assert_eq!(lines[2], " ::: index.html:3:10");
+        assert!(
+            text.contains("= note: rendered by templates/page.html"),
+            "{text}"
+        );
+
+        let log = sarif(&report);
+        let result = &log["runs"][0]["results"][0];
+        let primary = &result["locations"][0]["physicalLocation"];
+        assert_eq!(primary["artifactLocation"]["uri"], "content/about.md");
+        assert_eq!(primary["artifactLocation"]["uriBaseId"], "SITE");
+        assert_eq!(primary["region"]["startLine"], 7);
+        let built = &result["relatedLocations"][0]["physicalLocation"];
+        assert_eq!(built["artifactLocation"]["uri"], "index.html");
+        assert_eq!(built["artifactLocation"]["uriBaseId"], "BUNDLE");
+        assert!(log["runs"][0]["originalUriBaseIds"]["SITE"].is_object());
+
+        // With the site placed in a repository, sources are repository paths.
+        let options = SarifOptions {
+            site_in_root: Some("site".into()),
+            root_uri: Some("file:///work/repo/".into()),
+            ..SarifOptions::default()
+        };
+        let log = sarif_with(&report, &options);
+        let primary = &log["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+        assert_eq!(primary["artifactLocation"]["uri"], "site/content/about.md");
+        assert_eq!(primary["artifactLocation"]["uriBaseId"], "SRCROOT");
+        let json: Value = serde_json::from_str(&json(&report)).unwrap();
+        assert_eq!(json["findings"][0]["source"]["file"], "content/about.md");
+        assert!(json["findings"][1].get("source").is_none());
     }
 
     #[test]

@@ -19,7 +19,7 @@ use annotate_snippets::renderer::{
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
 use super::{escape, is_deceptive, sentence, visible};
-use crate::{Finding, Report, Severity, group, rule};
+use crate::{Finding, Report, Severity, SourceLocation, group, rule};
 
 /// How human output is drawn.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -183,13 +183,40 @@ fn write_finding(
     // The gutter is as wide as the line number the snippet shows, as the
     // renderer draws it.
     let gutter = shown.as_ref().map_or(1, |(line, _)| line.to_string().len());
-    let _ = writeln!(
-        out,
-        "{}{} {}",
-        " ".repeat(gutter),
-        style.paint(style.gutter, "-->"),
-        place(finding)
-    );
+    // The source an author edits comes first, when the generator that
+    // built the bundle named it; the built file follows as rustc names a
+    // secondary file, and the snippet is the built file's.
+    match &finding.source {
+        Some(source) => {
+            let _ = writeln!(
+                out,
+                "{}{} {}",
+                " ".repeat(gutter),
+                style.paint(style.gutter, "-->"),
+                source_place(source)
+            );
+            // A file published as written (`_headers`) is named once.
+            let built = place(finding);
+            if built != source_place(source) {
+                let _ = writeln!(
+                    out,
+                    "{}{} {}",
+                    " ".repeat(gutter),
+                    style.paint(style.gutter, ":::"),
+                    built
+                );
+            }
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "{}{} {}",
+                " ".repeat(gutter),
+                style.paint(style.gutter, "-->"),
+                place(finding)
+            );
+        }
+    }
 
     let help = finding.help.as_deref().map(visible);
     let why = rule::lookup(&finding.rule)
@@ -200,6 +227,11 @@ fn write_finding(
     let others = group
         .filter(|g| !g.others.is_empty())
         .map(|g| others_note(g));
+    let template = finding
+        .source
+        .as_ref()
+        .and_then(|source| source.template.as_deref())
+        .map(|template| format!("rendered by {}", visible(template)));
     let mut body = Group::with_level(level);
     if let Some((line, (text, underline))) = &shown {
         body = body.element(
@@ -214,10 +246,14 @@ fn write_finding(
     if let Some(why) = &why {
         body = body.element(Level::NOTE.message(why.as_str()));
     }
+    if let Some(template) = &template {
+        body = body.element(Level::NOTE.message(template.as_str()));
+    }
     if let Some(others) = &others {
         body = body.element(Level::NOTE.message(others.as_str()));
     }
-    if shown.is_some() || help.is_some() || why.is_some() || others.is_some() {
+    if shown.is_some() || help.is_some() || why.is_some() || others.is_some() || template.is_some()
+    {
         out.push_str(&style.renderer.render(&[body]));
         out.push('\n');
     }
@@ -295,6 +331,16 @@ fn others_note(group: &group::Group<'_>) -> String {
 pub(super) fn place(finding: &Finding) -> String {
     let file = visible(&finding.file);
     match (finding.line, finding.column) {
+        (Some(line), Some(column)) => format!("{file}:{line}:{column}"),
+        (Some(line), None) => format!("{file}:{line}"),
+        _ => file.into_owned(),
+    }
+}
+
+/// `file:line:column` of a source, as far as known, escaped.
+fn source_place(source: &SourceLocation) -> String {
+    let file = visible(&source.file);
+    match (source.line, source.column) {
         (Some(line), Some(column)) => format!("{file}:{line}:{column}"),
         (Some(line), None) => format!("{file}:{line}"),
         _ => file.into_owned(),
