@@ -605,4 +605,59 @@ mod tests {
         assert_eq!(end("\nx"), "");
         assert_eq!(end(&"é".repeat(2000)).len(), 1024);
     }
+
+    #[test]
+    fn whole_line_findings_start_at_the_text_of_the_line() {
+        let text = "/*\n  X-Frame-Options: DENY  \n";
+        let mut out = FileFindings::new("_headers", text);
+        out.at_line(2, Message::error("headers/x", "m", ""));
+        out.at_line_span(2, 20..24, Message::error("headers/y", "m", ""));
+        assert_eq!(out.findings[0].column, Some(3));
+        assert_eq!(out.findings[0].span.as_ref().unwrap().end_column, 3 + 21);
+        assert_eq!(out.findings[1].column, Some(21));
+        assert_eq!(out.findings[1].span.as_ref().unwrap().in_snippet, 20..24);
+    }
+
+    mod fuzz {
+        use super::super::*;
+        use crate::fuzz;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(fuzz::config())]
+
+            /// Whatever the text, the range and the secrets, a finding's
+            /// underline lies inside its snippet and ends past its column,
+            /// and the token of `at` stays on its line.
+            #[test]
+            fn fuzz_underlines_stay_inside_the_snippet(
+                text in fuzz::noise(),
+                start in 0usize..400,
+                len in 0usize..300,
+                secret in 0usize..400,
+            ) {
+                let mut out = FileFindings::new("a.js", &text);
+                let secret = floor_char_boundary(&text, secret.min(text.len()));
+                let secret_end = floor_char_boundary(&text, (secret + 12).min(text.len()));
+                out.mask_secrets(std::iter::once(secret..secret_end));
+                let start = floor_char_boundary(&text, start.min(text.len()));
+                let end = token_end(&text, start);
+                prop_assert!(end >= start && end <= text.len() && text.is_char_boundary(end));
+                prop_assert!(!text[start..end].contains('\n'));
+                out.at(start, Message::error("sink/eval", "m", ""));
+                out.at_span(start..start + len, Message::error("sink/eval", "m", ""));
+                out.at_redacted(start, len.min(text.len() - start), Message::error("secret/x", "m", ""));
+                for finding in &out.findings {
+                    let span = finding.span.clone().unwrap();
+                    let column = finding.column.unwrap();
+                    prop_assert!(span.end_column > column);
+                    let shown = finding.snippet.as_deref().map_or(0, |s| s.chars().count()) as u32;
+                    if finding.snippet.is_some() {
+                        prop_assert!(span.in_snippet.start <= span.in_snippet.end);
+                        prop_assert!(span.in_snippet.end <= shown, "{:?} in {:?}", span, finding.snippet);
+                    }
+                }
+            }
+        }
+    }
 }
