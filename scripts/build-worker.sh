@@ -31,8 +31,8 @@ for tool in "$WASM_BINDGEN_BIN" worker-build; do
 done
 
 # Size over speed for the shipped module: the workspace's release profile
-# keeps line tables for the generator's benchmarks, which a Worker does not
-# need. These overrides apply to this build only.
+# is tuned for the native binaries' speed. These overrides apply to this
+# build only.
 export CARGO_PROFILE_RELEASE_OPT_LEVEL="${CARGO_PROFILE_RELEASE_OPT_LEVEL:-s}"
 export CARGO_PROFILE_RELEASE_LTO="${CARGO_PROFILE_RELEASE_LTO:-true}"
 export CARGO_PROFILE_RELEASE_CODEGEN_UNITS="${CARGO_PROFILE_RELEASE_CODEGEN_UNITS:-1}"

@@ -26,6 +26,9 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 step "cargo test (unit, fixtures, snapshots, whole-site)"
 cargo test --workspace --locked --no-fail-fast
 
+step "cargo install --path validator, and the README's CI example with it"
+cargo test -p bundle-validator --locked --test install -- --ignored
+
 step "build the sample site into dist/ (validates it)"
 cargo run --locked --quiet -- build
 

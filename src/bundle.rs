@@ -94,7 +94,8 @@ pub struct BuildSummary {
     pub elapsed: Duration,
     /// Wall time of each phase.
     pub phases: PhaseTimes,
-    /// The validator's report (warnings only, since errors fail the build).
+    /// The validator's report (warnings only, since errors fail the build),
+    /// each finding traced to its source where the build knows it.
     pub report: bundle_validator::Report,
 }
 
@@ -616,10 +617,11 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
         context: "validator".to_string(),
         message: panic_message_in(panic.as_ref(), staging.path()),
     })?;
-    let report = checked.map_err(|error| validator_error(error, site_dir, &validator_config))?;
+    let mut report =
+        checked.map_err(|error| validator_error(error, site_dir, &validator_config))?;
+    let sources = trace_findings(&mut report, &traces, staging.path(), &site);
     let errors = report.error_count();
     if errors > 0 {
-        let sources = trace_findings(&report, &traces, staging.path(), &site);
         let kept = options.keep_failed.then(|| staging.keep());
         return Err(Error::ValidationFailed {
             errors,
@@ -1311,15 +1313,18 @@ fn read_optional(path: &Path) -> Result<Option<String>, Error> {
     }
 }
 
-/// Traces every error finding to the source that produced its file: a
-/// page's content file (at the Markdown line when the finding lies in the
+/// Traces every finding to the source that produced its file: a page's
+/// content file (at the Markdown line when the finding lies in the
 /// Markdown's HTML, else at the front matter, with the template named), a
 /// static file at the same line, or a line of the authored `_headers`.
-/// Findings in files the generator makes from the whole site (sitemap,
-/// robots, generated header rules) have no single source and are left to
-/// the validator's own report.
+/// Each finding gets that place as its `source`, which the human output
+/// shows first and SARIF uses as the primary location; each error finding
+/// also becomes a [`Rejection`] of the build. Findings in files the
+/// generator makes from the whole site (sitemap, robots, generated header
+/// rules) have no single source and are left to the validator's own
+/// report.
 fn trace_findings(
-    report: &bundle_validator::Report,
+    report: &mut bundle_validator::Report,
     traces: &HashMap<String, PageTrace>,
     staging: &Path,
     site: &SiteParts<'_>,
@@ -1337,27 +1342,16 @@ fn trace_findings(
         })
         .collect();
     let authored_lines = site.authored_headers.map_or(0, |text| text.lines().count());
-    let mut page_texts: HashMap<&str, Option<String>> = HashMap::new();
+    let mut page_texts: HashMap<String, Option<String>> = HashMap::new();
     let mut traced = Vec::new();
-    for finding in report
-        .findings
-        .iter()
-        .filter(|f| f.severity == bundle_validator::Severity::Error)
-    {
+    for finding in &mut report.findings {
         let file = finding.file.as_str();
         let line = finding.line.map(|l| l as usize);
         let column = finding.column.map(|c| c as usize);
-        // The bundle's file names and the validator's messages may carry
-        // characters from static files; they are shown escaped.
-        let output = SourceSpot {
-            file: source_text::escape(file),
-            line,
-            column,
-        };
         let (spot, template) = if let Some(trace) = traces.get(file) {
             let page = &site.pages[trace.page];
             let text = page_texts
-                .entry(file)
+                .entry(file.to_string())
                 .or_insert_with(|| std::fs::read_to_string(staging.join(file)).ok());
             let in_markdown = match (&trace.content, text.as_deref(), line) {
                 (Some(content), Some(text), Some(line)) => {
@@ -1414,6 +1408,23 @@ fn trace_findings(
             (spot, None)
         } else {
             continue;
+        };
+        let to_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        finding.source = Some(bundle_validator::SourceLocation {
+            file: spot.file.clone(),
+            line: spot.line.map(to_u32),
+            column: spot.column.map(to_u32),
+            template: template.clone(),
+        });
+        if finding.severity != bundle_validator::Severity::Error {
+            continue;
+        }
+        // The bundle's file names and the validator's messages may carry
+        // characters from static files; they are shown escaped.
+        let output = SourceSpot {
+            file: source_text::escape(&finding.file),
+            line,
+            column,
         };
         traced.push(Error::Rejected(Box::new(Rejection {
             spot,

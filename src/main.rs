@@ -1,13 +1,14 @@
 //! Command line of the BayStore site generator.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 use baystore_site::config::{SITE_CONFIG_FILE, SiteConfig};
 use baystore_site::error::WithCauses;
 use baystore_site::{BuildOptions, BuildSummary, Error, build, dev, scaffold};
-use bundle_validator::output::diagnostics;
+use bundle_validator::cli::{self as validator_cli, FormatArg, ReportArgs};
+use bundle_validator::output::{HumanOptions, SarifOptions, diagnostics_with};
 use clap::{Parser, Subcommand};
 
 /// Builds the BayStore site into a self-hosted, validated bundle.
@@ -37,14 +38,22 @@ enum Command {
         /// Print the wall time of each build phase.
         #[arg(long)]
         timings: bool,
+        /// The validator's report: human diagnostics on standard error
+        /// (the default), or JSON or SARIF on standard output or in
+        /// `--output`, each finding traced to the source that produced it.
+        #[command(flatten)]
+        report: ReportArgs,
     },
-    /// Run the validator on a bundle folder.
+    /// Run the validator on a bundle folder. Exit codes as the
+    /// validator's: 0 no error finding, 1 error findings, 2 could not run.
     Check {
         /// Bundle folder.
         dir: PathBuf,
         /// Site folder whose site.yaml supplies the validator config.
         #[arg(long, default_value = ".")]
         site: PathBuf,
+        #[command(flatten)]
+        report: ReportArgs,
     },
     /// Serve the site on 127.0.0.1 with its _headers and the Worker,
     /// rebuild on every change and reload the browser.
@@ -82,7 +91,20 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    match run(Cli::parse()) {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to stdout with success; usage errors
+            // exit 2, as the validator's do.
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(validator_cli::EXIT_COULD_NOT_RUN)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    match run(cli) {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
@@ -99,6 +121,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             keep_failed,
             drafts,
             timings,
+            report,
         } => {
             let progress = |done: usize, total: usize| eprintln!("rendered {done}/{total} pages");
             let mut options = BuildOptions::new(site, out);
@@ -106,7 +129,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             options.drafts = drafts;
             options.progress = Some(&progress);
             let result = build(&options);
-            print_outcome(&result, &options);
+            print_outcome(&result, &options, &report)?;
             if let (true, Ok(summary)) = (timings, &result) {
                 let p = summary.phases;
                 eprintln!(
@@ -123,28 +146,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::FAILURE
             })
         }
-        Command::Check { dir, site } => {
-            // Any bundle can be checked; a site folder with a site.yaml
-            // supplies the origin, admin prefixes and evidence register.
-            let config = if site.join(SITE_CONFIG_FILE).is_file() {
-                SiteConfig::load(&site)?.validator_config(&site)
-            } else {
-                bundle_validator::Config::default()
-            };
-            let found = bundle_validator::check(&dir, &config)
-                .with_context(|| format!("cannot check {}", dir.display()))?;
-            print!("{}", diagnostics(&found));
-            println!(
-                "{} error(s), {} warning(s)",
-                found.error_count(),
-                found.warning_count()
-            );
-            Ok(if found.error_count() == 0 {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
-        }
+        Command::Check { dir, site, report } => Ok(match check(&dir, &site, &report) {
+            Ok(code) => ExitCode::from(code),
+            Err(error) => {
+                eprintln!("error: {error:#}");
+                ExitCode::from(validator_cli::EXIT_COULD_NOT_RUN)
+            }
+        }),
         Command::Dev {
             site,
             port,
@@ -179,6 +187,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 fn print_dev_event(event: dev::DevEvent<'_>) {
+    let diagnostics = |report: &bundle_validator::Report| {
+        let options = HumanOptions {
+            color: validator_cli::ColorChoice::Auto.for_stderr(),
+            quiet: false,
+        };
+        diagnostics_with(report, options)
+    };
     match event {
         dev::DevEvent::StartingWorker => {
             eprintln!("starting the Worker (wrangler dev, local D1 with migrations applied)...");
@@ -213,10 +228,53 @@ fn print_dev_event(event: dev::DevEvent<'_>) {
     }
 }
 
-fn print_outcome(result: &Result<BuildSummary, Error>, options: &BuildOptions<'_>) {
+/// Checks the bundle in `dir` with the validator config of the site in
+/// `site` and writes the report as the validator's CLI does, through the
+/// same code; returns the exit code of a check that ran.
+fn check(dir: &Path, site: &Path, report: &ReportArgs) -> anyhow::Result<u8> {
+    // Any bundle can be checked; a site folder with a site.yaml supplies
+    // the origin, admin prefixes, evidence register and contracts.
+    let config = if site.join(SITE_CONFIG_FILE).is_file() {
+        SiteConfig::load(site)?.validator_config(site)
+    } else {
+        bundle_validator::Config::default()
+    };
+    let found = bundle_validator::check(dir, &config)
+        .with_context(|| format!("cannot check {}", dir.display()))?;
+    if let Some(summary) = report.write(&found, &SarifOptions::default())? {
+        eprintln!("{summary}");
+    }
+    Ok(validator_cli::exit_code(&found))
+}
+
+/// Prints the outcome of a build: the validator's report as `report`
+/// asks (human diagnostics on standard error by default), the summary
+/// line, and every error of a failed build.
+fn print_outcome(
+    result: &Result<BuildSummary, Error>,
+    options: &BuildOptions<'_>,
+    report: &ReportArgs,
+) -> anyhow::Result<()> {
+    let found = match result {
+        Ok(summary) => Some(&summary.report),
+        Err(Error::ValidationFailed { report: found, .. }) => Some(found.as_ref()),
+        Err(_) => None,
+    };
+    if let Some(found) = found {
+        if report.format == FormatArg::Human && report.output.is_none() {
+            let human = HumanOptions {
+                color: report.color.for_stderr(),
+                quiet: report.quiet,
+            };
+            eprint!("{}", diagnostics_with(found, human));
+        } else if let Some(summary) =
+            report.write(found, &SarifOptions::for_site(&options.site_dir))?
+        {
+            eprintln!("{summary}");
+        }
+    }
     match result {
         Ok(summary) => {
-            eprint!("{}", diagnostics(&summary.report));
             println!(
                 "built {} pages, {} assets in {:.2}s -> {}/ (0 errors, {} warnings)",
                 summary.pages,
@@ -227,12 +285,10 @@ fn print_outcome(result: &Result<BuildSummary, Error>, options: &BuildOptions<'_
             );
         }
         Err(error) => {
-            if let Error::ValidationFailed { report: found, .. } = error {
-                eprint!("{}", diagnostics(found));
-            }
             for each in error.errors() {
                 eprintln!("error: {}", WithCauses(each));
             }
         }
     }
+    Ok(())
 }

@@ -227,6 +227,8 @@ mod tests {
             message: "handler".into(),
             snippet: Some(snippet.into()),
             help: None,
+            span: None,
+            source: None,
         }
     }
 

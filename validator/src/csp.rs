@@ -5,12 +5,19 @@
 //! example `script-src-elem` -> `script-src` -> `default-src`).
 
 use std::collections::HashSet;
+use std::ops::Range;
 
-/// One directive: lowercased name and its source expressions.
+/// One directive: lowercased name and its source expressions, with where
+/// each was written, so that a finding can point at the offending word.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Directive {
     pub name: String,
     pub sources: Vec<String>,
+    /// Byte range of the name in the text the policy was parsed from,
+    /// counted from the `base` given to [`parse_list_at`].
+    pub name_span: Range<usize>,
+    /// Byte range of each source expression, in the order of `sources`.
+    pub source_spans: Vec<Range<usize>>,
 }
 
 /// One policy.
@@ -22,32 +29,67 @@ pub struct Policy {
 /// Parses a serialized CSP list (a header value, maybe several policies
 /// joined by commas). Empty policies are dropped.
 pub fn parse_list(value: &str) -> Vec<Policy> {
+    parse_list_at(value, 0)
+}
+
+/// Like [`parse_list`], for a value that starts at byte `base` of a larger
+/// text (a `_headers` line): every span is counted in that text.
+pub fn parse_list_at(value: &str, base: usize) -> Vec<Policy> {
+    let mut start = base;
     value
         .split(',')
-        .map(parse_policy)
+        .map(|serialized| {
+            let policy = parse_policy_at(serialized, start);
+            start += serialized.len() + 1;
+            policy
+        })
         .filter(|p| !p.directives.is_empty())
         .collect()
 }
 
 /// Parses one serialized policy.
 pub fn parse_policy(value: &str) -> Policy {
+    parse_policy_at(value, 0)
+}
+
+/// Parses one serialized policy that starts at byte `base` of a larger text.
+fn parse_policy_at(value: &str, base: usize) -> Policy {
     let mut directives: Vec<Directive> = Vec::new();
     // Names seen so far, so that a policy of many directives parses in
     // linear time.
     let mut seen: HashSet<String> = HashSet::new();
+    let mut token_start = base;
     for token in value.split(';') {
-        let mut parts = token.split_ascii_whitespace();
-        let Some(name) = parts.next() else { continue };
+        let at = token_start;
+        token_start += token.len() + 1;
+        let mut parts = words(token, at);
+        let Some((name, name_span)) = parts.next() else {
+            continue;
+        };
         let name = name.to_ascii_lowercase();
         if !seen.insert(name.clone()) {
             continue;
         }
+        let (sources, source_spans) = parts.map(|(word, span)| (word.to_string(), span)).unzip();
         directives.push(Directive {
             name,
-            sources: parts.map(str::to_string).collect(),
+            sources,
+            name_span,
+            source_spans,
         });
     }
     Policy { directives }
+}
+
+/// The words of `text` split on ASCII whitespace (as CSP splits a
+/// directive), each with its byte range counted from `base`.
+fn words(text: &str, base: usize) -> impl Iterator<Item = (&str, Range<usize>)> {
+    text.split_ascii_whitespace().map(move |word| {
+        // Each word is a slice of `text`, so its place is a pointer
+        // difference, found without searching.
+        let start = base + (word.as_ptr() as usize - text.as_ptr() as usize);
+        (word, start..start + word.len())
+    })
 }
 
 /// The fallback chain of a directive, itself first.
@@ -94,6 +136,23 @@ impl Directive {
         self.sources.iter().any(|s| s.eq_ignore_ascii_case(keyword))
     }
 
+    /// Where the first source expression equal to `keyword` (ignoring
+    /// case) was written.
+    pub fn span_of(&self, keyword: &str) -> Option<Range<usize>> {
+        self.sources
+            .iter()
+            .position(|s| s.eq_ignore_ascii_case(keyword))
+            .and_then(|i| self.source_spans.get(i).cloned())
+    }
+
+    /// Where the first source expression that passes `test` was written.
+    pub fn span_where(&self, test: impl Fn(&str) -> bool) -> Option<Range<usize>> {
+        self.sources
+            .iter()
+            .position(|s| test(s))
+            .and_then(|i| self.source_spans.get(i).cloned())
+    }
+
     /// Whether the directive is exactly `'none'`.
     pub fn is_none(&self) -> bool {
         self.sources.len() == 1 && self.has("'none'")
@@ -138,6 +197,20 @@ mod tests {
         assert_eq!(list[0].get("script-src").unwrap().sources, ["'self'"]);
         assert_eq!(list[1].get("img-src").unwrap().sources, ["'self'"]);
         assert!(parse_list(" , ;").is_empty());
+    }
+
+    #[test]
+    fn spans_point_at_the_words_as_written() {
+        let value = "default-src 'none' ,  Script-Src\t'self'  'UNSAFE-inline'";
+        let list = parse_list_at(value, 10);
+        let script = list[1].get("script-src").unwrap();
+        assert_eq!(script.name_span, 10 + 22..10 + 32);
+        let span = script.span_of("'unsafe-inline'").unwrap();
+        assert_eq!(&value[span.start - 10..span.end - 10], "'UNSAFE-inline'");
+        assert_eq!(
+            list[0].directives[0].source_spans,
+            vec![(10 + 12)..(10 + 18)]
+        );
     }
 
     #[test]
@@ -202,6 +275,14 @@ mod tests {
                         prop_assert!(names.insert(directive.name.clone()));
                         for source in &directive.sources {
                             prop_assert!(!source.is_empty() && !source.bytes().any(|b| b.is_ascii_whitespace()));
+                        }
+                    }
+                    for directive in &policy.directives {
+                        // Every span covers the word as written.
+                        prop_assert!(value[directive.name_span.clone()].eq_ignore_ascii_case(&directive.name));
+                        prop_assert_eq!(directive.sources.len(), directive.source_spans.len());
+                        for (source, span) in directive.sources.iter().zip(&directive.source_spans) {
+                            prop_assert_eq!(&value[span.clone()], source.as_str());
                         }
                     }
                     for name in ["script-src-elem", "style-src-attr", "worker-src", "base-uri"] {

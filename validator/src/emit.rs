@@ -11,16 +11,32 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
+use crate::finding::Span;
 use crate::location::LineIndex;
 use crate::{Detection, Finding, Severity};
 
 /// Lines longer than this are shown as an excerpt starting at the finding.
 const FULL_LINE_LIMIT: usize = 160;
 const EXCERPT_CHARS: usize = 80;
+/// An excerpt starts this many characters before its finding, when the
+/// line has them.
+const EXCERPT_CONTEXT_CHARS: usize = 24;
 /// Lines of at most this many bytes are masked whole for every finding: it
 /// costs no more than the snippet itself. (A line of more bytes may still
 /// be short once its secrets are masked.)
 const SHORT_LINE_BYTES: usize = FULL_LINE_LIMIT * 4;
+
+/// At most this many bytes of a finding are underlined (and counted for
+/// its end column): a token, a tag, a header line, never a whole script.
+const UNDERLINE_BYTES: usize = 1024;
+
+/// Which end of a range a place in the file is, when it falls in a masked
+/// secret.
+#[derive(Clone, Copy)]
+enum Side {
+    Start,
+    End,
+}
 
 /// Collects the findings of one file.
 pub struct FileFindings<'a> {
@@ -111,17 +127,28 @@ impl<'a> FileFindings<'a> {
         &self.secrets[first..last]
     }
 
-    /// A finding at byte `offset` of the file.
+    /// A finding at byte `offset` of the file, underlining the token that
+    /// starts there (see [`token_end`]).
     pub fn at(&mut self, offset: usize, message: Message) {
-        let (line, column, snippet) = self.locate(offset);
-        self.push(Some(line), Some(column), snippet, message);
+        let offset = floor_char_boundary(self.text, offset.min(self.text.len()));
+        let end = token_end(self.text, offset);
+        self.at_span(offset..end, message);
+    }
+
+    /// A finding about the bytes `range` of the file: it is placed at their
+    /// start and underlines them (up to the end of that line).
+    pub fn at_span(&mut self, range: Range<usize>, message: Message) {
+        let (line, column, snippet, span) = self.locate(range);
+        self.push(Some(line), Some(column), snippet, span, message);
     }
 
     /// The finding `message` at byte `offset` would be, without recording
     /// it: the place of something that may be reported later.
     pub fn finding_at(&mut self, offset: usize, message: Message) -> Finding {
-        let (line, column, snippet) = self.locate(offset);
-        self.build(Some(line), Some(column), snippet, message)
+        let offset = floor_char_boundary(self.text, offset.min(self.text.len()));
+        let end = token_end(self.text, offset);
+        let (line, column, snippet, span) = self.locate(offset..end);
+        self.build(Some(line), Some(column), snippet, span, message)
     }
 
     /// The 1-based line and column of byte `offset`, as findings give them.
@@ -137,25 +164,46 @@ impl<'a> FileFindings<'a> {
     pub fn at_redacted(&mut self, offset: usize, len: usize, message: Message) {
         let range = offset..offset + len;
         if !range.is_empty() && !self.is_masked(&range) {
-            self.mask_secrets(std::iter::once(range));
+            self.mask_secrets(std::iter::once(range.clone()));
         }
-        let (line, column, snippet) = self.locate(offset);
-        self.push(Some(line), Some(column), snippet, message);
+        self.at_span(range, message);
     }
 
-    /// A finding at a 1-based line of the file (whole line).
+    /// A finding about a 1-based line of the file as a whole: placed at its
+    /// first character that is not blank, underlining the rest of it.
     pub fn at_line(&mut self, line: u32, message: Message) {
         let text = self.text;
         let index = self.index.get_or_insert_with(|| LineIndex::new(text));
         let line_text = index.line_text(text, line);
-        let offset = line_text.as_ptr() as usize - text.as_ptr() as usize;
-        let (_, _, snippet) = self.locate(offset.min(text.len()));
-        self.push(Some(line), Some(1), snippet, message);
+        let start = line_text.as_ptr() as usize - text.as_ptr() as usize;
+        let content = line_text.trim_end();
+        let blank = content.len() - content.trim_start().len();
+        if content.trim_start().is_empty() {
+            let (_, _, snippet, span) = self.locate(start..start);
+            self.push(Some(line), Some(1), snippet, span, message);
+        } else {
+            self.at_span(start + blank..start + content.len(), message);
+        }
+    }
+
+    /// A finding about bytes `range` of a 1-based line (counted from the
+    /// line's start), such as one source expression of a header value.
+    pub fn at_line_span(&mut self, line: u32, range: Range<usize>, message: Message) {
+        let text = self.text;
+        let index = self.index.get_or_insert_with(|| LineIndex::new(text));
+        let line_text = index.line_text(text, line);
+        if range.start > line_text.len() {
+            self.at_line(line, message);
+            return;
+        }
+        let start = line_text.as_ptr() as usize - text.as_ptr() as usize;
+        let end = start + range.end.min(line_text.len());
+        self.at_span(start + range.start..end, message);
     }
 
     /// A finding about the whole file.
     pub fn whole_file(&mut self, message: Message) {
-        self.push(None, None, None, message);
+        self.push(None, None, None, None, message);
     }
 
     /// A finding from a scanner that worked on a piece of this file
@@ -168,11 +216,11 @@ impl<'a> FileFindings<'a> {
             help: detection.help,
         };
         let offset = base + detection.start;
+        let len = detection.end.saturating_sub(detection.start);
         if redact {
-            let len = detection.end.saturating_sub(detection.start);
             self.at_redacted(offset, len, message);
         } else {
-            self.at(offset, message);
+            self.at_span(offset..offset + len, message);
         }
     }
 
@@ -181,9 +229,10 @@ impl<'a> FileFindings<'a> {
         line: Option<u32>,
         column: Option<u32>,
         snippet: Option<String>,
+        span: Option<Span>,
         message: Message,
     ) {
-        let finding = self.build(line, column, snippet, message);
+        let finding = self.build(line, column, snippet, span, message);
         self.findings.push(finding);
     }
 
@@ -192,6 +241,7 @@ impl<'a> FileFindings<'a> {
         line: Option<u32>,
         column: Option<u32>,
         snippet: Option<String>,
+        span: Option<Span>,
         message: Message,
     ) -> Finding {
         Finding {
@@ -203,28 +253,52 @@ impl<'a> FileFindings<'a> {
             message: message.message,
             snippet,
             help: (!message.help.is_empty()).then(|| message.help.to_string()),
+            span,
+            source: None,
         }
     }
 
-    /// Line, column and snippet for `offset`. The snippet is the whole line
-    /// when short, else an excerpt starting at the offset and marked with a
-    /// leading `…`. Secrets on the line are masked but for a short prefix.
-    fn locate(&mut self, offset: usize) -> (u32, u32, Option<String>) {
+    /// Line, column, snippet and underline for the bytes `range`. The
+    /// snippet is the whole line when short, else an excerpt starting at
+    /// the range and marked with a leading `…`. Secrets on the line are
+    /// masked but for a short prefix, and the underline covers what the
+    /// snippet shows of the range (a masked secret whole).
+    fn locate(&mut self, range: Range<usize>) -> (u32, u32, Option<String>, Option<Span>) {
         let text = self.text;
-        let offset = floor_char_boundary(text, offset.min(text.len()));
+        let offset = floor_char_boundary(text, range.start.min(text.len()));
         let index = self.index.get_or_insert_with(|| LineIndex::new(text));
         let (line, column) = index.position(text, offset);
         let line_text = index.line_text(text, line);
         let line_start = line_text.as_ptr() as usize - text.as_ptr() as usize;
         let line_end = line_start + line_text.len();
-        let snippet = if line_text.len() <= SHORT_LINE_BYTES {
-            let (shown, shown_offset) = self.masked_line(line_start, line_end, Some(offset));
-            if shown.chars().count() <= FULL_LINE_LIMIT {
-                shown
+        // The underline stays on the finding's line and is bounded, so that
+        // no finding costs more than its snippet.
+        let end = floor_char_boundary(
+            text,
+            range
+                .end
+                .clamp(offset, line_end)
+                .min(offset + UNDERLINE_BYTES),
+        );
+        let underlined = text[offset..end].chars().count();
+        let end_column = column.saturating_add(u32::try_from(underlined).unwrap_or(u32::MAX));
+        let (snippet, in_snippet) = if line_text.len() <= SHORT_LINE_BYTES {
+            let shown = self.masked_line(line_start, line_end);
+            let shown_chars = shown.chars().count();
+            let first = self.shown_index(line_start, line_end, offset, Side::Start);
+            let last = self.shown_index(line_start, line_end, end, Side::End);
+            if shown_chars <= FULL_LINE_LIMIT {
+                (shown, first..last.max(first))
             } else {
-                let start = floor_char_boundary(&shown, shown_offset.min(shown.len()));
+                let context = first.min(EXCERPT_CONTEXT_CHARS);
+                let start = shown
+                    .char_indices()
+                    .nth(first - context)
+                    .map_or(shown.len(), |(i, _)| i);
                 let excerpt: String = shown[start..].chars().take(EXCERPT_CHARS).collect();
-                format!("…{excerpt}")
+                let shown_len = excerpt.chars().count();
+                let len = (last.max(first) - first).min(shown_len.saturating_sub(context));
+                (format!("…{excerpt}"), 1 + context..1 + context + len)
             }
         } else {
             let whole = match self.long_lines.get(&line) {
@@ -236,48 +310,104 @@ impl<'a> FileFindings<'a> {
                 }
             };
             match whole {
-                Some(shown) => shown,
-                None => format!("…{}", self.excerpt(offset, line_end)),
+                Some(shown) => {
+                    let first = self.shown_index(line_start, line_end, offset, Side::Start);
+                    let last = self.shown_index(line_start, line_end, end, Side::End);
+                    (shown, first..last.max(first))
+                }
+                None => {
+                    let from = self.context_start(line_start, offset);
+                    let excerpt = self.excerpt(from, line_end);
+                    let shown_len = excerpt.chars().count();
+                    let first = self.shown_index(from, line_end, offset, Side::Start);
+                    let last = self.shown_index(from, line_end, end, Side::End);
+                    let first = first.min(shown_len);
+                    (
+                        format!("…{excerpt}"),
+                        1 + first..1 + last.clamp(first, shown_len),
+                    )
+                }
             }
         };
         let snippet = (!snippet.trim().is_empty()).then_some(snippet);
-        (line, column, snippet)
+        let to_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        let span = Span {
+            end_column: end_column.max(column.saturating_add(1)),
+            in_snippet: to_u32(in_snippet.start)..to_u32(in_snippet.end),
+        };
+        (line, column, snippet, Some(span))
+    }
+
+    /// Where the excerpt of a long line begins for a finding at `offset`:
+    /// up to [`EXCERPT_CONTEXT_CHARS`] characters before it, so that the
+    /// excerpt shows what the finding stands in (the directive before a
+    /// source expression), but never inside a masked secret.
+    fn context_start(&self, line_start: usize, offset: usize) -> usize {
+        let before = &self.text[line_start..offset];
+        let from = before
+            .char_indices()
+            .rev()
+            .take(EXCERPT_CONTEXT_CHARS)
+            .last()
+            .map_or(offset, |(i, _)| line_start + i);
+        let secret = self.secrets_within(from, offset);
+        match secret.last() {
+            Some(range) if range.end > from => range.end.min(offset),
+            _ => from,
+        }
+    }
+
+    /// The character index in the masked text shown from `from` (a line
+    /// start, or where an excerpt begins) of the byte `at` of the file. A
+    /// place inside a masked secret maps to the secret's start, or, for the
+    /// end of a range, to the end of its mask. Costs one step per secret
+    /// before `at` on the line, plus the characters counted.
+    fn shown_index(&self, from: usize, line_end: usize, at: usize, side: Side) -> usize {
+        let text = self.text;
+        let mut index = 0;
+        let mut cursor = from;
+        for range in self.secrets_within(from, line_end) {
+            let start = floor_char_boundary(text, range.start.max(cursor));
+            let end = floor_char_boundary(text, range.end.min(line_end));
+            if end <= start {
+                continue;
+            }
+            if at <= start {
+                break;
+            }
+            index += text[cursor..start].chars().count();
+            let masked = redact(&text[start..end]).chars().count();
+            if at < end {
+                return match side {
+                    Side::Start => index,
+                    Side::End => index + masked,
+                };
+            }
+            index += masked;
+            cursor = end;
+        }
+        index + text[cursor..at.max(cursor)].chars().count()
     }
 
     /// The line `line_start..line_end` with every secret on it masked,
     /// and where `offset` lands in it: at its own place, or at the start of
     /// the masked secret it falls in.
-    fn masked_line(
-        &self,
-        line_start: usize,
-        line_end: usize,
-        offset: Option<usize>,
-    ) -> (String, usize) {
+    fn masked_line(&self, line_start: usize, line_end: usize) -> String {
         let text = self.text;
         let mut shown = String::with_capacity(line_end - line_start);
         let mut cursor = line_start;
-        let mut shown_offset = None;
         for range in self.secrets_within(line_start, line_end) {
             let start = floor_char_boundary(text, range.start.max(cursor));
             let end = floor_char_boundary(text, range.end.min(line_end));
             if start < cursor || end <= start {
                 continue;
             }
-            if let Some(offset) = offset
-                && shown_offset.is_none()
-                && offset < end
-            {
-                shown_offset =
-                    Some(shown.len() + offset.saturating_sub(cursor).min(start - cursor));
-            }
             shown.push_str(&text[cursor..start]);
             shown.push_str(&redact(&text[start..end]));
             cursor = end;
         }
-        let shown_offset =
-            shown_offset.unwrap_or(shown.len() + offset.unwrap_or(cursor).saturating_sub(cursor));
         shown.push_str(&text[cursor..line_end]);
-        (shown, shown_offset)
+        shown
     }
 
     /// A long line, masked, when the masked line is short enough to show
@@ -294,7 +424,7 @@ impl<'a> FileFindings<'a> {
                     + redact(&text[start..end]).chars().count();
             }
         }
-        (chars <= FULL_LINE_LIMIT).then(|| self.masked_line(line_start, line_end, None).0)
+        (chars <= FULL_LINE_LIMIT).then(|| self.masked_line(line_start, line_end))
     }
 
     /// [`EXCERPT_CHARS`] characters of the masked text from `offset` (or
@@ -337,6 +467,47 @@ impl<'a> FileFindings<'a> {
         }
         out
     }
+}
+
+/// The end of the token that starts at byte `offset` of `text`, for
+/// findings that know where they start but not where they end: a tag
+/// (`<button`) with its name, a quoted string to its closing quote on the
+/// same line, a single delimiter, or else the run of characters up to the
+/// next blank, quote, bracket, `;` or `,`. At least one character, at most
+/// [`UNDERLINE_BYTES`], never past the line.
+pub fn token_end(text: &str, offset: usize) -> usize {
+    let rest = &text[offset..];
+    let limit = offset + floor_char_boundary(rest, rest.len().min(UNDERLINE_BYTES));
+    let rest = &text[offset..limit];
+    let mut chars = rest.char_indices();
+    let Some((_, first)) = chars.next() else {
+        return offset;
+    };
+    let after_first = offset + first.len_utf8();
+    let end_of = |found: Option<usize>| found.map_or(limit, |i| offset + i);
+    match first {
+        '\n' | '\r' => offset,
+        '<' => end_of(
+            chars
+                .find(|(_, c)| !(c.is_alphanumeric() || matches!(c, '-' | ':' | '!' | '/' | '?')))
+                .map(|(i, _)| i),
+        ),
+        '"' | '\'' | '`' => match chars.find(|(_, c)| *c == first || *c == '\n') {
+            Some((i, c)) if c == first => offset + i + c.len_utf8(),
+            _ => after_first,
+        },
+        c if is_delimiter(c) => after_first,
+        _ => end_of(chars.find(|(_, c)| is_delimiter(*c)).map(|(i, _)| i)),
+    }
+}
+
+/// Characters that end a token in [`token_end`].
+fn is_delimiter(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '"' | '\'' | '`' | '<' | '>' | '(' | ')' | '[' | ']' | '{' | '}' | ';' | ','
+        )
 }
 
 /// Masks a secret inside a snippet, keeping only the prefix that
@@ -391,7 +562,119 @@ mod tests {
         let mut out = FileFindings::new("a.html", &text);
         out.at(503, Message::error("inline/event-handler", "h", ""));
         let snippet = out.findings[0].snippet.clone().unwrap();
-        assert!(snippet.starts_with("…onclick=x>"), "{snippet}");
+        // The excerpt starts a little before the finding, for context.
+        assert_eq!(snippet, format!("…{}<b onclick=x>", "a".repeat(21)));
         assert_eq!(out.findings[0].column, Some(504));
+        let span = out.findings[0].span.clone().unwrap();
+        let underlined: String = snippet
+            .chars()
+            .skip(span.in_snippet.start as usize)
+            .take(span.in_snippet.len())
+            .collect();
+        assert_eq!(underlined, "onclick=x");
+        assert_eq!(span.end_column, 504 + 9);
+    }
+
+    #[test]
+    fn underlines_follow_masked_secrets_and_stay_on_the_line() {
+        let text = "let a = \"AKIAZ7QRSTUVWX234567\"; eval(x)\nnext";
+        let secret = text.find("AKIA").unwrap();
+        let mut out = FileFindings::new("a.js", text);
+        out.mask_secrets(std::iter::once(secret..secret + 20));
+        let eval = text.find("eval").unwrap();
+        out.at_span(eval..text.len(), Message::error("sink/eval", "e", ""));
+        out.at_redacted(secret, 20, Message::error("secret/aws-access-key", "k", ""));
+        let shown = |finding: &Finding| -> String {
+            let span = finding.span.clone().unwrap();
+            finding
+                .snippet
+                .as_deref()
+                .unwrap()
+                .chars()
+                .skip(span.in_snippet.start as usize)
+                .take(span.in_snippet.len())
+                .collect()
+        };
+        // The range stops at the end of its line.
+        assert_eq!(shown(&out.findings[0]), "eval(x)");
+        // A secret is underlined as the snippet shows it: masked.
+        let masked = shown(&out.findings[1]);
+        assert!(
+            masked.contains("[redacted]") && !masked.contains("234567"),
+            "{masked}"
+        );
+    }
+
+    #[test]
+    fn tokens_end_at_delimiters_quotes_and_tag_names() {
+        fn end(text: &str) -> &str {
+            &text[..token_end(text, 0)]
+        }
+        assert_eq!(
+            end("https://a.example/x?y=1 rest"),
+            "https://a.example/x?y=1"
+        );
+        assert_eq!(end("<button onclick=x>"), "<button");
+        assert_eq!(end("'unsafe-inline' x"), "'unsafe-inline'");
+        assert_eq!(end("\"open\nquote\""), "\"");
+        assert_eq!(end("(x)"), "(");
+        assert_eq!(end(""), "");
+        assert_eq!(end("\nx"), "");
+        assert_eq!(end(&"é".repeat(2000)).len(), 1024);
+    }
+
+    #[test]
+    fn whole_line_findings_start_at_the_text_of_the_line() {
+        let text = "/*\n  X-Frame-Options: DENY  \n";
+        let mut out = FileFindings::new("_headers", text);
+        out.at_line(2, Message::error("headers/x", "m", ""));
+        out.at_line_span(2, 20..24, Message::error("headers/y", "m", ""));
+        assert_eq!(out.findings[0].column, Some(3));
+        assert_eq!(out.findings[0].span.as_ref().unwrap().end_column, 3 + 21);
+        assert_eq!(out.findings[1].column, Some(21));
+        assert_eq!(out.findings[1].span.as_ref().unwrap().in_snippet, 20..24);
+    }
+
+    mod fuzz {
+        use super::super::*;
+        use crate::fuzz;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(fuzz::config())]
+
+            /// Whatever the text, the range and the secrets, a finding's
+            /// underline lies inside its snippet and ends past its column,
+            /// and the token of `at` stays on its line.
+            #[test]
+            fn fuzz_underlines_stay_inside_the_snippet(
+                text in fuzz::noise(),
+                start in 0usize..400,
+                len in 0usize..300,
+                secret in 0usize..400,
+            ) {
+                let mut out = FileFindings::new("a.js", &text);
+                let secret = floor_char_boundary(&text, secret.min(text.len()));
+                let secret_end = floor_char_boundary(&text, (secret + 12).min(text.len()));
+                out.mask_secrets(std::iter::once(secret..secret_end));
+                let start = floor_char_boundary(&text, start.min(text.len()));
+                let end = token_end(&text, start);
+                prop_assert!(end >= start && end <= text.len() && text.is_char_boundary(end));
+                prop_assert!(!text[start..end].contains('\n'));
+                out.at(start, Message::error("sink/eval", "m", ""));
+                out.at_span(start..start + len, Message::error("sink/eval", "m", ""));
+                out.at_redacted(start, len.min(text.len() - start), Message::error("secret/x", "m", ""));
+                for finding in &out.findings {
+                    let span = finding.span.clone().unwrap();
+                    let column = finding.column.unwrap();
+                    prop_assert!(span.end_column > column);
+                    let shown = finding.snippet.as_deref().map_or(0, |s| s.chars().count()) as u32;
+                    if finding.snippet.is_some() {
+                        prop_assert!(span.in_snippet.start <= span.in_snippet.end);
+                        prop_assert!(span.in_snippet.end <= shown, "{:?} in {:?}", span, finding.snippet);
+                    }
+                }
+            }
+        }
     }
 }

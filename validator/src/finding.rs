@@ -32,6 +32,46 @@ pub struct Finding {
     /// How to fix it.
     #[serde(skip)]
     pub help: Option<String>,
+    /// The offending text: where it ends and where the snippet shows it.
+    /// `None` for whole-file findings.
+    #[serde(skip)]
+    pub span: Option<Span>,
+    /// Where the offending bytes came from before a generator built them
+    /// into the bundle (a Markdown line, a template, a static file). Set by
+    /// the generator that built the bundle; a check of a finished bundle
+    /// never knows it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceLocation>,
+}
+
+/// A place in the sources of a site, as a generator reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceLocation {
+    /// Path relative to the site folder, with `/` separators
+    /// (`content/about.md`, `static/css/site.css`).
+    pub file: String,
+    /// 1-based line, when known.
+    pub line: Option<u32>,
+    /// 1-based column in Unicode scalar values, when known.
+    pub column: Option<u32>,
+    /// The template that rendered the page, when the bytes came from the
+    /// template rather than from the content file named by `file`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
+}
+
+/// Where the offending text of a finding lies, for the underline of human
+/// output and SARIF's `endColumn`. It never reaches past the finding's
+/// line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span {
+    /// 1-based column just past the offending text, in Unicode scalar
+    /// values; always past `column`.
+    pub end_column: u32,
+    /// The characters of the finding's snippet that show the offending
+    /// text, as indices of its `chars()` (a masked secret shows shorter
+    /// than it is written, an excerpt starts with `…`).
+    pub in_snippet: std::ops::Range<u32>,
 }
 
 /// A finding inside one piece of text, before it is placed in a file.

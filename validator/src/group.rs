@@ -82,6 +82,8 @@ mod tests {
             message: message.into(),
             snippet: snippet.map(str::to_string),
             help: None,
+            span: None,
+            source: None,
         }
     }
 

@@ -24,6 +24,9 @@ pub struct HeaderLine {
     pub value: String,
     /// 1-based line number in `_headers`.
     pub line: u32,
+    /// Byte offset of the value in its line, so that findings can point
+    /// into it.
+    pub value_offset: usize,
 }
 
 /// One URL pattern with its header lines.
@@ -183,10 +186,13 @@ impl HeadersFile {
             }
             match trimmed.split_once(':') {
                 Some((name, value)) if valid_header_name(name.trim()) => {
+                    let value = value.trim();
                     rule.headers.push(HeaderLine {
                         name: name.trim().to_ascii_lowercase(),
-                        value: value.trim().to_string(),
+                        value: value.to_string(),
                         line,
+                        // The value is a slice of the line.
+                        value_offset: value.as_ptr() as usize - raw_line.as_ptr() as usize,
                     });
                 }
                 _ => problems.push(Problem {
@@ -461,6 +467,12 @@ https://:project.example/*
                     prop_assert!(rule.line >= 1 && rule.line <= lines);
                     for header in &rule.headers {
                         prop_assert!(header.line > rule.line && header.line <= lines);
+                        // The value sits in its line at its offset.
+                        let line = text.lines().nth(header.line as usize - 1).unwrap_or("");
+                        prop_assert_eq!(
+                            line.get(header.value_offset..header.value_offset + header.value.len()),
+                            Some(header.value.as_str())
+                        );
                     }
                 }
                 for problem in &file.problems {

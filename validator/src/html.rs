@@ -47,12 +47,28 @@ pub struct Attr<'src> {
     pub name_start: usize,
     /// Byte offset of the raw value in the file, when the attribute has one.
     pub value_start: Option<usize>,
+    /// Byte offset just past the raw value, when the attribute has one.
+    pub value_end: Option<usize>,
 }
 
 impl Attr<'_> {
     /// Offset to point a finding at: the value if present, else the name.
     pub fn offset(&self) -> usize {
         self.value_start.unwrap_or(self.name_start)
+    }
+
+    /// The bytes to underline for a finding about the attribute: its raw
+    /// value when it has a non-empty one, else its name.
+    pub fn span(&self) -> std::ops::Range<usize> {
+        match (self.value_start, self.value_end) {
+            (Some(start), Some(end)) if end > start => start..end,
+            _ => self.name_span(),
+        }
+    }
+
+    /// The bytes of the attribute's name as written.
+    pub fn name_span(&self) -> std::ops::Range<usize> {
+        self.name_start..self.name_start + self.name.len()
     }
 }
 
@@ -670,7 +686,8 @@ fn record_element<'src>(
                 // reference to expand.
                 value: htmlize::unescape_attribute(raw),
                 name_start: base + name_range.map_or(range.start, |r| r.start),
-                value_start: value_range.map(|r| base + r.start),
+                value_start: value_range.clone().map(|r| base + r.start),
+                value_end: value_range.map(|r| base + r.end),
             }
         })
         .collect();
@@ -895,6 +912,7 @@ fn relocated(mut page: Page<'_>, value_start: usize) -> Page<'_> {
         for attr in &mut element.attrs {
             attr.name_start = map(attr.name_start);
             attr.value_start = attr.value_start.map(&map);
+            attr.value_end = attr.value_end.map(&map);
         }
     }
     for body in page.scripts.iter_mut().chain(page.styles.iter_mut()) {
@@ -955,6 +973,7 @@ impl Page<'_> {
                             value: owned(attr.value),
                             name_start: attr.name_start,
                             value_start: attr.value_start,
+                            value_end: attr.value_end,
                         })
                         .collect(),
                     in_noscript: element.in_noscript,
@@ -1180,6 +1199,7 @@ mod tests {
         assert!(script.in_srcdoc);
         let src = script.attr("src").unwrap();
         assert!(html[src.value_start.unwrap()..].starts_with("//cdn.example/x.js"));
+        assert_eq!(&html[src.span()], "//cdn.example/x.js");
         assert!(
             page.visible.text.contains("Framed"),
             "{:?}",
@@ -1351,6 +1371,10 @@ mod tests {
                         for attr in &element.attrs {
                             prop_assert!(is_place_in(&html, attr.name_start));
                             prop_assert!(attr.value_start.is_none_or(|v| is_place_in(&html, v)));
+                            prop_assert!(attr.value_end.is_none_or(|v| is_place_in(&html, v)));
+                            if let (Some(start), Some(end)) = (attr.value_start, attr.value_end) {
+                                prop_assert!(start <= end);
+                            }
                         }
                     }
                     for attr in &element.attrs {

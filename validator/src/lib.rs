@@ -5,10 +5,13 @@
 //!
 //! The library never stops at the first finding, never prints, and never
 //! touches the network: it reads the bundle, judges it and returns a
-//! [`Report`]. Rendering a report is the job of [`output`].
+//! [`Report`]. Rendering a report is the job of [`output`]; writing it
+//! where a command line was asked to (standard output or a file) is the
+//! job of [`cli`], which the command lines call and nothing else does.
 
 pub mod baseline;
 mod bundle;
+pub mod cli;
 pub mod config;
 pub mod csp;
 mod css;
@@ -41,7 +44,7 @@ use rayon::prelude::*;
 
 pub use bundle::DEFAULT_MAX_FILE_BYTES;
 pub use config::Config;
-pub use finding::{Detection, Finding, Severity};
+pub use finding::{Detection, Finding, Severity, SourceLocation};
 pub use suppress::{Suppressed, Suppression, SuppressionKind};
 
 use crate::headers_file::HeadersFile;

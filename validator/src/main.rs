@@ -6,8 +6,9 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use bundle_validator::baseline::Baseline;
-use bundle_validator::output::{self, Format};
-use clap::{Parser, Subcommand, ValueEnum};
+use bundle_validator::cli::{self, ReportArgs};
+use bundle_validator::output;
+use clap::{Parser, Subcommand};
 
 // A check allocates many small strings per element on every thread (names,
 // attribute values, URLs); mimalloc's thread-local free lists make that
@@ -35,9 +36,8 @@ enum Command {
         /// Validator config (YAML, the `validator:` section of the site config).
         #[arg(long)]
         config: Option<PathBuf>,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = FormatArg::Human)]
-        format: FormatArg,
+        #[command(flatten)]
+        report: ReportArgs,
         /// Accept the findings recorded in this baseline: fail only on new
         /// ones, and name the entries that no longer occur.
         #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
@@ -52,13 +52,6 @@ enum Command {
     },
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum FormatArg {
-    Human,
-    Json,
-    Sarif,
-}
-
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -66,31 +59,32 @@ fn main() -> ExitCode {
             // Help and version go to stdout with success; usage errors exit 2.
             let _ = e.print();
             return if e.use_stderr() {
-                ExitCode::from(2)
+                ExitCode::from(cli::EXIT_COULD_NOT_RUN)
             } else {
                 ExitCode::SUCCESS
             };
         }
     };
     match run(cli) {
-        Ok(failed) => ExitCode::from(u8::from(failed)),
+        Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::from(2)
+            ExitCode::from(cli::EXIT_COULD_NOT_RUN)
         }
     }
 }
 
-/// Runs the command; `Ok(true)` when a finding of severity error was found.
-fn run(cli: Cli) -> anyhow::Result<bool> {
+/// Runs the command and returns its exit code.
+fn run(cli: Cli) -> anyhow::Result<u8> {
     let Command::Check {
         dir,
         config,
-        format,
+        report: report_args,
         baseline,
         write_baseline,
         source_root,
     } = cli.command;
+    let notes = report_args.notes();
     let sarif_options = match &source_root {
         Some(root) => sarif_options(root, &dir)?,
         None => output::SarifOptions::default(),
@@ -104,42 +98,43 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
     if let Some(path) = &write_baseline {
         let written = Baseline::from_report(&report);
         written.write(path)?;
-        eprintln!(
-            "note: baseline {} records {} findings",
-            path.display(),
-            report.findings.len()
-        );
-    }
-    if let Some(baseline) = &baseline {
-        let applied = baseline.apply(&mut report);
-        eprintln!(
-            "note: the baseline accepted {} findings; {} entries no longer occur",
-            applied.accepted,
-            applied.stale.len()
-        );
-        for entry in &applied.stale {
+        if notes {
             eprintln!(
-                "note: no longer occurs: {} in {} ({}, {} {})",
-                output::visible(&entry.rule),
-                output::visible(&entry.file),
-                output::visible(&entry.fingerprint),
-                entry.count,
-                if entry.count == 1 { "time" } else { "times" }
+                "note: baseline {} records {} findings",
+                output::visible(&path.display().to_string()),
+                report.findings.len()
             );
         }
     }
-    let format = match format {
-        FormatArg::Human => Format::Human,
-        FormatArg::Json => Format::Json,
-        FormatArg::Sarif => Format::Sarif,
-    };
-    let text = match format {
-        Format::Sarif => output::render_sarif(&report, &sarif_options),
-        _ => output::render(&report, format),
-    };
-    write_report(&text)?;
+    if let Some(baseline) = &baseline {
+        let applied = baseline.apply(&mut report);
+        if notes {
+            eprintln!(
+                "note: the baseline accepted {} findings; {} entries no longer occur",
+                applied.accepted,
+                applied.stale.len()
+            );
+            for entry in &applied.stale {
+                eprintln!(
+                    "note: no longer occurs: {} in {} ({}, {} {})",
+                    output::visible(&entry.rule),
+                    output::visible(&entry.file),
+                    output::visible(&entry.fingerprint),
+                    entry.count,
+                    if entry.count == 1 { "time" } else { "times" }
+                );
+            }
+        }
+    }
+    if let Some(summary) = report_args.write(&report, &sarif_options)? {
+        eprintln!("{summary}");
+    }
     // Writing a baseline adopts today's findings, so it does not fail.
-    Ok(write_baseline.is_none() && report.error_count() > 0)
+    Ok(if write_baseline.is_some() {
+        cli::EXIT_OK
+    } else {
+        cli::exit_code(&report)
+    })
 }
 
 /// Where the bundle `dir` lies inside the repository `root`, for SARIF.
@@ -171,22 +166,6 @@ fn sarif_options(root: &Path, dir: &Path) -> anyhow::Result<output::SarifOptions
     Ok(output::SarifOptions {
         bundle_in_root: Some(segments.join("/")),
         root_uri: Some(root_uri.to_string()),
+        site_in_root: None,
     })
-}
-
-/// Writes the report to standard output. A reader that closed the pipe
-/// early (`| head`) is not an error of the check: the verdict still comes
-/// out as the exit code, as it does in ripgrep, instead of a panic.
-fn write_report(text: &str) -> anyhow::Result<()> {
-    use std::io::Write as _;
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(anyhow::Error::new(e).context("cannot write the report"))
-        }
-        _ => Ok(()),
-    }
 }

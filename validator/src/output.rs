@@ -9,13 +9,16 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use serde::Serialize;
 use serde_json::ser::{Formatter, PrettyFormatter};
 use serde_json::{Value, json};
 
 use crate::{Finding, Report, Severity, Suppressed, SuppressionKind, baseline, group, rule};
+
+mod human;
+
+pub use human::{HumanOptions, diagnostics, diagnostics_with, human, human_with, summary_line};
 
 /// The output formats of the CLI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -255,214 +258,6 @@ pub fn visible(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// rustc-style diagnostics, one block per finding, without a summary line:
-/// for callers (like the site generator) that print their own summary.
-pub fn diagnostics(report: &Report) -> String {
-    let mut out = String::new();
-    for finding in &report.findings {
-        write_finding(&mut out, finding);
-    }
-    out
-}
-
-/// rustc-style diagnostics followed by a summary line.
-pub fn human(report: &Report) -> String {
-    let mut out = String::new();
-    let groups = group::groups(&report.findings);
-    for group in &groups {
-        write_finding(&mut out, group.first);
-        if !group.others.is_empty() {
-            write_others(&mut out, group);
-        }
-    }
-    if !groups.is_empty() {
-        write_rule_summary(&mut out, &groups);
-    }
-    let errors = report.error_count();
-    let warnings = report.warning_count();
-    if report.findings.is_empty() {
-        out.push_str("ok: no findings");
-    } else {
-        let files = report
-            .findings
-            .iter()
-            .map(|f| f.file.as_str())
-            .collect::<std::collections::BTreeSet<_>>()
-            .len();
-        let _ = write!(
-            out,
-            "{}: {} {}, {} {} in {} {}",
-            if errors > 0 { "error" } else { "warning" },
-            errors,
-            plural(errors, "error", "errors"),
-            warnings,
-            plural(warnings, "warning", "warnings"),
-            files,
-            plural(files, "file", "files"),
-        );
-    }
-    // Suppressed findings are not counted above, but never silently gone.
-    let suppressed = report.suppressed.len();
-    if suppressed > 0 {
-        let inline = report
-            .suppressed
-            .iter()
-            .filter(|s| s.suppression.kind == SuppressionKind::Inline)
-            .count();
-        let _ = write!(
-            out,
-            "; {suppressed} suppressed ({inline} inline, {} by config; `--format json` lists them)",
-            suppressed - inline
-        );
-    }
-    out.push('\n');
-    out
-}
-
-/// How many other places of a group are listed by name.
-const LISTED_OTHERS: usize = 10;
-
-/// The other places of a group, after its first finding's diagnostic.
-fn write_others(out: &mut String, group: &group::Group<'_>) {
-    // `write_finding` ended the block with an empty line; the note belongs
-    // to the block.
-    out.pop();
-    let places: Vec<String> = group
-        .others
-        .iter()
-        .take(LISTED_OTHERS)
-        .map(|f| place(f))
-        .collect();
-    let more = group.others.len().saturating_sub(LISTED_OTHERS);
-    let gutter = group.first.line.map_or(1, |l| l.to_string().len());
-    let _ = write!(
-        out,
-        "{} = note: the same in {} more {}: {}",
-        " ".repeat(gutter),
-        group.others.len(),
-        plural(group.others.len(), "place", "places"),
-        places.join(", ")
-    );
-    if more > 0 {
-        let _ = write!(out, ", and {more} more");
-    }
-    out.push_str("\n\n");
-}
-
-/// `file:line:column`, as far as known, escaped for a terminal.
-fn place(finding: &Finding) -> String {
-    let file = visible(&finding.file);
-    match (finding.line, finding.column) {
-        (Some(line), Some(column)) => format!("{file}:{line}:{column}"),
-        (Some(line), None) => format!("{file}:{line}"),
-        _ => file.into_owned(),
-    }
-}
-
-/// The table that ends human output: per rule, its severity, how many
-/// causes and how many places.
-fn write_rule_summary(out: &mut String, groups: &[group::Group<'_>]) {
-    let mut rows: BTreeMap<&str, (Severity, usize, usize)> = BTreeMap::new();
-    for group in groups {
-        let row = rows
-            .entry(group.first.rule.as_str())
-            .or_insert((group.first.severity, 0, 0));
-        row.1 += 1;
-        row.2 += group.count();
-    }
-    let width = rows
-        .keys()
-        .map(|rule| visible(rule).chars().count())
-        .max()
-        .unwrap_or(0)
-        .max("rule".len());
-    let _ = writeln!(out, "{:width$}  severity  causes  findings", "rule");
-    for (rule, (severity, causes, findings)) in &rows {
-        let level = match severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
-        let _ = writeln!(
-            out,
-            "{:width$}  {level:8}  {causes:>6}  {findings:>8}",
-            visible(rule)
-        );
-    }
-    out.push('\n');
-}
-
-fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 { one } else { many }
-}
-
-fn write_finding(out: &mut String, finding: &Finding) {
-    let level = match finding.severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-    };
-    let _ = writeln!(
-        out,
-        "{level}[{}]: {}",
-        visible(&finding.rule),
-        visible(&finding.message)
-    );
-    let file = visible(&finding.file);
-    let location = match (finding.line, finding.column) {
-        (Some(line), Some(column)) => format!("{file}:{line}:{column}"),
-        (Some(line), None) => format!("{file}:{line}"),
-        _ => file.into_owned(),
-    };
-    let gutter = finding.line.map_or(1, |l| l.to_string().len());
-    let pad = " ".repeat(gutter);
-    let _ = writeln!(out, "{pad}--> {location}");
-    if let (Some(line), Some(snippet)) = (finding.line, &finding.snippet) {
-        // Tabs become one space, so that the caret lines up; every other
-        // deceptive character is escaped, and the caret moves past the
-        // escapes before it.
-        let column = if snippet.starts_with('…') {
-            1
-        } else {
-            finding.column.map_or(0, |c| c.saturating_sub(1) as usize)
-        };
-        let mut shown = String::with_capacity(snippet.len());
-        let mut caret_at = 0;
-        for (index, c) in snippet.chars().enumerate() {
-            let before = shown.chars().count();
-            if c == '\t' {
-                shown.push(' ');
-            } else if is_deceptive(c) {
-                shown.push_str(&escape(c));
-            } else {
-                shown.push(c);
-            }
-            if index < column {
-                caret_at += shown.chars().count() - before;
-            }
-        }
-        if column > snippet.chars().count() {
-            caret_at += column - snippet.chars().count();
-        }
-        let _ = writeln!(out, "{pad} |");
-        let _ = writeln!(out, "{line} | {shown}");
-        let _ = writeln!(out, "{pad} | {}^", " ".repeat(caret_at));
-    }
-    if let Some(help) = &finding.help {
-        let _ = writeln!(out, "{pad} = help: {}", visible(help));
-    }
-    if let (Some(declared), Some(category)) = (
-        rule::lookup(&finding.rule),
-        rule::category_of(&finding.rule),
-    ) {
-        let _ = writeln!(
-            out,
-            "{pad} = note: {}. See {}",
-            sentence(declared.why),
-            category.help_uri()
-        );
-    }
-    out.push('\n');
-}
-
 /// A SARIF 2.1.0 log with one run.
 pub fn sarif(report: &Report) -> Value {
     sarif_with(report, &SarifOptions::default())
@@ -478,6 +273,30 @@ pub struct SarifOptions {
     /// The repository root as an absolute `file:` URI ending in `/`, the
     /// value of `originalUriBaseIds.SRCROOT`.
     pub root_uri: Option<String>,
+    /// The folder of the site's sources relative to the repository root,
+    /// `/`-separated (empty when the site is the root), for findings that
+    /// carry a [`crate::SourceLocation`]; `None` places them under the base
+    /// id `SITE`.
+    pub site_in_root: Option<String>,
+}
+
+impl SarifOptions {
+    /// Locations for a bundle a generator built from the site folder
+    /// `site`, taken as the repository root (`SRCROOT`): findings traced
+    /// to the site's sources are repository paths (`content/about.md`),
+    /// built files stay relative to the bundle (`BUNDLE`).
+    pub fn for_site(site: &std::path::Path) -> SarifOptions {
+        let root_uri = site
+            .canonicalize()
+            .ok()
+            .and_then(|root| url::Url::from_directory_path(root).ok())
+            .map(|uri| uri.to_string());
+        SarifOptions {
+            bundle_in_root: None,
+            root_uri,
+            site_in_root: Some(String::new()),
+        }
+    }
 }
 
 /// Characters written as they are in a SARIF URI: RFC 3986's unreserved
@@ -551,7 +370,10 @@ pub fn sarif_with(report: &Report, options: &SarifOptions) -> Value {
             }));
         }
     }
-    let place = |file: &str, line: Option<u32>, column: Option<u32>| {
+    let place = |file: &str,
+                 line: Option<u32>,
+                 column: Option<u32>,
+                 span: Option<&crate::finding::Span>| {
         let mut physical = json!({
             "artifactLocation": match &options.bundle_in_root {
                 Some(prefix) if !prefix.is_empty() => json!({
@@ -566,41 +388,83 @@ pub fn sarif_with(report: &Report, options: &SarifOptions) -> Value {
             let mut region = json!({ "startLine": line });
             if let Some(column) = column {
                 region["startColumn"] = json!(column);
+                if let Some(span) = span {
+                    region["endColumn"] = json!(span.end_column);
+                }
             }
             physical["region"] = region;
         }
         physical
     };
-    let physical = |finding: &Finding| place(&finding.file, finding.line, finding.column);
+    let physical = |finding: &Finding| {
+        place(
+            &finding.file,
+            finding.line,
+            finding.column,
+            finding.span.as_ref(),
+        )
+    };
+    let source_physical = |source: &crate::SourceLocation| {
+        let artifact = match &options.site_in_root {
+            Some(prefix) if !prefix.is_empty() => json!({
+                "uri": format!("{}/{}", path_uri(prefix), path_uri(&source.file)),
+                "uriBaseId": "SRCROOT",
+            }),
+            Some(_) => json!({ "uri": path_uri(&source.file), "uriBaseId": "SRCROOT" }),
+            None => json!({ "uri": path_uri(&source.file), "uriBaseId": "SITE" }),
+        };
+        let mut physical = json!({ "artifactLocation": artifact });
+        if let Some(line) = source.line {
+            let mut region = json!({ "startLine": line });
+            if let Some(column) = source.column {
+                region["startColumn"] = json!(column);
+            }
+            physical["region"] = region;
+        }
+        physical
+    };
+    let sources_outside_root =
+        report.findings.iter().any(|f| f.source.is_some()) && options.site_in_root.is_none();
     // One result per cause: the first place is the location, the others
-    // are related locations.
+    // are related locations. A finding traced to the site's sources is
+    // located there, with the built file as the first related location.
     let results: Vec<Value> = group::groups(&report.findings)
         .iter()
         .map(|group| {
             let finding = group.first;
+            let location = match &finding.source {
+                Some(source) => source_physical(source),
+                None => physical(finding),
+            };
             let mut result = json!({
                 "ruleId": finding.rule,
                 "ruleIndex": rule_index[finding.rule.as_str()],
                 "level": level(finding.severity),
                 "message": { "text": finding.message },
-                "locations": [{ "physicalLocation": physical(finding) }],
+                "locations": [{ "physicalLocation": location }],
                 "partialFingerprints": {
                     (baseline::SARIF_FINGERPRINT_KEY): baseline::fingerprint(finding),
                 },
             });
+            let mut related: Vec<Value> = Vec::new();
+            if finding.source.is_some() {
+                related.push(json!({
+                    "id": 1,
+                    "physicalLocation": physical(finding),
+                    "message": { "text": "built into this file of the bundle" },
+                }));
+            }
+            for other in &group.others {
+                related.push(json!({
+                    "id": related.len() + 1,
+                    "physicalLocation": other.source.as_ref().map_or_else(|| physical(other), &source_physical),
+                    "message": { "text": "the same finding here" },
+                }));
+            }
+            if !related.is_empty() {
+                result["relatedLocations"] = Value::Array(related);
+            }
             if !group.others.is_empty() {
-                result["relatedLocations"] = group
-                    .others
-                    .iter()
-                    .enumerate()
-                    .map(|(id, other)| {
-                        json!({
-                            "id": id + 1,
-                            "physicalLocation": physical(other),
-                            "message": { "text": "the same finding here" },
-                        })
-                    })
-                    .collect();
                 result["properties"] = json!({ "occurrences": group.count() });
             }
             result
@@ -623,7 +487,7 @@ pub fn sarif_with(report: &Report, options: &SarifOptions) -> Value {
             });
             if how.kind == SuppressionKind::Inline {
                 suppression["location"] =
-                    json!({ "physicalLocation": place(&how.file, how.line, None) });
+                    json!({ "physicalLocation": place(&how.file, how.line, None, None) });
             }
             json!({
                 "ruleId": finding.rule,
@@ -649,19 +513,40 @@ pub fn sarif_with(report: &Report, options: &SarifOptions) -> Value {
                     "rules": rule_objects,
                 }
             },
-            "originalUriBaseIds": match (&options.bundle_in_root, &options.root_uri) {
-                (Some(_), Some(root)) => json!({ "SRCROOT": { "uri": root } }),
-                (Some(_), None) => json!({
-                    "SRCROOT": { "description": { "text": "The repository root." } }
-                }),
-                _ => json!({
-                    "BUNDLE": { "description": { "text": "The bundle folder that was checked." } }
-                }),
-            },
+            "originalUriBaseIds": base_ids(options, sources_outside_root),
             "columnKind": "unicodeCodePoints",
             "results": results,
         }]
     })
+}
+
+/// The `originalUriBaseIds` of a run: `SRCROOT` when locations are
+/// repository paths (the bundle's or the site's), `BUNDLE` for a bundle
+/// placed nowhere, and `SITE` for sources placed nowhere.
+fn base_ids(options: &SarifOptions, sources_outside_root: bool) -> Value {
+    let mut ids = serde_json::Map::new();
+    if options.bundle_in_root.is_some() || options.site_in_root.is_some() {
+        ids.insert(
+            "SRCROOT".into(),
+            match &options.root_uri {
+                Some(root) => json!({ "uri": root }),
+                None => json!({ "description": { "text": "The repository root." } }),
+            },
+        );
+    }
+    if options.bundle_in_root.is_none() {
+        ids.insert(
+            "BUNDLE".into(),
+            json!({ "description": { "text": "The bundle folder that was checked." } }),
+        );
+    }
+    if sources_outside_root {
+        ids.insert(
+            "SITE".into(),
+            json!({ "description": { "text": "The site folder the bundle was built from." } }),
+        );
+    }
+    Value::Object(ids)
 }
 
 /// `text` with its first letter capitalised, for texts that the rule
@@ -686,10 +571,15 @@ mod tests {
                     severity: Severity::Error,
                     file: "index.html".into(),
                     line: Some(3),
-                    column: Some(9),
+                    column: Some(10),
                     message: "inline event handler `onclick` on <button>".into(),
                     snippet: Some("\t<button onclick=\"go()\">".into()),
                     help: Some("Move the handler into a script.".into()),
+                    span: Some(crate::finding::Span {
+                        end_column: 17,
+                        in_snippet: 9..16,
+                    }),
+                    source: None,
                 },
                 Finding {
                     rule: "headers/missing-file".into(),
@@ -700,6 +590,8 @@ mod tests {
                     message: "no _headers".into(),
                     snippet: None,
                     help: None,
+                    span: None,
+                    source: None,
                 },
             ],
             ..Report::default()
@@ -777,9 +669,11 @@ mod tests {
             lines[0],
             "error[inline/event-handler]: inline event handler `onclick` on <button>"
         );
-        assert_eq!(lines[1], " --> index.html:3:9");
-        assert_eq!(lines[3], "3 |  <button onclick=\"go()\">");
-        assert_eq!(lines[4], "  |         ^");
+        assert_eq!(lines[1], " --> index.html:3:10");
+        // The renderer widens the tab and keeps the underline under the
+        // handler's name.
+        assert_eq!(lines[3], "3 |     <button onclick=\"go()\">");
+        assert_eq!(lines[4], format!("  | {}^^^^^^^", " ".repeat(12)));
         assert!(
             text.ends_with("error: 1 error, 1 warning in 2 files\n"),
             "{text}"
@@ -793,6 +687,7 @@ mod tests {
         report.findings[0].message = "line\rover\nwritten\u{2066}".into();
         report.findings[0].snippet = Some("\u{1b}]0;x\u{7}<b onclick=x>".into());
         report.findings[0].column = Some(7);
+        report.findings[0].span = None;
         let text = human(&report);
         assert!(
             !text.chars().any(|c| is_deceptive(c) && c != '\n'),
@@ -842,6 +737,7 @@ mod tests {
         let options = SarifOptions {
             bundle_in_root: Some("site/dist".into()),
             root_uri: Some("file:///work/repo/".into()),
+            site_in_root: None,
         };
         let log = sarif_with(&sample(), &options);
         let run = &log["runs"][0];
@@ -872,6 +768,52 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
+    }
+
+    /// A finding traced to the site's sources is shown and located there
+    /// first, with the built file after it.
+    #[test]
+    fn sources_come_first_in_human_and_sarif_output() {
+        let mut report = sample();
+        report.findings[0].source = Some(crate::SourceLocation {
+            file: "content/about.md".into(),
+            line: Some(7),
+            column: Some(3),
+            template: Some("templates/page.html".into()),
+        });
+        let text = human(&report);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[1], " --> content/about.md:7:3");
+        assert_eq!(lines[2], " ::: index.html:3:10");
+        assert!(
+            text.contains("= note: rendered by templates/page.html"),
+            "{text}"
+        );
+
+        let log = sarif(&report);
+        let result = &log["runs"][0]["results"][0];
+        let primary = &result["locations"][0]["physicalLocation"];
+        assert_eq!(primary["artifactLocation"]["uri"], "content/about.md");
+        assert_eq!(primary["artifactLocation"]["uriBaseId"], "SITE");
+        assert_eq!(primary["region"]["startLine"], 7);
+        let built = &result["relatedLocations"][0]["physicalLocation"];
+        assert_eq!(built["artifactLocation"]["uri"], "index.html");
+        assert_eq!(built["artifactLocation"]["uriBaseId"], "BUNDLE");
+        assert!(log["runs"][0]["originalUriBaseIds"]["SITE"].is_object());
+
+        // With the site placed in a repository, sources are repository paths.
+        let options = SarifOptions {
+            site_in_root: Some("site".into()),
+            root_uri: Some("file:///work/repo/".into()),
+            ..SarifOptions::default()
+        };
+        let log = sarif_with(&report, &options);
+        let primary = &log["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+        assert_eq!(primary["artifactLocation"]["uri"], "site/content/about.md");
+        assert_eq!(primary["artifactLocation"]["uriBaseId"], "SRCROOT");
+        let json: Value = serde_json::from_str(&json(&report)).unwrap();
+        assert_eq!(json["findings"][0]["source"]["file"], "content/about.md");
+        assert!(json["findings"][1].get("source").is_none());
     }
 
     #[test]

@@ -69,10 +69,18 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
     if !ctx.svg {
         csp::check_page(ctx, out);
     }
-    for detection in claims::scan(&ctx.page.visible.text, &ctx.site.register) {
-        let offset = ctx.page.visible.html_offset(detection.start);
-        out.at(
-            offset,
+    let visible = &ctx.page.visible;
+    for detection in claims::scan(&visible.text, &ctx.site.register) {
+        let offset = visible.html_offset(detection.start);
+        // The claim's last character, mapped on its own: the end of a run
+        // of visible text maps to wherever the next run starts.
+        let end = visible.text[..detection.end.min(visible.text.len())]
+            .char_indices()
+            .next_back()
+            .filter(|(at, _)| *at >= detection.start)
+            .map_or(offset, |(at, c)| visible.html_offset(at) + c.len_utf8());
+        out.at_span(
+            offset..end.max(offset),
             Message {
                 rule: detection.rule,
                 severity: detection.severity,

@@ -237,7 +237,11 @@ impl Site {
         let policies: RoutePolicies = Arc::new(
             applied
                 .all("content-security-policy")
-                .flat_map(|h| csp::parse_list(&h.value).into_iter().map(|p| (p, h.line)))
+                .flat_map(|h| {
+                    csp::parse_list_at(&h.value, h.value_offset)
+                        .into_iter()
+                        .map(|p| (p, h.line))
+                })
                 .collect(),
         );
         if let Ok(mut cache) = self.policy_cache.lock() {

@@ -222,6 +222,8 @@ pub(crate) fn apply(
             message: String::new(),
             snippet: None,
             help: None,
+            span: None,
+            source: None,
         };
         let suppression = &entry.value;
         let what = format!(
@@ -398,6 +400,8 @@ mod tests {
             message: String::new(),
             snippet: None,
             help: None,
+            span: None,
+            source: None,
         }
     }
 
@@ -491,6 +495,8 @@ mod tests {
             message: String::new(),
             snippet: None,
             help: None,
+            span: None,
+            source: None,
         };
         assert!(Scope::Line(3).covers(&at(3, 40)));
         assert!(!Scope::Line(3).covers(&at(4, 1)));

@@ -205,6 +205,50 @@ fn human_output_reads_like_rustc() {
     insta::assert_snapshot!("human_inline_fail_handler", stdout(&output));
 }
 
+/// A CSP finding underlines the source expression at fault inside the
+/// policy, in `_headers` and in a `<meta http-equiv>` policy.
+#[test]
+fn human_output_underlines_the_csp_source_expression() {
+    let output = check(&fixture("csp-fail-unsafe-inline/bundle"), "human");
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    insta::assert_snapshot!("human_csp_fail_unsafe_inline", text);
+    let block: Vec<&str> = text
+        .split("\n\n")
+        .find(|b| b.starts_with("error[csp/unsafe-inline]"))
+        .expect("the unsafe-inline diagnostic")
+        .lines()
+        .collect();
+    assert_eq!(
+        underlined(block[3], block[4]),
+        "'unsafe-inline'",
+        "{block:?}"
+    );
+
+    let meta = stdout(&check(&fixture("csp-evasion-meta-only/bundle"), "human"));
+    let block: Vec<&str> = meta
+        .split("\n\n")
+        .find(|b| b.starts_with("error[csp/missing]") && b.contains("<meta>"))
+        .expect("the csp/missing diagnostic of the meta policy")
+        .lines()
+        .collect();
+    assert!(
+        underlined(block[3], block[4]).starts_with("default-src &#39;none&#39;;"),
+        "{block:?}"
+    );
+}
+
+/// The characters of a snippet line that the line below it underlines.
+fn underlined(source: &str, underline: &str) -> String {
+    let marks: Vec<bool> = underline.chars().map(|c| c == '^').collect();
+    source
+        .chars()
+        .zip(marks.iter().chain(std::iter::repeat(&false)))
+        .filter(|(_, marked)| **marked)
+        .map(|(c, _)| c)
+        .collect()
+}
+
 #[test]
 fn secrets_are_never_printed_whole() {
     let dir = tempfile::tempdir().unwrap();
@@ -683,4 +727,243 @@ fn suppressed_findings_pass_are_counted_and_stay_out_of_baselines() {
     let text = std::fs::read_to_string(&page).unwrap();
     std::fs::write(&page, text.replace("bundle-validator:", "bundle validator")).unwrap();
     assert_eq!(check(&copy, "json").status.code(), Some(1));
+}
+
+/// Runs the binary with extra environment variables, and without the
+/// colour variables of the environment the tests run in.
+fn run_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_bundle-validator"));
+    command.args(args);
+    for name in ["NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "TERM"] {
+        command.env_remove(name);
+    }
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command.output().expect("the binary runs")
+}
+
+/// A bundle whose only finding is a warning.
+fn warnings_only_bundle() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        fixture("all-pass-baseline/bundle/_headers"),
+        dir.path().join("_headers"),
+    )
+    .unwrap();
+    std::fs::create_dir(dir.path().join("assets")).unwrap();
+    std::fs::write(dir.path().join("assets/logo.svg"), "<svg></svg>").unwrap();
+    dir
+}
+
+#[test]
+fn quiet_prints_errors_only_and_keeps_the_exit_code() {
+    let failing = fixture("inline-fail-handler/bundle");
+    let failing = failing.to_str().unwrap();
+    let loud = stdout(&run(&["check", failing]));
+    assert!(
+        loud.contains("warning[csp/missing-trusted-types]"),
+        "{loud}"
+    );
+    let quiet = run(&["check", failing, "--quiet"]);
+    assert_eq!(quiet.status.code(), Some(1));
+    let text = stdout(&quiet);
+    assert!(text.contains("error[inline/event-handler]"), "{text}");
+    assert!(!text.contains("warning["), "{text}");
+    assert!(!text.contains("severity  causes"), "{text}");
+    assert!(
+        text.ends_with("error: 4 errors, 1 warning in 2 files\n"),
+        "{text}"
+    );
+    // Machine reports stay complete.
+    let json = run(&["check", failing, "--quiet", "--format", "json"]);
+    assert_eq!(json.status.code(), Some(1));
+    assert!(stdout(&json).contains("csp/missing-trusted-types"));
+
+    let clean = warnings_only_bundle();
+    let clean = clean.path().to_str().unwrap();
+    let quiet = run(&["check", clean, "-q"]);
+    assert_eq!(quiet.status.code(), Some(0));
+    assert_eq!(stdout(&quiet), "", "nothing to say without an error");
+    assert!(stdout(&run(&["check", clean])).contains("warning["));
+}
+
+#[test]
+fn quiet_leaves_out_the_baseline_notes() {
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("baseline.json");
+    let bundle = fixture("inline-fail-handler/bundle");
+    let (bundle, baseline) = (bundle.to_str().unwrap(), baseline.to_str().unwrap());
+    let written = run(&["check", bundle, "--write-baseline", baseline, "-q"]);
+    assert_eq!(written.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&written.stderr).is_empty());
+    let applied = run(&["check", bundle, "--baseline", baseline, "--quiet"]);
+    assert_eq!(applied.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&applied.stderr).is_empty());
+    assert_eq!(stdout(&applied), "");
+}
+
+#[test]
+fn colour_follows_the_flag_the_terminal_and_no_color() {
+    let bundle = fixture("inline-fail-handler/bundle");
+    let bundle = bundle.to_str().unwrap();
+    let escape = |output: &Output| stdout(output).contains('\u{1b}');
+    // A pipe is not a terminal: `auto` does not colour it.
+    let auto = run_with_env(&["check", bundle], &[]);
+    assert!(!escape(&auto));
+    let always = run_with_env(&["check", bundle, "--color", "always"], &[]);
+    assert!(escape(&always));
+    assert_eq!(always.status.code(), Some(1));
+    // The colours are only styles around the same text.
+    let plain = stdout(&auto);
+    let stripped = strip_ansi(&stdout(&always));
+    assert_eq!(stripped, plain);
+    let never = run_with_env(
+        &["check", bundle, "--color", "never"],
+        &[("CLICOLOR_FORCE", "1")],
+    );
+    assert!(!escape(&never));
+    let forced = run_with_env(&["check", bundle], &[("CLICOLOR_FORCE", "1")]);
+    assert!(escape(&forced));
+    let no_color = run_with_env(
+        &["check", bundle],
+        &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")],
+    );
+    assert!(!escape(&no_color));
+    // An empty NO_COLOR is unset.
+    let empty = run_with_env(
+        &["check", bundle],
+        &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "")],
+    );
+    assert!(escape(&empty));
+    // Colour never reaches JSON or SARIF.
+    for format in ["json", "sarif"] {
+        let output = run_with_env(
+            &["check", bundle, "--format", format, "--color", "always"],
+            &[],
+        );
+        assert!(!escape(&output), "{format}");
+        serde_json::from_str::<Value>(&stdout(&output)).unwrap();
+    }
+    let bad = run(&["check", bundle, "--color", "sometimes"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+/// `text` without ANSI SGR sequences (`ESC [ … m`).
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for d in chars.by_ref() {
+                if d == 'm' {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[test]
+fn output_writes_the_report_to_a_file_and_the_summary_to_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = fixture("inline-fail-handler/bundle");
+    let bundle = bundle.to_str().unwrap();
+    let file = dir.path().join("report.sarif");
+    let output = run_with_env(
+        &[
+            "check",
+            bundle,
+            "--format",
+            "sarif",
+            "--output",
+            file.to_str().unwrap(),
+            "--color",
+            "always",
+        ],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stdout(&output), "");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("4 errors, 1 warning in 2 files (report in "),
+        "{stderr}"
+    );
+    let written = std::fs::read_to_string(&file).unwrap();
+    let log: Value = serde_json::from_str(&written).unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    // The same report as on standard output.
+    assert_eq!(written, stdout(&check(Path::new(bundle), "sarif")));
+
+    // Human text in a file is never coloured.
+    let human = dir.path().join("report.txt");
+    let output = run_with_env(
+        &[
+            "check",
+            bundle,
+            "-o",
+            human.to_str().unwrap(),
+            "--color",
+            "always",
+        ],
+        &[("CLICOLOR_FORCE", "1")],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let text = std::fs::read_to_string(&human).unwrap();
+    assert!(!text.contains('\u{1b}'));
+    assert!(text.contains("error[inline/event-handler]"));
+
+    // Quiet and clean: nothing on either stream.
+    let clean = warnings_only_bundle();
+    let quiet = run(&[
+        "check",
+        clean.path().to_str().unwrap(),
+        "-q",
+        "-o",
+        dir.path().join("clean.json").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(quiet.status.code(), Some(0));
+    assert!(quiet.stderr.is_empty() && quiet.stdout.is_empty());
+
+    // A report that cannot be written is a run that failed.
+    let nowhere = dir.path().join("missing-folder/report.json");
+    let failed = run(&["check", bundle, "--output", nowhere.to_str().unwrap()]);
+    assert_eq!(failed.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&failed.stderr).contains("cannot write the report to"));
+}
+
+/// Escapes drawn before a finding move its underline with them.
+#[cfg(unix)]
+#[test]
+fn underlines_stay_under_the_token_after_escapes() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        fixture("all-pass-baseline/bundle/_headers"),
+        dir.path().join("_headers"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("app.js"),
+        "const a = \"\u{1b}[2J\u{202e}\"; eval(location.hash);\n",
+    )
+    .unwrap();
+    let text = stdout(&check(dir.path(), "human"));
+    insta::assert_snapshot!("human_escaped_underline", text);
+    let block: Vec<&str> = text
+        .split("\n\n")
+        .find(|b| b.starts_with("error[sink/"))
+        .expect("a sink finding")
+        .lines()
+        .collect();
+    assert!(block[3].contains("\\u{1b}[2J\\u{202e}"), "{block:?}");
+    assert!(
+        underlined(block[3], block[4]).starts_with("eval"),
+        "{block:?}"
+    );
 }

@@ -132,6 +132,7 @@ fn sarif_output_matches_the_official_schema() {
     let options = output::SarifOptions {
         bundle_in_root: Some("site/dist".into()),
         root_uri: Some("file:///repo/".into()),
+        site_in_root: None,
     };
     let mapped = output::sarif_with(&report, &options);
     let errors: Vec<String> = validator
@@ -142,6 +143,37 @@ fn sarif_output_matches_the_official_schema() {
     let uri = &mapped["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
         ["uri"];
     assert_eq!(uri, "site/dist/caf%C3%A9/%C3%BC%20ber.html");
+
+    // Findings traced to a site's sources, placed in the site folder and
+    // nowhere: still valid, with the sources as primary locations.
+    for site_in_root in [Some("site".to_string()), None] {
+        let mut traced = report.clone();
+        for finding in &mut traced.findings {
+            finding.source = Some(bundle_validator::SourceLocation {
+                file: "content/índice.md".into(),
+                line: Some(4),
+                column: Some(2),
+                template: None,
+            });
+        }
+        let options = output::SarifOptions {
+            site_in_root: site_in_root.clone(),
+            ..output::SarifOptions::default()
+        };
+        let log = output::sarif_with(&traced, &options);
+        let errors: Vec<String> = validator
+            .iter_errors(&log)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{site_in_root:?}: {errors:#?}");
+        let primary = &log["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+        assert!(
+            primary["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+                .ends_with("content/%C3%ADndice.md")
+        );
+    }
 
     // The validator is live: a log with an invalid level is rejected.
     let report = check(

@@ -150,12 +150,40 @@ fn readme_usage_matches_the_cli() {
         .expect("the validator binary runs");
     let help = String::from_utf8(help.stdout).expect("help is UTF-8");
     let readme = readme();
-    assert!(
-        readme.contains("bundle-validator check DIR [--config FILE] [--format human|json|sarif] [--baseline FILE | --write-baseline FILE] [--source-root ROOT]")
+    // Every flag of `check --help` is in the README's usage block, and
+    // every flag there is one the CLI has.
+    let usage = readme
+        .split("## Usage")
+        .nth(1)
+        .and_then(|rest| rest.split("| option |").next())
+        .expect("the README has a usage block");
+    let flags = |text: &str| -> std::collections::BTreeSet<String> {
+        text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .filter(|word| word.starts_with("--") && word.len() > 2)
+            .map(str::to_string)
+            .collect()
+    };
+    let mut offered = flags(&help);
+    offered.remove("--help");
+    // Only the lines of `bundle-validator check` itself (not `cargo run`).
+    let documented = flags(
+        &usage
+            .lines()
+            .skip_while(|line| !line.starts_with("bundle-validator check"))
+            .take_while(|line| !line.starts_with("cargo "))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
+    assert_eq!(
+        offered, documented,
+        "README usage and `check --help` differ"
     );
     for flag in [
         "--config",
         "--format",
+        "--output",
+        "--quiet",
+        "--color",
         "--baseline",
         "--write-baseline",
         "--source-root",

@@ -12,6 +12,7 @@ mod evaluator;
 
 use crate::rule::{Category, Rule};
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 use crate::csp::{Directive, Policy};
 use crate::emit::{FileFindings, Message};
@@ -47,8 +48,11 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
                 .is_some_and(|v| v.trim().eq_ignore_ascii_case("content-security-policy"))
     });
     match meta {
-        Some(meta) => out.at(
-            meta.start,
+        // The policy the page relies on is the `content` value.
+        Some(meta) => out.at_span(
+            meta.attr("content")
+                .or_else(|| meta.attr("http-equiv"))
+                .map_or(meta.start..meta.tag_end, |attr| attr.span()),
             Message::error(
                 "csp/missing",
                 format!(
@@ -77,6 +81,9 @@ struct Weakness {
     rule: &'static str,
     severity: Severity,
     line: Option<u32>,
+    /// The offending name or source expression on that line, when one
+    /// word is to blame (a missing directive has none).
+    span: Option<Range<usize>>,
     message: String,
     help: &'static str,
 }
@@ -109,10 +116,11 @@ pub(crate) fn check_routes(site: &Site, headers_text: &str, html_paths: &[&str])
     for routes in groups.into_values() {
         let policies = site.csp_policies(&routes[0]);
         for weakness in judge(&policies) {
-            collected.add_with_severity(
+            collected.add_at(
                 weakness.rule,
                 weakness.severity,
                 weakness.line,
+                weakness.span,
                 weakness.message,
                 weakness.help,
                 routes.iter().cloned(),
@@ -127,15 +135,20 @@ pub(crate) fn check_routes(site: &Site, headers_text: &str, html_paths: &[&str])
 /// What lets inline code of one kind run under a directive: a working
 /// `'unsafe-inline'`, or a nonce, which in a header every response shares
 /// is a password printed on the door.
-fn inline_opening(directive: &Directive) -> Option<String> {
+fn inline_opening(directive: &Directive) -> Option<(String, Option<Range<usize>>)> {
     if directive.allows_unsafe_inline() {
-        return Some("'unsafe-inline'".into());
+        return Some((
+            "'unsafe-inline'".into(),
+            directive.span_of("'unsafe-inline'"),
+        ));
     }
-    directive
-        .sources
-        .iter()
-        .find(|s| s.to_ascii_lowercase().starts_with("'nonce-"))
-        .map(|nonce| format!("the fixed nonce {nonce}"))
+    let nonce = |s: &str| s.to_ascii_lowercase().starts_with("'nonce-");
+    directive.sources.iter().find(|s| nonce(s)).map(|found| {
+        (
+            format!("the fixed nonce {found}"),
+            directive.span_where(nonce),
+        )
+    })
 }
 
 /// Every weakness of a set of enforced policies.
@@ -155,12 +168,13 @@ fn judge(policies: &[(Policy, u32)]) -> Vec<Weakness> {
             .collect()
     };
     // The opening every governing policy leaves for inline code, if any.
-    let inline_open = |governing: &[(&Directive, u32)]| -> Option<(String, u32)> {
-        let openings: Option<Vec<String>> =
-            governing.iter().map(|(d, _)| inline_opening(d)).collect();
-        let first = openings?.into_iter().next()?;
-        Some((first, governing[0].1))
-    };
+    let inline_open =
+        |governing: &[(&Directive, u32)]| -> Option<(String, Option<Range<usize>>, u32)> {
+            let openings: Option<Vec<_>> =
+                governing.iter().map(|(d, _)| inline_opening(d)).collect();
+            let (first, span) = openings?.into_iter().next()?;
+            Some((first, span, governing[0].1))
+        };
     for (kind, base) in [("scripts", "script"), ("styles", "style")] {
         let elements = governing(&format!("{base}-src-elem"));
         let attributes = governing(&format!("{base}-src-attr"));
@@ -170,6 +184,7 @@ fn judge(policies: &[(Policy, u32)]) -> Vec<Weakness> {
                     rule: "csp/missing-script-src",
                     severity: Severity::Error,
                     line: first_line,
+                    span: None,
                     message: "no policy restricts scripts (neither script-src nor default-src)"
                         .into(),
                     help: DIRECTIVE_HELP,
@@ -194,11 +209,12 @@ fn judge(policies: &[(Policy, u32)]) -> Vec<Weakness> {
             inline.extend(inline_open(&elements).map(|open| (open, elements_what.to_owned())));
             inline.extend(inline_open(&attributes).map(|open| (open, attributes_what.to_owned())));
         }
-        for ((opening, line), what) in inline {
+        for ((opening, span, line), what) in inline {
             found.push(Weakness {
                 rule: "csp/unsafe-inline",
                 severity: Severity::Error,
                 line: Some(line),
+                span,
                 message: format!("{opening} allows {what}"),
                 help: INLINE_HELP,
             });
@@ -214,6 +230,7 @@ fn judge(policies: &[(Policy, u32)]) -> Vec<Weakness> {
                     rule: "csp/unsafe-eval",
                     severity: Severity::Error,
                     line: Some(scripts[0].1),
+                    span: scripts[0].0.span_of("'unsafe-eval'"),
                     message: "'unsafe-eval' allows eval() and string timers".into(),
                     help: EVAL_HELP,
                 });
@@ -223,6 +240,7 @@ fn judge(policies: &[(Policy, u32)]) -> Vec<Weakness> {
                     rule: "csp/wildcard-source",
                     severity: Severity::Error,
                     line,
+                    span: elements[0].0.span_of("*"),
                     message: "`*` lets scripts load from any host".into(),
                     help: WILDCARD_HELP,
                 });
@@ -232,6 +250,7 @@ fn judge(policies: &[(Policy, u32)]) -> Vec<Weakness> {
                     rule: "csp/scheme-source",
                     severity: Severity::Error,
                     line,
+                    span: elements[0].0.span_where(is_scheme_only),
                     message: "a scheme-only source (like `https:` or `data:`) lets scripts load from anywhere".into(),
                     help: SCHEME_HELP,
                 });
@@ -254,6 +273,7 @@ fn judge(policies: &[(Policy, u32)]) -> Vec<Weakness> {
                             rule: "csp/allowlist-bypass",
                             severity: Severity::Error,
                             line,
+                            span: elements[0].0.span_of(&source),
                             message: format!(
                                 "script source `{source}` allows {}, which serves {} \
                                  (https://{}{}) that runs any script an attacker names",
@@ -266,19 +286,21 @@ fn judge(policies: &[(Policy, u32)]) -> Vec<Weakness> {
             }
         }
     }
+    let insecure = |s: &str| {
+        let lower = s.to_ascii_lowercase();
+        lower == "http:"
+            || lower.starts_with("http://")
+            || lower == "ws:"
+            || lower.starts_with("ws://")
+    };
     for (policy, line) in policies {
         for directive in &policy.directives {
-            if directive.sources.iter().any(|s| {
-                let lower = s.to_ascii_lowercase();
-                lower == "http:"
-                    || lower.starts_with("http://")
-                    || lower == "ws:"
-                    || lower.starts_with("ws://")
-            }) {
+            if let Some(span) = directive.span_where(insecure) {
                 found.push(Weakness {
                     rule: "csp/insecure-source",
                     severity: Severity::Error,
                     line: Some(*line),
+                    span: Some(span),
                     message: format!("{} allows plain-http sources", directive.name),
                     help: INSECURE_HELP,
                 });
@@ -297,6 +319,7 @@ fn judge(policies: &[(Policy, u32)]) -> Vec<Weakness> {
                 rule: mistake.rule,
                 severity: mistake.severity,
                 line: Some(*line),
+                span: Some(mistake.span),
                 message: mistake.message,
                 help,
             });
@@ -311,6 +334,7 @@ fn judge(policies: &[(Policy, u32)]) -> Vec<Weakness> {
             rule: "csp/missing-trusted-types",
             severity: Severity::Warning,
             line: first_line,
+            span: None,
             message: "no policy sets require-trusted-types-for 'script'".into(),
             help: TRUSTED_TYPES_HELP,
         });
@@ -343,6 +367,7 @@ fn judge(policies: &[(Policy, u32)]) -> Vec<Weakness> {
                 rule,
                 severity: Severity::Error,
                 line: first_line,
+                span: None,
                 message: message.into(),
                 help: DIRECTIVE_HELP,
             });

@@ -169,8 +169,8 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
             if attr.name == "style" && !ctx.svg {
                 let allowed = hash_allowed(&ctx.policies, "style-src-attr", &attr.value, true);
                 if !allowed {
-                    out.at(
-                        attr.name_start,
+                    out.at_span(
+                        attr.name_span(),
                         Message::error(
                             "inline/style-attribute",
                             format!("style attribute on <{}>", element.name),
@@ -277,8 +277,8 @@ fn report_execution(element: &Element<'_>, execution: &Execution, out: &mut File
     match execution {
         Execution::EventHandler { attribute } => {
             let attr = &element.attrs[*attribute];
-            out.at(
-                attr.name_start,
+            out.at_span(
+                attr.name_span(),
                 Message::error(
                     "inline/event-handler",
                     format!("inline event handler `{}` on <{}>", attr.name, element.name),
@@ -286,8 +286,8 @@ fn report_execution(element: &Element<'_>, execution: &Execution, out: &mut File
                 ),
             );
         }
-        Execution::AnimatedEventHandler { attribute, target } => out.at(
-            element.attrs[*attribute].offset(),
+        Execution::AnimatedEventHandler { attribute, target } => out.at_span(
+            element.attrs[*attribute].span(),
             Message::error(
                 "inline/event-handler",
                 format!(

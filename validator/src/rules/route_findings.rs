@@ -2,6 +2,7 @@
 //! once per `_headers` line with the routes they affect.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 use crate::Severity;
 use crate::emit::{FileFindings, Message};
@@ -9,6 +10,8 @@ use crate::emit::{FileFindings, Message};
 /// One finding before its routes are known in full.
 struct Entry {
     rule: &'static str,
+    /// The bytes of the line to underline, when one word is to blame.
+    span: Option<Range<usize>>,
     severity: Severity,
     message: String,
     help: &'static str,
@@ -32,15 +35,18 @@ impl RouteFindings {
         help: &'static str,
         routes: impl IntoIterator<Item = String>,
     ) {
-        self.add_with_severity(rule, Severity::Error, line, message, help, routes);
+        self.add_at(rule, Severity::Error, line, None, message, help, routes);
     }
 
-    /// Like [`RouteFindings::add`], for a finding of any severity.
-    pub(crate) fn add_with_severity(
+    /// Like [`RouteFindings::add`], for a finding of any severity that
+    /// may point at bytes `span` of its line.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn add_at(
         &mut self,
         rule: &'static str,
         severity: Severity,
         line: Option<u32>,
+        span: Option<Range<usize>>,
         message: String,
         help: &'static str,
         routes: impl IntoIterator<Item = String>,
@@ -49,6 +55,7 @@ impl RouteFindings {
             .entry((line, rule, message.clone()))
             .or_insert_with(|| Entry {
                 rule,
+                span,
                 severity,
                 message,
                 help,
@@ -75,9 +82,10 @@ impl RouteFindings {
                 message: format!("{}{scope}", entry.message),
                 help: entry.help,
             };
-            match line {
-                Some(line) => out.at_line(line, message),
-                None => out.whole_file(message),
+            match (line, entry.span) {
+                (Some(line), Some(span)) => out.at_line_span(line, span, message),
+                (Some(line), None) => out.at_line(line, message),
+                (None, _) => out.whole_file(message),
             }
         }
     }

@@ -12,6 +12,8 @@
 //! (github.com/google/csp-evaluator), narrowed to hosts sites commonly
 //! allowlist.
 
+use std::ops::Range;
+
 use crate::Severity;
 use crate::csp::{Directive, Policy};
 
@@ -311,13 +313,16 @@ pub(crate) struct Mistake {
     pub rule: &'static str,
     pub severity: Severity,
     pub message: String,
+    /// Where the offending name or source expression was written.
+    pub span: Range<usize>,
 }
 
-fn mistake(rule: &'static str, severity: Severity, message: String) -> Mistake {
+fn mistake(rule: &'static str, severity: Severity, message: String, span: Range<usize>) -> Mistake {
     Mistake {
         rule,
         severity,
         message,
+        span,
     }
 }
 
@@ -332,6 +337,7 @@ pub(crate) fn syntax_mistakes(policy: &Policy) -> Vec<Mistake> {
                 "csp/deprecated-directive",
                 Severity::Warning,
                 format!("`{name}` is deprecated: {instead}"),
+                directive.name_span.clone(),
             ));
         } else if !KNOWN_DIRECTIVES.contains(&name) {
             let hint = match (name.strip_suffix(':'), misspelling_of(name)) {
@@ -343,9 +349,11 @@ pub(crate) fn syntax_mistakes(policy: &Policy) -> Vec<Mistake> {
                 "csp/unknown-directive",
                 Severity::Error,
                 format!("`{name}` is not a CSP directive, so browsers ignore it{hint}"),
+                directive.name_span.clone(),
             ));
         }
-        for source in &directive.sources {
+        for (source, span) in directive.sources.iter().zip(&directive.source_spans) {
+            let span = span.clone();
             let lower = source.to_ascii_lowercase();
             let bare_keyword = KEYWORDS
                 .iter()
@@ -363,6 +371,7 @@ pub(crate) fn syntax_mistakes(policy: &Policy) -> Vec<Mistake> {
                         "`{source}` in {name} lacks single quotes, so it is read as a host \
                          name; write '{source}'"
                     ),
+                    span,
                 ));
             } else if KNOWN_DIRECTIVES.contains(&lower.as_str())
                 || DEPRECATED_DIRECTIVES.iter().any(|(d, _)| *d == lower)
@@ -374,12 +383,14 @@ pub(crate) fn syntax_mistakes(policy: &Policy) -> Vec<Mistake> {
                         "`{source}` in the value of {name} is a directive name: a `;` is \
                          missing before it"
                     ),
+                    span,
                 ));
             } else if lower.starts_with('\'') && !quoted_is_valid(name, &lower) {
                 found.push(mistake(
                     "csp/unquoted-keyword",
                     Severity::Error,
                     format!("{source} in {name} is not a CSP keyword, nonce or hash"),
+                    span,
                 ));
             } else if let Some(nonce) = lower
                 .strip_prefix("'nonce-")
@@ -394,6 +405,7 @@ pub(crate) fn syntax_mistakes(policy: &Policy) -> Vec<Mistake> {
                          random base64 characters (128 bits is the norm)",
                         nonce.len()
                     ),
+                    span,
                 ));
             }
         }
@@ -408,6 +420,9 @@ pub(crate) fn syntax_mistakes(policy: &Policy) -> Vec<Mistake> {
                     "'strict-dynamic' in {name} without a nonce or hash blocks every script in \
                      CSP3 browsers and trusts none"
                 ),
+                directive
+                    .span_of("'strict-dynamic'")
+                    .unwrap_or_else(|| directive.name_span.clone()),
             ));
         }
     }
