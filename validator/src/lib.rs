@@ -11,7 +11,7 @@ pub mod baseline;
 mod bundle;
 pub mod config;
 pub mod csp;
-mod css;
+pub mod css;
 mod decode;
 mod decompress;
 mod emit;
