@@ -10,6 +10,7 @@
 //! raw value into one).
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use crate::url_norm;
 
@@ -52,10 +53,18 @@ const XHTML_NAMESPACE: &str = "http://www.w3.org/1999/xhtml";
 /// refuse to parse at all; it never misses one in scope.
 #[derive(Debug, Default, Clone)]
 pub struct XmlNamespaces {
-    /// `(prefix, namespace)` for every declaration seen, without
-    /// repetitions; prefixes are kept as written (XML names are
-    /// case-sensitive).
-    bindings: Vec<(String, XmlNamespace)>,
+    /// The namespaces each prefix (ASCII-lowercased) has been bound to, by
+    /// any declaration seen. A hash map, so that a document of many
+    /// thousands of declarations costs linear time.
+    bindings: HashMap<String, Bindings>,
+}
+
+/// The known namespaces one prefix has been bound to.
+#[derive(Debug, Default, Clone, Copy)]
+struct Bindings {
+    svg: bool,
+    html: bool,
+    math_ml: bool,
 }
 
 /// A namespace an XML declaration binds a prefix to.
@@ -91,11 +100,21 @@ impl XmlNamespaces {
     /// two prefixes XML keeps apart, never split one.
     pub fn declare<A: AttributeView>(&mut self, attributes: &[A]) {
         for attribute in attributes {
-            if let Some(prefix) = declared_prefix(attribute.name()) {
-                let binding = (prefix.to_string(), xml_namespace(attribute.value()));
-                if !self.bindings.contains(&binding) {
-                    self.bindings.push(binding);
-                }
+            let Some(prefix) = declared_prefix(attribute.name()) else {
+                continue;
+            };
+            let XmlNamespace::Known(namespace) = xml_namespace(attribute.value()) else {
+                // A namespace nothing runs in adds nothing to judge.
+                continue;
+            };
+            let bindings = self
+                .bindings
+                .entry(prefix.to_ascii_lowercase())
+                .or_default();
+            match namespace {
+                Namespace::Svg => bindings.svg = true,
+                Namespace::Html => bindings.html = true,
+                Namespace::MathMl => bindings.math_ml = true,
             }
         }
     }
@@ -130,15 +149,22 @@ impl XmlNamespaces {
                 },
             };
         };
-        let bound = |namespace: Namespace| {
-            self.bindings.iter().any(|(p, n)| {
-                p.eq_ignore_ascii_case(prefix) && *n == XmlNamespace::Known(namespace)
-            })
+        let bindings = if prefix.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.bindings.get(&prefix.to_ascii_lowercase())
+        } else {
+            self.bindings.get(prefix)
         };
         // SVG first: its `<script>` runs its text whatever it carries.
-        [Namespace::Svg, Namespace::Html, Namespace::MathMl]
-            .into_iter()
-            .find(|namespace| bound(*namespace))
+        bindings
+            .and_then(|b| {
+                [
+                    (b.svg, Namespace::Svg),
+                    (b.html, Namespace::Html),
+                    (b.math_ml, Namespace::MathMl),
+                ]
+                .into_iter()
+                .find_map(|(bound, namespace)| bound.then_some(namespace))
+            })
             .map_or(
                 XmlElement {
                     namespace: parsed,

@@ -370,3 +370,21 @@ fn long_values_in_messages_are_cut_after_their_secrets_are_masked() {
         assert!(finding.message.contains("more bytes not shown"));
     }
 }
+
+#[test]
+fn many_namespace_declarations_cost_linear_time() {
+    // Every element declares a prefix of its own, bound to SVG: each is
+    // resolved by a look-up, not by a walk over every earlier declaration.
+    let elements: String = (0..60_000)
+        .map(|i| format!("<p{i}:g xmlns:p{i}=\"http://www.w3.org/2000/svg\"/>"))
+        .collect();
+    let svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\">{elements}<p7:script>go()</p7:script></svg>"
+    );
+    let (report, _) = check_files(&[("many.svg", svg.as_bytes())]);
+    assert!(
+        has(&report, "many.svg", "inline/script"),
+        "{:#?}",
+        report.findings
+    );
+}

@@ -90,7 +90,7 @@ pub struct LiteralUrl {
 pub struct JsAnalysis {
     pub detections: Vec<Detection>,
     /// Detections of rules that reported more than
-    /// [`crate::emit::MAX_FINDINGS_PER_RULE`], counted past that.
+    /// the per-rule cap on findings in one file (100), counted past that.
     pub omitted: Vec<OmittedDetections>,
     pub literal_urls: Vec<LiteralUrl>,
     /// Constant URLs written to `location` (or passed to `assign`,
