@@ -150,7 +150,7 @@ impl AssetMap {
             for (index, (site_path, bytes)) in stylesheets.iter().enumerate() {
                 let text = String::from_utf8_lossy(bytes);
                 let pending = css_references(&text).into_iter().any(|reference| {
-                    resolve(site_path, reference.target).is_some_and(|target| {
+                    resolve(site_path, &reference.target).is_some_and(|target| {
                         known.contains(&target.as_str()) && target != *site_path
                     })
                 });
@@ -262,21 +262,21 @@ impl AssetMap {
         let mut errors = Vec::new();
         let mut last = 0;
         for reference in css_references(text) {
-            let Some(target) = resolve(site_path, reference.target) else {
+            let Some(target) = resolve(site_path, &reference.target) else {
                 continue;
             };
             out.push_str(&text[last..reference.start]);
             match self.get(&target) {
                 Some(asset) => {
                     out.push_str(&asset.url);
-                    out.push_str(reference.suffix);
+                    out.push_str(&reference.suffix);
                 }
                 None if target == site_path => out.push_str(&text[reference.start..reference.end]),
                 None => {
                     errors.push(Error::MissingAsset {
                         source_file: format!("{STATIC_DIR}{site_path}"),
                         template: None,
-                        reference: reference.target.to_string(),
+                        reference: reference.target.clone(),
                     });
                     out.push_str(&text[reference.start..reference.end]);
                 }
@@ -292,77 +292,34 @@ impl AssetMap {
     }
 }
 
-/// One reference inside a stylesheet: the byte range of the URL text (no
-/// quotes), the path part and the `?query#fragment` suffix.
-struct CssReference<'a> {
+/// One reference inside a stylesheet: the byte range of the URL as
+/// written, and its path part and `?query#fragment` suffix once CSS
+/// escapes are decoded.
+struct CssReference {
     start: usize,
     end: usize,
-    target: &'a str,
-    suffix: &'a str,
+    target: String,
+    suffix: String,
 }
 
-/// Finds `url(...)` and `@import "..."` URLs, skipping comments.
-fn css_references(text: &str) -> Vec<CssReference<'_>> {
-    let bytes = text.as_bytes();
-    let mut found = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i..].starts_with(b"/*") {
-            i = text[i + 2..]
-                .find("*/")
-                .map_or(bytes.len(), |end| i + 2 + end + 2);
-            continue;
-        }
-        let value_start = if bytes[i..].len() >= 4 && bytes[i..i + 4].eq_ignore_ascii_case(b"url(")
-        {
-            Some(i + 4)
-        } else if bytes[i..].len() >= 7 && bytes[i..i + 7].eq_ignore_ascii_case(b"@import") {
-            Some(i + 7)
-        } else {
-            None
-        };
-        let Some(mut j) = value_start else {
-            i += 1;
-            continue;
-        };
-        while j < bytes.len() && bytes[j].is_ascii_whitespace() {
-            j += 1;
-        }
-        if j >= bytes.len() {
-            break;
-        }
-        let (start, end) = match bytes[j] {
-            quote @ (b'"' | b'\'') => {
-                let start = j + 1;
-                let end = text[start..]
-                    .find(char::from(quote))
-                    .map_or(bytes.len(), |e| start + e);
-                (start, end)
+/// Every URL a browser fetches from the stylesheet (`url(…)`, `@import`,
+/// the strings of `image-set()` and its kin), found by the validator's own
+/// scanner: a reference the build does not rewrite is one the gate would
+/// then judge.
+fn css_references(text: &str) -> Vec<CssReference> {
+    bundle_validator::css::urls(text)
+        .into_iter()
+        .map(|found| {
+            let split = found.url.find(['?', '#']).unwrap_or(found.url.len());
+            let (target, suffix) = found.url.split_at(split);
+            CssReference {
+                start: found.span.start,
+                end: found.span.end,
+                target: target.to_string(),
+                suffix: suffix.to_string(),
             }
-            // `@import url(...)` is found by the `url(` branch next round.
-            _ if value_start == Some(i + 7) => {
-                i = j;
-                continue;
-            }
-            _ => {
-                let start = j;
-                let end = text[start..]
-                    .find(|c: char| c == ')' || c.is_ascii_whitespace())
-                    .map_or(bytes.len(), |e| start + e);
-                (start, end)
-            }
-        };
-        let raw = &text[start..end];
-        let split = raw.find(['?', '#']).unwrap_or(raw.len());
-        found.push(CssReference {
-            start,
-            end,
-            target: &raw[..split],
-            suffix: &raw[split..],
-        });
-        i = end.max(i + 1);
-    }
-    found
+        })
+        .collect()
 }
 
 /// Resolves a reference found in the file at `base` (a site path) to a

@@ -5,12 +5,6 @@
 use crate::content::{Page, Surface};
 use crate::error::Error;
 
-/// Most rules (URL patterns) a `_headers` file may hold.
-pub const MAX_RULES: usize = 100;
-
-/// Longest line a `_headers` file may hold, in characters.
-pub const MAX_LINE_CHARS: usize = 2000;
-
 const NOINDEX_HEADER: &str = "X-Robots-Tag: noindex, nofollow";
 const NOINDEX_ONLY_HEADER: &str = "X-Robots-Tag: noindex";
 
@@ -66,31 +60,17 @@ fn push_rule(out: &mut String, pattern: &str, header: &str) {
     out.push('\n');
 }
 
-/// Counts rules (unindented, non-comment lines) and line lengths.
+/// Checks the text against the host's limits on `_headers` (the length of
+/// a line, the number of rules) as the validator reads them: the one
+/// reading of those limits is the validator's, so the build never writes
+/// a file the gate then reports.
 pub fn check_limits(text: &str) -> Result<(), Error> {
-    let mut rules = 0;
-    for (index, line) in text.lines().enumerate() {
-        let length = line.chars().count();
-        if length > MAX_LINE_CHARS {
-            return Err(Error::HeadersLimit {
-                message: format!(
-                    "line {} has {length} characters; the limit is {MAX_LINE_CHARS}",
-                    index + 1
-                ),
-            });
-        }
-        let is_rule =
-            !line.is_empty() && !line.starts_with(char::is_whitespace) && !line.starts_with('#');
-        if is_rule {
-            rules += 1;
-        }
+    match bundle_validator::headers_file::limit_problems(text).first() {
+        None => Ok(()),
+        Some(problem) => Err(Error::HeadersLimit {
+            message: format!("line {}: {}", problem.line, problem.message),
+        }),
     }
-    if rules > MAX_RULES {
-        return Err(Error::HeadersLimit {
-            message: format!("{rules} rules; the limit is {MAX_RULES}"),
-        });
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -144,7 +124,9 @@ mod tests {
                 .to_string()
                 .contains("101 rules")
         );
-        let long = format!("/*\n  Content-Security-Policy: {}\n", "a".repeat(2000));
+        // A comment line counts towards the length limit too, as the
+        // host reads it.
+        let long = format!("/*\n# {}\n", "a".repeat(2000));
         assert!(
             check_limits(&long)
                 .unwrap_err()
@@ -152,5 +134,16 @@ mod tests {
                 .contains("line 2")
         );
         assert!(check_limits("/*\n  A: b\n").is_ok());
+        // Only a space or a tab indents a header line, as the gate reads
+        // the file: a line starting with another space character is a
+        // rule of its own, and the 101st here.
+        let mut drift: String = (0..100).map(|i| format!("/p{i}\n  A: b\n")).collect();
+        drift.push_str("\u{a0}/p100\n");
+        assert!(
+            check_limits(&drift)
+                .unwrap_err()
+                .to_string()
+                .contains("101 rules")
+        );
     }
 }

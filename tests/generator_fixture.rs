@@ -490,3 +490,28 @@ fn section_and_site_feeds_are_atom_with_absolute_urls_and_are_linked() {
     assert!(ids.contains(&"https://fixture.example/guides/start/"));
     assert!(read(&dist, "about/index.html").contains("href=\"/atom.xml\""));
 }
+
+#[test]
+fn an_authored_image_set_is_rewritten_as_the_gate_reads_it() {
+    // The generator finds a stylesheet's URLs with the validator's own
+    // scanner: a URL in `image-set()` that the build did not rewrite would
+    // reach the gate as a link to a file the bundle does not have.
+    let work = tempfile::tempdir().unwrap();
+    let site = work.path().join("site");
+    support::copy_dir(&support::fixtures().join("site"), &site);
+    let stylesheet = site.join("static/css/site.css");
+    let mut css = std::fs::read_to_string(&stylesheet).unwrap();
+    css.push_str(".banner { background-image: image-set(\"/img/hero.svg\" 1x); }\n");
+    std::fs::write(&stylesheet, css).unwrap();
+    let options = BuildOptions::new(site, work.path().join("dist"));
+    let summary = build(&options).unwrap();
+    assert_eq!(summary.report.error_count(), 0, "{:#?}", summary.report);
+    let dist = work.path().join("dist");
+    let hero = support::list_files(&dist)
+        .into_iter()
+        .find(|f| f.starts_with("assets/hero.") && f.ends_with(".svg"))
+        .unwrap();
+    let css = read(&dist, &css_file(&dist));
+    assert!(css.contains(&format!("image-set(\"/{hero}\" 1x)")), "{css}");
+    assert!(!css.contains("\"/img/hero.svg\""), "{css}");
+}

@@ -3,12 +3,23 @@
 //! (`image-set("a.png" 1x)`), with their byte offsets. A small tokenizer that respects comments,
 //! strings and escapes, so `u\72l(` or a URL inside a comment are judged
 //! the way a browser would read them.
+//!
+//! This is the one scanner of CSS URLs: the validator judges what it
+//! finds, and the site generator rewrites the same places to
+//! fingerprinted URLs, so the build never leaves a reference the gate
+//! then finds.
+
+use std::ops::Range;
 
 /// One URL referenced by CSS.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CssUrl {
     /// Byte offset of the URL (or its opening quote) in the text.
     pub offset: usize,
+    /// The URL as written: its bytes in the text, without quotes or the
+    /// space around an unquoted `url(…)`. Replacing this range replaces
+    /// the URL.
+    pub span: Range<usize>,
     /// The URL with CSS escapes decoded.
     pub url: String,
 }
@@ -66,10 +77,11 @@ fn read(css: &str, on_comment: &mut dyn FnMut(std::ops::Range<usize>)) -> Vec<Cs
                 on_comment(start..i);
             }
             b'"' | b'\'' => {
-                let (value, end) = read_string(css, i);
+                let (value, inner, end) = read_string(css, i);
                 if depth > 0 && string_url_depths.last() == Some(&depth) {
                     out.push(CssUrl {
                         offset: i,
+                        span: inner,
                         url: value,
                     });
                 }
@@ -81,9 +93,10 @@ fn read(css: &str, on_comment: &mut dyn FnMut(std::ops::Range<usize>)) -> Vec<Cs
                 if word.eq_ignore_ascii_case("import") {
                     let start = skip_whitespace(css, i);
                     if matches!(bytes.get(start), Some(b'"' | b'\'')) {
-                        let (value, end) = read_string(css, start);
+                        let (value, inner, end) = read_string(css, start);
                         out.push(CssUrl {
                             offset: start,
+                            span: inner,
                             url: value,
                         });
                         i = end;
@@ -103,18 +116,21 @@ fn read(css: &str, on_comment: &mut dyn FnMut(std::ops::Range<usize>)) -> Vec<Cs
                     let start = skip_whitespace(css, i + 1);
                     match bytes.get(start) {
                         Some(b'"' | b'\'') => {
-                            let (value, end) = read_string(css, start);
+                            let (value, inner, end) = read_string(css, start);
                             out.push(CssUrl {
                                 offset: start,
+                                span: inner,
                                 url: value,
                             });
                             i = end;
                         }
                         Some(_) => {
                             let end = css[start..].find(')').map_or(css.len(), |e| start + e);
+                            let raw = css[start..end].trim_end();
                             out.push(CssUrl {
                                 offset: start,
-                                url: unescape(css[start..end].trim()),
+                                span: start..start + raw.len(),
+                                url: unescape(raw.trim()),
                             });
                             i = end;
                         }
@@ -156,9 +172,10 @@ fn read_ident(css: &str, mut i: usize) -> (String, usize) {
     )
 }
 
-/// Reads a quoted string starting at its quote; returns the decoded value
-/// and the offset after the closing quote.
-fn read_string(css: &str, start: usize) -> (String, usize) {
+/// Reads a quoted string starting at its quote; returns the decoded value,
+/// the range of its text between the quotes, and the offset after the
+/// closing quote.
+fn read_string(css: &str, start: usize) -> (String, Range<usize>, usize) {
     let bytes = css.as_bytes();
     let quote = bytes[start];
     let mut i = start + 1;
@@ -175,6 +192,7 @@ fn read_string(css: &str, start: usize) -> (String, usize) {
     }
     (
         unescape(&css[start + 1..inner_end]),
+        start + 1..inner_end,
         (end + 1).min(bytes.len()),
     )
 }
@@ -229,6 +247,14 @@ mod tests {
     }
 
     #[test]
+    fn spans_cover_the_url_as_written() {
+        let css = "@import 'a.css';\nb{background:url(  /b.png?v=1 )} c{background:image-set(\"/c\\2e svg\" 1x)}";
+        let spans: Vec<&str> = urls(css).iter().map(|u| &css[u.span.clone()]).collect();
+        assert_eq!(spans, ["a.css", "/b.png?v=1", "/c\\2e svg"]);
+        assert_eq!(found(css), ["a.css", "/b.png?v=1", "/c.svg"]);
+    }
+
+    #[test]
     fn ignores_comments_and_strings_but_decodes_escapes() {
         let css = "/* url(x.png) */ .a::before{content:\"url(y.png)\"} .b{background:u\\72l(//cdn.example/z.png)} .c{background:url(\"\\2f\\2f t.example/p\")}";
         assert_eq!(found(css), ["//cdn.example/z.png", "//t.example/p"]);
@@ -267,6 +293,8 @@ mod tests {
                 let found = urls(&css);
                 for url in &found {
                     prop_assert!(is_place_in(&css, url.offset));
+                    prop_assert!(url.offset <= url.span.start && url.span.start <= url.span.end);
+                    prop_assert!(css.get(url.span.clone()).is_some());
                 }
                 prop_assert!(found.windows(2).all(|pair| pair[0].offset < pair[1].offset));
                 prop_assert_eq!(found, urls(&css));

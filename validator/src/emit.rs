@@ -7,6 +7,13 @@
 //! disjoint and found by binary search, columns count from checkpoints
 //! (see [`LineIndex`]), and the snippet of a long line is built from the
 //! finding's offset rather than from the whole masked line.
+//!
+//! What a file's findings cost is bounded too, whatever the file holds:
+//! each rule reports at most [`MAX_FINDINGS_PER_RULE`] findings in one
+//! file, then one finding that says how many more there were, and a
+//! message quoting a long value (a URL of hundreds of kilobytes) is cut
+//! to [`MAX_MESSAGE_BYTES`] after its secrets are masked, so cutting it
+//! can never leave part of a secret unmasked.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -38,6 +45,16 @@ enum Side {
     End,
 }
 
+/// Findings one rule reports in one file before the rest are counted into
+/// one summary finding. A hundred places are more than anyone fixes one
+/// by one; a hostile file can hold hundreds of thousands.
+pub const MAX_FINDINGS_PER_RULE: usize = 100;
+
+/// Longest message a finding carries, in bytes. Messages quote what they
+/// found (a URL, a host, a policy), and a quoted value may be as long as
+/// the file; the cut keeps the start, which names the thing.
+pub const MAX_MESSAGE_BYTES: usize = 600;
+
 /// Collects the findings of one file.
 pub struct FileFindings<'a> {
     path: &'a str,
@@ -50,7 +67,21 @@ pub struct FileFindings<'a> {
     /// show whole (the same for every finding on it), or `None` when it
     /// is too long and findings show excerpts, by 1-based line.
     long_lines: HashMap<u32, Option<String>>,
-    pub findings: Vec<Finding>,
+    findings: Vec<Finding>,
+    /// Findings reported so far by each rule, and the ones past
+    /// [`MAX_FINDINGS_PER_RULE`] that were only counted.
+    per_rule: HashMap<&'static str, RuleCount>,
+}
+
+/// What one rule reported in one file.
+#[derive(Debug, Default)]
+struct RuleCount {
+    reported: usize,
+    /// Findings past the cap: how many, the most severe, and the help of
+    /// the first.
+    omitted: usize,
+    omitted_severity: Option<Severity>,
+    omitted_help: &'static str,
 }
 
 /// What a finding says, apart from where it is.
@@ -68,7 +99,7 @@ impl Message {
         Message {
             rule,
             severity: Severity::Error,
-            message: message.into(),
+            message: bounded(message.into()),
             help,
         }
     }
@@ -78,10 +109,30 @@ impl Message {
         Message {
             rule,
             severity: Severity::Warning,
-            message: message.into(),
+            message: bounded(message.into()),
             help,
         }
     }
+}
+
+/// `message` cut to [`MAX_MESSAGE_BYTES`], with its secrets and URL
+/// credentials masked before the cut: a secret cut in half might no longer
+/// be recognised, so the whole text is masked first and only then
+/// shortened. Short messages are left to the report's final masking pass.
+pub fn bounded(message: String) -> String {
+    if message.len() <= MAX_MESSAGE_BYTES {
+        return message;
+    }
+    let masked = crate::redact::message(&message).into_owned();
+    if masked.len() <= MAX_MESSAGE_BYTES {
+        return masked;
+    }
+    let cut = floor_char_boundary(&masked, MAX_MESSAGE_BYTES);
+    format!(
+        "{}… ({} more bytes not shown)",
+        &masked[..cut],
+        masked.len() - cut
+    )
 }
 
 impl<'a> FileFindings<'a> {
@@ -94,7 +145,83 @@ impl<'a> FileFindings<'a> {
             secrets: Vec::new(),
             long_lines: HashMap::new(),
             findings: Vec::new(),
+            per_rule: HashMap::new(),
         }
+    }
+
+    /// The file's findings: at most [`MAX_FINDINGS_PER_RULE`] of each rule
+    /// at their places, then, for each rule that reported more, one
+    /// finding about the whole file that says how many more. It carries
+    /// the most severe of the omitted findings' severities, so a file
+    /// whose omitted findings include an error still fails the check.
+    pub fn into_findings(self) -> Vec<Finding> {
+        let mut findings = self.findings;
+        let mut omitted: Vec<(&'static str, RuleCount)> = self
+            .per_rule
+            .into_iter()
+            .filter(|(_, count)| count.omitted > 0)
+            .collect();
+        omitted.sort_unstable_by_key(|(rule, _)| *rule);
+        for (rule, count) in omitted {
+            findings.push(Finding {
+                rule: rule.to_string(),
+                severity: count.omitted_severity.unwrap_or(Severity::Error),
+                file: self.path.to_string(),
+                line: None,
+                column: None,
+                message: format!(
+                    "{} more findings of this rule in this file are not listed (at most \
+                     {MAX_FINDINGS_PER_RULE} are listed for each rule and file)",
+                    count.omitted
+                ),
+                snippet: None,
+                help: (!count.omitted_help.is_empty()).then(|| count.omitted_help.to_string()),
+                span: None,
+                source: None,
+            });
+        }
+        findings
+    }
+
+    /// Counts `count` findings of `rule` that a scanner did not keep
+    /// because it reported more than [`MAX_FINDINGS_PER_RULE`] of them:
+    /// they join the rule's summary finding.
+    pub fn omitted(
+        &mut self,
+        rule: &'static str,
+        severity: Severity,
+        help: &'static str,
+        count: usize,
+    ) {
+        let entry = self.per_rule.entry(rule).or_default();
+        if count == 0 {
+            return;
+        }
+        if entry.omitted == 0 {
+            entry.omitted_help = help;
+        }
+        entry.omitted += count;
+        entry.omitted_severity = Some(entry.omitted_severity.map_or(severity, |s| s.min(severity)));
+    }
+
+    /// Whether another finding of `rule` would still be listed; when not,
+    /// it is counted for the summary instead. Lets a caller skip the work
+    /// of locating a finding that will not be shown.
+    fn admit(&mut self, message: &Message) -> bool {
+        let count = self.per_rule.entry(message.rule).or_default();
+        if count.reported < MAX_FINDINGS_PER_RULE {
+            count.reported += 1;
+            return true;
+        }
+        if count.omitted == 0 {
+            count.omitted_help = message.help;
+        }
+        count.omitted += 1;
+        count.omitted_severity = Some(match count.omitted_severity {
+            Some(severity) => severity.min(message.severity),
+            None => message.severity,
+        });
+        false
     }
 
     /// Records where the file holds secrets, so that no snippet of any
@@ -136,8 +263,12 @@ impl<'a> FileFindings<'a> {
     }
 
     /// A finding about the bytes `range` of the file: it is placed at their
-    /// start and underlines them (up to the end of that line).
+    /// start and underlines them (up to the end of that line). Past the
+    /// per-rule cap it is only counted, before any work to place it.
     pub fn at_span(&mut self, range: Range<usize>, message: Message) {
+        if !self.admit(&message) {
+            return;
+        }
         let (line, column, snippet, span) = self.locate(range);
         self.push(Some(line), Some(column), snippet, span, message);
     }
@@ -179,6 +310,9 @@ impl<'a> FileFindings<'a> {
         let content = line_text.trim_end();
         let blank = content.len() - content.trim_start().len();
         if content.trim_start().is_empty() {
+            if !self.admit(&message) {
+                return;
+            }
             let (_, _, snippet, span) = self.locate(start..start);
             self.push(Some(line), Some(1), snippet, span, message);
         } else {
@@ -203,6 +337,9 @@ impl<'a> FileFindings<'a> {
 
     /// A finding about the whole file.
     pub fn whole_file(&mut self, message: Message) {
+        if !self.admit(&message) {
+            return;
+        }
         self.push(None, None, None, None, message);
     }
 
@@ -212,7 +349,7 @@ impl<'a> FileFindings<'a> {
         let message = Message {
             rule: detection.rule,
             severity: detection.severity,
-            message: detection.message.clone(),
+            message: bounded(detection.message.clone()),
             help: detection.help,
         };
         let offset = base + detection.start;

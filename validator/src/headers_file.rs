@@ -111,30 +111,86 @@ impl<'a> Applied<'a> {
     }
 }
 
+/// What one line of `_headers` is, as Cloudflare reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LineKind {
+    /// Longer than [`MAX_LINE_CHARS`]: ignored.
+    TooLong,
+    /// Empty or a `#` comment.
+    Blank,
+    /// An unindented line: a URL pattern that starts a rule.
+    Pattern,
+    /// An indented line: a header of the rule above.
+    Header,
+}
+
+fn line_kind(raw_line: &str) -> LineKind {
+    if raw_line.chars().count() > MAX_LINE_CHARS {
+        return LineKind::TooLong;
+    }
+    let trimmed = raw_line.trim();
+    if trimmed.is_empty() || trimmed.starts_with('#') {
+        LineKind::Blank
+    } else if raw_line.starts_with([' ', '\t']) {
+        LineKind::Header
+    } else {
+        LineKind::Pattern
+    }
+}
+
+/// Where `_headers` text goes past Cloudflare's limits: every line longer
+/// than [`MAX_LINE_CHARS`], and more than [`MAX_RULES`] rules. This is the
+/// one reading of the limits: the validator reports these problems, and the
+/// site generator refuses to write a `_headers` that has any.
+pub fn limit_problems(text: &str) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let mut rules = 0usize;
+    let mut first_ignored_rule = None;
+    for (index, raw_line) in text.lines().enumerate() {
+        let line = u32::try_from(index + 1).unwrap_or(u32::MAX);
+        match line_kind(raw_line) {
+            LineKind::TooLong => problems.push(Problem {
+                kind: ProblemKind::LineTooLong,
+                line,
+                message: format!(
+                    "line is longer than Cloudflare's limit of {MAX_LINE_CHARS} characters and is ignored"
+                ),
+            }),
+            LineKind::Pattern => {
+                rules += 1;
+                if rules == MAX_RULES + 1 {
+                    first_ignored_rule = Some(line);
+                }
+            }
+            LineKind::Blank | LineKind::Header => {}
+        }
+    }
+    if let Some(line) = first_ignored_rule {
+        problems.push(Problem {
+            kind: ProblemKind::TooManyRules,
+            line,
+            message: format!(
+                "{rules} rules; Cloudflare applies at most {MAX_RULES} and ignores the rest"
+            ),
+        });
+    }
+    problems
+}
+
 impl HeadersFile {
     /// Parses the file. Problems are collected, never fatal.
     pub fn parse(text: &str) -> HeadersFile {
         let mut rules: Vec<Rule> = Vec::new();
         let mut path_patterns = Vec::new();
-        let mut problems = Vec::new();
+        let mut problems = limit_problems(text);
         for (index, raw_line) in text.lines().enumerate() {
             let line = u32::try_from(index + 1).unwrap_or(u32::MAX);
-            if raw_line.chars().count() > MAX_LINE_CHARS {
-                problems.push(Problem {
-                    kind: ProblemKind::LineTooLong,
-                    line,
-                    message: format!(
-                        "line is longer than Cloudflare's limit of {MAX_LINE_CHARS} characters and is ignored"
-                    ),
-                });
+            let kind = line_kind(raw_line);
+            if matches!(kind, LineKind::TooLong | LineKind::Blank) {
                 continue;
             }
             let trimmed = raw_line.trim();
-            if trimmed.is_empty() || trimmed.starts_with('#') {
-                continue;
-            }
-            let indented = raw_line.starts_with([' ', '\t']);
-            if !indented {
+            if kind == LineKind::Pattern {
                 // Rules past Cloudflare's limit never apply, so they are
                 // not compiled: a file of many thousands of rules costs no
                 // more than one of a hundred.
@@ -201,16 +257,6 @@ impl HeadersFile {
                     message: "expected `Name: value` or `! Name` on an indented line".into(),
                 }),
             }
-        }
-        if rules.len() > MAX_RULES {
-            problems.push(Problem {
-                kind: ProblemKind::TooManyRules,
-                line: rules[MAX_RULES].line,
-                message: format!(
-                    "{} rules; Cloudflare applies at most {MAX_RULES} and ignores the rest",
-                    rules.len()
-                ),
-            });
         }
         for rule in &rules {
             if rule.pattern.matches('*').count() > 1 {

@@ -14,7 +14,7 @@ mod bundle;
 pub mod cli;
 pub mod config;
 pub mod csp;
-mod css;
+pub mod css;
 mod decode;
 mod decompress;
 mod emit;
@@ -300,7 +300,7 @@ fn scan_guarded(site: &Site, index: usize) -> FileOutcome {
             "Report the failure to the validator's maintainers with this file.",
         ));
         FileOutcome {
-            findings: out.findings,
+            findings: out.into_findings(),
             facts: None,
             suppressions: Vec::new(),
         }
@@ -325,7 +325,10 @@ fn settle(site: &Site, findings: &mut Vec<Finding>, pages: &[PageFacts]) {
                 .map(|path| path.trim_start_matches('/'))
         })
         .collect();
-    let mut held: Vec<(usize, Vec<(usize, emit::Message)>)> = Vec::new();
+    // Per page: the messages that held, at their offsets, and how many
+    // more fragment links past the per-rule cap point at nothing.
+    type Held = (usize, Vec<(usize, emit::Message)>, usize);
+    let mut held: Vec<Held> = Vec::new();
     for page in pages {
         // The consent loader is the gate itself: it loads the analytics
         // script after opt-in, so its own references are expected.
@@ -345,13 +348,21 @@ fn settle(site: &Site, findings: &mut Vec<Finding>, pages: &[PageFacts]) {
                 messages.push((offset, message.clone()));
             }
         }
-        if !messages.is_empty() {
-            held.push((page.file, messages));
+        let omitted: usize = page
+            .more_fragments
+            .iter()
+            .filter(|((target, fragment), _)| {
+                anchors.get(target).is_some_and(|a| !a.contains(fragment))
+            })
+            .map(|(_, count)| count)
+            .sum();
+        if !messages.is_empty() || omitted > 0 {
+            held.push((page.file, messages, omitted));
         }
     }
     let located: Vec<Vec<Finding>> = held
         .into_par_iter()
-        .map(|(file, messages)| scan::locate_again(site, file, messages))
+        .map(|(file, messages, omitted)| scan::locate_again(site, file, messages, omitted))
         .collect();
     findings.extend(located.into_iter().flatten());
 }

@@ -80,7 +80,7 @@ pub fn load(site: &Site, index: usize) -> Loaded {
     let kind = if git.is_some() {
         FileKind::Unknown
     } else {
-        bundle::classify(&served_as)
+        served_kind(site, &served_as)
     };
     if git == Some(GitFile::Pack) {
         return Loaded::refused(
@@ -177,6 +177,21 @@ pub fn load(site: &Site, index: usize) -> Loaded {
     loaded.decoding = Some((decoded.encoding, decoded.basis));
     loaded.text = Some(decoded.text);
     loaded
+}
+
+/// The kind of the file as a browser receives it: its name decides, unless
+/// `_headers` sends it as a document (`Content-Type: text/html` on
+/// `notes.txt`), in which case it is judged as that document. A file
+/// whose bytes are not one (an image sent as `text/html`) then fails to
+/// decode, which is an error, rather than being skipped as an image.
+fn served_kind(site: &Site, served_as: &str) -> FileKind {
+    let named = bundle::classify(served_as);
+    match named {
+        // Pages and SVG files are judged as documents already, and the
+        // host never serves its own configuration files.
+        FileKind::Html | FileKind::Svg | FileKind::Headers | FileKind::Redirects => named,
+        _ => site.served_document(served_as).unwrap_or(named),
+    }
 }
 
 fn last_segment(path: &str) -> &str {

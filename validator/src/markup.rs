@@ -10,6 +10,7 @@
 //! raw value into one).
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use crate::url_norm;
 
@@ -32,6 +33,155 @@ impl Namespace {
             _ => Namespace::Html,
         }
     }
+}
+
+/// The XHTML namespace: an element in it is an HTML element even inside
+/// an XML document.
+const XHTML_NAMESPACE: &str = "http://www.w3.org/1999/xhtml";
+
+/// The namespace prefixes an XML document declares, read in document
+/// order, to judge a prefixed element (`<svg:script>`,
+/// `<x:a xmlns:x="http://www.w3.org/2000/svg">`) by the namespace its
+/// prefix stands for rather than by how its name is spelled.
+///
+/// An XML parser resolves a prefix with the declarations in scope on the
+/// element and its ancestors. Without the tree, this keeps every binding
+/// of every prefix declared so far, which includes the ones in scope: an
+/// element is judged in a namespace that runs script (SVG first, then
+/// XHTML) if any of its prefix's bindings is that namespace. It may judge
+/// an element outside the scope of a declaration, which a browser would
+/// refuse to parse at all; it never misses one in scope.
+#[derive(Debug, Default, Clone)]
+pub struct XmlNamespaces {
+    /// The namespaces each prefix (ASCII-lowercased) has been bound to, by
+    /// any declaration seen. A hash map, so that a document of many
+    /// thousands of declarations costs linear time.
+    bindings: HashMap<String, Bindings>,
+}
+
+/// The known namespaces one prefix has been bound to.
+#[derive(Debug, Default, Clone, Copy)]
+struct Bindings {
+    svg: bool,
+    html: bool,
+    math_ml: bool,
+}
+
+/// A namespace an XML declaration binds a prefix to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum XmlNamespace {
+    Known(Namespace),
+    /// A namespace no browser runs anything in.
+    Other,
+}
+
+fn xml_namespace(uri: &str) -> XmlNamespace {
+    match uri.trim() {
+        "http://www.w3.org/2000/svg" => XmlNamespace::Known(Namespace::Svg),
+        "http://www.w3.org/1998/Math/MathML" => XmlNamespace::Known(Namespace::MathMl),
+        XHTML_NAMESPACE => XmlNamespace::Known(Namespace::Html),
+        _ => XmlNamespace::Other,
+    }
+}
+
+/// An element of an XML document judged by its namespace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct XmlElement<'n> {
+    pub namespace: Namespace,
+    /// The local name when the namespace is one a browser knows, else the
+    /// qualified name as written (an element no browser gives meaning to).
+    pub name: &'n str,
+}
+
+impl XmlNamespaces {
+    /// Records the `xmlns:prefix` declarations among `attributes`.
+    /// Attribute names arrive lowercased by the HTML tokenizer, so
+    /// prefixes are compared without regard to ASCII case: that may join
+    /// two prefixes XML keeps apart, never split one.
+    pub fn declare<A: AttributeView>(&mut self, attributes: &[A]) {
+        for attribute in attributes {
+            let Some(prefix) = declared_prefix(attribute.name()) else {
+                continue;
+            };
+            let XmlNamespace::Known(namespace) = xml_namespace(attribute.value()) else {
+                // A namespace nothing runs in adds nothing to judge.
+                continue;
+            };
+            let bindings = self
+                .bindings
+                .entry(prefix.to_ascii_lowercase())
+                .or_default();
+            match namespace {
+                Namespace::Svg => bindings.svg = true,
+                Namespace::Html => bindings.html = true,
+                Namespace::MathMl => bindings.math_ml = true,
+            }
+        }
+    }
+
+    /// The namespace and name the element `qualified` (as the tokenizer
+    /// reports it, lowercased) with `attributes` has, given the namespace
+    /// the HTML tokenizer put it in (`parsed`). Call [`Self::declare`]
+    /// with the element's attributes first: its own declarations are in
+    /// scope.
+    pub fn resolve<'n, A: AttributeView>(
+        &self,
+        qualified: &'n str,
+        attributes: &[A],
+        parsed: Namespace,
+    ) -> XmlElement<'n> {
+        let Some((prefix, local)) = qualified.split_once(':') else {
+            // An unprefixed element is in its own default namespace, if it
+            // declares one; otherwise the tokenizer's guess stands (inside
+            // `<svg>`, SVG).
+            let own = attributes
+                .iter()
+                .find(|a| a.name() == "xmlns")
+                .map(|a| xml_namespace(a.value()));
+            return match own {
+                Some(XmlNamespace::Known(namespace)) => XmlElement {
+                    namespace,
+                    name: qualified,
+                },
+                Some(XmlNamespace::Other) | None => XmlElement {
+                    namespace: parsed,
+                    name: qualified,
+                },
+            };
+        };
+        let bindings = if prefix.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.bindings.get(&prefix.to_ascii_lowercase())
+        } else {
+            self.bindings.get(prefix)
+        };
+        // SVG first: its `<script>` runs its text whatever it carries.
+        bindings
+            .and_then(|b| {
+                [
+                    (b.svg, Namespace::Svg),
+                    (b.html, Namespace::Html),
+                    (b.math_ml, Namespace::MathMl),
+                ]
+                .into_iter()
+                .find_map(|(bound, namespace)| bound.then_some(namespace))
+            })
+            .map_or(
+                XmlElement {
+                    namespace: parsed,
+                    name: qualified,
+                },
+                |namespace| XmlElement {
+                    namespace,
+                    name: local,
+                },
+            )
+    }
+}
+
+/// The prefix an `xmlns:prefix` attribute declares.
+fn declared_prefix(name: &str) -> Option<&str> {
+    let prefix = name.strip_prefix("xmlns:")?;
+    (!prefix.is_empty()).then_some(prefix)
 }
 
 /// An attribute as a browser sees it.
@@ -349,6 +499,45 @@ mod tests {
         );
     }
 
+    #[test]
+    fn xml_prefixes_resolve_to_the_namespaces_they_are_bound_to() {
+        let mut namespaces = XmlNamespaces::default();
+        let root = attrs(&[
+            ("xmlns:s", " http://www.w3.org/2000/svg "),
+            ("xmlns:d", "urn:x"),
+        ]);
+        namespaces.declare(&root);
+        let none: Vec<(&str, &str)> = Vec::new();
+        let resolved = namespaces.resolve("s:script", &none, Namespace::Html);
+        assert_eq!(
+            (resolved.namespace, resolved.name),
+            (Namespace::Svg, "script")
+        );
+        let resolved = namespaces.resolve("d:script", &none, Namespace::Svg);
+        assert_eq!(
+            (resolved.namespace, resolved.name),
+            (Namespace::Svg, "d:script")
+        );
+        // A prefix declared on the element itself, and a default namespace.
+        let own = attrs(&[("xmlns:h", "http://www.w3.org/1999/xhtml")]);
+        namespaces.declare(&own);
+        let resolved = namespaces.resolve("h:script", &own, Namespace::Svg);
+        assert_eq!(
+            (resolved.namespace, resolved.name),
+            (Namespace::Html, "script")
+        );
+        let default = attrs(&[("xmlns", "http://www.w3.org/1999/xhtml")]);
+        let resolved = namespaces.resolve("script", &default, Namespace::Svg);
+        assert_eq!(resolved.namespace, Namespace::Html);
+        // Bound once to SVG anywhere before: judged as SVG, never missed.
+        namespaces.declare(&attrs(&[("xmlns:d", "http://www.w3.org/2000/svg")]));
+        let resolved = namespaces.resolve("d:script", &none, Namespace::Html);
+        assert_eq!(
+            (resolved.namespace, resolved.name),
+            (Namespace::Svg, "script")
+        );
+    }
+
     mod fuzz {
         use super::super::*;
         use crate::fuzz;
@@ -356,6 +545,32 @@ mod tests {
 
         proptest! {
             #![proptest_config(fuzz::config())]
+
+            /// A prefix bound to SVG is found whatever it is called and
+            /// whatever else was declared, and any declarations and names
+            /// resolve without failing, to a suffix of the name.
+            #[test]
+            fn fuzz_xml_names_resolve_by_their_bindings(
+                prefix in "[a-z][a-z0-9._-]{0,8}",
+                others in prop::collection::vec(("[a-z]{1,4}", fuzz::noise()), 0..4),
+                local in prop::sample::select(&["script", "a", "set", "style"][..]),
+                qualified in fuzz::noise(),
+            ) {
+                let mut namespaces = XmlNamespaces::default();
+                let declared: Vec<(String, String)> = others
+                    .iter()
+                    .map(|(p, uri)| (format!("xmlns:{p}"), uri.clone()))
+                    .collect();
+                namespaces.declare(&declared);
+                namespaces.declare(&[(format!("xmlns:{prefix}"), "http://www.w3.org/2000/svg".to_string())]);
+                let none: Vec<(String, String)> = Vec::new();
+                let name = format!("{prefix}:{local}");
+                let resolved = namespaces.resolve(&name, &none, Namespace::Html);
+                prop_assert_eq!(resolved.namespace, Namespace::Svg);
+                prop_assert_eq!(resolved.name, local);
+                let any = namespaces.resolve(&qualified, &declared, Namespace::Html);
+                prop_assert!(qualified.ends_with(any.name));
+            }
 
             /// An animation of a link to a `javascript:` value is caught
             /// whatever the element's spelling, the link's prefix and case,

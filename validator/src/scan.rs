@@ -2,7 +2,7 @@
 //! applies to its kind, and return its findings plus the facts that other
 //! files' findings depend on.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::Finding;
 use crate::bundle::{self, FileKind};
@@ -99,6 +99,12 @@ pub struct PageFacts {
     /// may load the gated analytics script.
     pub consent_loaders: Vec<String>,
     pub pending: Vec<Pending>,
+    /// How many of `pending` are fragment links.
+    pub fragments_pending: usize,
+    /// Fragment links to other pages past the per-rule cap, by target
+    /// file and fragment, with how many links there are to each: only
+    /// their number is reported, so neither offsets nor messages are kept.
+    pub more_fragments: HashMap<(usize, String), usize>,
 }
 
 /// The outcome of scanning one file.
@@ -146,14 +152,19 @@ pub fn unlisted_finding(entry: &bundle::Unlisted) -> Finding {
         EntryProblem::NonUtf8Name => rules::encoding::non_utf8_name(),
     };
     out.whole_file(message);
-    out.findings.swap_remove(0)
+    out.into_findings().swap_remove(0)
 }
 
 /// Turns messages at byte offsets of file number `index` into findings,
 /// reading the file again. Used for the pending findings that held: the
 /// file's secrets are masked in their snippets exactly as in the first
 /// scan.
-pub fn locate_again(site: &Site, index: usize, messages: Vec<(usize, Message)>) -> Vec<Finding> {
+pub fn locate_again(
+    site: &Site,
+    index: usize,
+    messages: Vec<(usize, Message)>,
+    omitted_fragments: usize,
+) -> Vec<Finding> {
     let path = site.paths[index].as_str();
     let loaded = load::load(site, index);
     let text = loaded.text.as_deref().unwrap_or("");
@@ -162,7 +173,13 @@ pub fn locate_again(site: &Site, index: usize, messages: Vec<(usize, Message)>) 
     for (offset, message) in messages {
         out.at(offset, message);
     }
-    out.findings
+    out.omitted(
+        "link/broken-fragment",
+        crate::Severity::Error,
+        rules::link::FRAGMENT_HELP,
+        omitted_fragments,
+    );
+    out.into_findings()
 }
 
 /// Scans file number `index` of the bundle.
@@ -175,7 +192,7 @@ pub fn scan_file(site: &Site, index: usize) -> FileOutcome {
             out.whole_file(message);
         }
         return FileOutcome {
-            findings: out.findings,
+            findings: out.into_findings(),
             facts: None,
             suppressions: Vec::new(),
         };
@@ -209,7 +226,12 @@ pub fn scan_file(site: &Site, index: usize) -> FileOutcome {
     let mut suppressions = Vec::new();
     match kind {
         FileKind::Html | FileKind::Svg => {
-            let page = html::parse(text);
+            // SVG and XHTML documents are read by the browser's XML parser.
+            let page = if kind.syntax(served) == crate::decode::Syntax::Xml {
+                html::parse_xml(text)
+            } else {
+                html::parse(text)
+            };
             let hosts = rules::hosts::loaded_in_page(&page, text, rules::hosts::find(text));
             rules::consent::check_hosts(&hosts, &mut out);
             rules::payment::check_hosts(&hosts, &mut out);
@@ -261,6 +283,9 @@ pub fn scan_file(site: &Site, index: usize) -> FileOutcome {
             for detection in &analysis.detections {
                 out.detection(0, detection, false);
             }
+            for omitted in &analysis.omitted {
+                out.omitted(omitted.rule, omitted.severity, omitted.help, omitted.count);
+            }
             let url_path = format!("/{served}");
             rules::script::check_js_loads(site, &url_path, &analysis.literal_urls, 0, &mut out);
             let mut script_facts = PageFacts {
@@ -294,7 +319,7 @@ pub fn scan_file(site: &Site, index: usize) -> FileOutcome {
         _ => {}
     }
     FileOutcome {
-        findings: out.findings,
+        findings: out.into_findings(),
         facts,
         suppressions,
     }

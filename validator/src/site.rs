@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256, Sha384, Sha512};
 
 use globset::GlobSet;
 
+use crate::bundle::FileKind;
 use crate::config::LeadForm;
 use crate::csp::{self, Policy};
 use crate::headers_file::{Applied, HeadersFile};
@@ -216,6 +217,45 @@ impl Site {
             .as_ref()
             .map(|h| h.applied(url_path, self.host.as_deref()))
             .unwrap_or_default()
+    }
+
+    /// What a browser makes of the bundle file at `path` when `_headers`
+    /// sends it with a document's `Content-Type`, whatever its name: a page
+    /// for `text/html`, an XML document (judged as an SVG file is) for
+    /// `image/svg+xml`, `application/xhtml+xml`, `text/xml`,
+    /// `application/xml` and any other `+xml` type. `None` when no rule
+    /// gives it one of those types.
+    ///
+    /// Every `Content-Type` line that applies counts, and every type in
+    /// a line joined with commas: a browser reading a repeated header may
+    /// take any of them, so the file is judged as a document if any is one.
+    pub fn served_document(&self, path: &str) -> Option<FileKind> {
+        let applied = self
+            .headers
+            .as_ref()?
+            .applied(&format!("/{path}"), self.host.as_deref());
+        let mut found = None;
+        for line in applied.all("content-type") {
+            for item in line.value.split(',') {
+                let essence = item
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase();
+                let kind = match essence.as_str() {
+                    "text/html" => FileKind::Html,
+                    "text/xml" | "application/xml" => FileKind::Svg,
+                    xml if xml.ends_with("+xml") => FileKind::Svg,
+                    _ => continue,
+                };
+                // A page is judged by more rules than an XML document.
+                if found != Some(FileKind::Html) {
+                    found = Some(kind);
+                }
+            }
+        }
+        found
     }
 
     /// The enforced CSP policies for a URL path, each with the `_headers`

@@ -80,7 +80,7 @@ pub(crate) fn check(site: &Site, headers_text: Option<&str>) -> Vec<Finding> {
                 UNHASHED_HELP,
             ));
         }
-        findings.extend(out.findings);
+        findings.extend(out.into_findings());
     }
     if let Some(text) = headers_text {
         let mut out = FileFindings::new("_headers", text);
@@ -100,7 +100,7 @@ pub(crate) fn check(site: &Site, headers_text: Option<&str>) -> Vec<Finding> {
                 },
             );
         }
-        findings.extend(out.findings);
+        findings.extend(out.into_findings());
     }
     findings
 }

@@ -129,7 +129,7 @@ pub(crate) fn check_routes(site: &Site, headers_text: &str, html_paths: &[&str])
     }
     let mut out = FileFindings::new("_headers", headers_text);
     collected.emit(&mut out);
-    out.findings
+    out.into_findings()
 }
 
 /// What lets inline code of one kind run under a directive: a working

@@ -54,7 +54,7 @@ pub(crate) fn check(site: &Site, headers_text: Option<&str>, html_paths: &[&str]
             "the bundle has no _headers file, so no security header is sent",
             FILE_HELP,
         ));
-        return out.findings;
+        return out.into_findings();
     };
     let mut out = FileFindings::new("_headers", text);
     for problem in &file.problems {
@@ -92,7 +92,7 @@ pub(crate) fn check(site: &Site, headers_text: Option<&str>, html_paths: &[&str]
         }
     }
     collected.emit(&mut out);
-    out.findings
+    out.into_findings()
 }
 
 /// Every missing or weak header of one route.

@@ -236,6 +236,9 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
             placed.end = body.file_offset(detection.end);
             out.detection(0, &placed, false);
         }
+        for omitted in &analysis.omitted {
+            out.omitted(omitted.rule, omitted.severity, omitted.help, omitted.count);
+        }
         let loads = relocate(body, analysis.literal_urls);
         script::check_js_loads(ctx.site, &ctx.url_path, &loads, 0, out);
         if !ctx.is_admin {
@@ -360,7 +363,7 @@ pub const CATEGORY: Category = Category {
         ),
         Rule::error(
             "inline/unparsed-html",
-            "markup the HTML parser could not read to the end: a raw-text element (`<script>`, `<style>`, `<textarea>`, …) inside `<select>` or after `<frameset>`, where a streaming parser cannot know how a browser reads what follows; the parser's memory limit; more elements and attributes than the page's size allows (50,000 plus one per 16 bytes of the file); `<noscript>` and `<iframe srcdoc>` documents nested more than 8 deep",
+            "markup the HTML parser could not read to the end: a raw-text element (`<script>`, `<style>`, `<textarea>`, …) inside `<select>` or after `<frameset>`, where a streaming parser cannot know how a browser reads what follows; the parser's memory limit; more elements and attributes than the page's size allows (a page model of at most five bytes per byte of the file, plus 1 MiB); `<noscript>` and `<iframe srcdoc>` documents nested more than 8 deep",
             "what was not read may hide script",
             "write conforming, reasonably sized markup",
         )

@@ -2,14 +2,15 @@
 //! assets resolve to files inside the bundle, following pretty URLs.
 
 use crate::css;
-use crate::emit::{FileFindings, Message};
+use crate::emit::{FileFindings, MAX_FINDINGS_PER_RULE, Message};
 use crate::rule::{Category, Rule};
 use crate::scan::{PageContext, PageFacts, Pending};
 use crate::site::Site;
 use crate::url_norm::Target;
 
 const BROKEN_HELP: &str = "Fix the URL or ship the file it points at.";
-const FRAGMENT_HELP: &str = "Link to an id (or <a name>) that exists on the target page.";
+pub(crate) const FRAGMENT_HELP: &str =
+    "Link to an id (or <a name>) that exists on the target page.";
 
 /// Fragments every browser understands without an anchor.
 fn implicit_fragment(fragment: &str) -> bool {
@@ -82,6 +83,15 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
                         if !is_html {
                             continue;
                         }
+                        if target != ctx.file && facts.fragments_pending >= MAX_FINDINGS_PER_RULE {
+                            // Past the cap only a count is reported, so
+                            // only the link is kept, once per target.
+                            *facts
+                                .more_fragments
+                                .entry((target, fragment.clone()))
+                                .or_default() += 1;
+                            continue;
+                        }
                         let message = Message::error(
                             "link/broken-fragment",
                             format!(
@@ -95,6 +105,7 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
                                 out.at(offset, message);
                             }
                         } else {
+                            facts.fragments_pending += 1;
                             facts.pending.push(Pending::Fragment {
                                 target,
                                 fragment: fragment.clone(),

@@ -89,12 +89,25 @@ pub struct LiteralUrl {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct JsAnalysis {
     pub detections: Vec<Detection>,
+    /// Detections of rules that reported more than
+    /// the per-rule cap on findings in one file (100), counted past that.
+    pub omitted: Vec<OmittedDetections>,
     pub literal_urls: Vec<LiteralUrl>,
     /// Constant URLs written to `location` (or passed to `assign`,
     /// `replace` or `window.open`) and to `href`, `src`, `action`,
     /// `formAction` and `data` by property or `setAttribute`: the script's
     /// counterpart of a link.
     pub navigations: Vec<LiteralUrl>,
+}
+
+/// Detections of one rule that were counted, not kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OmittedDetections {
+    pub rule: &'static str,
+    /// The most severe of them.
+    pub severity: Severity,
+    pub help: &'static str,
+    pub count: usize,
 }
 
 /// Scans JavaScript source for dangerous sinks. Offsets are byte offsets into `source`.

@@ -179,7 +179,7 @@ pub(crate) fn check(site: &Site, xml: &str, noindex: &HashSet<usize>) -> Vec<Fin
             }
         }
     }
-    out.findings
+    out.into_findings()
 }
 
 /// The first thing in a `<loc>` value (after XML decoding) that RFC 3986

@@ -264,7 +264,7 @@ mod tests {
         let page = html::parse(text);
         let mut out = FileFindings::new("a.html", text);
         let found = in_page(text, &page, &mut out);
-        (found, out.findings)
+        (found, out.into_findings())
     }
 
     #[test]
@@ -330,7 +330,8 @@ mod tests {
         let mut out = FileFindings::new("a.js", js);
         let found = in_script(js, JsKind::Script, &mut out);
         assert!(found.is_empty(), "{found:?}");
-        let rules: Vec<&str> = out.findings.iter().map(|f| f.rule.as_str()).collect();
+        let findings = out.into_findings();
+        let rules: Vec<&str> = findings.iter().map(|f| f.rule.as_str()).collect();
         assert_eq!(
             rules,
             [
@@ -349,14 +350,15 @@ mod tests {
         let mut out = FileFindings::new("a.js", &js);
         let found = in_script(&js, JsKind::Script, &mut out);
         assert_eq!(found.len(), MAX_MARKERS_PER_FILE);
-        assert_eq!(out.findings.len(), 1);
-        assert_eq!(out.findings[0].rule, "suppression/invalid");
+        let findings = out.into_findings();
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].rule, "suppression/invalid");
         let line = u32::try_from(2 * MAX_MARKERS_PER_FILE + 1).unwrap();
-        assert_eq!(out.findings[0].line, Some(line));
+        assert_eq!(findings[0].line, Some(line));
         assert!(
-            out.findings[0].message.contains("the 2 after it"),
+            findings[0].message.contains("the 2 after it"),
             "{}",
-            out.findings[0].message
+            findings[0].message
         );
     }
 

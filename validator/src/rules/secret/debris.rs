@@ -31,7 +31,7 @@ pub(crate) fn check<'a>(paths: impl IntoIterator<Item = &'a str>) -> Vec<Finding
         .flat_map(|(root, debris)| {
             let mut out = FileFindings::new(root, "");
             out.whole_file(Message::error("secret/debris", debris.describe(), HELP));
-            out.findings
+            out.into_findings()
         })
         .collect()
 }

@@ -13,7 +13,7 @@ use oxc_span::{GetSpan, Span};
 use oxc_syntax::scope::{ScopeFlags, ScopeId};
 
 use super::resolve::{Global, Scopes, strip};
-use super::{JsAnalysis, LiteralUrl};
+use super::{JsAnalysis, LiteralUrl, OmittedDetections};
 use crate::{Detection, Severity};
 
 const HTML_HELP: &str = "Build the nodes with document.createElement and set text with \
@@ -40,6 +40,12 @@ enum Carrier {
 pub(super) struct SinkVisitor<'a> {
     scopes: Scopes<'a>,
     detections: Vec<Detection>,
+    /// Detections past [`crate::emit::MAX_FINDINGS_PER_RULE`] for their
+    /// rule, counted rather than kept: a script of `eval(a);` repeated
+    /// holds hundreds of thousands.
+    omitted: Vec<OmittedDetections>,
+    /// Detections reported so far, by rule.
+    reported: Vec<(&'static str, usize)>,
     literal_urls: Vec<LiteralUrl>,
     navigations: Vec<LiteralUrl>,
     /// Whether the declaration being walked is a `const`.
@@ -61,6 +67,8 @@ impl<'a> SinkVisitor<'a> {
         SinkVisitor {
             scopes: Scopes::new(),
             detections: Vec::new(),
+            omitted: Vec::new(),
+            reported: Vec::new(),
             literal_urls: Vec::new(),
             navigations: Vec::new(),
             declaring_const: false,
@@ -92,6 +100,7 @@ impl<'a> SinkVisitor<'a> {
             .dedup_by(|a, b| a.start == b.start && a.end == b.end && a.rule == b.rule);
         JsAnalysis {
             detections: self.detections,
+            omitted: self.omitted,
             literal_urls: self.literal_urls,
             navigations: self.navigations,
         }
@@ -105,6 +114,29 @@ impl<'a> SinkVisitor<'a> {
         message: String,
         help: &'static str,
     ) {
+        let reported = match self.reported.iter_mut().find(|(r, _)| *r == rule) {
+            Some((_, count)) => count,
+            None => {
+                self.reported.push((rule, 0));
+                &mut self.reported.last_mut().expect("just pushed").1
+            }
+        };
+        *reported += 1;
+        if *reported > crate::emit::MAX_FINDINGS_PER_RULE {
+            match self.omitted.iter_mut().find(|o| o.rule == rule) {
+                Some(omitted) => {
+                    omitted.count += 1;
+                    omitted.severity = omitted.severity.min(severity);
+                }
+                None => self.omitted.push(OmittedDetections {
+                    rule,
+                    severity,
+                    help,
+                    count: 1,
+                }),
+            }
+            return;
+        }
         self.detections.push(Detection {
             rule,
             severity,
