@@ -29,6 +29,7 @@ use crate::headers::build_headers;
 use crate::markdown::{self, Origins};
 use crate::out_dir::{self, BUNDLE_MARK, OutDir};
 use crate::rewrite::{RewriteProblem, rewrite_page};
+use crate::security_txt::SECURITY_TXT_PATH;
 use crate::sitemap::{robots_txt, sitemap_xml};
 use crate::source_text;
 use crate::templates::{TEMPLATES_DIR, Templates};
@@ -301,14 +302,22 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
     let site_dir = options.site_dir.as_path();
     let config = SiteConfig::load(site_dir)?;
     let out = OutDir::check(&options.out_dir, site_dir)?;
+    let build_time = crate::build_time::now()?;
 
     // Every phase runs as far as it can, so an author sees the errors of
     // all pages and templates at once rather than one per build.
     let mut errors = Vec::new();
     let (pages, drafts, sections) = load_pages(site_dir, &config, options.drafts, &mut errors)?;
+    // A page that failed to load may be the policy page; its own error
+    // says enough.
+    if errors.is_empty() {
+        errors.extend(security_policy_errors(&config, &pages));
+    }
     // A page over the gate's file cap could not be judged, so the site's
     // validator setting bounds what a render may write.
-    let validator_config = config.validator_config(site_dir);
+    let mut validator_config = config.validator_config(site_dir);
+    // The gate judges the dates this build writes at the build's own time.
+    validator_config.now = Some(build_time);
     let page_limit = usize::try_from(validator_config.max_file_bytes()).unwrap_or(usize::MAX);
     let templates = match Templates::load(&site_dir.join(TEMPLATES_DIR)) {
         Ok(mut templates) => {
@@ -334,7 +343,10 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
     errors.extend(check_drafts(&drafts, templates.as_ref(), &assets));
     let feeds = feed_paths(&config, &pages, &sections);
     assets.add_generated(&feeds);
-    let generated = generated_files(&assets, &feeds);
+    let mut generated = generated_files(&assets, &feeds);
+    if config.security_txt.is_some() {
+        generated.push(SECURITY_TXT_PATH.to_string());
+    }
     errors.extend(asset_path_errors(&assets));
     // A page that cannot be written where it belongs is not rendered, so
     // its error is not followed by the failed write it would cause.
@@ -393,6 +405,7 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
         assets: &assets,
         headers: &headers,
         authored_headers: authored_headers.as_deref(),
+        build_time,
     };
     let traces = match write_bundle(staging.path(), &site, &renderable, options, hooks) {
         Ok(traces) => traces,
@@ -512,6 +525,31 @@ fn generated_files(assets: &AssetMap, feeds: &[String]) -> Vec<String> {
         }
     }
     files
+}
+
+/// The policy `security.txt` links must be a published page: the file
+/// would otherwise send researchers to a 404.
+fn security_policy_errors(config: &SiteConfig, pages: &[Page]) -> Vec<Error> {
+    let Some(policy) = config
+        .security_txt
+        .as_ref()
+        .and_then(|section| section.value.policy_page())
+    else {
+        return Vec::new();
+    };
+    let wanted = policy.value.as_str();
+    let found = pages
+        .iter()
+        .any(|page| page.url == wanted && page.surface == Surface::Public && !page.is_not_found);
+    if found {
+        return Vec::new();
+    }
+    vec![Error::SiteConfig {
+        spot: crate::security_txt::spot_of(policy),
+        message: format!(
+            "security_txt.policy {wanted} is not the URL of a published public page (write it as the page's URL, e.g. `/security/`)"
+        ),
+    }]
 }
 
 /// The bundle path of every feed: each section's with `feed: true`, and
@@ -697,6 +735,8 @@ struct SiteParts<'a> {
     assets: &'a AssetMap,
     headers: &'a str,
     authored_headers: Option<&'a str>,
+    /// When the build counts as made ([`crate::build_time`]).
+    build_time: i64,
 }
 
 /// What produced a page of the bundle, to trace findings back to it.
@@ -796,6 +836,10 @@ fn write_bundle(
     write_generated(staging, "sitemap.xml", &sitemap_xml(base_url, site.pages))?;
     write_generated(staging, "robots.txt", &robots_txt(base_url))?;
     write_feeds(staging, site)?;
+    if let Some(section) = &site.config.security_txt {
+        let text = section.value.render(base_url, site.build_time)?;
+        write_generated(staging, SECURITY_TXT_PATH, &text)?;
+    }
     write_generated(staging, HEADERS_FILE, site.headers)?;
     Ok(traces)
 }

@@ -51,6 +51,9 @@ pub struct SiteConfig {
     /// Free-form values for templates (`site.extra`).
     #[serde(default)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+    /// What `/.well-known/security.txt` says; without it no file is written.
+    #[serde(default)]
+    pub security_txt: Option<serde_saphyr::Spanned<crate::security_txt::SecurityTxtConfig>>,
 }
 
 /// Consent-gated analytics settings.
@@ -150,6 +153,20 @@ impl SiteConfig {
         }
         for prefix in &mut config.admin_prefixes {
             *prefix = prefix.trim_matches('/').to_ascii_lowercase();
+        }
+        if let Some(section) = &config.security_txt {
+            let spot = crate::security_txt::spot_of(section);
+            let errors = section.value.check(&spot);
+            if !errors.is_empty() {
+                // A file reached through a link is not quoted.
+                if !quote {
+                    return Err(Error::WithheldYaml {
+                        spot,
+                        what: "site config",
+                    });
+                }
+                return Err(Error::from_list(errors));
+            }
         }
         Ok(config)
     }

@@ -77,6 +77,12 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// `SOURCE_DATE_EPOCH` is set to something that is not a time.
+    #[error("{message}")]
+    BuildTime {
+        /// What is wrong with it.
+        message: String,
+    },
     /// A page's front matter is not valid YAML or does not match the schema
     /// (unknown key, missing `title`, wrong type).
     #[error("{spot}: invalid front matter: {message}")]

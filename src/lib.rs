@@ -5,14 +5,15 @@
 //! [`content`] parses pages and places them at pretty URLs, [`markdown`]
 //! renders them under the [`raw_html`] policy, [`templates`] wraps them in
 //! Tera layouts, [`assets`] fingerprints `static/`, [`rewrite`] points pages
-//! at the fingerprinted files with SRI, [`sitemap`] and [`headers`] write the
-//! remaining files, and the validator checks the bundle before it replaces
+//! at the fingerprinted files with SRI, [`sitemap`], [`headers`] and
+//! [`security_txt`] write the remaining files, and the validator checks the bundle before it replaces
 //! the previous output.
 //!
 //! [`leads`] is the operator's tool for the leads the Worker stores: read,
 //! export and erase them, with every action recorded.
 
 pub mod assets;
+pub mod build_time;
 pub mod bundle;
 pub mod config;
 pub mod content;
@@ -27,6 +28,7 @@ pub mod out_dir;
 pub mod raw_html;
 pub mod rewrite;
 pub mod scaffold;
+pub mod security_txt;
 pub mod sitemap;
 pub mod source_text;
 pub mod template_steps;

@@ -118,6 +118,17 @@ fn invalid_date_names_file_and_line() {
 }
 
 #[test]
+fn a_security_txt_policy_that_is_no_page_names_its_line() {
+    let error = check_case("security-txt-policy");
+    assert!(matches!(error, Error::SiteConfig { .. }), "{error:?}");
+    assert!(
+        first_line_location(&error).starts_with("site.yaml:14:"),
+        "{error}"
+    );
+    assert!(error.to_string().contains("/no-such-page/"), "{error}");
+}
+
+#[test]
 fn a_listed_page_without_the_sort_key_names_it_and_its_section() {
     let error = check_case("section-sort-key");
     assert!(matches!(error, Error::Listing { .. }), "{error:?}");
@@ -680,6 +691,7 @@ fn every_case_folder_has_a_test() {
         "raw-style-attribute",
         "raw-style-element",
         "section-sort-key",
+        "security-txt-policy",
         "template-component-depth",
         "template-output-limit",
         "template-range-limit",

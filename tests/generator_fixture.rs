@@ -45,6 +45,57 @@ fn fixture_bundle_has_pretty_urls_fingerprinted_assets_and_no_drafts() {
 }
 
 #[test]
+fn security_txt_is_generated_a_year_ahead_and_judged() {
+    use bundle_validator::rules::securitytxt::{parse, parse_date_time};
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let (work, summary) = build_fixture();
+    let text = read(&work.path().join("dist"), ".well-known/security.txt");
+    let file = parse(&text);
+    let value = |name: &str| -> Vec<&str> {
+        file.fields
+            .iter()
+            .filter(|f| f.is(name))
+            .map(|f| f.value.as_str())
+            .collect()
+    };
+    assert_eq!(
+        value("Contact"),
+        [
+            "mailto:security@fixture.example",
+            "https://fixture.example/plans/"
+        ]
+    );
+    assert_eq!(value("Preferred-Languages"), ["en, de"]);
+    assert_eq!(
+        value("Canonical"),
+        ["https://fixture.example/.well-known/security.txt"]
+    );
+    assert_eq!(value("Policy"), ["https://fixture.example/plans/"]);
+    let expires = parse_date_time(value("Expires")[0]).unwrap();
+    let year = 365 * 24 * 60 * 60;
+    let before = i64::try_from(before).unwrap();
+    // Without SOURCE_DATE_EPOCH the build time is the system clock's.
+    if std::env::var_os("SOURCE_DATE_EPOCH").is_none() {
+        assert!(
+            (before + year..before + year + 600).contains(&expires),
+            "{text}"
+        );
+    }
+    assert!(
+        summary
+            .report
+            .findings
+            .iter()
+            .all(|f| !f.rule.starts_with("securitytxt/")),
+        "{:?}",
+        summary.report.findings
+    );
+}
+
+#[test]
 fn fixture_pages_render_as_snapshotted() {
     let (work, _) = build_fixture();
     let dist = work.path().join("dist");

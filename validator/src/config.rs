@@ -75,6 +75,13 @@ pub struct Config {
     /// `/a/*`): links to them are not broken. Globs like `ignore`, except
     /// that `*` also crosses folders.
     pub worker_routes: Vec<RouteGlob>,
+    /// The time the check judges dates against (`Expires` of
+    /// `security.txt`), in seconds since the Unix epoch; the system clock
+    /// when unset. Not a file setting: the CLI takes it from `--now` or
+    /// `SOURCE_DATE_EPOCH`, and a build passes its own build time, so a
+    /// check of one bundle gives one answer.
+    #[serde(skip)]
+    pub now: Option<i64>,
 }
 
 /// What a rule id or category in the `rules` setting turns its findings into.
@@ -242,6 +249,17 @@ impl Config {
             }
         }
         routes.build().unwrap_or_else(|_| GlobSet::empty())
+    }
+
+    /// The clock of the check: [`Config::now`], else the system clock.
+    pub fn now(&self) -> i64 {
+        self.now.unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |elapsed| {
+                    i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
+                })
+        })
     }
 
     /// The size cap in force.

@@ -162,6 +162,7 @@ fn check_in_pool(dir: &Path, config: &Config) -> Result<Report, Error> {
     site.max_file_bytes = cap;
     site.lead_form = config.lead_form.clone();
     site.worker_routes = config.worker_routes();
+    site.now = config.now();
 
     let html_paths: Vec<&str> = site
         .paths

@@ -21,6 +21,7 @@ pub mod payment;
 mod route_findings;
 pub mod script;
 pub mod secret;
+pub mod securitytxt;
 pub mod sink;
 pub mod sitemap;
 pub mod sri;
@@ -51,6 +52,7 @@ pub const CATEGORIES: &[Category] = &[
     claims::CATEGORY,
     link::CATEGORY,
     sitemap::CATEGORY,
+    securitytxt::CATEGORY,
     cache::CATEGORY,
 ];
 
