@@ -348,6 +348,10 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
         generated.push(SECURITY_TXT_PATH.to_string());
     }
     errors.extend(asset_path_errors(&assets));
+    let redirects = crate::redirects::build(&config, &pages, &generated).unwrap_or_else(|found| {
+        errors.extend(found);
+        None
+    });
     // A page that cannot be written where it belongs is not rendered, so
     // its error is not followed by the failed write it would cause.
     let mut unplaceable = vec![false; pages.len()];
@@ -406,6 +410,7 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
         headers: &headers,
         authored_headers: authored_headers.as_deref(),
         build_time,
+        redirects: redirects.as_deref(),
     };
     let traces = match write_bundle(staging.path(), &site, &renderable, options, hooks) {
         Ok(traces) => traces,
@@ -737,6 +742,8 @@ struct SiteParts<'a> {
     authored_headers: Option<&'a str>,
     /// When the build counts as made ([`crate::build_time`]).
     build_time: i64,
+    /// The `_redirects` file, when the site has redirects.
+    redirects: Option<&'a str>,
 }
 
 /// What produced a page of the bundle, to trace findings back to it.
@@ -839,6 +846,9 @@ fn write_bundle(
     if let Some(section) = &site.config.security_txt {
         let text = section.value.render(base_url, site.build_time)?;
         write_generated(staging, SECURITY_TXT_PATH, &text)?;
+    }
+    if let Some(text) = site.redirects {
+        write_generated(staging, crate::redirects::REDIRECTS_FILE, text)?;
     }
     write_generated(staging, HEADERS_FILE, site.headers)?;
     Ok(traces)

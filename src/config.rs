@@ -51,6 +51,9 @@ pub struct SiteConfig {
     /// Free-form values for templates (`site.extra`).
     #[serde(default)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+    /// Redirect rules for `_redirects`, beside the pages' `aliases`.
+    #[serde(default)]
+    pub redirects: Vec<crate::redirects::RedirectConfig>,
     /// What `/.well-known/security.txt` says; without it no file is written.
     #[serde(default)]
     pub security_txt: Option<serde_saphyr::Spanned<crate::security_txt::SecurityTxtConfig>>,

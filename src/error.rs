@@ -77,6 +77,14 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// An alias or a `redirects:` entry that cannot be a `_redirects` rule.
+    #[error("{spot}: {message}")]
+    Redirect {
+        /// The content file or `site.yaml` line that wrote the rule.
+        spot: SourceSpot,
+        /// What is wrong.
+        message: String,
+    },
     /// `SOURCE_DATE_EPOCH` is set to something that is not a time.
     #[error("{message}")]
     BuildTime {

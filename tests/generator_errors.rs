@@ -118,6 +118,21 @@ fn invalid_date_names_file_and_line() {
 }
 
 #[test]
+fn aliases_on_a_page_or_a_generated_file_name_their_line_and_the_other() {
+    let error = check_case("alias-collision");
+    let text = error.to_string();
+    assert!(
+        text.contains("content/about.md:8:5: alias /Pricing of content/about.md is the URL of the page of content/pricing.md"),
+        "{text}"
+    );
+    assert!(
+        text.contains("content/about.md:9:5: alias /sitemap.xml of content/about.md is /sitemap.xml, which the generator writes"),
+        "{text}"
+    );
+    assert!(!text.contains("who-we-are"), "{text}");
+}
+
+#[test]
 fn a_security_txt_policy_that_is_no_page_names_its_line() {
     let error = check_case("security-txt-policy");
     assert!(matches!(error, Error::SiteConfig { .. }), "{error:?}");
@@ -669,6 +684,7 @@ mod linked {
 #[test]
 fn every_case_folder_has_a_test() {
     let tested = [
+        "alias-collision",
         "bidi-override",
         "broken-draft",
         "control-character-front-matter",

@@ -45,6 +45,36 @@ fn fixture_bundle_has_pretty_urls_fingerprinted_assets_and_no_drafts() {
 }
 
 #[test]
+fn aliases_and_redirects_are_rules_the_validator_judges() {
+    let (work, summary) = build_fixture();
+    let dist = work.path().join("dist");
+    let text = read(&dist, "_redirects");
+    let rules = bundle_validator::redirects_file::parse(&text);
+    let written: Vec<(&str, &str, Option<&str>)> = rules
+        .iter()
+        .map(|r| (r.source, r.destination, r.status))
+        .collect();
+    assert_eq!(
+        written,
+        [
+            ("/prices/", "/pricing/", Some("301")),
+            ("/docs/*", "/guides/:splat", Some("302")),
+        ]
+    );
+    // A redirect is a rule, never a page that redirects with a script.
+    assert!(!dist.join("prices").exists());
+    assert!(
+        summary
+            .report
+            .findings
+            .iter()
+            .all(|f| f.file != "_redirects"),
+        "{:?}",
+        summary.report.findings
+    );
+}
+
+#[test]
 fn security_txt_is_generated_a_year_ahead_and_judged() {
     use bundle_validator::rules::securitytxt::{parse, parse_date_time};
     let before = std::time::SystemTime::now()

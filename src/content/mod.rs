@@ -63,6 +63,10 @@ pub struct FrontMatter {
     /// Sort key for sections sorted by weight: lower first.
     #[serde(default, deserialize_with = "strict::optional_integer")]
     pub weight: Option<i64>,
+    /// Old URL paths of the page, each published as a 301 rule in
+    /// `_redirects`; positions are within the front matter's YAML.
+    #[serde(default)]
+    pub aliases: Vec<serde_saphyr::Spanned<String>>,
     /// Free-form values for templates (`page.extra`): the one place
     /// where any key is allowed.
     #[serde(default)]
@@ -101,6 +105,8 @@ struct SectionFrontMatter {
     #[serde(default, deserialize_with = "strict::boolean")]
     feed: bool,
     #[serde(default)]
+    aliases: Vec<serde_saphyr::Spanned<String>>,
+    #[serde(default)]
     extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -118,6 +124,7 @@ impl SectionFrontMatter {
             date: None,
             updated: None,
             weight: self.weight,
+            aliases: self.aliases,
             extra: self.extra,
         };
         let settings = SectionSettings {
@@ -169,6 +176,9 @@ pub struct Page {
     pub template_line: Option<usize>,
     /// 1-based line of the `slug:` key, if written.
     pub slug_line: Option<usize>,
+    /// Line in the content file of the front matter's first line, to
+    /// place what the YAML reader positions within it (`aliases`).
+    pub yaml_line: usize,
     /// Site path, e.g. `/about/` or `/404.html`.
     pub url: String,
     /// Output path inside the bundle, e.g. `about/index.html`.
@@ -446,6 +456,7 @@ pub fn parse_page_from(
         body_line: split.body_line,
         template_line,
         slug_line,
+        yaml_line: split.yaml_line,
         url: placement.url,
         output: placement.output,
         surface,

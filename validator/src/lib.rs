@@ -26,6 +26,7 @@ pub mod location;
 pub mod markup;
 pub mod output;
 mod redact;
+pub mod redirects_file;
 pub mod rule;
 pub mod rules;
 mod scan;

@@ -276,7 +276,10 @@ pub fn scan_file(site: &Site, index: usize) -> FileOutcome {
                 );
             }
         }
-        FileKind::Redirects => rules::admin::check_redirects(site, text, &mut out),
+        FileKind::Redirects => {
+            rules::admin::check_redirects(site, text, &mut out);
+            rules::link::check_redirects(site, text, &mut out);
+        }
         FileKind::Text if rules::securitytxt::LOCATIONS.contains(&served) => {
             rules::securitytxt::check(site, served, text, &mut out);
         }

@@ -110,6 +110,34 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
     }
 }
 
+/// Checks that every `_redirects` rule sending visitors to one path of the
+/// site sends them to a file of the bundle. Rules whose destination is
+/// filled from the match (`:splat`, `:name`) name no one path and are not
+/// judged; Worker routes are not files.
+pub(crate) fn check_redirects(site: &Site, text: &str, out: &mut FileFindings<'_>) {
+    for rule in crate::redirects_file::parse(text) {
+        if rule.destination_is_pattern() {
+            continue;
+        }
+        if let Target::SameOrigin { path, .. } = site.origins.classify(rule.destination, "/")
+            && site.resolve(&path).is_none()
+            && !site.worker_routes.is_match(path.as_str())
+        {
+            out.at(
+                rule.destination_offset,
+                Message::error(
+                    "link/broken",
+                    format!(
+                        "_redirects sends {} to {path}, which is not in the bundle",
+                        rule.source
+                    ),
+                    BROKEN_HELP,
+                ),
+            );
+        }
+    }
+}
+
 /// Checks that the URLs a stylesheet references exist.
 pub(crate) fn check_css(
     site: &Site,
@@ -143,7 +171,7 @@ pub const CATEGORY: Category = Category {
     rules: &[
         Rule::error(
             "link/broken",
-            "a same-origin `href`/`src`/`srcset`/`data-analytics-src` (or a CSS `url()`) that resolves to no file, following pretty URLs; paths matching `worker_routes` are skipped",
+            "a same-origin `href`/`src`/`srcset`/`data-analytics-src` (or a CSS `url()`, or the destination of a `_redirects` rule that names one path) that resolves to no file, following pretty URLs; paths matching `worker_routes` are skipped",
             "broken pages and assets",
             "fix the URL or ship the file",
         ),
