@@ -28,6 +28,7 @@ use crate::feed::{FEED_FILE, FeedHead, atom_xml};
 use crate::headers::build_headers;
 use crate::markdown::{self, Origins};
 use crate::out_dir::{self, BUNDLE_MARK, OutDir};
+use crate::public_files::{self, PublicFile};
 use crate::rewrite::{RewriteProblem, rewrite_page};
 use crate::security_txt::SECURITY_TXT_PATH;
 use crate::sitemap::{robots_txt, sitemap_xml};
@@ -340,6 +341,17 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
         errors.push(error);
         AssetMap::default()
     });
+    let public = public_files::collect(
+        &site_dir.join(public_files::PUBLIC_DIR),
+        validator_config.max_file_bytes(),
+    )
+    .unwrap_or_else(|found| {
+        errors.extend(found);
+        Vec::new()
+    });
+    // Links to public files stay as written: they are neither
+    // fingerprinted nor missing static files.
+    assets.add_generated(public.iter().map(|file| &file.path));
     errors.extend(check_drafts(&drafts, templates.as_ref(), &assets));
     let feeds = feed_paths(&config, &pages, &sections);
     assets.add_generated(&feeds);
@@ -348,7 +360,12 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
         generated.push(SECURITY_TXT_PATH.to_string());
     }
     errors.extend(asset_path_errors(&assets));
-    let redirects = crate::redirects::build(&config, &pages, &generated).unwrap_or_else(|found| {
+    errors.extend(public_files::collisions(&public, &generated, &pages));
+    let authored_robots = authored_robots(&public, &config, &pages, &mut errors);
+    // An alias may not stand where a public file is published either.
+    let mut published = generated.clone();
+    published.extend(public.iter().map(|file| file.path.clone()));
+    let redirects = crate::redirects::build(&config, &pages, &published).unwrap_or_else(|found| {
         errors.extend(found);
         None
     });
@@ -411,6 +428,8 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
         authored_headers: authored_headers.as_deref(),
         build_time,
         redirects: redirects.as_deref(),
+        public: &public,
+        authored_robots,
     };
     let traces = match write_bundle(staging.path(), &site, &renderable, options, hooks) {
         Ok(traces) => traces,
@@ -530,6 +549,33 @@ fn generated_files(assets: &AssetMap, feeds: &[String]) -> Vec<String> {
         }
     }
     files
+}
+
+/// `public/robots.txt`, when there is one and it keeps every guarantee of
+/// the generated file; an error for each one it drops otherwise, so it
+/// never replaces the generated file silently and is never silently
+/// ignored.
+fn authored_robots<'a>(
+    public: &'a [PublicFile],
+    config: &SiteConfig,
+    pages: &[Page],
+    errors: &mut Vec<Error>,
+) -> Option<&'a str> {
+    let file = public.iter().find(|file| file.path == "robots.txt")?;
+    let Ok(text) = std::str::from_utf8(&file.bytes) else {
+        errors.push(Error::Robots {
+            spot: SourceSpot::file(file.display()),
+            message: "it is not UTF-8 text, as RFC 9309 requires".to_string(),
+        });
+        return None;
+    };
+    let problems = crate::robots::check(text, &config.base_url, &config.admin_prefixes, pages);
+    if problems.is_empty() {
+        Some(text)
+    } else {
+        errors.extend(problems);
+        None
+    }
 }
 
 /// The policy `security.txt` links must be a published page: the file
@@ -744,6 +790,10 @@ struct SiteParts<'a> {
     build_time: i64,
     /// The `_redirects` file, when the site has redirects.
     redirects: Option<&'a str>,
+    /// The files of `public/`, published as they are.
+    public: &'a [PublicFile],
+    /// `public/robots.txt`, when it keeps the generated one's guarantees.
+    authored_robots: Option<&'a str>,
 }
 
 /// What produced a page of the bundle, to trace findings back to it.
@@ -841,7 +891,11 @@ fn write_bundle(
 
     let base_url = &site.config.base_url;
     write_generated(staging, "sitemap.xml", &sitemap_xml(base_url, site.pages))?;
-    write_generated(staging, "robots.txt", &robots_txt(base_url))?;
+    public_files::write(staging, site.public)?;
+    match site.authored_robots {
+        Some(text) => write_generated(staging, "robots.txt", text)?,
+        None => write_generated(staging, "robots.txt", &robots_txt(base_url))?,
+    }
     write_feeds(staging, site)?;
     if let Some(section) = &site.config.security_txt {
         let text = section.value.render(base_url, site.build_time)?;
@@ -1151,6 +1205,16 @@ fn trace_findings(
                 },
             };
             (spot, None)
+        } else if let Some(public) = site.public.iter().find(|p| p.path == file) {
+            // Published byte for byte: the same line and column.
+            (
+                SourceSpot {
+                    file: public.display(),
+                    line,
+                    column,
+                },
+                None,
+            )
         } else if file == HEADERS_FILE && line.is_some_and(|line| line <= authored_lines) {
             let spot = SourceSpot {
                 file: HEADERS_FILE.to_string(),

@@ -32,7 +32,13 @@ pub fn input_stamp(site_dir: &Path) -> InputStamp {
         let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
         entries.push((path, modified));
     }
-    for folder in [CONTENT_DIR, DATA_DIR, TEMPLATES_DIR, STATIC_DIR] {
+    for folder in [
+        CONTENT_DIR,
+        DATA_DIR,
+        TEMPLATES_DIR,
+        STATIC_DIR,
+        crate::public_files::PUBLIC_DIR,
+    ] {
         // Links are followed as the build follows them, so a change to a
         // linked page triggers a rebuild too.
         for entry in walkdir::WalkDir::new(site_dir.join(folder))

@@ -77,6 +77,15 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// An authored `public/robots.txt` that drops a guarantee of the
+    /// generated one.
+    #[error("{spot}: robots.txt cannot replace the generated one: {message}")]
+    Robots {
+        /// The file, and the line that breaks the guarantee when one does.
+        spot: SourceSpot,
+        /// Which guarantee is missing.
+        message: String,
+    },
     /// An alias or a `redirects:` entry that cannot be a `_redirects` rule.
     #[error("{spot}: {message}")]
     Redirect {

@@ -45,6 +45,34 @@ fn fixture_bundle_has_pretty_urls_fingerprinted_assets_and_no_drafts() {
 }
 
 #[test]
+fn public_files_are_published_verbatim_at_their_own_paths() {
+    let (work, summary) = build_fixture();
+    let dist = work.path().join("dist");
+    let public = support::fixtures().join("site/public");
+    for file in [
+        ".well-known/assetlinks.json",
+        "files/price-list.pdf",
+        "humans.txt",
+        "robots.txt",
+    ] {
+        assert_eq!(
+            std::fs::read(dist.join(file)).unwrap(),
+            std::fs::read(public.join(file)).unwrap(),
+            "{file}"
+        );
+    }
+    assert!(
+        summary
+            .report
+            .findings
+            .iter()
+            .all(|f| f.severity != bundle_validator::Severity::Error),
+        "{:?}",
+        summary.report.findings
+    );
+}
+
+#[test]
 fn aliases_and_redirects_are_rules_the_validator_judges() {
     let (work, summary) = build_fixture();
     let dist = work.path().join("dist");
@@ -269,9 +297,14 @@ fn sitemap_robots_and_headers_exclude_and_mark_admin_surfaces() {
         "{sitemap}"
     );
     assert_eq!(sitemap.matches("<lastmod>").count(), 5, "{sitemap}");
+    // The site's own robots.txt keeps the generated one's guarantees, so
+    // it is published in its place, unchanged.
     let robots = read(&dist, "robots.txt");
+    assert_eq!(
+        robots,
+        read(&support::fixtures().join("site/public"), "robots.txt")
+    );
     assert!(robots.contains("Sitemap: https://fixture.example/sitemap.xml"));
-    assert!(!robots.contains("Disallow"));
     let headers = read(&dist, "_headers");
     let authored = read(&support::fixtures().join("site"), "_headers");
     assert!(

@@ -138,7 +138,7 @@ fn sample_pages_render_as_snapshotted() {
 /// A copy of the sample site's sources in a temporary folder.
 fn copy_sample() -> tempfile::TempDir {
     let work = tempfile::tempdir().unwrap();
-    for dir in ["content", "templates", "static"] {
+    for dir in ["content", "templates", "static", "public"] {
         support::copy_dir(&repo_root().join(dir), &work.path().join(dir));
     }
     for file in ["site.yaml", "_headers", "evidence.yaml"] {
