@@ -131,6 +131,10 @@ struct PageContext<'a> {
     updated: Option<&'a ContentDate>,
     weight: Option<i64>,
     extra: &'a serde_json::Map<String, serde_json::Value>,
+    /// Open Graph and Twitter card values.
+    social: crate::social::SocialContext,
+    /// The page's JSON-LD, serialised safe for a `<script>` data block.
+    json_ld: String,
 }
 
 /// A page as listings show it: `section.pages`, `paginator.pages` and
@@ -353,6 +357,10 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
     // fingerprinted nor missing static files.
     assets.add_generated(public.iter().map(|file| &file.path));
     errors.extend(check_drafts(&drafts, templates.as_ref(), &assets));
+    let share_image = crate::social::image_url(&config, &assets).unwrap_or_else(|error| {
+        errors.push(error);
+        None
+    });
     let feeds = feed_paths(&config, &pages, &sections);
     assets.add_generated(&feeds);
     let mut generated = generated_files(&assets, &feeds);
@@ -430,6 +438,7 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
         redirects: redirects.as_deref(),
         public: &public,
         authored_robots,
+        share_image: share_image.as_deref(),
     };
     let traces = match write_bundle(staging.path(), &site, &renderable, options, hooks) {
         Ok(traces) => traces,
@@ -794,6 +803,8 @@ struct SiteParts<'a> {
     public: &'a [PublicFile],
     /// `public/robots.txt`, when it keeps the generated one's guarantees.
     authored_robots: Option<&'a str>,
+    /// The absolute URL of the fingerprinted share image, when configured.
+    share_image: Option<&'a str>,
 }
 
 /// What produced a page of the bundle, to trace findings back to it.
@@ -981,6 +992,12 @@ fn render_page(
         updated: page.front.updated.as_ref(),
         weight: page.front.weight,
         extra: &page.front.extra,
+        social: crate::social::context(site.config, page, site.share_image),
+        json_ld: crate::social::json_ld_text(&crate::social::graph(
+            site.config,
+            page,
+            site.share_image,
+        )),
     };
     let page_nav: Vec<NavItem<'_>> = nav
         .iter()

@@ -51,6 +51,10 @@ pub struct SiteConfig {
     /// Free-form values for templates (`site.extra`).
     #[serde(default)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+    /// The share image and handles for Open Graph, Twitter cards and
+    /// JSON-LD.
+    #[serde(default)]
+    pub social: Option<crate::social::SocialConfig>,
     /// Redirect rules for `_redirects`, beside the pages' `aliases`.
     #[serde(default)]
     pub redirects: Vec<crate::redirects::RedirectConfig>,

@@ -33,6 +33,7 @@ pub mod robots;
 pub mod scaffold;
 pub mod security_txt;
 pub mod sitemap;
+pub mod social;
 pub mod source_text;
 pub mod template_steps;
 pub mod templates;

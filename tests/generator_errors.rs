@@ -160,6 +160,17 @@ fn an_authored_robots_txt_must_keep_every_guarantee() {
 }
 
 #[test]
+fn a_missing_share_image_names_its_line() {
+    let error = check_case("social-image-missing");
+    assert!(matches!(error, Error::SiteConfig { .. }), "{error:?}");
+    assert!(
+        first_line_location(&error).starts_with("site.yaml:"),
+        "{error}"
+    );
+    assert!(error.to_string().contains("/img/card.png"), "{error}");
+}
+
+#[test]
 fn a_security_txt_policy_that_is_no_page_names_its_line() {
     let error = check_case("security-txt-policy");
     assert!(matches!(error, Error::SiteConfig { .. }), "{error:?}");
@@ -763,6 +774,7 @@ fn every_case_folder_has_a_test() {
         "robots-drops-a-guarantee",
         "section-sort-key",
         "security-txt-policy",
+        "social-image-missing",
         "template-component-depth",
         "template-output-limit",
         "template-range-limit",

@@ -45,6 +45,38 @@ fn fixture_bundle_has_pretty_urls_fingerprinted_assets_and_no_drafts() {
 }
 
 #[test]
+fn dated_pages_carry_an_article_in_their_json_ld() {
+    let (work, _) = build_fixture();
+    let dist = work.path().join("dist");
+    let json_ld = |file: &str| -> serde_json::Value {
+        let html = read(&dist, file);
+        let json = html
+            .split("<script type=\"application/ld+json\">")
+            .nth(1)
+            .and_then(|rest| rest.split("</script>").next())
+            .unwrap_or_else(|| panic!("{file} has no JSON-LD"));
+        serde_json::from_str(json).unwrap()
+    };
+    let news = json_ld("news/first/index.html");
+    let article = &news["@graph"][2];
+    assert_eq!(article["@type"], "Article");
+    assert_eq!(article["url"], "https://fixture.example/news/first/");
+    assert!(article["datePublished"].is_string());
+    let image = article["image"].as_str().unwrap();
+    assert!(
+        image.starts_with("https://fixture.example/assets/hero."),
+        "{image}"
+    );
+    assert_eq!(
+        json_ld("about/index.html")["@graph"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+#[test]
 fn public_files_are_published_verbatim_at_their_own_paths() {
     let (work, summary) = build_fixture();
     let dist = work.path().join("dist");
