@@ -258,6 +258,21 @@ pub fn build(
                 });
                 continue;
             }
+            // A public path that redirects to an admin surface is a link
+            // to it in all but name; the validator refuses it, so it is
+            // refused here at its line.
+            if page.surface == crate::content::Surface::Admin
+                && !config.is_admin_path(&percent_decoded(&alias.value))
+            {
+                errors.push(Error::Redirect {
+                    spot,
+                    message: format!(
+                        "alias {} is a public path, and {} is an admin surface: a public redirect there would advertise it",
+                        alias.value, page.display_path
+                    ),
+                });
+                continue;
+            }
             rules.push(Rule {
                 from: alias.value.clone(),
                 to: crate::sitemap::percent_encode_path(&page.url),
@@ -287,6 +302,19 @@ pub fn build(
             errors.push(Error::Redirect {
                 spot: spot_of(&redirect.to),
                 message: format!("redirect to {} {problem}", to.escape_debug()),
+            });
+            ok = false;
+        }
+        if ok
+            && to.starts_with('/')
+            && config.is_admin_path(&percent_decoded(to))
+            && !config.is_admin_path(&percent_decoded(from))
+        {
+            errors.push(Error::Redirect {
+                spot: spot_of(&redirect.to),
+                message: format!(
+                    "redirect from the public path {from} to the admin surface {to} would advertise it"
+                ),
             });
             ok = false;
         }
@@ -495,7 +523,7 @@ mod tests {
     #[test]
     fn collisions_and_bad_rules_name_their_source() {
         let config = site(
-            "redirects:\n  - {from: /team/*, to: /about/}\n  - {from: /x, to: /nowhere/}\n  - {from: /y, to: /about/, status: 303}\n  - {from: /z, to: \"http://a.example/\"}\n  - {from: /w, to: /about/:id}\n",
+            "redirects:\n  - {from: /team/*, to: /about/}\n  - {from: /x, to: /nowhere/}\n  - {from: /y, to: /about/, status: 303}\n  - {from: /z, to: \"http://a.example/\"}\n  - {from: /w, to: /about/:id}\n  - {from: /v, to: /Console/}\n",
         );
         let pages = pages(
             &config,
@@ -506,6 +534,10 @@ mod tests {
                 ),
                 ("team/alice.md", "---\ntitle: Alice\naliases: [/x]\n---\n"),
                 ("b.md", "---\ntitle: B\naliases: [/X/]\n---\n"),
+                (
+                    "ops.md",
+                    "---\ntitle: O\nsurface: admin\naliases: [/old-ops/, /console/ops/]\n---\n",
+                ),
             ],
         );
         let errors = messages(build(&config, &pages, &["robots.txt".to_string()]).unwrap_err());
