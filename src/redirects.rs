@@ -514,6 +514,24 @@ mod tests {
     }
 
     #[test]
+    fn sections_take_aliases_and_errors_count_front_matter_lines() {
+        let config = site("");
+        let pages = pages(
+            &config,
+            &[(
+                "news/_index.md",
+                "---\ntitle: News\naliases:\n  - /blog/\n  - \"/bad alias\"\n---\n",
+            )],
+        );
+        let errors = messages(build(&config, &pages, &[]).unwrap_err());
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].starts_with("content/news/_index.md:5:5: alias /bad alias"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
     fn no_redirect_writes_no_file() {
         let config = site("");
         let pages = pages(&config, &[("a.md", "---\ntitle: A\n---\n")]);
