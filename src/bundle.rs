@@ -31,7 +31,9 @@ use crate::headers::build_headers;
 use crate::markdown::headings::TocEntry;
 use crate::markdown::{self, Origins};
 use crate::out_dir::{self, BUNDLE_MARK, OutDir};
+use crate::public_files::{self, PublicFile};
 use crate::rewrite::{RewriteProblem, rewrite_page};
+use crate::security_txt::SECURITY_TXT_PATH;
 use crate::sitemap::{robots_txt, sitemap_xml};
 use crate::source_text;
 use crate::template_functions::{self, SiteFunctions};
@@ -149,6 +151,10 @@ struct PageContext<'a> {
     toc: &'a [TocEntry],
     /// Whether the page has highlighted code, and so needs its stylesheet.
     highlighted: bool,
+    /// Open Graph and Twitter card values.
+    social: crate::social::SocialContext,
+    /// The page's JSON-LD, serialised safe for a `<script>` data block.
+    json_ld: String,
 }
 
 /// The terms a page names, by taxonomy, as Zola gives them to templates:
@@ -491,9 +497,16 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
     let mut errors = Vec::new();
     let (mut pages, drafts, sections, taxonomies) =
         load_pages(site_dir, &config, options.drafts, &mut errors)?;
+    // A page that failed to load may be the policy page; its own error
+    // says enough.
+    if errors.is_empty() {
+        errors.extend(security_policy_errors(&config, &pages));
+    }
     // A page over the gate's file cap could not be judged, so the site's
     // validator setting bounds what a render may write.
-    let validator_config = config.validator_config(site_dir);
+    let mut validator_config = config.validator_config(site_dir);
+    // The gate judges the dates this build writes at the build's own time.
+    validator_config.now = Some(build_time.as_second());
     let page_limit = usize::try_from(validator_config.max_file_bytes()).unwrap_or(usize::MAX);
     let templates = match Templates::load(&site_dir.join(TEMPLATES_DIR)) {
         Ok(mut templates) => {
@@ -520,14 +533,41 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
     if options.dev_build.is_some() {
         crate::dev::client::add_assets(&mut assets);
     }
+    let public = public_files::collect(
+        &site_dir.join(public_files::PUBLIC_DIR),
+        validator_config.max_file_bytes(),
+    )
+    .unwrap_or_else(|found| {
+        errors.extend(found);
+        Vec::new()
+    });
+    // Links to public files stay as written: they are neither
+    // fingerprinted nor missing static files.
+    assets.add_generated(public.iter().map(|file| &file.path));
     errors.extend(check_drafts(&config, &drafts, templates.as_ref(), &assets));
+    let share_image = crate::social::image_url(&config, &assets).unwrap_or_else(|error| {
+        errors.push(error);
+        None
+    });
     let feeds = feed_paths(&config, &pages, &sections, &taxonomies);
     assets.add_generated(&feeds);
     // The `markdown` filter and `get_url` read the static files while
     // pages render, from every thread.
     let assets = Arc::new(assets);
-    let generated = generated_files(&assets, &feeds);
+    let mut generated = generated_files(&assets, &feeds);
+    if config.security_txt.is_some() {
+        generated.push(SECURITY_TXT_PATH.to_string());
+    }
     errors.extend(asset_path_errors(&assets));
+    errors.extend(public_files::collisions(&public, &generated, &pages));
+    let authored_robots = authored_robots(&public, &config, &pages, &mut errors);
+    // An alias may not stand where a public file is published either.
+    let mut published = generated.clone();
+    published.extend(public.iter().map(|file| file.path.clone()));
+    let redirects = crate::redirects::build(&config, &pages, &published).unwrap_or_else(|found| {
+        errors.extend(found);
+        None
+    });
     // A page that cannot be written where it belongs is not rendered, so
     // its error is not followed by the failed write it would cause.
     let mut unplaceable = vec![false; pages.len()];
@@ -596,6 +636,11 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
         headers: &headers,
         authored_headers: authored_headers.as_deref(),
         dev_build: options.dev_build,
+        build_time: build_time.as_second(),
+        redirects: redirects.as_deref(),
+        public: &public,
+        authored_robots,
+        share_image: share_image.as_deref(),
     };
     let traces = match write_bundle(staging.path(), &site, &renderable, options, hooks) {
         Ok(traces) => traces,
@@ -716,6 +761,58 @@ fn generated_files(assets: &AssetMap, feeds: &[String]) -> Vec<String> {
         }
     }
     files
+}
+
+/// `public/robots.txt`, when there is one and it keeps every guarantee of
+/// the generated file; an error for each one it drops otherwise, so it
+/// never replaces the generated file silently and is never silently
+/// ignored.
+fn authored_robots<'a>(
+    public: &'a [PublicFile],
+    config: &SiteConfig,
+    pages: &[Page],
+    errors: &mut Vec<Error>,
+) -> Option<&'a str> {
+    let file = public.iter().find(|file| file.path == "robots.txt")?;
+    let Ok(text) = std::str::from_utf8(&file.bytes) else {
+        errors.push(Error::Robots {
+            spot: SourceSpot::file(file.display()),
+            message: "it is not UTF-8 text, as RFC 9309 requires".to_string(),
+        });
+        return None;
+    };
+    let problems = crate::robots::check(text, &config.base_url, &config.admin_prefixes, pages);
+    if problems.is_empty() {
+        Some(text)
+    } else {
+        errors.extend(problems);
+        None
+    }
+}
+
+/// The policy `security.txt` links must be a published page: the file
+/// would otherwise send researchers to a 404.
+fn security_policy_errors(config: &SiteConfig, pages: &[Page]) -> Vec<Error> {
+    let Some(policy) = config
+        .security_txt
+        .as_ref()
+        .and_then(|section| section.value.policy_page())
+    else {
+        return Vec::new();
+    };
+    let wanted = policy.value.as_str();
+    let found = pages
+        .iter()
+        .any(|page| page.url == wanted && page.surface == Surface::Public && !page.is_not_found);
+    if found {
+        return Vec::new();
+    }
+    vec![Error::SiteConfig {
+        spot: crate::security_txt::spot_of(policy),
+        message: format!(
+            "security_txt.policy {wanted} is not the URL of a published public page (write it as the page's URL, e.g. `/security/`)"
+        ),
+    }]
 }
 
 /// The bundle path of every feed: each section's with `feed: true`, and
@@ -977,6 +1074,17 @@ struct SiteParts<'a> {
     authored_headers: Option<&'a str>,
     /// Build number of a `dev` build (see [`BuildOptions::dev_build`]).
     dev_build: Option<u64>,
+    /// When the build counts as made ([`crate::template_functions::build_time`]), in
+    /// seconds since the Unix epoch.
+    build_time: i64,
+    /// The `_redirects` file, when the site has redirects.
+    redirects: Option<&'a str>,
+    /// The files of `public/`, published as they are.
+    public: &'a [PublicFile],
+    /// `public/robots.txt`, when it keeps the generated one's guarantees.
+    authored_robots: Option<&'a str>,
+    /// The absolute URL of the fingerprinted share image, when configured.
+    share_image: Option<&'a str>,
 }
 
 /// What produced a page of the bundle, to trace findings back to it.
@@ -1075,8 +1183,19 @@ fn write_bundle(
 
     let base_url = &site.config.base_url;
     write_generated(staging, "sitemap.xml", &sitemap_xml(base_url, site.pages))?;
-    write_generated(staging, "robots.txt", &robots_txt(base_url))?;
+    public_files::write(staging, site.public)?;
+    match site.authored_robots {
+        Some(text) => write_generated(staging, "robots.txt", text)?,
+        None => write_generated(staging, "robots.txt", &robots_txt(base_url))?,
+    }
     write_feeds(staging, site)?;
+    if let Some(section) = &site.config.security_txt {
+        let text = section.value.render(base_url, site.build_time)?;
+        write_generated(staging, SECURITY_TXT_PATH, &text)?;
+    }
+    if let Some(text) = site.redirects {
+        write_generated(staging, crate::redirects::REDIRECTS_FILE, text)?;
+    }
     write_generated(staging, HEADERS_FILE, site.headers)?;
     Ok(traces)
 }
@@ -1149,6 +1268,12 @@ fn render_page(
         extra: &page.front.extra,
         toc: &rendered.toc,
         highlighted: rendered.highlighted,
+        social: crate::social::context(site.config, page, site.share_image),
+        json_ld: crate::social::json_ld_text(&crate::social::graph(
+            site.config,
+            page,
+            site.share_image,
+        )),
     };
     let page_nav: Vec<NavItem<'_>> = nav
         .iter()
@@ -1399,6 +1524,16 @@ fn trace_findings(
                 },
             };
             (spot, None)
+        } else if let Some(public) = site.public.iter().find(|p| p.path == file) {
+            // Published byte for byte: the same line and column.
+            (
+                SourceSpot {
+                    file: public.display(),
+                    line,
+                    column,
+                },
+                None,
+            )
         } else if file == HEADERS_FILE && line.is_some_and(|line| line <= authored_lines) {
             let spot = SourceSpot {
                 file: HEADERS_FILE.to_string(),

@@ -57,6 +57,16 @@ pub struct SiteConfig {
     /// The taxonomies pages may use; `tags` alone when the key is absent.
     #[serde(default = "default_taxonomies", deserialize_with = "taxonomies")]
     pub taxonomies: Vec<TaxonomyConfig>,
+    /// The share image and handles for Open Graph, Twitter cards and
+    /// JSON-LD.
+    #[serde(default)]
+    pub social: Option<crate::social::SocialConfig>,
+    /// Redirect rules for `_redirects`, beside the pages' `aliases`.
+    #[serde(default)]
+    pub redirects: Vec<crate::redirects::RedirectConfig>,
+    /// What `/.well-known/security.txt` says; without it no file is written.
+    #[serde(default)]
+    pub security_txt: Option<serde_saphyr::Spanned<crate::security_txt::SecurityTxtConfig>>,
 }
 
 /// The `markdown:` section of `site.yaml`.
@@ -190,6 +200,20 @@ impl SiteConfig {
         }
         for prefix in &mut config.admin_prefixes {
             *prefix = prefix.trim_matches('/').to_ascii_lowercase();
+        }
+        if let Some(section) = &config.security_txt {
+            let spot = crate::security_txt::spot_of(section);
+            let errors = section.value.check(&spot);
+            if !errors.is_empty() {
+                // A file reached through a link is not quoted.
+                if !quote {
+                    return Err(Error::WithheldYaml {
+                        spot,
+                        what: "site config",
+                    });
+                }
+                return Err(Error::from_list(errors));
+            }
         }
         Ok(config)
     }

@@ -79,6 +79,23 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// An authored `public/robots.txt` that drops a guarantee of the
+    /// generated one.
+    #[error("{spot}: robots.txt cannot replace the generated one: {message}")]
+    Robots {
+        /// The file, and the line that breaks the guarantee when one does.
+        spot: SourceSpot,
+        /// Which guarantee is missing.
+        message: String,
+    },
+    /// An alias or a `redirects:` entry that cannot be a `_redirects` rule.
+    #[error("{spot}: {message}")]
+    Redirect {
+        /// The content file or `site.yaml` line that wrote the rule.
+        spot: SourceSpot,
+        /// What is wrong.
+        message: String,
+    },
     /// A page's front matter is not valid YAML or does not match the schema
     /// (unknown key, missing `title`, wrong type).
     #[error("{spot}: invalid front matter: {message}")]

@@ -5,8 +5,8 @@
 //! [`content`] parses pages and places them at pretty URLs, [`markdown`]
 //! renders them under the [`raw_html`] policy, [`templates`] wraps them in
 //! Tera layouts, [`assets`] fingerprints `static/`, [`rewrite`] points pages
-//! at the fingerprinted files with SRI, [`sitemap`] and [`headers`] write the
-//! remaining files, and the validator checks the bundle before it replaces
+//! at the fingerprinted files with SRI, [`sitemap`], [`headers`],
+//! [`redirects`] and [`security_txt`] write the remaining files, and the validator checks the bundle before it replaces
 //! the previous output.
 //!
 //! [`leads`] is the operator's tool for the leads the Worker stores: read,
@@ -24,10 +24,15 @@ pub mod leads;
 pub mod limits;
 pub mod markdown;
 pub mod out_dir;
+pub mod public_files;
 pub mod raw_html;
+pub mod redirects;
 pub mod rewrite;
+pub mod robots;
 pub mod scaffold;
+pub mod security_txt;
 pub mod sitemap;
+pub mod social;
 pub mod source_text;
 pub mod template_functions;
 pub mod template_steps;

@@ -357,7 +357,7 @@ fn resolve(out: &Path) -> Result<PathBuf, OutDirProblem> {
 }
 
 /// The site's sources by canonical path: the site folder first, then
-/// `content/`, `templates/` and `static/` where they exist.
+/// `content/`, `templates/`, `static/` and `public/` where they exist.
 fn sources(site_dir: &Path) -> Vec<(PathBuf, String)> {
     let site = site_dir
         .canonicalize()
@@ -366,7 +366,12 @@ fn sources(site_dir: &Path) -> Vec<(PathBuf, String)> {
         site.clone(),
         format!("the site folder ({})", site_dir.display()),
     )];
-    for folder in [CONTENT_DIR, TEMPLATES_DIR, STATIC_DIR] {
+    for folder in [
+        CONTENT_DIR,
+        TEMPLATES_DIR,
+        STATIC_DIR,
+        crate::public_files::PUBLIC_DIR,
+    ] {
         if let Ok(canonical) = site_dir.join(folder).canonicalize() {
             sources.push((canonical, format!("the site's {folder}/ folder")));
         }

@@ -45,7 +45,7 @@ pub fn robots_txt(base_url: &str) -> String {
 /// (`About Us.md` gives `/About%20Us/`, `100%.md` gives `/100%25/`). The
 /// sitemaps protocol asks for URLs encoded this way, and crawlers reject
 /// or misread raw spaces and non-ASCII text.
-fn percent_encode_path(path: &str) -> String {
+pub(crate) fn percent_encode_path(path: &str) -> String {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(path.len());
     for byte in path.bytes() {

@@ -118,6 +118,70 @@ fn invalid_date_names_file_and_line() {
 }
 
 #[test]
+fn aliases_on_a_page_or_a_generated_file_name_their_line_and_the_other() {
+    let error = check_case("alias-collision");
+    let text = error.to_string();
+    assert!(
+        text.contains("content/about.md:8:5: alias /Pricing of content/about.md is the URL of the page of content/pricing.md"),
+        "{text}"
+    );
+    assert!(
+        text.contains("content/about.md:9:5: alias /sitemap.xml of content/about.md is /sitemap.xml, which the generator writes"),
+        "{text}"
+    );
+    assert!(!text.contains("who-we-are"), "{text}");
+}
+
+#[test]
+fn public_files_where_the_generator_writes_name_both() {
+    let error = check_case("public-collision");
+    let text = error.to_string();
+    assert!(
+        text.contains("public/about/index.html: would be published as about/index.html, but the page of content/about.md is published at that path too"),
+        "{text}"
+    );
+    assert!(
+        text.contains("public/sitemap.xml: would be published as sitemap.xml, but the generator's own `sitemap.xml`"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_authored_robots_txt_must_keep_every_guarantee() {
+    let error = check_case("robots-drops-a-guarantee");
+    let text = error.to_string();
+    assert!(
+        text.contains("Sitemap: https://fixture.example/sitemap.xml"),
+        "{text}"
+    );
+    assert!(text.contains("public/robots.txt:2:1:"), "{text}");
+    assert!(text.contains("public/robots.txt:5:1:"), "{text}");
+    assert!(text.contains("/contact/thanks/"), "{text}");
+}
+
+#[test]
+fn a_missing_share_image_names_its_line() {
+    let error = check_case("social-image-missing");
+    assert!(matches!(error, Error::SiteConfig { .. }), "{error:?}");
+    assert!(
+        first_line_location(&error).starts_with("site.yaml:"),
+        "{error}"
+    );
+    assert!(error.to_string().contains("/img/card.png"), "{error}");
+}
+
+#[test]
+fn a_security_txt_policy_that_is_no_page_names_its_line() {
+    let error = check_case("security-txt-policy");
+    assert!(matches!(error, Error::SiteConfig { .. }), "{error:?}");
+    assert!(
+        first_line_location(&error).starts_with("site.yaml:14:"),
+        "{error}"
+    );
+    assert!(error.to_string().contains("/no-such-page/"), "{error}");
+}
+
+#[test]
 fn a_listed_page_without_the_sort_key_names_it_and_its_section() {
     let error = check_case("section-sort-key");
     assert!(matches!(error, Error::Listing { .. }), "{error:?}");
@@ -728,6 +792,32 @@ mod linked {
     }
 
     #[test]
+    fn links_and_pipes_in_public_are_refused_not_followed() {
+        let site = site_with(|_| {});
+        let target = outside(&site, "credentials.txt", SECRET);
+        let public = site.work.path().join("site/public");
+        std::os::unix::fs::symlink(&target, public.join("linked.txt")).unwrap();
+        let fifo = public.join("pipe.txt");
+        let status = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let error = site.build();
+        let text = shown(&error);
+        assert!(!text.contains("sk_live"), "{text}");
+        assert!(
+            text.contains("public/linked.txt: is a symbolic link, which is not followed"),
+            "{text}"
+        );
+        assert!(
+            text.contains("public/pipe.txt: is not a regular file"),
+            "{text}"
+        );
+        site.assert_untouched();
+    }
+
+    #[test]
     fn yaml_error_in_a_linked_content_file_is_not_quoted() {
         let site = site_with(|_| {});
         let target = outside(
@@ -852,6 +942,7 @@ mod linked {
 #[test]
 fn every_case_folder_has_a_test() {
     let tested = [
+        "alias-collision",
         "bidi-override",
         "broken-draft",
         "control-character-front-matter",
@@ -870,17 +961,21 @@ fn every_case_folder_has_a_test() {
         "name-too-long",
         "nul-in-markdown",
         "pager-collision",
+        "public-collision",
         "raw-event-handler",
         "raw-javascript-url",
         "raw-script",
         "raw-style-attribute",
         "raw-style-element",
+        "robots-drops-a-guarantee",
         "section-sort-key",
+        "security-txt-policy",
         "shortcode-misplaced",
         "shortcode-syntax",
         "shortcode-template-error",
         "shortcode-unknown",
         "shortcode-unsafe-output",
+        "social-image-missing",
         "taxonomy-invalid-config",
         "taxonomy-page-collision",
         "taxonomy-term-collision",

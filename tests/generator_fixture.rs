@@ -52,6 +52,139 @@ fn fixture_bundle_has_pretty_urls_fingerprinted_assets_and_no_drafts() {
 }
 
 #[test]
+fn dated_pages_carry_an_article_in_their_json_ld() {
+    let (work, _) = build_fixture();
+    let dist = work.path().join("dist");
+    let json_ld = |file: &str| -> serde_json::Value {
+        let html = read(&dist, file);
+        let json = html
+            .split("<script type=\"application/ld+json\">")
+            .nth(1)
+            .and_then(|rest| rest.split("</script>").next())
+            .unwrap_or_else(|| panic!("{file} has no JSON-LD"));
+        serde_json::from_str(json).unwrap()
+    };
+    let news = json_ld("news/first/index.html");
+    let article = &news["@graph"][2];
+    assert_eq!(article["@type"], "Article");
+    assert_eq!(article["url"], "https://fixture.example/news/first/");
+    assert!(article["datePublished"].is_string());
+    let image = article["image"].as_str().unwrap();
+    assert!(
+        image.starts_with("https://fixture.example/assets/hero."),
+        "{image}"
+    );
+    assert_eq!(
+        json_ld("about/index.html")["@graph"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+#[test]
+fn public_files_are_published_verbatim_at_their_own_paths() {
+    let (work, summary) = build_fixture();
+    let dist = work.path().join("dist");
+    let public = support::fixtures().join("site/public");
+    for file in [
+        ".well-known/assetlinks.json",
+        "files/price-list.pdf",
+        "humans.txt",
+        "robots.txt",
+    ] {
+        assert_eq!(
+            std::fs::read(dist.join(file)).unwrap(),
+            std::fs::read(public.join(file)).unwrap(),
+            "{file}"
+        );
+    }
+    assert!(
+        summary
+            .report
+            .findings
+            .iter()
+            .all(|f| f.severity != bundle_validator::Severity::Error),
+        "{:?}",
+        summary.report.findings
+    );
+}
+
+#[test]
+fn aliases_and_redirects_are_rules_the_validator_judges() {
+    let (work, summary) = build_fixture();
+    let dist = work.path().join("dist");
+    let text = read(&dist, "_redirects");
+    let rules = bundle_validator::redirects_file::parse(&text);
+    let written: Vec<(&str, &str, Option<&str>)> = rules
+        .iter()
+        .map(|r| (r.source, r.destination, r.status))
+        .collect();
+    assert_eq!(
+        written,
+        [
+            ("/prices/", "/pricing/", Some("301")),
+            ("/docs/*", "/guides/:splat", Some("302")),
+        ]
+    );
+    // A redirect is a rule, never a page that redirects with a script.
+    assert!(!dist.join("prices").exists());
+    assert!(
+        summary
+            .report
+            .findings
+            .iter()
+            .all(|f| f.file != "_redirects"),
+        "{:?}",
+        summary.report.findings
+    );
+}
+
+#[test]
+fn security_txt_is_generated_a_year_ahead_and_judged() {
+    use bundle_validator::rules::securitytxt::{parse, parse_date_time};
+    // The fixture builds at a fixed time, the one clock of the build:
+    // `now()` in templates and `Expires` here both read it.
+    let built: jiff::Timestamp = BUILD_TIME.parse().unwrap();
+    let (work, summary) = build_fixture();
+    let text = read(&work.path().join("dist"), ".well-known/security.txt");
+    let file = parse(&text);
+    let value = |name: &str| -> Vec<&str> {
+        file.fields
+            .iter()
+            .filter(|f| f.is(name))
+            .map(|f| f.value.as_str())
+            .collect()
+    };
+    assert_eq!(
+        value("Contact"),
+        [
+            "mailto:security@fixture.example",
+            "https://fixture.example/plans/"
+        ]
+    );
+    assert_eq!(value("Preferred-Languages"), ["en, de"]);
+    assert_eq!(
+        value("Canonical"),
+        ["https://fixture.example/.well-known/security.txt"]
+    );
+    assert_eq!(value("Policy"), ["https://fixture.example/plans/"]);
+    let expires = parse_date_time(value("Expires")[0]).unwrap();
+    let year = 365 * 24 * 60 * 60;
+    assert_eq!(expires, built.as_second() + year, "{text}");
+    assert!(
+        summary
+            .report
+            .findings
+            .iter()
+            .all(|f| !f.rule.starts_with("securitytxt/")),
+        "{:?}",
+        summary.report.findings
+    );
+}
+
+#[test]
 fn fixture_pages_render_as_snapshotted() {
     let (work, _) = build_fixture();
     let dist = work.path().join("dist");
@@ -200,9 +333,14 @@ fn sitemap_robots_and_headers_exclude_and_mark_admin_surfaces() {
         "{sitemap}"
     );
     assert_eq!(sitemap.matches("<lastmod>").count(), 5, "{sitemap}");
+    // The site's own robots.txt keeps the generated one's guarantees, so
+    // it is published in its place, unchanged.
     let robots = read(&dist, "robots.txt");
+    assert_eq!(
+        robots,
+        read(&support::fixtures().join("site/public"), "robots.txt")
+    );
     assert!(robots.contains("Sitemap: https://fixture.example/sitemap.xml"));
-    assert!(!robots.contains("Disallow"));
     let headers = read(&dist, "_headers");
     let authored = read(&support::fixtures().join("site"), "_headers");
     assert!(

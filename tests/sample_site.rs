@@ -284,7 +284,7 @@ fn sample_changelog_and_pricing_come_from_data_files() {
 /// A copy of the sample site's sources in a temporary folder.
 fn copy_sample() -> tempfile::TempDir {
     let work = tempfile::tempdir().unwrap();
-    for dir in ["content", "templates", "static", "data"] {
+    for dir in ["content", "templates", "static", "data", "public"] {
         support::copy_dir(&repo_root().join(dir), &work.path().join(dir));
     }
     for file in ["site.yaml", "_headers", "evidence.yaml"] {
@@ -333,4 +333,49 @@ fn sample_site_holds_its_lead_form_to_the_contract_from_site_yaml() {
             .any(|f| f.rule == "form/mailto-fallback" && f.file == "contact/index.html"),
         "{report:?}"
     );
+}
+
+/// Every public page carries Open Graph and Twitter card tags whose image
+/// is the fingerprinted share card, absolute, and JSON-LD that reads back
+/// as the site's Organization and WebSite (and an Article for a dated
+/// page), with nothing in it that could end the data block.
+#[test]
+fn sample_pages_carry_social_cards_and_json_ld() {
+    let work = copy_sample();
+    let dist = work.path().join("dist");
+    let summary = build(&BuildOptions::new(work.path().to_path_buf(), &dist)).unwrap();
+    assert_eq!(summary.report.error_count(), 0);
+    let html = std::fs::read_to_string(dist.join("index.html")).unwrap();
+    let image = html
+        .split("<meta property=\"og:image\" content=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("og:image");
+    let path = image
+        .strip_prefix("https://baystore.example/")
+        .expect("absolute on base_url");
+    assert!(
+        path.starts_with("assets/og-card.") && path.ends_with(".png"),
+        "{image}"
+    );
+    assert!(dist.join(path).is_file());
+    for tag in ["og:title", "og:description", "og:url", "og:type"] {
+        assert!(html.contains(&format!("<meta property=\"{tag}\"")), "{tag}");
+    }
+    assert!(html.contains("<meta name=\"twitter:card\" content=\"summary_large_image\">"));
+    let json = html
+        .split("<script type=\"application/ld+json\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</script>").next())
+        .expect("JSON-LD");
+    let value: serde_json::Value = serde_json::from_str(json).unwrap();
+    let types: Vec<&str> = value["@graph"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|node| node["@type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["Organization", "WebSite"]);
+    let console = std::fs::read_to_string(dist.join("console/index.html")).unwrap();
+    assert!(!console.contains("og:") && !console.contains("ld+json"));
 }

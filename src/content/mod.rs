@@ -69,6 +69,10 @@ pub struct FrontMatter {
     /// `taxonomies: {tags: [Security, Releases]}`.
     #[serde(default)]
     pub taxonomies: taxonomy::TermsByTaxonomy,
+    /// Old URL paths of the page, each published as a 301 rule in
+    /// `_redirects`; positions are within the front matter's YAML.
+    #[serde(default)]
+    pub aliases: Vec<serde_saphyr::Spanned<String>>,
     /// Free-form values for templates (`page.extra`): the one place
     /// where any key is allowed.
     #[serde(default)]
@@ -107,6 +111,8 @@ struct SectionFrontMatter {
     #[serde(default, deserialize_with = "strict::boolean")]
     feed: bool,
     #[serde(default)]
+    aliases: Vec<serde_saphyr::Spanned<String>>,
+    #[serde(default)]
     extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -125,6 +131,7 @@ impl SectionFrontMatter {
             updated: None,
             weight: self.weight,
             taxonomies: taxonomy::TermsByTaxonomy::new(),
+            aliases: self.aliases,
             extra: self.extra,
         };
         let settings = SectionSettings {
@@ -176,6 +183,9 @@ pub struct Page {
     pub template_line: Option<usize>,
     /// 1-based line of the `slug:` key, if written.
     pub slug_line: Option<usize>,
+    /// Line in the content file of the front matter's first line, to
+    /// place what the YAML reader positions within it (`aliases`).
+    pub yaml_line: usize,
     /// Site path, e.g. `/about/` or `/404.html`.
     pub url: String,
     /// Output path inside the bundle, e.g. `about/index.html`.
@@ -481,6 +491,7 @@ pub fn parse_page_from(
         body_line: split.body_line,
         template_line,
         slug_line,
+        yaml_line: split.yaml_line,
         url: placement.url,
         output: placement.output,
         surface,

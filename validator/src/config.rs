@@ -85,6 +85,13 @@ pub struct Config {
     /// config's own suppressions.
     #[serde(skip)]
     pub source: Option<PathBuf>,
+    /// The time the check judges dates against (`Expires` of
+    /// `security.txt`), in seconds since the Unix epoch; the system clock
+    /// when unset. Not a file setting: the CLI takes it from `--now` or
+    /// `SOURCE_DATE_EPOCH`, and a build passes its own build time, so a
+    /// check of one bundle gives one answer.
+    #[serde(skip)]
+    pub now: Option<i64>,
 }
 
 /// One `suppress:` entry: findings of `rule` in the files `path` matches
@@ -300,6 +307,17 @@ impl Config {
             }
         }
         routes.build().unwrap_or_else(|_| GlobSet::empty())
+    }
+
+    /// The clock of the check: [`Config::now`], else the system clock.
+    pub fn now(&self) -> i64 {
+        self.now.unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |elapsed| {
+                    i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
+                })
+        })
     }
 
     /// The size cap in force.

@@ -29,6 +29,7 @@ pub mod location;
 pub mod markup;
 pub mod output;
 mod redact;
+pub mod redirects_file;
 pub mod rule;
 pub mod rules;
 mod scan;
@@ -172,6 +173,7 @@ fn check_in_pool(dir: &Path, config: &Config) -> Result<Report, Error> {
     site.max_file_bytes = cap;
     site.lead_form = config.lead_form.clone();
     site.worker_routes = config.worker_routes();
+    site.now = config.now();
 
     let html_paths: Vec<&str> = site
         .paths

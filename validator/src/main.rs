@@ -49,6 +49,11 @@ enum Command {
         /// repository paths under the base id SRCROOT.
         #[arg(long, value_name = "ROOT")]
         source_root: Option<PathBuf>,
+        /// The time dates are judged against (`Expires` of security.txt):
+        /// seconds since the Unix epoch or an RFC 3339 time. Default:
+        /// `SOURCE_DATE_EPOCH` when set, else the system clock.
+        #[arg(long, value_name = "TIME")]
+        now: Option<String>,
     },
 }
 
@@ -83,15 +88,23 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         baseline,
         write_baseline,
         source_root,
+        now,
     } = cli.command;
     let notes = report_args.notes();
     let sarif_options = match &source_root {
         Some(root) => sarif_options(root, &dir)?,
         None => output::SarifOptions::default(),
     };
-    let config = match config {
+    let mut config = match config {
         Some(path) => bundle_validator::Config::from_file(&path)?,
         None => bundle_validator::Config::default(),
+    };
+    config.now = match now {
+        Some(text) => Some(parse_time(&text).with_context(|| format!("--now {text}"))?),
+        None => match std::env::var("SOURCE_DATE_EPOCH") {
+            Ok(text) => Some(parse_time(&text).context("SOURCE_DATE_EPOCH")?),
+            Err(_) => None,
+        },
     };
     let baseline = baseline.map(|path| Baseline::load(&path)).transpose()?;
     let mut report = bundle_validator::check(&dir, &config).context("cannot check the bundle")?;
@@ -134,6 +147,17 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         cli::EXIT_OK
     } else {
         cli::exit_code(&report)
+    })
+}
+
+/// Seconds since the Unix epoch, written as such or as an RFC 3339 time.
+fn parse_time(text: &str) -> anyhow::Result<i64> {
+    let text = text.trim();
+    if let Ok(seconds) = text.parse::<i64>() {
+        return Ok(seconds);
+    }
+    bundle_validator::rules::securitytxt::parse_date_time(text).ok_or_else(|| {
+        anyhow::anyhow!("not seconds since the Unix epoch nor an RFC 3339 date and time")
     })
 }
 

@@ -21,6 +21,7 @@ pub mod payment;
 mod route_findings;
 pub mod script;
 pub mod secret;
+pub mod securitytxt;
 pub mod sink;
 pub mod sitemap;
 pub mod sri;
@@ -52,6 +53,7 @@ pub const CATEGORIES: &[Category] = &[
     claims::CATEGORY,
     link::CATEGORY,
     sitemap::CATEGORY,
+    securitytxt::CATEGORY,
     cache::CATEGORY,
     suppression::CATEGORY,
 ];

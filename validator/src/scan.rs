@@ -309,7 +309,13 @@ pub fn scan_file(site: &Site, index: usize) -> FileOutcome {
                 );
             }
         }
-        FileKind::Redirects => rules::admin::check_redirects(site, text, &mut out),
+        FileKind::Redirects => {
+            rules::admin::check_redirects(site, text, &mut out);
+            rules::link::check_redirects(site, text, &mut out);
+        }
+        FileKind::Text if rules::securitytxt::LOCATIONS.contains(&served) => {
+            rules::securitytxt::check(site, served, text, &mut out);
+        }
         FileKind::Stylesheet => {
             let url_path = format!("/{served}");
             rules::script::check_css(site, &url_path, text, 0, &mut out);

@@ -94,6 +94,8 @@ pub struct Site {
     pub lead_form: Option<LeadForm>,
     /// URL paths a Worker serves instead of files (`worker_routes`).
     pub worker_routes: GlobSet,
+    /// The check's clock, in seconds since the Unix epoch.
+    pub now: i64,
     /// Real relative paths of the files whose paths are not valid UTF-8,
     /// by their shown paths in [`Site::paths`].
     raw_paths: HashMap<String, PathBuf>,
@@ -140,6 +142,7 @@ impl Site {
             max_file_bytes: crate::bundle::DEFAULT_MAX_FILE_BYTES,
             lead_form: None,
             worker_routes: GlobSet::empty(),
+            now: 0,
             raw_paths: HashMap::new(),
             policy_cache: Mutex::default(),
         }

@@ -967,3 +967,39 @@ fn underlines_stay_under_the_token_after_escapes() {
         "{block:?}"
     );
 }
+
+/// Dates are judged at `--now`, else at `SOURCE_DATE_EPOCH`: the same
+/// bundle is current before its `Expires` and expired after it, and a
+/// clock that is not a time stops the run.
+#[test]
+fn the_clock_comes_from_now_or_source_date_epoch() {
+    let dir = fixture("securitytxt-pass-signed-well-known/bundle");
+    let dir = dir.to_str().unwrap();
+    let expired = |output: &Output| {
+        let value: Value = serde_json::from_str(&stdout(output)).unwrap();
+        value["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "securitytxt/expires")
+    };
+    let before = run(&[
+        "check",
+        dir,
+        "--format",
+        "json",
+        "--now",
+        "2026-06-01T00:00:00Z",
+    ]);
+    assert!(!expired(&before));
+    let after = run(&["check", dir, "--format", "json", "--now", "1900000000"]);
+    assert!(expired(&after));
+    let from_env = Command::new(env!("CARGO_BIN_EXE_bundle-validator"))
+        .args(["check", dir, "--format", "json"])
+        .env("SOURCE_DATE_EPOCH", "1900000000")
+        .output()
+        .unwrap();
+    assert!(expired(&from_env));
+    let bad = run(&["check", dir, "--now", "yesterday"]);
+    assert_eq!(bad.status.code(), Some(2));
+}

@@ -6,7 +6,7 @@
 //! at least one error of its category; a `pass` fixture none of its
 //! category. The category `all` is for whole-site fixtures: its `pass`
 //! fixtures must yield no error at all. Every fixture's JSON findings are
-//! snapshotted. Categories and rules come from the rule table: a fixture
+//! snapshotted, judged at one fixed time. Categories and rules come from the rule table: a fixture
 //! names a declared category, and every finding a declared rule.
 
 use std::path::{Path, PathBuf};
@@ -18,6 +18,10 @@ fn fixtures_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
+/// The clock every fixture is judged at, 2026-06-01T00:00:00Z, so that a
+/// fixture's dates (`Expires` of `security.txt`) mean the same on any day.
+const FIXTURE_NOW: i64 = 1_780_272_000;
+
 fn run_fixture(dir: &Path) -> Report {
     // Tests run in the package folder; the config is named relative to it,
     // as findings about the config quote its path.
@@ -25,11 +29,12 @@ fn run_fixture(dir: &Path) -> Report {
         .strip_prefix(env!("CARGO_MANIFEST_DIR"))
         .unwrap_or(dir)
         .join("validator.yaml");
-    let config = if config_path.exists() {
+    let mut config = if config_path.exists() {
         Config::from_file(&config_path).expect("fixture config is valid")
     } else {
         Config::default()
     };
+    config.now = Some(FIXTURE_NOW);
     check(&dir.join("bundle"), &config).expect("fixture bundle can be checked")
 }
 

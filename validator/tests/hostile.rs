@@ -253,7 +253,10 @@ fn floods_of_markers_and_findings_stay_bounded() {
         ("markers.js", "sink/eval"),
     ] {
         assert!(
-            report.findings.iter().any(|f| f.file == file && f.rule == rule),
+            report
+                .findings
+                .iter()
+                .any(|f| f.file == file && f.rule == rule),
             "{file}"
         );
     }

@@ -109,32 +109,19 @@ pub(crate) fn check_script_navigations(
 /// `#` comments) that sends a public path to an admin surface, by redirect
 /// or by a 200 rewrite that serves it there: a link in all but name.
 pub(crate) fn check_redirects(site: &Site, text: &str, out: &mut FileFindings<'_>) {
-    let mut line_start = 0;
-    for line in text.split_inclusive('\n') {
-        let offset = line_start;
-        line_start += line.len();
-        let trimmed = line.trim_start();
-        if trimmed.is_empty() || trimmed.starts_with('#') {
-            continue;
-        }
-        let mut fields = trimmed.split_ascii_whitespace();
-        let (Some(source), Some(destination)) = (fields.next(), fields.next()) else {
-            continue;
-        };
+    for rule in crate::redirects_file::parse(text) {
         let is_admin = |url: &str| site.is_admin_target(&site.origins.classify(url, "/"));
-        if is_admin(source) || !is_admin(destination) {
+        if is_admin(rule.source) || !is_admin(rule.destination) {
             continue;
         }
-        // The destination is the second field: after the source and the
-        // whitespace that follows it.
-        let after_source = &trimmed[source.len()..];
-        let destination_at = source.len() + (after_source.len() - after_source.trim_start().len());
-        let at = offset + (line.len() - trimmed.len()) + destination_at;
         out.at(
-            at,
+            rule.destination_offset,
             Message::error(
                 "admin/public-link",
-                format!("_redirects sends the public path {source} to an admin surface"),
+                format!(
+                    "_redirects sends the public path {} to an admin surface",
+                    rule.source
+                ),
                 LINK_HELP,
             ),
         );

@@ -17,13 +17,63 @@ fn implicit_fragment(fragment: &str) -> bool {
     fragment.is_empty() || fragment.eq_ignore_ascii_case("top")
 }
 
+/// Whether a social metadata key (`og:image`, `twitter:image:src`, …,
+/// compared without ASCII case) holds a URL that crawlers fetch or link.
+pub(crate) fn is_social_url_key(key: &str) -> bool {
+    let key = key.trim().to_ascii_lowercase();
+    let Some(rest) = key
+        .strip_prefix("og:")
+        .or_else(|| key.strip_prefix("twitter:"))
+    else {
+        return false;
+    };
+    matches!(
+        rest,
+        "url" | "image" | "image:src" | "video" | "audio" | "player" | "player:stream"
+    ) || rest.ends_with(":url")
+        || rest.ends_with(":secure_url")
+}
+
+/// The `content` of every `<meta property="og:…">` or
+/// `<meta name="twitter:…">` (either attribute, for either prefix, as
+/// crawlers accept both) that is a URL, with its offset.
+fn social_urls<'p>(ctx: &'p PageContext<'p>) -> impl Iterator<Item = (usize, &'p str)> + 'p {
+    ctx.page
+        .elements
+        .iter()
+        .filter(|e| e.name == "meta")
+        .filter(|e| {
+            ["property", "name"]
+                .iter()
+                .filter_map(|attr| e.value(attr))
+                .any(is_social_url_key)
+        })
+        .filter_map(|e| e.attr("content"))
+        .map(|content| (content.offset(), &*content.value))
+}
+
 pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, facts: &mut PageFacts) {
-    let analytics: Vec<(usize, Target)> = ctx
+    let analytics: Vec<(usize, Target, &str, &str)> = ctx
         .page
         .elements
         .iter()
         .filter_map(|e| e.attr("data-analytics-src"))
-        .map(|src| (src.offset(), ctx.classify(&src.value)))
+        .map(|src| {
+            (
+                src.offset(),
+                ctx.classify(&src.value),
+                "data-analytics-src",
+                "script",
+            )
+        })
+        .chain(social_urls(ctx).map(|(offset, url)| {
+            (
+                offset,
+                ctx.classify(url),
+                "content",
+                "meta property=og:*/name=twitter:*",
+            )
+        }))
         .collect();
     let urls = ctx
         .urls
@@ -40,7 +90,7 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
         .chain(
             analytics
                 .iter()
-                .map(|(offset, target)| (*offset, target, "data-analytics-src", "script")),
+                .map(|(offset, target, attr, element)| (*offset, target, *attr, *element)),
         );
     for (offset, target, attr, element) in urls {
         let place = || format!("`{attr}` of <{element}>");
@@ -121,6 +171,34 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
     }
 }
 
+/// Checks that every `_redirects` rule sending visitors to one path of the
+/// site sends them to a file of the bundle. Rules whose destination is
+/// filled from the match (`:splat`, `:name`) name no one path and are not
+/// judged; Worker routes are not files.
+pub(crate) fn check_redirects(site: &Site, text: &str, out: &mut FileFindings<'_>) {
+    for rule in crate::redirects_file::parse(text) {
+        if rule.destination_is_pattern() {
+            continue;
+        }
+        if let Target::SameOrigin { path, .. } = site.origins.classify(rule.destination, "/")
+            && site.resolve(&path).is_none()
+            && !site.worker_routes.is_match(path.as_str())
+        {
+            out.at(
+                rule.destination_offset,
+                Message::error(
+                    "link/broken",
+                    format!(
+                        "_redirects sends {} to {path}, which is not in the bundle",
+                        rule.source
+                    ),
+                    BROKEN_HELP,
+                ),
+            );
+        }
+    }
+}
+
 /// Checks that the URLs a stylesheet references exist.
 pub(crate) fn check_css(
     site: &Site,
@@ -154,7 +232,7 @@ pub const CATEGORY: Category = Category {
     rules: &[
         Rule::error(
             "link/broken",
-            "a same-origin `href`/`src`/`srcset`/`data-analytics-src` (or a CSS `url()`) that resolves to no file, following pretty URLs; paths matching `worker_routes` are skipped",
+            "a same-origin `href`/`src`/`srcset`/`data-analytics-src`, a URL in the `content` of `<meta property=og:…>` or `<meta name=twitter:…>` (`og:image`, `og:url`, `twitter:image`, `…:url`, `…:secure_url`; either attribute, any case), a CSS `url()`, or the destination of a `_redirects` rule that names one path, that resolves to no file, following pretty URLs; paths matching `worker_routes` are skipped",
             "broken pages and assets",
             "fix the URL or ship the file",
         ),
