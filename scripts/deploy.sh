@@ -14,6 +14,8 @@
 # database and every lead would fail.
 #
 # WRANGLER_CONFIG names another wrangler.toml (default: the repository's).
+# BAYSTORE_BUILD_PROFILE picks the cargo profile the site is built with
+# (default `release`; the tests use `dev`, which they have built already).
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -46,7 +48,7 @@ MESSAGE
 done
 
 echo "deploy: building the site (the validator gates the bundle)" >&2
-cargo run --release --locked --quiet -- build
+cargo run --profile "${BAYSTORE_BUILD_PROFILE:-release}" --locked --quiet -- build
 
 echo "deploy: building the Worker" >&2
 scripts/build-worker.sh

@@ -21,7 +21,14 @@ import { launchBrowser, openWatchedContext } from './support/browser.mjs';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const targetDir = process.env.CARGO_TARGET_DIR ?? join(repoRoot, 'target');
-const generator = process.env.BAYSTORE_SITE_BIN ?? join(targetDir, 'release', 'baystore-site');
+// The generator binary: BAYSTORE_SITE_BIN, else the one scripts/test.sh has
+// just built (`cargo run -- build`, the debug profile), else a release build.
+const generator =
+  process.env.BAYSTORE_SITE_BIN ??
+  [join(targetDir, "debug", "baystore-site"), join(targetDir, "release", "baystore-site")].find(
+    (path) => existsSync(path),
+  ) ??
+  join(targetDir, "debug", "baystore-site");
 const SITE_INPUTS = ['site.yaml', '_headers', 'evidence.yaml', 'content', 'templates', 'static', 'data'];
 
 let site;
@@ -30,7 +37,7 @@ let origin;
 let browser;
 
 before(async () => {
-  assert.ok(existsSync(generator), `${generator} is missing: run cargo build --release first`);
+  assert.ok(existsSync(generator), `${generator} is missing: run cargo build first`);
   site = await mkdtemp(join(tmpdir(), 'baystore-dev-site-'));
   for (const input of SITE_INPUTS) {
     if (existsSync(join(repoRoot, input))) {

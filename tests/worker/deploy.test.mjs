@@ -45,7 +45,7 @@ test("with a real D1 id, deploy builds, gates and dry-runs", async () => {
     await writeFile(path, config);
     const { stdout, stderr } = await execFileAsync(deploy, ["--dry-run"], {
       cwd: repoRoot,
-      env: { ...env, WRANGLER_CONFIG: path },
+      env: { ...env, WRANGLER_CONFIG: path, BAYSTORE_BUILD_PROFILE: "dev" },
       timeout: 900_000,
       maxBuffer: 64 * 1024 * 1024,
     });

@@ -17,7 +17,14 @@ import { leadFields, postLead } from "../support/lead-client.mjs";
 import { d1Query, freePort, repoRoot } from "../support/wrangler.mjs";
 
 const targetDir = process.env.CARGO_TARGET_DIR ?? join(repoRoot, "target");
-const generator = process.env.BAYSTORE_SITE_BIN ?? join(targetDir, "release", "baystore-site");
+// The generator binary: BAYSTORE_SITE_BIN, else the one scripts/test.sh has
+// just built (`cargo run -- build`, the debug profile), else a release build.
+const generator =
+  process.env.BAYSTORE_SITE_BIN ??
+  [join(targetDir, "debug", "baystore-site"), join(targetDir, "release", "baystore-site")].find(
+    (path) => existsSync(path),
+  ) ??
+  join(targetDir, "debug", "baystore-site");
 
 const state = await mkdtemp(join(tmpdir(), "baystore-dev-state-"));
 
@@ -27,7 +34,7 @@ after(async () => {
 
 /** Starts dev on `port` from the repository; resolves once it serves. */
 async function startDev(port) {
-  assert.ok(existsSync(generator), `${generator} is missing: run cargo build --release first`);
+  assert.ok(existsSync(generator), `${generator} is missing: run cargo build first`);
   const child = spawn(generator, ["dev", "--port", String(port), "--persist-to", state], {
     cwd: repoRoot,
     env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
