@@ -29,7 +29,7 @@ const generator =
     (path) => existsSync(path),
   ) ??
   join(targetDir, "debug", "baystore-site");
-const SITE_INPUTS = ['site.yaml', '_headers', 'evidence.yaml', 'content', 'templates', 'static', 'data'];
+const SITE_INPUTS = ['site.yaml', '_headers', 'evidence.yaml', 'content', 'templates', 'static', 'data', 'public'];
 
 let site;
 let dev;
@@ -71,7 +71,8 @@ after(async () => {
 test('an edit reloads the page; a broken file shows the overlay until it is fixed', async () => {
   const { context, record } = await openWatchedContext(browser, origin);
   const page = await context.newPage();
-  await page.goto(`${origin}/privacy/`);
+  const first = await page.goto(`${origin}/privacy/`);
+  assert.equal(first.status(), 200, await first.text());
   const file = join(site, 'content', 'privacy.md');
   const original = await readFile(file, 'utf8');
 
