@@ -736,7 +736,7 @@ mod tests {
         assert_eq!(path_uri("a-b_c.d~e/f.js"), "a-b_c.d~e/f.js");
         let options = SarifOptions {
             bundle_in_root: Some("site/dist".into()),
-            root_uri: Some("file:///work/repo/".into()),
+            root_uri: Some("file:///ci/checkout/".into()),
             site_in_root: None,
         };
         let log = sarif_with(&sample(), &options);
@@ -746,7 +746,7 @@ mod tests {
         assert_eq!(location["uriBaseId"], "SRCROOT");
         assert_eq!(
             run["originalUriBaseIds"]["SRCROOT"]["uri"],
-            "file:///work/repo/"
+            "file:///ci/checkout/"
         );
         let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
         let secret = rules.iter().find(|r| r["id"] == "secret/jwt").unwrap();
@@ -804,7 +804,7 @@ mod tests {
         // With the site placed in a repository, sources are repository paths.
         let options = SarifOptions {
             site_in_root: Some("site".into()),
-            root_uri: Some("file:///work/repo/".into()),
+            root_uri: Some("file:///ci/checkout/".into()),
             ..SarifOptions::default()
         };
         let log = sarif_with(&report, &options);
