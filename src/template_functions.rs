@@ -710,6 +710,16 @@ mod tests {
         render(template).unwrap_err().to_string()
     }
 
+    /// `template` (whose call is on its line 2) fails there, saying `needle`.
+    fn assert_error_on_line_two(template: &str, needle: &str) {
+        let shown = error(template);
+        assert!(
+            shown.starts_with("templates/page.html:2:"),
+            "{template}: {shown}"
+        );
+        assert!(shown.contains(needle), "{template}: {shown}");
+    }
+
     #[test]
     fn site_functions_answer_from_the_published_site() {
         assert_eq!(
@@ -773,12 +783,7 @@ mod tests {
                 "no published page at content/gone.md",
             ),
         ] {
-            let shown = error(template);
-            assert!(
-                shown.starts_with("templates/page.html:2:"),
-                "{template}: {shown}"
-            );
-            assert!(shown.contains(needle), "{template}: {shown}");
+            assert_error_on_line_two(template, needle);
         }
     }
 
@@ -808,12 +813,7 @@ mod tests {
             ),
             ("\n{{ now(utc=true) }}", "takes no argument `utc`"),
         ] {
-            let shown = error(template);
-            assert!(
-                shown.starts_with("templates/page.html:2:"),
-                "{template}: {shown}"
-            );
-            assert!(shown.contains(needle), "{template}: {shown}");
+            assert_error_on_line_two(template, needle);
         }
     }
 
