@@ -18,10 +18,21 @@ use std::time::{Duration, Instant};
 use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher as _};
 
 /// Folders of a site whose every file is a source.
-pub const SOURCE_FOLDERS: [&str; 5] = ["content", "templates", "static", "data", "public"];
+pub const SOURCE_FOLDERS: [&str; 5] = [
+    crate::content::CONTENT_DIR,
+    crate::templates::TEMPLATES_DIR,
+    crate::assets::STATIC_DIR,
+    crate::content::data::DATA_DIR,
+    crate::public_files::PUBLIC_DIR,
+];
 
-/// Files at the top of a site folder that are sources.
-pub const SOURCE_FILES: [&str; 3] = ["site.yaml", "_headers", "evidence.yaml"];
+/// Files at the top of a site folder that are sources. The evidence
+/// register is watched at its default place only.
+pub const SOURCE_FILES: [&str; 3] = [
+    crate::config::SITE_CONFIG_FILE,
+    crate::bundle::HEADERS_FILE,
+    "evidence.yaml",
+];
 
 /// Longest a build waits for the sources to be quiet: a file written
 /// without pause does not hold builds off for ever.
