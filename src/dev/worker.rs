@@ -381,6 +381,30 @@ mod tests {
         assert!(WorkerConfig::parse("[assets\n").is_err());
     }
 
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::super::*;
+
+        proptest! {
+            /// Any pattern against any path answers without panicking; a
+            /// pattern without `*` matches exactly itself.
+            #[test]
+            fn routes_match_without_panicking(pattern in "[/a-z*.]{0,12}", path in "[/a-z.]{0,12}") {
+                let matched = route_matches(&pattern, &path);
+                if !pattern.contains('*') {
+                    prop_assert_eq!(matched, pattern == path);
+                }
+            }
+
+            /// Any text as `wrangler.toml` is read or refused, never a panic.
+            #[test]
+            fn any_config_text_is_read_or_refused(text in "\\PC{0,80}") {
+                let _ = WorkerConfig::parse(&text);
+            }
+        }
+    }
+
     #[test]
     fn patterns_match_like_globs() {
         assert!(route_matches("/a/*/b", "/a/x/y/b"));
