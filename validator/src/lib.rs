@@ -10,6 +10,7 @@
 //! job of [`cli`], which the command lines call and nothing else does.
 
 pub mod baseline;
+mod budget;
 mod bundle;
 pub mod cli;
 pub mod config;
@@ -41,6 +42,7 @@ pub mod url_norm;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use budget::Budget;
 use rayon::prelude::*;
 
 pub use bundle::DEFAULT_MAX_FILE_BYTES;
@@ -183,11 +185,15 @@ fn check_in_pool(dir: &Path, config: &Config) -> Result<Report, Error> {
         .collect();
     // The bundle-wide rules need no file contents, so they run alongside
     // the file scan.
+    let in_flight = Budget::new(FILE_BYTES_IN_FLIGHT);
     let (outcomes, mut findings) = rayon::join(
         || {
             (0..site.paths.len())
                 .into_par_iter()
-                .map(|index| scan_guarded(&site, index))
+                .map(|index| {
+                    let _reservation = in_flight.reserve(bytes_to_judge(&site, index));
+                    scan_guarded(&site, index)
+                })
                 .collect::<Vec<FileOutcome>>()
         },
         || {
@@ -290,6 +296,26 @@ fn check_in_pool(dir: &Path, config: &Config) -> Result<Report, Error> {
 /// Scans one file, turning a panic in any rule into an error finding: the
 /// gate must fail on a file it could not finish judging, not stop judging
 /// the rest of the bundle.
+/// The bytes of files judged at once on all threads, unless one file alone
+/// is larger. Judging a file takes a few times its size, so without this
+/// bound the peak would be that much per thread; with it, the peak is a few
+/// times the largest file, or a few times this, whichever is more. Small
+/// files never wait: this is hundreds of ordinary pages.
+const FILE_BYTES_IN_FLIGHT: u64 = 16 * 1024 * 1024;
+
+/// The bytes file number `index` takes to judge, as far as is known before
+/// reading it: its size, or the size cap for a compressed copy or Git
+/// object, which unpack to up to that.
+fn bytes_to_judge(site: &Site, index: usize) -> u64 {
+    let path = site.paths[index].as_str();
+    if bundle::compressed(path).is_some() || rules::secret::debris::git_file(path).is_some() {
+        return site.max_file_bytes;
+    }
+    std::fs::metadata(site.disk_path(index))
+        .map_or(0, |metadata| metadata.len())
+        .min(site.max_file_bytes)
+}
+
 fn scan_guarded(site: &Site, index: usize) -> FileOutcome {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         scan::scan_file(site, index)

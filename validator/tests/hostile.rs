@@ -13,6 +13,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use bundle_validator::rules::sink::{MAX_SCRIPT_MEMORY, memory_bound};
 use bundle_validator::{Config, DEFAULT_MAX_FILE_BYTES, Report, Severity, check};
 
 /// The system allocator, counting the bytes in use and their peak.
@@ -324,6 +325,84 @@ fn hostile_pages_at_the_size_cap_stay_within_the_memory_budget() {
             );
         }
     }
+}
+
+/// `unit` repeated to `bytes`.
+fn repeated(unit: &str, bytes: usize) -> Vec<u8> {
+    unit.repeat(bytes / unit.len()).into_bytes()
+}
+
+#[test]
+fn dense_scripts_stay_within_the_memory_budget_or_are_refused() {
+    // No syntax tree fits in a few times its source, so scripts share a
+    // constant budget on top of the files' own: a script that fits is
+    // judged, one that could need more is refused as an error.
+    let cap = DEFAULT_MAX_FILE_BYTES as usize;
+    for unit in ["eval(a);", "a(b,c);", "x={a,b,c,d,e,f};", "'\\01';"] {
+        for bytes in [256 * 1024, 1024 * 1024, cap] {
+            let content = repeated(unit, bytes);
+            // A script that is parsed takes at most its bound, which is
+            // never more than the budget.
+            let bound = memory_bound(std::str::from_utf8(&content).expect("ASCII"));
+            let allowance = bound.min(MAX_SCRIPT_MEMORY) as usize + CAP_ALLOWANCE;
+            let (report, peak) = check_within(&[("dense.js", &content)], allowance);
+            eprintln!("{unit:?} x {bytes} bytes: peak heap {peak} bytes");
+            let refused = report.findings.iter().any(|f| f.rule == "sink/too-large");
+            let judged = report.findings.iter().all(|f| f.rule != "sink/too-large");
+            assert!(refused || judged);
+            if bytes == cap {
+                assert!(refused, "{unit:?} at the cap: {:#?}", report.findings);
+            }
+            if unit == "eval(a);" && !refused {
+                assert!(has(&report, "dense.js", "sink/eval"));
+            }
+        }
+    }
+    // Inside a page the same script is refused just the same.
+    let body = repeated("eval(a);", cap - 100);
+    let page = format!(
+        "<!doctype html><title>t</title><script>{}</script>",
+        std::str::from_utf8(&body).expect("ASCII")
+    );
+    let (report, _) = check_within(
+        &[("dense.html", page.as_bytes())],
+        MAX_SCRIPT_MEMORY as usize + CAP_ALLOWANCE,
+    );
+    assert!(
+        has(&report, "dense.html", "sink/too-large"),
+        "{:#?}",
+        report.findings
+    );
+    // Many dense scripts at once share the budget instead of each taking
+    // their own on every thread.
+    let content = repeated("a(b,c);", 1024 * 1024);
+    let files: Vec<(String, &[u8])> = (0..8)
+        .map(|index| (format!("dense-{index}.js"), content.as_slice()))
+        .collect();
+    let files: Vec<(&str, &[u8])> = files.iter().map(|(n, c)| (n.as_str(), *c)).collect();
+    check_within(&files, MAX_SCRIPT_MEMORY as usize + CAP_ALLOWANCE);
+}
+
+#[test]
+fn constants_built_from_constants_stay_small() {
+    // Each constant doubles the one before: folding them all would build
+    // gigabytes out of a kilobyte of source.
+    let mut script = String::from("const a0 = 'xxxxxxxxxxxxxxxx';\n");
+    for level in 1..40 {
+        script.push_str(&format!(
+            "const a{level} = a{} + a{};\n",
+            level - 1,
+            level - 1
+        ));
+    }
+    script.push_str("const k = 'inner' + 'HTML';\ndocument.body[k] = location.hash;\n");
+    let (report, _) = check_files(&[("double.js", script.as_bytes())]);
+    assert!(has(&report, "double.js", "sink/inner-html"));
+    // A long constant used over and over is not copied for every use.
+    let long = "y".repeat(4 * 1024 * 1024);
+    let mut script = format!("const s = '{long}';\n");
+    script.push_str(&"location.href = s + z;\n".repeat(40_000));
+    check_files(&[("long.js", script.as_bytes())]);
 }
 
 /// The findings of `rule` in `file`: those at a place, and the summaries

@@ -17,7 +17,10 @@
 //! scripts nested deeper than the parser can follow, the walk stops at a
 //! depth bound of its own, and both run on a thread whose stack is known
 //! to hold that depth (the `stack` module). A script beyond either bound is
-//! the error `sink/too-deep`, never a crash.
+//! the error `sink/too-deep`, never a crash. Memory is bounded the same
+//! way: a lexical count bounds the size of the tree before parsing, a
+//! script over the bound is the error `sink/too-large`, and the parses on
+//! all threads share one budget (the `memory` module).
 //!
 //! | rule | catches |
 //! |---|---|
@@ -37,10 +40,12 @@
 //! | `sink/javascript-url` | a `javascript:` URL sent to `location`, `.href`, `.src`, `.action`, `location.assign`/`replace`, `window.open` or `setAttribute` |
 //! | `sink/parse-error` | (warning) the script does not parse, so it was only partly checked |
 //! | `sink/too-deep` | the script nests deeper than the parser can follow safely, so it was not checked |
+//! | `sink/too-large` | the script's syntax tree could take more memory than one script may (`memory`), so it was not checked |
 //!
 //! Code-evaluating sinks given a constant string are warnings rather than
 //! errors: no outside data reaches them, but the CSP blocks them at run time.
 
+mod memory;
 mod nesting;
 mod resolve;
 mod visitor;
@@ -57,6 +62,8 @@ use oxc_parser::{Parser, ParserReturn};
 use oxc_span::SourceType;
 
 use crate::{Detection, Severity};
+
+pub use memory::MAX_SCRIPT_MEMORY;
 
 /// How a piece of JavaScript is meant to be parsed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,6 +133,13 @@ pub fn literal_urls(source: &str, kind: JsKind) -> Vec<(String, usize, usize)> {
         .collect()
 }
 
+/// An upper bound of the memory [`analyze`] takes for `source` beyond the
+/// source itself, as it reserves from the budget of [`MAX_SCRIPT_MEMORY`]
+/// that all parses share.
+pub fn memory_bound(source: &str) -> u64 {
+    memory::bound(source).total()
+}
+
 /// Parses `source` once and returns both the sink detections and the literal
 /// code-loading URLs. Prefer this over calling [`scan`] and [`literal_urls`]
 /// separately: it parses once instead of twice.
@@ -136,12 +150,26 @@ pub fn analyze(source: &str, kind: JsKind) -> JsAnalysis {
             ..JsAnalysis::default()
         };
     }
-    crate::stack::on_large_stack(|| analyze_on_this_thread(source, kind))
+    let bound = memory::bound(source);
+    if bound.total() > memory::MAX_SCRIPT_MEMORY {
+        return JsAnalysis {
+            detections: vec![too_large_detection(source, bound.total())],
+            ..JsAnalysis::default()
+        };
+    }
+    let _reservation = memory::SCRIPT_MEMORY.reserve(bound.total());
+    crate::stack::on_large_stack(|| analyze_on_this_thread(source, kind, bound.arena))
 }
 
 /// [`analyze`] for a script within the nesting bound, on a thread with a
 /// large stack.
-fn analyze_on_this_thread(source: &str, kind: JsKind) -> JsAnalysis {
+fn analyze_on_this_thread(source: &str, kind: JsKind, arena: usize) -> JsAnalysis {
+    // A large tree gets an arena of exactly the size bounded for it, one
+    // allocation instead of a chain of doubling chunks that could hold up
+    // to twice what the tree needs.
+    if arena > RETAINED_ARENA_BYTES {
+        return analyze_in(&mut Allocator::with_capacity(arena), source, kind);
+    }
     thread_local! {
         // One arena per worker thread, reset before every parse: the arena
         // keeps its largest chunk, so steady-state parsing does not allocate.
@@ -179,6 +207,25 @@ fn too_deep_detection(source: &str, offset: usize) -> Detection {
     }
 }
 
+/// The finding for a script whose syntax tree could take more memory than
+/// the validator gives one script.
+fn too_large_detection(source: &str, memory: u64) -> Detection {
+    Detection {
+        rule: "sink/too-large",
+        severity: Severity::Error,
+        start: 0,
+        end: next_char_end(source, 0),
+        message: format!(
+            "JavaScript too dense to parse within the memory a script may take (its syntax \
+             tree could need {} MiB, over {} MiB); the script was not checked for sinks",
+            memory.div_ceil(1024 * 1024),
+            memory::MAX_SCRIPT_MEMORY / (1024 * 1024)
+        ),
+        help: "Split the script into smaller files; a generated file this dense is also how \
+               a checker is made to run out of memory.",
+    }
+}
+
 fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     while offset > 0 && !text.is_char_boundary(offset) {
         offset -= 1;
@@ -194,8 +241,10 @@ fn next_char_end(source: &str, start: usize) -> usize {
         .map_or(source.len(), |(index, _)| start + index)
 }
 
-/// Largest arena a worker thread keeps between scripts.
-const RETAINED_ARENA_BYTES: usize = 16 * 1024 * 1024;
+/// Largest arena a worker thread keeps between scripts. What a thread keeps
+/// is outside the shared budget, so it is small: enough that the scripts of
+/// ordinary pages parse without allocating.
+const RETAINED_ARENA_BYTES: usize = 4 * 1024 * 1024;
 
 fn analyze_in(allocator: &mut Allocator, source: &str, kind: JsKind) -> JsAnalysis {
     let attempts: &[SourceType] = match kind {
@@ -258,6 +307,11 @@ fn parse<'a>(
 /// comment is trusted.
 pub(crate) fn comments(source: &str, kind: JsKind) -> Option<Vec<std::ops::Range<usize>>> {
     nesting::check(source, nesting::MAX_NESTING).ok()?;
+    let bound = memory::bound(source);
+    if bound.total() > memory::MAX_SCRIPT_MEMORY {
+        return None;
+    }
+    let _reservation = memory::SCRIPT_MEMORY.reserve(bound.total());
     let attempts: &[SourceType] = match kind {
         JsKind::Script => &[SourceType::script()],
         JsKind::Module => &[SourceType::mjs()],
@@ -265,7 +319,7 @@ pub(crate) fn comments(source: &str, kind: JsKind) -> Option<Vec<std::ops::Range
     };
     crate::stack::on_large_stack(|| {
         attempts.iter().find_map(|source_type| {
-            let allocator = Allocator::default();
+            let allocator = Allocator::with_capacity(bound.arena);
             let parsed = parse(&allocator, source, *source_type);
             (!parsed.panicked && first_error(&parsed).is_none()).then(|| {
                 parsed
@@ -409,6 +463,13 @@ pub const CATEGORY: Category = Category {
             "a script nested deeper than the parser follows safely (more than 2,000 estimated levels, or a syntax tree deeper than 10,000)",
             "what the parser cannot read cannot be judged, and such nesting has no use but hiding code",
             "flatten the code",
+        )
+        .marks_unjudged(),
+        Rule::error(
+            "sink/too-large",
+            "a script whose syntax tree could take more than 256 MiB (about 1.6 million tokens, some 3 MiB of minified code)",
+            "what the validator cannot parse within its memory budget cannot be judged, and such density is how a checker is run out of memory",
+            "split the script into smaller files",
         )
         .marks_unjudged(),
     ],

@@ -14,6 +14,36 @@ use oxc_ast::ast::{
 };
 use oxc_syntax::operator::BinaryOperator;
 
+/// The longest string folding builds. Every name a sink is reached by is
+/// far shorter, and a URL's origin sits at its start (which [`Scopes::prefix`]
+/// keeps, cut to this length). Without a bound, `const b = a + a` doubling
+/// a few dozen times builds gigabytes from a kilobyte of source, and each
+/// use of a long constant would copy it again.
+const MAX_BUILT_BYTES: usize = 1024;
+
+/// Whether a string of `parts` lengths together may be built.
+fn fits(parts: impl IntoIterator<Item = usize>) -> bool {
+    parts
+        .into_iter()
+        .try_fold(0usize, |total, part| {
+            total
+                .checked_add(part)
+                .filter(|&sum| sum <= MAX_BUILT_BYTES)
+        })
+        .is_some()
+}
+
+/// Appends as much of `piece` to `text` as keeps it within
+/// [`MAX_BUILT_BYTES`], cut on a character boundary, so that a long
+/// constant is never copied whole.
+fn push_within(text: &mut String, piece: &str) {
+    let mut room = MAX_BUILT_BYTES.saturating_sub(text.len()).min(piece.len());
+    while !piece.is_char_boundary(room) {
+        room -= 1;
+    }
+    text.push_str(&piece[..room]);
+}
+
 /// Browser globals (and well-known objects reached from them) that matter
 /// to sink detection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,9 +196,17 @@ impl<'a> Scopes<'a> {
         }
         let mut text = String::new();
         for (index, quasi) in template.quasis.iter().enumerate() {
-            text.push_str(quasi.value.cooked?.as_str());
+            let cooked = quasi.value.cooked?;
+            if !fits([text.len(), cooked.len()]) {
+                return None;
+            }
+            text.push_str(cooked.as_str());
             if let Some(expression) = template.expressions.get(index) {
-                text.push_str(&self.fold_depth(expression, depth + 1)?);
+                let folded = self.fold_depth(expression, depth + 1)?;
+                if !fits([text.len(), folded.len()]) {
+                    return None;
+                }
+                text.push_str(&folded);
             }
         }
         Some(Cow::Owned(text))
@@ -185,6 +223,9 @@ impl<'a> Scopes<'a> {
         }
         let left = self.fold_depth(&binary.left, depth + 1)?;
         let right = self.fold_depth(&binary.right, depth + 1)?;
+        if !fits([left.len(), right.len()]) {
+            return None;
+        }
         Some(Cow::Owned(format!("{left}{right}")))
     }
 
@@ -210,9 +251,17 @@ impl<'a> Scopes<'a> {
         let method = self.member_name(member)?;
         match method.as_ref() {
             "concat" => {
-                let mut text = self.fold_depth(member.object(), depth + 1)?.into_owned();
+                let object = self.fold_depth(member.object(), depth + 1)?;
+                if !fits([object.len()]) {
+                    return None;
+                }
+                let mut text = object.into_owned();
                 for argument in arguments {
-                    text.push_str(&self.fold_depth(argument, depth + 1)?);
+                    let folded = self.fold_depth(argument, depth + 1)?;
+                    if !fits([text.len(), folded.len()]) {
+                        return None;
+                    }
+                    text.push_str(&folded);
                 }
                 Some(Cow::Owned(text))
             }
@@ -224,18 +273,30 @@ impl<'a> Scopes<'a> {
                     Some(separator) => self.fold_depth(separator, depth + 1)?,
                     None => Cow::Borrowed(","),
                 };
-                let mut parts = Vec::with_capacity(array.elements.len());
+                // The separator goes between every two parts, so the
+                // result is measured as it grows, before it is built.
+                let mut parts: Vec<Cow<'a, str>> = Vec::new();
+                let mut length = 0usize;
                 for element in &array.elements {
-                    let ArrayExpressionElement::StringLiteral(literal) = element else {
-                        let expression = element.as_expression()?;
-                        parts.push(self.fold_depth(expression, depth + 1)?.into_owned());
-                        continue;
+                    let part = match element {
+                        ArrayExpressionElement::StringLiteral(literal) => {
+                            Cow::Borrowed(literal.value.as_str())
+                        }
+                        _ => self.fold_depth(element.as_expression()?, depth + 1)?,
                     };
-                    parts.push(literal.value.as_str().to_owned());
+                    let gap = if parts.is_empty() { 0 } else { separator.len() };
+                    if !fits([length, gap, part.len()]) {
+                        return None;
+                    }
+                    length += gap + part.len();
+                    parts.push(part);
                 }
-                Some(Cow::Owned(parts.join(&separator)))
+                Some(Cow::Owned(parts.join(separator.as_ref())))
             }
             "fromCharCode" if self.global(member.object()) == Some(Global::StringConstructor) => {
+                if !fits([arguments.len()]) {
+                    return None;
+                }
                 let mut text = String::new();
                 for argument in arguments {
                     let Expression::NumericLiteral(number) = strip(argument) else {
@@ -281,16 +342,22 @@ impl<'a> Scopes<'a> {
                     operands.push(&inner.right);
                     first = &inner.left;
                 }
-                let mut text = match self.fold(first) {
-                    Some(folded) => folded.into_owned(),
+                let mut text = String::new();
+                match self.fold(first) {
+                    Some(folded) => push_within(&mut text, &folded),
                     None => return self.prefix_depth(first, depth + 1),
-                };
+                }
+                // Only the start of a prefix matters (its scheme, its
+                // origin), so it stops growing at the folding bound.
                 for operand in operands.into_iter().rev() {
+                    if text.len() >= MAX_BUILT_BYTES {
+                        break;
+                    }
                     match self.fold(operand) {
-                        Some(folded) => text.push_str(&folded),
+                        Some(folded) => push_within(&mut text, &folded),
                         None => {
                             if let Some(partial) = self.prefix_depth(operand, depth + 1) {
-                                text.push_str(&partial);
+                                push_within(&mut text, &partial);
                             }
                             break;
                         }
@@ -301,9 +368,12 @@ impl<'a> Scopes<'a> {
             Expression::TemplateLiteral(template) => {
                 let mut text = String::new();
                 for (index, quasi) in template.quasis.iter().enumerate() {
-                    text.push_str(quasi.value.cooked?.as_str());
+                    if text.len() >= MAX_BUILT_BYTES {
+                        break;
+                    }
+                    push_within(&mut text, quasi.value.cooked?.as_str());
                     match template.expressions.get(index).and_then(|e| self.fold(e)) {
-                        Some(folded) => text.push_str(&folded),
+                        Some(folded) => push_within(&mut text, &folded),
                         None => break,
                     }
                 }
