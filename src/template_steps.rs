@@ -12,6 +12,15 @@
 //! unchanged) and keeps the tag's whitespace control, so an instrumented
 //! template renders exactly what the original does.
 //!
+//! Loops bound time, but not memory: `{% set s = s ~ s %}` doubles a
+//! string at every step and writes nothing, so a few dozen steps would
+//! exhaust memory long before the output cap or the step budget is
+//! reached. So the value of every `{% set %}` and `{% set_global %}` passes
+//! through [`VALUE_FUNCTION`], which refuses a string longer than the page
+//! may be ([`limit_values`]): no page can use a longer one. A block
+//! `{% set name %}…{% endset %}` is followed by the same check of what it
+//! captured.
+//!
 //! The scan follows Tera's own lexer: comments (`{# #}`), `{% raw %}`
 //! blocks and string literals inside tags are skipped, and a tag or
 //! expression ends at the first end delimiter outside a string. Templates
@@ -20,11 +29,15 @@
 
 use std::cell::Cell;
 
-use tera::{Kwargs, State, TeraResult};
+use tera::{Kwargs, State, TeraResult, Value};
 
 /// Name of the counting function the instrumented templates call. The
 /// leading underscores keep it out of the way of names authors choose.
 pub const STEP_FUNCTION: &str = "__template_step";
+
+/// Name of the function that checks the size of every value a template
+/// sets.
+pub const VALUE_FUNCTION: &str = "__template_value";
 
 thread_local! {
     /// Steps taken by the page rendering on this thread. Tera renders a
@@ -33,6 +46,32 @@ thread_local! {
     static STEPS: Cell<usize> = const { Cell::new(0) };
     /// The budget the page rendering on this thread runs under.
     static BUDGET: Cell<usize> = const { Cell::new(usize::MAX) };
+    /// The longest string a template rendering on this thread may set.
+    static VALUE_LIMIT: Cell<usize> = const { Cell::new(usize::MAX) };
+}
+
+/// Sets the longest string templates rendered on this thread may set: the
+/// page size cap, since a longer string could never be written.
+pub fn limit_values(bytes: usize) {
+    VALUE_LIMIT.with(|limit| limit.set(bytes));
+}
+
+/// The checking function registered as [`VALUE_FUNCTION`]: returns its
+/// `value` argument unchanged, or fails the render if it is a string longer
+/// than the limit. Lists and maps share their items rather than copying
+/// them, so only strings grow with each step.
+pub fn value(kwargs: Kwargs, _: &State) -> TeraResult<Value> {
+    let value: Value = kwargs.must_get("value")?;
+    let limit = VALUE_LIMIT.with(Cell::get);
+    if let Some(text) = value.as_str()
+        && text.len() > limit
+    {
+        return Err(tera::Error::message(format!(
+            "a value set here is a string of {} bytes, longer than a page may be ({limit} bytes)",
+            text.len()
+        )));
+    }
+    Ok(value)
 }
 
 /// Starts counting steps for a new page, under `budget` steps.
@@ -82,6 +121,8 @@ pub fn instrument(source: &str) -> String {
     let mut out = String::with_capacity(source.len() + 64);
     let mut copied = 0;
     let mut at = 0;
+    // Block sets open and not yet closed, innermost last.
+    let mut captures: Vec<(&str, &str)> = Vec::new();
     while let Some(offset) = find_start_marker(&bytes[at..]) {
         let start = at + offset;
         match &bytes[start..start + 2] {
@@ -108,6 +149,37 @@ pub fn instrument(source: &str) -> String {
                 let Some((end, trims)) = expression_end(bytes, inner, b"%}") else {
                     break;
                 };
+                let close = end - if trims { 3 } else { 2 };
+                match set_tag(&bytes[inner..close]) {
+                    Some(SetTag::Value { expression }) => {
+                        // `{% set x = EXPR %}` becomes
+                        // `{% set x = __template_value(value=(EXPR)) %}`.
+                        let expression = inner + expression;
+                        let expression_end =
+                            expression + source[expression..close].trim_end().len();
+                        out.push_str(&source[copied..expression]);
+                        out.push_str(" __template_value(value=(");
+                        out.push_str(&source[expression..expression_end]);
+                        out.push_str("))");
+                        copied = expression_end;
+                    }
+                    Some(SetTag::Block { keyword, name }) => {
+                        captures.push((keyword, &source[inner + name.start..inner + name.end]));
+                    }
+                    Some(SetTag::EndBlock) => {
+                        if let Some((keyword, name)) = captures.pop() {
+                            out.push_str(&source[copied..end]);
+                            // The check keeps the end tag's trimming, so
+                            // the whitespace after it renders as before.
+                            let trim = if trims { "-" } else { "" };
+                            out.push_str(&format!(
+                                "{{%{trim} {keyword} {name} = __template_value(value={name}) {trim}%}}"
+                            ));
+                            copied = end;
+                        }
+                    }
+                    None => {}
+                }
                 if opens_counted_body(&bytes[inner..end]) {
                     out.push_str(&source[copied..end]);
                     // A trimming tag end trims the whitespace after it; the
@@ -201,6 +273,67 @@ fn raw_block_end(bytes: &[u8], from: usize) -> Option<usize> {
     None
 }
 
+/// A tag that sets a variable, as far as the instrumentation needs it.
+#[derive(Debug, PartialEq, Eq)]
+enum SetTag {
+    /// `set name = EXPR` or `set_global name = EXPR`: the offset of EXPR.
+    Value { expression: usize },
+    /// `set name` or `set_global name`, opening a capture block: where the
+    /// name is.
+    Block {
+        keyword: &'static str,
+        name: std::ops::Range<usize>,
+    },
+    /// `endset`.
+    EndBlock,
+}
+
+/// Reads `tag`, the inside of a tag from after `{%` or `{%-` to before its
+/// `%}` or `-%}`, as a set tag if it is one.
+fn set_tag(tag: &[u8]) -> Option<SetTag> {
+    let word = |from: usize| {
+        let start = from
+            + tag[from..]
+                .iter()
+                .take_while(|b| b.is_ascii_whitespace())
+                .count();
+        let len = tag[start..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+            .count();
+        start..start + len
+    };
+    let keyword = word(0);
+    let keyword = match &tag[keyword.clone()] {
+        b"set" => ("set", keyword.end),
+        b"set_global" => ("set_global", keyword.end),
+        b"endset" => {
+            return tag[keyword.end..]
+                .iter()
+                .all(u8::is_ascii_whitespace)
+                .then_some(SetTag::EndBlock);
+        }
+        _ => return None,
+    };
+    let (keyword, after) = keyword;
+    let name = word(after);
+    if name.is_empty() || !tag.get(after).is_some_and(u8::is_ascii_whitespace) {
+        return None;
+    }
+    let rest = name.end
+        + tag[name.end..]
+            .iter()
+            .take_while(|b| b.is_ascii_whitespace())
+            .count();
+    match tag.get(rest) {
+        None => Some(SetTag::Block { keyword, name }),
+        Some(b'=') if tag.get(rest + 1) != Some(&b'=') => Some(SetTag::Value {
+            expression: rest + 1,
+        }),
+        Some(_) => None,
+    }
+}
+
 /// Whether the tag whose inside is `tag` (from after `{%` or `{%-` to past
 /// `%}`) opens a loop or component body.
 fn opens_counted_body(tag: &[u8]) -> bool {
@@ -236,14 +369,62 @@ mod tests {
     }
 
     #[test]
+    fn set_values_and_captures_are_checked() {
+        assert_eq!(
+            instrument("{% set s = s ~ s %}"),
+            "{% set s = __template_value(value=( s ~ s)) %}"
+        );
+        assert_eq!(
+            instrument("{%- set_global g = \"%}\" -%}"),
+            "{%- set_global g = __template_value(value=( \"%}\")) -%}"
+        );
+        assert_eq!(
+            instrument("{% set t %}x{% endset -%} y"),
+            "{% set t %}x{% endset -%}{%- set t = __template_value(value=t) -%} y"
+        );
+        // A comparison is not an assignment, and other tags are left alone.
+        for text in [
+            "{% if a == b %}{% endif %}",
+            "{% setx = 1 %}",
+            "{% set = 1 %}",
+        ] {
+            assert_eq!(instrument(text), text);
+        }
+    }
+
+    #[test]
+    fn doubling_a_string_without_writing_it_stops_at_the_page_limit() {
+        let mut tera = tera::Tera::new();
+        tera.register_function(STEP_FUNCTION, step);
+        tera.register_function(VALUE_FUNCTION, value);
+        let doubling =
+            "{% set_global s = \"ab\" %}{% for i in xs %}{% set_global s = s ~ s %}{% endfor %}";
+        let capturing = "{% set_global s = \"ab\" %}{% for i in xs %}\
+                         {% set_global s %}{{ s }}{{ s }}{% endset %}{% endfor %}";
+        for text in [doubling, capturing] {
+            tera.add_raw_template("t.html", &instrument(text))
+                .expect("the template compiles");
+            let mut context = tera::Context::new();
+            // Sixty doublings of two bytes would be two exabytes.
+            context.insert("xs", &(0..60).collect::<Vec<_>>());
+            start_page(usize::MAX);
+            limit_values(1 << 20);
+            let error = tera
+                .render("t.html", &context)
+                .expect_err("the render stops");
+            let message = format!("{error:?}");
+            assert!(message.contains("longer than a page may be"), "{message}");
+        }
+        limit_values(usize::MAX);
+    }
+
+    #[test]
     fn comments_raw_blocks_and_strings_are_skipped() {
         let unchanged = [
             "{# {% for x in xs %} #}",
             "{% raw %}{% for x in xs %}{% endraw %}",
             "{%- raw -%}{% for x in xs %}{%- endraw %}",
             "{{ \"{% for x in xs %}\" }}",
-            "{% set s = '%}{% for x in xs %}' %}",
-            "{% set s = `a\\`%}` %}{% if true %}x{% endif %}",
             "{% format %}{% forx %}{% endfor %}",
             "unclosed {% for x in xs",
         ];
@@ -252,7 +433,11 @@ mod tests {
         }
         assert_eq!(
             instrument("{% set s = \"%}\" %}{% for x in xs %}{% endfor %}"),
-            "{% set s = \"%}\" %}{% for x in xs %}{{ __template_step() }}{% endfor %}"
+            "{% set s = __template_value(value=( \"%}\")) %}{% for x in xs %}{{ __template_step() }}{% endfor %}"
+        );
+        assert_eq!(
+            instrument("{% set s = `a\\`%}` %}{% if true %}x{% endif %}"),
+            "{% set s = __template_value(value=( `a\\`%}`)) %}{% if true %}x{% endif %}"
         );
     }
 
@@ -274,6 +459,10 @@ mod tests {
                 Just("{% raw %}{% for y in xs %}{% endraw %}".to_string()),
                 Just("{% set s = \"%}\" -%}".to_string()),
                 Just("{{ s }}".to_string()),
+                Just("{% set s = s ~ \"a\" %}".to_string()),
+                Just("{%- set_global g = s ~ 1 -%}".to_string()),
+                Just("{% set t %}<{{ s }}>{% endset -%}\n {{ t }}".to_string()),
+                Just("{% set e = 1 == 1 %}{{ e }}".to_string()),
             ]
         }
 
@@ -300,6 +489,7 @@ mod tests {
         fn render(text: &str, steps: bool) -> Result<String, String> {
             let mut tera = tera::Tera::new();
             tera.register_function(STEP_FUNCTION, step);
+            tera.register_function(VALUE_FUNCTION, value);
             tera.add_raw_template("t.html", text)
                 .map_err(|e| e.to_string())?;
             let mut context = tera::Context::new();
@@ -322,7 +512,9 @@ mod tests {
             fn instrumenting_never_panics_and_only_adds(text in "\\PC{0,64}") {
                 let out = instrument(&text);
                 prop_assert!(out.len() >= text.len());
-                prop_assert_eq!(out.replace("{{- __template_step() -}}", "").replace("{{ __template_step() }}", ""), text);
+                // Every byte of the template is still there, in order.
+                let mut rest = out.bytes();
+                prop_assert!(text.bytes().all(|byte| rest.any(|b| b == byte)));
             }
         }
     }

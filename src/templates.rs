@@ -186,6 +186,7 @@ impl Templates {
         let mut out = CappedWriter::new(self.page_limit);
         RANGE_ITEMS.with(|used| used.set(budget.range_items));
         template_steps::resume_page(budget.steps, MAX_TEMPLATE_STEPS_PER_PAGE);
+        template_steps::limit_values(self.page_limit);
         let result = self.tera.render_to(&file, context, &mut out);
         budget.range_items = RANGE_ITEMS.with(Cell::get);
         budget.steps = template_steps::taken();
@@ -296,6 +297,7 @@ fn new_tera() -> (Tera, crate::template_functions::Shared) {
     let mut tera = Tera::new();
     tera.register_function("range", budgeted_range);
     tera.register_function(template_steps::STEP_FUNCTION, template_steps::step);
+    tera.register_function(template_steps::VALUE_FUNCTION, template_steps::value);
     let functions = crate::template_functions::register(&mut tera);
     (tera, functions)
 }
