@@ -34,6 +34,7 @@ pub mod security_txt;
 pub mod sitemap;
 pub mod social;
 pub mod source_text;
+pub mod template_filters;
 pub mod template_functions;
 pub mod template_steps;
 pub mod templates;

@@ -56,6 +56,11 @@ pub fn limit_values(bytes: usize) {
     VALUE_LIMIT.with(|limit| limit.set(bytes));
 }
 
+/// The longest string templates rendered on this thread may build.
+pub fn value_limit() -> usize {
+    VALUE_LIMIT.with(Cell::get)
+}
+
 /// The checking function registered as [`VALUE_FUNCTION`]: returns its
 /// `value` argument unchanged, or fails the render if it is a string longer
 /// than the limit. Lists and maps share their items rather than copying

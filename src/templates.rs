@@ -298,6 +298,7 @@ fn new_tera() -> (Tera, crate::template_functions::Shared) {
     tera.register_function("range", budgeted_range);
     tera.register_function(template_steps::STEP_FUNCTION, template_steps::step);
     tera.register_function(template_steps::VALUE_FUNCTION, template_steps::value);
+    crate::template_filters::register(&mut tera);
     let functions = crate::template_functions::register(&mut tera);
     (tera, functions)
 }
