@@ -10,3 +10,4 @@ import './suites/lead-form.mjs';
 import './suites/accessibility.mjs';
 import './suites/news.mjs';
 import './suites/screenshots.mjs';
+import './suites/layout.mjs';
