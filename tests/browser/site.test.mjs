@@ -11,3 +11,4 @@ import './suites/accessibility.mjs';
 import './suites/news.mjs';
 import './suites/screenshots.mjs';
 import './suites/layout.mjs';
+import './suites/print.mjs';
