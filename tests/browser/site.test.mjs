@@ -12,3 +12,4 @@ import './suites/news.mjs';
 import './suites/screenshots.mjs';
 import './suites/layout.mjs';
 import './suites/print.mjs';
+import './suites/budgets.mjs';
