@@ -52,7 +52,9 @@ describe('screenshots', { concurrency: 3 }, () => {
           await banner(page).getByRole('button', { name: 'Reject analytics' }).click();
           const notFound = [];
           for (const entry of pages) {
-            const response = await page.goto(site.url(entry.path), { waitUntil: 'load' });
+            // Every request settled, the icons included: a request still in
+            // flight when the next page loads would be cut off and recorded.
+            const response = await page.goto(site.url(entry.path), { waitUntil: 'networkidle' });
             if (entry.notFound) notFound.push(response.url());
             assert.ok(await banner(page).isHidden(), `the banner still shows on ${entry.path} after a choice`);
             await assertNoSidewaysScroll(page, `${entry.path} at ${size} size (${scheme})`);
