@@ -1,7 +1,8 @@
 //! Markdown to HTML with pulldown-cmark: tables, footnotes, strikethrough
 //! and heading attributes, plus the raw HTML policy of [`crate::raw_html`],
 //! heading ids and the table of contents ([`headings`]), syntax
-//! highlighting by class ([`highlight`]) and shortcodes ([`shortcodes`]).
+//! highlighting by class ([`highlight`]), shortcodes ([`shortcodes`]) and
+//! table cells labelled by their column ([`tables`]).
 //!
 //! Shortcodes are expanded at the event level, never by pasting their
 //! output into the Markdown text (where a blank line in a template's output
@@ -22,6 +23,7 @@
 pub mod headings;
 pub mod highlight;
 pub mod shortcodes;
+pub mod tables;
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -483,7 +485,7 @@ impl State<'_> {
             Some((substituted, text)) => self.expand_calls(events, substituted, text, base, depth),
             None => events,
         };
-        let events = self.transform(events);
+        let events = tables::label_cells(self.transform(events));
         write_html(length, events)
     }
 
@@ -1440,13 +1442,17 @@ mod tests {
             #![proptest_config(config())]
 
             /// Markdown without a call renders exactly as pulldown-cmark
-            /// renders it.
+            /// renders it, with its table cells labelled.
             #[test]
             fn fuzz_text_without_calls_renders_unchanged(text in markdown(PLAIN)) {
                 prop_assume!(!text.contains("{{") && !text.contains("{%"));
                 if let Ok(rendered) = render_shortcodes(&text) {
                     let mut plain = String::new();
-                    html::push_html(&mut plain, Parser::new_ext(&text, options()));
+                    let events = Parser::new_ext(&text, options()).into_offset_iter().collect();
+                    html::push_html(
+                        &mut plain,
+                        tables::label_cells(events).into_iter().map(|(event, _)| event),
+                    );
                     prop_assert_eq!(without_heading_ids(&rendered.html), plain);
                 }
             }

@@ -10,3 +10,6 @@ import './suites/lead-form.mjs';
 import './suites/accessibility.mjs';
 import './suites/news.mjs';
 import './suites/screenshots.mjs';
+import './suites/layout.mjs';
+import './suites/print.mjs';
+import './suites/budgets.mjs';

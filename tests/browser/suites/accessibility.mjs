@@ -1,6 +1,7 @@
-// Every page passes axe-core without a serious or critical violation, the
-// consent banner and the lead form work from the keyboard alone, and every
-// element reached with Tab shows where focus is.
+// Every page passes axe-core without a serious or critical violation, in
+// the light and the dark colour scheme; the consent banner and the lead
+// form work from the keyboard alone, and every element reached with Tab
+// shows where focus is.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -29,7 +30,10 @@ import { browser, site } from '../support/session.mjs';
 
 const pages = htmlPages();
 
-describe('every page', () => {
+/** The colour schemes a visitor's system can ask for. */
+const COLOR_SCHEMES = ['light', 'dark'];
+
+describe('every page', { concurrency: 3 }, () => {
   for (const { file, path } of pages) {
     test(`${path} (dist/${file})`, async (t) => {
       // Only this pass bypasses CSP, and only so axe itself can be injected;
@@ -51,16 +55,45 @@ describe('every page', () => {
           );
         });
 
-        await t.test('axe-core finds no serious or critical violation', async () => {
-          const blocking = (await axeViolations(page)).filter((v) => BLOCKING_IMPACTS.includes(v.impact));
-          const found = `axe-core found ${blocking.length} serious or critical violation(s) on ${path}`;
-          assert.equal(blocking.length, 0, `${found}:\n${describeViolations(blocking)}`);
-        });
+        // Both colour schemes, each with the consent banner showing: the
+        // page is judged in the palette a visitor's system asks for.
+        for (const scheme of COLOR_SCHEMES) {
+          await t.test(`axe-core finds no serious or critical violation in the ${scheme} scheme`, async () => {
+            await page.emulateMedia({ colorScheme: scheme });
+            const applied = await page.evaluate(
+              (wanted) => window.matchMedia(`(prefers-color-scheme: ${wanted})`).matches,
+              scheme,
+            );
+            assert.ok(applied, `the page does not see prefers-color-scheme: ${scheme}`);
+            const blocking = (await axeViolations(page)).filter((v) => BLOCKING_IMPACTS.includes(v.impact));
+            const found = `axe-core found ${blocking.length} serious or critical violation(s) on ${path} (${scheme})`;
+            assert.equal(blocking.length, 0, `${found}:\n${describeViolations(blocking)}`);
+          });
+        }
       } finally {
         await context.close();
       }
     });
   }
+
+  test('the dark scheme changes the palette, so both passes judge different colours', async () => {
+    const context = await browser.newContext({ reducedMotion: 'reduce' });
+    try {
+      const page = await context.newPage();
+      await page.goto(site.url('/'));
+      const colours = {};
+      for (const scheme of COLOR_SCHEMES) {
+        await page.emulateMedia({ colorScheme: scheme });
+        colours[scheme] = await page.evaluate(() => {
+          const body = getComputedStyle(document.body);
+          return `${body.color} on ${body.backgroundColor}`;
+        });
+      }
+      assert.notEqual(colours.light, colours.dark, 'the body text looks the same in both schemes');
+    } finally {
+      await context.close();
+    }
+  });
 });
 
 describe("the Worker's error page", () => {
