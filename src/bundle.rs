@@ -110,6 +110,9 @@ pub struct PhaseTimes {
     pub write: Duration,
     /// Running the validator over the bundle.
     pub validate: Duration,
+    /// Writing the evidence manifest and checking the bundle that holds
+    /// it again.
+    pub evidence: Duration,
     /// Replacing the previous output.
     pub swap: Duration,
 }
@@ -555,6 +558,7 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
     // pages render, from every thread.
     let assets = Arc::new(assets);
     let mut generated = generated_files(&assets, &feeds);
+    generated.push(config.evidence.bundle_path().to_string());
     if config.security_txt.is_some() {
         generated.push(SECURITY_TXT_PATH.to_string());
     }
@@ -651,35 +655,87 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
     };
     Error::collect(errors)?;
 
-    phases.write = started.elapsed() - phases.load;
-    let checked = catch_unwind(AssertUnwindSafe(|| {
-        if let Some(hook) = hooks.validator {
-            hook(staging.path());
-        }
-        bundle_validator::check(staging.path(), &validator_config)
-    }))
-    .map_err(|panic| Error::Internal {
-        context: "validator".to_string(),
-        message: panic_message_in(panic.as_ref(), staging.path()),
-    })?;
-    let mut report =
-        checked.map_err(|error| validator_error(error, site_dir, &validator_config))?;
-    let sources = trace_findings(&mut report, &traces, staging.path(), &site);
-    let errors = report.error_count();
-    if errors > 0 {
-        let kept = options.keep_failed.then(|| staging.keep());
-        return Err(Error::ValidationFailed {
-            errors,
-            warnings: report.warning_count(),
-            report: Box::new(report),
-            kept,
-            sources,
-        });
-    }
+    // The manifest is there from the first check on, so that every check
+    // judges the same files; this first one carries no coverage yet.
+    let manifest_path = config.evidence.bundle_path();
+    let source_commit = crate::evidence::source_commit(site_dir, |name| std::env::var(name).ok());
+    let manifest_of = |report: Option<&bundle_validator::Report>| {
+        crate::evidence::manifest(
+            staging.path(),
+            manifest_path,
+            crate::evidence::ManifestParts {
+                build_time,
+                source_commit: source_commit.clone(),
+                coverage: report.map_or(&[][..], |r| r.coverage.as_slice()),
+                promises: Vec::new(),
+            },
+        )
+    };
+    crate::evidence::write(staging.path(), manifest_path, &manifest_of(None)?)?;
 
+    phases.write = started.elapsed() - phases.load;
+    // One check of the bundle as it stands in the staging folder; a
+    // failing one ends the build with every error traced to its source.
+    let validate =
+        |traces: &HashMap<String, PageTrace>| -> Result<bundle_validator::Report, Error> {
+            let checked = catch_unwind(AssertUnwindSafe(|| {
+                if let Some(hook) = hooks.validator {
+                    hook(staging.path());
+                }
+                bundle_validator::check(staging.path(), &validator_config)
+            }))
+            .map_err(|panic| Error::Internal {
+                context: "validator".to_string(),
+                message: panic_message_in(panic.as_ref(), staging.path()),
+            })?;
+            let mut report =
+                checked.map_err(|error| validator_error(error, site_dir, &validator_config))?;
+            let sources = trace_findings(&mut report, traces, staging.path(), &site);
+            let errors = report.error_count();
+            if errors > 0 {
+                return Err(Error::ValidationFailed {
+                    errors,
+                    warnings: report.warning_count(),
+                    report: Box::new(report),
+                    kept: None,
+                    sources,
+                });
+            }
+            Ok(report)
+        };
+    let mut report = match validate(&traces) {
+        Ok(report) => report,
+        Err(error) => return Err(keep_failed(error, staging, options.keep_failed)),
+    };
     phases.validate = started.elapsed() - phases.load - phases.write;
+
+    // The evidence of this check goes into the manifest, and the bundle
+    // that holds it is checked again: what the manifest says must be what
+    // the check of the final bundle measured. Nothing else changes
+    // between the checks, so the second one settles it; a third is
+    // allowed before the build gives up.
+    let mut passes = 1;
+    loop {
+        crate::evidence::write(staging.path(), manifest_path, &manifest_of(Some(&report))?)?;
+        let next = match validate(&traces) {
+            Ok(report) => report,
+            Err(error) => return Err(keep_failed(error, staging, options.keep_failed)),
+        };
+        passes += 1;
+        let settled = next.coverage == report.coverage;
+        report = next;
+        if settled {
+            break;
+        }
+        if passes >= crate::evidence::MAX_CHECKS {
+            return Err(crate::evidence::EvidenceError::Unsettled { checks: passes }.into());
+        }
+    }
+    phases.evidence = started.elapsed() - phases.load - phases.write - phases.validate;
+
     out.swap_in(staging)?;
-    phases.swap = started.elapsed() - phases.load - phases.write - phases.validate;
+    phases.swap =
+        started.elapsed() - phases.load - phases.write - phases.validate - phases.evidence;
     Ok(BuildSummary {
         phases,
         pages: pages.len(),
@@ -687,6 +743,27 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
         elapsed: started.elapsed(),
         report,
     })
+}
+
+/// A failed check's error, with the staging folder kept for inspection when
+/// the build was asked to keep a failed bundle (and removed otherwise).
+fn keep_failed(error: Error, staging: out_dir::Staging, keep: bool) -> Error {
+    match error {
+        Error::ValidationFailed {
+            errors,
+            warnings,
+            report,
+            sources,
+            ..
+        } => Error::ValidationFailed {
+            errors,
+            warnings,
+            report,
+            kept: keep.then(|| staging.keep()),
+            sources,
+        },
+        other => other,
+    }
 }
 
 /// The text of a panic's payload, with control characters escaped.

@@ -350,6 +350,10 @@ pub enum Error {
         /// Each error finding traced back to the source that produced it.
         sources: Vec<Error>,
     },
+    /// The build's evidence could not be settled or does not prove what
+    /// the site promises.
+    #[error(transparent)]
+    Evidence(#[from] crate::evidence::EvidenceError),
     /// Several independent errors, all collected before failing.
     #[error("{}", ErrorListDisplay(.0))]
     Many(Vec<Error>),

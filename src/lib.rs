@@ -18,6 +18,7 @@ pub mod config;
 pub mod content;
 pub mod dev;
 pub mod error;
+pub mod evidence;
 pub mod feed;
 pub mod headers;
 pub mod leads;

@@ -19,6 +19,7 @@ pub mod css;
 mod decode;
 mod decompress;
 mod emit;
+pub mod evidence;
 pub mod finding;
 #[cfg(test)]
 mod fuzz;
