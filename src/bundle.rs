@@ -548,12 +548,25 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
     // fingerprinted nor missing static files.
     assets.add_generated(public.iter().map(|file| &file.path));
     errors.extend(check_drafts(&config, &drafts, templates.as_ref(), &assets));
+    let promises = match &config.evidence.promises {
+        Some(path) => crate::promises::load(site_dir, path).unwrap_or_else(|error| {
+            errors.push(error);
+            Vec::new()
+        }),
+        None => Vec::new(),
+    };
+    // Before the first check the promises are rendered without numbers;
+    // that render is checked, then replaced (see the evidence passes).
+    let pending_evidence =
+        crate::evidence::page_evidence(&promises, None, build_time, config.evidence.bundle_path());
     let share_image = crate::social::image_url(&config, &assets).unwrap_or_else(|error| {
         errors.push(error);
         None
     });
     let feeds = feed_paths(&config, &pages, &sections, &taxonomies);
     assets.add_generated(&feeds);
+    // Pages may link the evidence manifest, which the build writes.
+    assets.add_generated([&config.evidence.bundle_path().to_string()]);
     // The `markdown` filter and `get_url` read the static files while
     // pages render, from every thread.
     let assets = Arc::new(assets);
@@ -645,8 +658,9 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
         public: &public,
         authored_robots,
         share_image: share_image.as_deref(),
+        evidence: &pending_evidence,
     };
-    let traces = match write_bundle(staging.path(), &site, &renderable, options, hooks) {
+    let mut traces = match write_bundle(staging.path(), &site, &renderable, options, hooks) {
         Ok(traces) => traces,
         Err(error) => {
             errors.push(error);
@@ -655,23 +669,46 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
     };
     Error::collect(errors)?;
 
+    // The pages that call the `promises` shortcode show the evidence; a
+    // site that renders promises must say where they are.
+    let mut evidence_pages: Vec<String> = traces
+        .iter()
+        .filter(|(_, trace)| trace.shows_evidence)
+        .map(|(output, _)| output.clone())
+        .collect();
+    evidence_pages.sort();
+    if config.evidence.promises.is_none()
+        && let Some(first) = evidence_pages.first()
+    {
+        let page = traces
+            .get(first)
+            .map_or_else(|| first.clone(), |t| pages[t.page].display_path.clone());
+        return Err(crate::evidence::EvidenceError::NoPromises { page }.into());
+    }
     // The manifest is there from the first check on, so that every check
     // judges the same files; this first one carries no coverage yet.
     let manifest_path = config.evidence.bundle_path();
     let source_commit = crate::evidence::source_commit(site_dir, |name| std::env::var(name).ok());
-    let manifest_of = |report: Option<&bundle_validator::Report>| {
-        crate::evidence::manifest(
-            staging.path(),
-            manifest_path,
-            crate::evidence::ManifestParts {
-                build_time,
-                source_commit: source_commit.clone(),
-                coverage: report.map_or(&[][..], |r| r.coverage.as_slice()),
-                promises: Vec::new(),
-            },
-        )
-    };
-    crate::evidence::write(staging.path(), manifest_path, &manifest_of(None)?)?;
+    let manifest_of =
+        |coverage: &[bundle_validator::CategoryCoverage],
+         promises: Vec<bundle_validator::evidence::PromiseEvidence>| {
+            crate::evidence::manifest(
+                staging.path(),
+                manifest_path,
+                crate::evidence::ManifestParts {
+                    build_time,
+                    source_commit: source_commit.clone(),
+                    coverage,
+                    promises,
+                    evidence_pages: &evidence_pages,
+                },
+            )
+        };
+    crate::evidence::write(
+        staging.path(),
+        manifest_path,
+        &manifest_of(&[], Vec::new())?,
+    )?;
 
     phases.write = started.elapsed() - phases.load;
     // One check of the bundle as it stands in the staging folder; a
@@ -709,26 +746,61 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
     };
     phases.validate = started.elapsed() - phases.load - phases.write;
 
-    // The evidence of this check goes into the manifest, and the bundle
-    // that holds it is checked again: what the manifest says must be what
-    // the check of the final bundle measured. Nothing else changes
-    // between the checks, so the second one settles it; a third is
-    // allowed before the build gives up.
-    let mut passes = 1;
+    // The evidence of this check is rendered into the pages that show it
+    // and written into the manifest, and the bundle holding both is
+    // checked again, in full: what the page and the manifest state must
+    // be what the check of the final bundle measured. A promise whose
+    // rules did not all run, or whose outcome differs between the checks,
+    // fails the build. The checks agree unless the evidence itself changes
+    // what is measured; a third is allowed before the build gives up.
+    let mut proven = crate::evidence::promise_evidence(&promises, &report.coverage);
+    crate::evidence::require_proven(&proven, &report.coverage)?;
+    let mut checks = 1;
     loop {
-        crate::evidence::write(staging.path(), manifest_path, &manifest_of(Some(&report))?)?;
+        if !evidence_pages.is_empty() {
+            // Only the evidence pages change from here on, and the digest
+            // they show leaves them (and the manifest) out.
+            let files = crate::evidence::digest_files(staging.path(), manifest_path)?;
+            let digest = bundle_validator::evidence::bundle_digest(&files, &evidence_pages);
+            let short = &digest[..bundle_validator::evidence::SHORT_DIGEST_CHARS];
+            let shown = crate::evidence::page_evidence(
+                &promises,
+                Some((&proven, short)),
+                build_time,
+                manifest_path,
+            );
+            let indices: Vec<usize> = evidence_pages
+                .iter()
+                .filter_map(|output| traces.get(output).map(|t| t.page))
+                .collect();
+            let with_evidence = SiteParts {
+                evidence: &shown,
+                ..site
+            };
+            let rendered = render_pages(staging.path(), &with_evidence, &indices, options, hooks)?;
+            traces.extend(rendered);
+        }
+        crate::evidence::write(
+            staging.path(),
+            manifest_path,
+            &manifest_of(&report.coverage, proven.clone())?,
+        )?;
         let next = match validate(&traces) {
             Ok(report) => report,
             Err(error) => return Err(keep_failed(error, staging, options.keep_failed)),
         };
-        passes += 1;
+        checks += 1;
+        let next_proven = crate::evidence::promise_evidence(&promises, &next.coverage);
+        crate::evidence::require_same_outcomes(&proven, &next_proven)?;
+        crate::evidence::require_proven(&next_proven, &next.coverage)?;
         let settled = next.coverage == report.coverage;
         report = next;
+        proven = next_proven;
         if settled {
             break;
         }
-        if passes >= crate::evidence::MAX_CHECKS {
-            return Err(crate::evidence::EvidenceError::Unsettled { checks: passes }.into());
+        if checks >= crate::evidence::MAX_CHECKS {
+            return Err(crate::evidence::EvidenceError::Unsettled { checks }.into());
         }
     }
     phases.evidence = started.elapsed() - phases.load - phases.write - phases.validate;
@@ -1140,6 +1212,7 @@ fn navigation(pages: &[Page]) -> Vec<NavItem<'_>> {
 }
 
 /// The parts of a site the writing phase needs.
+#[derive(Clone, Copy)]
 struct SiteParts<'a> {
     config: &'a SiteConfig,
     pages: &'a [Page],
@@ -1162,6 +1235,8 @@ struct SiteParts<'a> {
     authored_robots: Option<&'a str>,
     /// The absolute URL of the fingerprinted share image, when configured.
     share_image: Option<&'a str>,
+    /// What the `promises` shortcode shows (see [`crate::evidence::page_evidence`]).
+    evidence: &'a serde_json::Value,
 }
 
 /// What produced a page of the bundle, to trace findings back to it.
@@ -1171,6 +1246,9 @@ struct PageTrace {
     /// Where the Markdown's HTML sits in the page, when the template
     /// printed it verbatim once.
     content: Option<ContentSpan>,
+    /// The page calls the `promises` shortcode, so it shows the build's
+    /// evidence and is rendered again once the evidence is known.
+    shows_evidence: bool,
 }
 
 /// The Markdown's HTML inside a written page.
@@ -1198,7 +1276,36 @@ fn write_bundle(
         source: e,
     })?;
     site.assets.write(staging)?;
+    let traces = render_pages(staging, site, renderable, options, hooks)?;
 
+    let base_url = &site.config.base_url;
+    write_generated(staging, "sitemap.xml", &sitemap_xml(base_url, site.pages))?;
+    public_files::write(staging, site.public)?;
+    match site.authored_robots {
+        Some(text) => write_generated(staging, "robots.txt", text)?,
+        None => write_generated(staging, "robots.txt", &robots_txt(base_url))?,
+    }
+    write_feeds(staging, site)?;
+    if let Some(section) = &site.config.security_txt {
+        let text = section.value.render(base_url, site.build_time)?;
+        write_generated(staging, SECURITY_TXT_PATH, &text)?;
+    }
+    if let Some(text) = site.redirects {
+        write_generated(staging, crate::redirects::REDIRECTS_FILE, text)?;
+    }
+    write_generated(staging, HEADERS_FILE, site.headers)?;
+    Ok(traces)
+}
+
+/// Renders the pages numbered `renderable` into `staging`, in parallel,
+/// and says what produced each.
+fn render_pages(
+    staging: &Path,
+    site: &SiteParts<'_>,
+    renderable: &[usize],
+    options: &BuildOptions<'_>,
+    hooks: &Hooks<'_>,
+) -> Result<HashMap<String, PageTrace>, Error> {
     let nav = navigation(site.pages);
     let summaries: Vec<PageSummary<'_>> = site
         .pages
@@ -1235,12 +1342,13 @@ fn write_bundle(
             {
                 progress(count, total);
             }
-            result.map(|content| {
+            result.map(|(content, shows_evidence)| {
                 (
                     page.output.clone(),
                     PageTrace {
                         page: index,
                         content,
+                        shows_evidence,
                     },
                 )
             })
@@ -1257,23 +1365,6 @@ fn write_bundle(
         }
     }
     Error::collect(errors)?;
-
-    let base_url = &site.config.base_url;
-    write_generated(staging, "sitemap.xml", &sitemap_xml(base_url, site.pages))?;
-    public_files::write(staging, site.public)?;
-    match site.authored_robots {
-        Some(text) => write_generated(staging, "robots.txt", text)?,
-        None => write_generated(staging, "robots.txt", &robots_txt(base_url))?,
-    }
-    write_feeds(staging, site)?;
-    if let Some(section) = &site.config.security_txt {
-        let text = section.value.render(base_url, site.build_time)?;
-        write_generated(staging, SECURITY_TXT_PATH, &text)?;
-    }
-    if let Some(text) = site.redirects {
-        write_generated(staging, crate::redirects::REDIRECTS_FILE, text)?;
-    }
-    write_generated(staging, HEADERS_FILE, site.headers)?;
     Ok(traces)
 }
 
@@ -1315,11 +1406,16 @@ fn render_page(
     nav: &[NavItem<'_>],
     listing: Option<ListingContext<'_>>,
     taxonomy: Option<TaxonomyListing<'_>>,
-) -> Result<Option<ContentSpan>, Vec<Error>> {
-    let settings = markdown_settings(site.config, site.assets, Some(site.templates), page);
+) -> Result<(Option<ContentSpan>, bool), Vec<Error>> {
+    let mut settings = markdown_settings(site.config, site.assets, Some(site.templates), page);
+    settings.evidence = Some(site.evidence);
     let mut rendered = markdown::render(&page.body, &settings)
         .map_err(|problems| markdown::page_errors(page, problems))?;
     let mut problems = std::mem::take(&mut rendered.problems);
+    let shows_evidence = rendered
+        .called
+        .iter()
+        .any(|name| name == markdown::PROMISES_SHORTCODE);
 
     let robots = match (page.surface, page.noindex) {
         (Surface::Admin, _) => Some("noindex,nofollow"),
@@ -1447,7 +1543,7 @@ fn render_page(
         std::fs::create_dir_all(parent).map_err(write_error)?;
     }
     std::fs::write(&path, html.as_bytes()).map_err(write_error)?;
-    Ok(content)
+    Ok((content, shows_evidence))
 }
 
 /// What the Markdown of `page` is rendered with.
@@ -1463,6 +1559,7 @@ fn markdown_settings<'a>(
         templates,
         source: &page.display_path,
         body_line: page.body_line,
+        evidence: None,
     }
 }
 

@@ -247,6 +247,14 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// The promises file is not valid or names what the validator lacks.
+    #[error("{spot}: {message}")]
+    Promises {
+        /// Where in the promises file.
+        spot: SourceSpot,
+        /// What is wrong.
+        message: String,
+    },
     /// A page cannot take its place in the listing of its section: it
     /// lacks the key the section sorts by.
     #[error("{spot}: {message}")]

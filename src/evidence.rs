@@ -9,6 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
+use bundle_validator::Outcome;
 use bundle_validator::evidence::{
     FORMAT, FileDigest, Manifest, PromiseEvidence, Tool, bundle_digest, headers_rules,
     redirects_rules, sha256_hex,
@@ -37,6 +38,144 @@ pub enum EvidenceError {
         "the evidence did not settle: {checks} checks of the bundle measured different coverage, so no manifest can state what the final check measured"
     )]
     Unsettled { checks: usize },
+    /// A promise names a rule category that examined nothing (or failed):
+    /// the page would claim a check that did not run.
+    #[error(
+        "promise `{id}` cannot be published: its rule categories {} examined no file and no route in this bundle{}", .rules.join(", "), .turned_off.then_some(" (the validator config turns them off or ignores every file they judge)").unwrap_or_default()
+    )]
+    Unproven {
+        id: String,
+        rules: Vec<String>,
+        turned_off: bool,
+    },
+    /// A promise's outcome differs between the check of the bundle and the
+    /// check of the bundle that shows its evidence.
+    #[error(
+        "promise `{id}` was `{before}` in the first check of the bundle and `{after}` in the check of the bundle showing its evidence; the security page would not state what was checked"
+    )]
+    OutcomeChanged {
+        id: String,
+        before: &'static str,
+        after: &'static str,
+    },
+    /// A page renders the promises, but the site names no promises file.
+    #[error(
+        "{page} calls the `promises` shortcode, but `evidence.promises` in site.yaml names no promises file"
+    )]
+    NoPromises { page: String },
+}
+
+/// The evidence of every promise, from a check's coverage.
+pub fn promise_evidence(
+    promises: &[crate::promises::Promise],
+    coverage: &[bundle_validator::CategoryCoverage],
+) -> Vec<PromiseEvidence> {
+    promises
+        .iter()
+        .map(|p| {
+            PromiseEvidence::from_coverage(&p.id, &p.promise, &p.rules, &p.also_proven_by, coverage)
+        })
+        .collect()
+}
+
+/// Fails on the first promise whose rules did not all run and pass: the
+/// page must never show a check that did not run.
+pub fn require_proven(
+    evidence: &[PromiseEvidence],
+    coverage: &[bundle_validator::CategoryCoverage],
+) -> Result<(), EvidenceError> {
+    for promise in evidence {
+        if promise.outcome == Outcome::Pass {
+            continue;
+        }
+        let rules: Vec<String> = promise
+            .rules
+            .iter()
+            .filter(|r| r.outcome != Outcome::Pass)
+            .map(|r| format!("`{}`", r.category))
+            .collect();
+        // A category the validator has but that examined nothing at all
+        // in a bundle with pages was turned off or had every file ignored.
+        let turned_off = promise.rules.iter().any(|r| {
+            r.outcome == Outcome::NotRun
+                && coverage
+                    .iter()
+                    .any(|c| c.category == r.category && c.files == 0 && c.routes == 0)
+        });
+        return Err(EvidenceError::Unproven {
+            id: promise.id.clone(),
+            rules,
+            turned_off,
+        });
+    }
+    Ok(())
+}
+
+/// Fails on the first promise whose outcome differs between two checks.
+pub fn require_same_outcomes(
+    before: &[PromiseEvidence],
+    after: &[PromiseEvidence],
+) -> Result<(), EvidenceError> {
+    for (a, b) in before.iter().zip(after) {
+        if a.outcome != b.outcome {
+            return Err(EvidenceError::OutcomeChanged {
+                id: a.id.clone(),
+                before: a.outcome.as_str(),
+                after: b.outcome.as_str(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// What the `promises` shortcode is given as `evidence`. Before the first
+/// check (`verified` false) it holds the promises without numbers; that
+/// render is checked but never published, since the pages are rendered
+/// again with the check's numbers.
+pub fn page_evidence(
+    promises: &[crate::promises::Promise],
+    checked: Option<(&[PromiseEvidence], &str)>,
+    build_time: jiff::Timestamp,
+    manifest_path: &str,
+) -> serde_json::Value {
+    use serde_json::json;
+    let rows: Vec<serde_json::Value> = promises
+        .iter()
+        .enumerate()
+        .map(|(index, promise)| {
+            let proof = checked.and_then(|(evidence, _)| evidence.get(index));
+            let rules: Vec<serde_json::Value> = promise
+                .rules
+                .iter()
+                .enumerate()
+                .map(|(at, category)| {
+                    let rule = proof.and_then(|p| p.rules.get(at));
+                    json!({
+                        "category": category,
+                        "files": rule.map(|r| r.files),
+                        "routes": rule.map(|r| r.routes),
+                        "outcome": rule.map(|r| r.outcome.as_str()),
+                    })
+                })
+                .collect();
+            json!({
+                "id": promise.id,
+                "promise": promise.promise,
+                "kept_by": promise.kept_by,
+                "also_proven_by": promise.also_proven_by,
+                "rules": rules,
+                "outcome": proof.map(|p| p.outcome.as_str()),
+            })
+        })
+        .collect();
+    json!({
+        "verified": checked.is_some(),
+        "build_date": build_time.strftime("%Y-%m-%d").to_string(),
+        "build_time": whole_seconds(build_time).to_string(),
+        "bundle_digest": checked.map(|(_, digest)| digest),
+        "manifest": format!("/{manifest_path}"),
+        "promises": rows,
+    })
 }
 
 /// The `evidence:` section of `site.yaml`.
@@ -46,12 +185,17 @@ pub struct EvidenceConfig {
     /// The site path the manifest is published at.
     #[serde(default = "default_manifest", deserialize_with = "manifest_path")]
     pub manifest: String,
+    /// The promises file, relative to `site.yaml`; without it the site
+    /// publishes no promises.
+    #[serde(default)]
+    pub promises: Option<PathBuf>,
 }
 
 impl Default for EvidenceConfig {
     fn default() -> Self {
         Self {
             manifest: default_manifest(),
+            promises: None,
         }
     }
 }
@@ -273,6 +417,8 @@ pub struct ManifestParts<'a> {
     pub source_commit: Option<String>,
     pub coverage: &'a [bundle_validator::CategoryCoverage],
     pub promises: Vec<PromiseEvidence>,
+    /// The bundle paths of the pages that show the evidence.
+    pub evidence_pages: &'a [String],
 }
 
 /// The manifest of the bundle in `dir`, whose own path is `manifest`.
@@ -294,15 +440,22 @@ pub fn manifest(dir: &Path, manifest: &str, parts: ManifestParts<'_>) -> Result<
             version: env!("CARGO_PKG_VERSION").to_string(),
         },
         validator: Tool::validator(),
-        build_time: parts.build_time.to_string(),
+        build_time: whole_seconds(parts.build_time).to_string(),
         source_commit: parts.source_commit,
-        bundle_digest: bundle_digest(&files),
+        bundle_digest: bundle_digest(&files, parts.evidence_pages),
+        evidence_pages: parts.evidence_pages.to_vec(),
         files,
         headers,
         redirects,
         rules: parts.coverage.to_vec(),
         promises: parts.promises,
     })
+}
+
+/// The build time without its fraction of a second, as the manifest and
+/// the page state it: the clock's nanoseconds say nothing about a build.
+fn whole_seconds(time: jiff::Timestamp) -> jiff::Timestamp {
+    jiff::Timestamp::from_second(time.as_second()).unwrap_or(time)
 }
 
 /// Writes `manifest` at `path` of the bundle in `dir`, as pretty JSON.
@@ -421,6 +574,97 @@ mod tests {
         );
         assert_eq!(files[0].bytes, Some(9));
         assert_eq!((files[1].sha256.as_ref(), files[1].bytes), (None, None));
+    }
+
+    fn coverage(
+        category: &str,
+        files: u64,
+        outcome: Outcome,
+    ) -> bundle_validator::CategoryCoverage {
+        bundle_validator::CategoryCoverage {
+            category: category.into(),
+            files,
+            routes: 0,
+            errors: u64::from(outcome == Outcome::Fail),
+            warnings: 0,
+            suppressed: 0,
+            outcome,
+        }
+    }
+
+    fn promise(id: &str, rules: &[&str]) -> crate::promises::Promise {
+        crate::promises::Promise {
+            id: id.into(),
+            promise: format!("{id} holds."),
+            kept_by: "By construction.".into(),
+            rules: rules.iter().map(|r| r.to_string()).collect(),
+            also_proven_by: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn promises_are_proven_only_by_rules_that_ran_and_keep_their_outcome() {
+        let promises = [promise("a", &["csp"]), promise("b", &["csp", "sitemap"])];
+        let ran = [
+            coverage("csp", 3, Outcome::Pass),
+            coverage("sitemap", 1, Outcome::Pass),
+        ];
+        let proven = promise_evidence(&promises, &ran);
+        assert!(require_proven(&proven, &ran).is_ok());
+
+        let idle = [
+            coverage("csp", 3, Outcome::Pass),
+            coverage("sitemap", 0, Outcome::NotRun),
+        ];
+        let unproven = promise_evidence(&promises, &idle);
+        let error = require_proven(&unproven, &idle).unwrap_err().to_string();
+        assert!(error.contains("promise `b`"), "{error}");
+        assert!(
+            error.contains("`sitemap`") && !error.contains("`csp`"),
+            "{error}"
+        );
+
+        let failed = [
+            coverage("csp", 3, Outcome::Fail),
+            coverage("sitemap", 1, Outcome::Pass),
+        ];
+        let changed = promise_evidence(&promises, &failed);
+        let error = require_same_outcomes(&proven, &changed)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("promise `a`"), "{error}");
+        assert!(
+            error.contains("`pass`") && error.contains("`fail`"),
+            "{error}"
+        );
+        assert!(require_same_outcomes(&proven, &proven).is_ok());
+    }
+
+    #[test]
+    fn the_page_gets_numbers_only_once_the_bundle_is_checked() {
+        let promises = [promise("a", &["csp"])];
+        let time: jiff::Timestamp = "2026-05-01T12:00:00.5Z".parse().unwrap();
+        let pending = page_evidence(&promises, None, time, "security/evidence.json");
+        assert_eq!(pending["verified"], false);
+        assert_eq!(
+            pending["promises"][0]["rules"][0]["files"],
+            serde_json::Value::Null
+        );
+        assert_eq!(pending["promises"][0]["outcome"], serde_json::Value::Null);
+        let proven = promise_evidence(&promises, &[coverage("csp", 3, Outcome::Pass)]);
+        let shown = page_evidence(
+            &promises,
+            Some((&proven, "0123456789ab")),
+            time,
+            "security/evidence.json",
+        );
+        assert_eq!(shown["verified"], true);
+        assert_eq!(shown["promises"][0]["rules"][0]["files"], 3);
+        assert_eq!(shown["promises"][0]["outcome"], "pass");
+        assert_eq!(shown["bundle_digest"], "0123456789ab");
+        assert_eq!(shown["build_date"], "2026-05-01");
+        assert_eq!(shown["build_time"], "2026-05-01T12:00:00Z");
+        assert_eq!(shown["manifest"], "/security/evidence.json");
     }
 
     proptest! {

@@ -25,6 +25,7 @@ pub mod leads;
 pub mod limits;
 pub mod markdown;
 pub mod out_dir;
+pub mod promises;
 pub mod public_files;
 pub mod raw_html;
 pub mod redirects;

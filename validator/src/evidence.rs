@@ -47,8 +47,13 @@ pub struct Manifest {
     /// The commit of the site's sources, when the build could tell
     /// (40 or 64 lowercase hexadecimal digits); `null` otherwise.
     pub source_commit: Option<String>,
-    /// [`bundle_digest`] of [`Manifest::files`].
+    /// [`bundle_digest`] of [`Manifest::files`], leaving out
+    /// [`Manifest::evidence_pages`].
     pub bundle_digest: String,
+    /// The pages that show this evidence (the security page): they print
+    /// the bundle digest, so it cannot cover them. Their own digests are
+    /// in [`Manifest::files`] like any file's.
+    pub evidence_pages: Vec<String>,
     /// Every file of the bundle, sorted by path.
     pub files: Vec<FileDigest>,
     /// The `_headers` file, when the bundle has one.
@@ -228,11 +233,15 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// The digest of a whole bundle: SHA-256 over one line per file that has
 /// a digest, in the order given (sorted by path), each line the path, a
 /// NUL byte, the file's hexadecimal digest and a newline. The manifest,
-/// which has no digest, is left out. A path holds no NUL, so no two lists
-/// write the same text.
-pub fn bundle_digest(files: &[FileDigest]) -> String {
+/// which has no digest, is left out, and so are the pages in
+/// `leave_out`, which print this digest. A path holds no NUL, so no two
+/// lists write the same text.
+pub fn bundle_digest(files: &[FileDigest], leave_out: &[String]) -> String {
     let mut text = Vec::new();
     for file in files {
+        if leave_out.contains(&file.path) {
+            continue;
+        }
         if let Some(digest) = &file.sha256 {
             text.extend_from_slice(file.path.as_bytes());
             text.push(0);
@@ -369,11 +378,18 @@ mod tests {
     #[test]
     fn the_bundle_digest_leaves_out_the_manifest_and_sees_every_other_file() {
         let files = [file("a.html", Some("00")), file("b.json", None)];
-        assert_eq!(bundle_digest(&files), bundle_digest(&files[..1]));
+        assert_eq!(bundle_digest(&files, &[]), bundle_digest(&files[..1], &[]));
         let changed = [file("a.html", Some("01")), file("b.json", None)];
-        assert_ne!(bundle_digest(&files), bundle_digest(&changed));
+        assert_ne!(bundle_digest(&files, &[]), bundle_digest(&changed, &[]));
         let renamed = [file("c.html", Some("00"))];
-        assert_ne!(bundle_digest(&files), bundle_digest(&renamed));
+        assert_ne!(bundle_digest(&files, &[]), bundle_digest(&renamed, &[]));
+        // A page that prints the digest is left out of it.
+        let shown = ["a.html".to_string()];
+        assert_eq!(bundle_digest(&files, &shown), bundle_digest(&[], &[]));
+        assert_eq!(
+            bundle_digest(&changed, &shown),
+            bundle_digest(&files, &shown)
+        );
     }
 
     #[test]
@@ -443,7 +459,8 @@ mod tests {
                 validator: Tool::validator(),
                 build_time: "2026-01-01T00:00:00Z".into(),
                 source_commit: commit,
-                bundle_digest: bundle_digest(&files),
+                bundle_digest: bundle_digest(&files, &[]),
+                evidence_pages: Vec::new(),
                 files,
                 headers: None,
                 redirects: None,
