@@ -754,7 +754,7 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
     // fails the build. The checks agree unless the evidence itself changes
     // what is measured; a third is allowed before the build gives up.
     let mut proven = crate::evidence::promise_evidence(&promises, &report.coverage);
-    crate::evidence::require_proven(&proven, &report.coverage)?;
+    crate::evidence::require_proven(&proven)?;
     let mut checks = 1;
     loop {
         if !evidence_pages.is_empty() {
@@ -792,7 +792,7 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
         checks += 1;
         let next_proven = crate::evidence::promise_evidence(&promises, &next.coverage);
         crate::evidence::require_same_outcomes(&proven, &next_proven)?;
-        crate::evidence::require_proven(&next_proven, &next.coverage)?;
+        crate::evidence::require_proven(&next_proven)?;
         let settled = next.coverage == report.coverage;
         report = next;
         proven = next_proven;

@@ -41,13 +41,9 @@ pub enum EvidenceError {
     /// A promise names a rule category that examined nothing (or failed):
     /// the page would claim a check that did not run.
     #[error(
-        "promise `{id}` cannot be published: its rule categories {} examined no file and no route in this bundle{}", .rules.join(", "), .turned_off.then_some(" (the validator config turns them off or ignores every file they judge)").unwrap_or_default()
+        "promise `{id}` cannot be published: its rule categories {} did not pass with at least one file or route examined in this bundle, so the page would claim a check that did not run (the bundle must hold what they judge, and `validator.rules` and `validator.ignore` in site.yaml must leave them something to examine)", .rules.join(", ")
     )]
-    Unproven {
-        id: String,
-        rules: Vec<String>,
-        turned_off: bool,
-    },
+    Unproven { id: String, rules: Vec<String> },
     /// A promise's outcome differs between the check of the bundle and the
     /// check of the bundle that shows its evidence.
     #[error(
@@ -80,10 +76,7 @@ pub fn promise_evidence(
 
 /// Fails on the first promise whose rules did not all run and pass: the
 /// page must never show a check that did not run.
-pub fn require_proven(
-    evidence: &[PromiseEvidence],
-    coverage: &[bundle_validator::CategoryCoverage],
-) -> Result<(), EvidenceError> {
+pub fn require_proven(evidence: &[PromiseEvidence]) -> Result<(), EvidenceError> {
     for promise in evidence {
         if promise.outcome == Outcome::Pass {
             continue;
@@ -94,18 +87,9 @@ pub fn require_proven(
             .filter(|r| r.outcome != Outcome::Pass)
             .map(|r| format!("`{}`", r.category))
             .collect();
-        // A category the validator has but that examined nothing at all
-        // in a bundle with pages was turned off or had every file ignored.
-        let turned_off = promise.rules.iter().any(|r| {
-            r.outcome == Outcome::NotRun
-                && coverage
-                    .iter()
-                    .any(|c| c.category == r.category && c.files == 0 && c.routes == 0)
-        });
         return Err(EvidenceError::Unproven {
             id: promise.id.clone(),
             rules,
-            turned_off,
         });
     }
     Ok(())
@@ -610,14 +594,14 @@ mod tests {
             coverage("sitemap", 1, Outcome::Pass),
         ];
         let proven = promise_evidence(&promises, &ran);
-        assert!(require_proven(&proven, &ran).is_ok());
+        assert!(require_proven(&proven).is_ok());
 
         let idle = [
             coverage("csp", 3, Outcome::Pass),
             coverage("sitemap", 0, Outcome::NotRun),
         ];
         let unproven = promise_evidence(&promises, &idle);
-        let error = require_proven(&unproven, &idle).unwrap_err().to_string();
+        let error = require_proven(&unproven).unwrap_err().to_string();
         assert!(error.contains("promise `b`"), "{error}");
         assert!(
             error.contains("`sitemap`") && !error.contains("`csp`"),
