@@ -110,6 +110,9 @@ pub struct PhaseTimes {
     pub write: Duration,
     /// Running the validator over the bundle.
     pub validate: Duration,
+    /// Writing the evidence manifest and checking the bundle that holds
+    /// it again.
+    pub evidence: Duration,
     /// Replacing the previous output.
     pub swap: Duration,
 }
@@ -545,16 +548,30 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
     // fingerprinted nor missing static files.
     assets.add_generated(public.iter().map(|file| &file.path));
     errors.extend(check_drafts(&config, &drafts, templates.as_ref(), &assets));
+    let promises = match &config.evidence.promises {
+        Some(path) => crate::promises::load(site_dir, path).unwrap_or_else(|error| {
+            errors.push(error);
+            Vec::new()
+        }),
+        None => Vec::new(),
+    };
+    // Before the first check the promises are rendered without numbers;
+    // that render is checked, then replaced (see the evidence passes).
+    let pending_evidence =
+        crate::evidence::page_evidence(&promises, None, build_time, config.evidence.bundle_path());
     let share_image = crate::social::image_url(&config, &assets).unwrap_or_else(|error| {
         errors.push(error);
         None
     });
     let feeds = feed_paths(&config, &pages, &sections, &taxonomies);
     assets.add_generated(&feeds);
+    // Pages may link the evidence manifest, which the build writes.
+    assets.add_generated([&config.evidence.bundle_path().to_string()]);
     // The `markdown` filter and `get_url` read the static files while
     // pages render, from every thread.
     let assets = Arc::new(assets);
     let mut generated = generated_files(&assets, &feeds);
+    generated.push(config.evidence.bundle_path().to_string());
     if config.security_txt.is_some() {
         generated.push(SECURITY_TXT_PATH.to_string());
     }
@@ -641,8 +658,9 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
         public: &public,
         authored_robots,
         share_image: share_image.as_deref(),
+        evidence: &pending_evidence,
     };
-    let traces = match write_bundle(staging.path(), &site, &renderable, options, hooks) {
+    let mut traces = match write_bundle(staging.path(), &site, &renderable, options, hooks) {
         Ok(traces) => traces,
         Err(error) => {
             errors.push(error);
@@ -651,35 +669,145 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
     };
     Error::collect(errors)?;
 
-    phases.write = started.elapsed() - phases.load;
-    let checked = catch_unwind(AssertUnwindSafe(|| {
-        if let Some(hook) = hooks.validator {
-            hook(staging.path());
-        }
-        bundle_validator::check(staging.path(), &validator_config)
-    }))
-    .map_err(|panic| Error::Internal {
-        context: "validator".to_string(),
-        message: panic_message_in(panic.as_ref(), staging.path()),
-    })?;
-    let mut report =
-        checked.map_err(|error| validator_error(error, site_dir, &validator_config))?;
-    let sources = trace_findings(&mut report, &traces, staging.path(), &site);
-    let errors = report.error_count();
-    if errors > 0 {
-        let kept = options.keep_failed.then(|| staging.keep());
-        return Err(Error::ValidationFailed {
-            errors,
-            warnings: report.warning_count(),
-            report: Box::new(report),
-            kept,
-            sources,
-        });
+    // The pages that call the `promises` shortcode show the evidence; a
+    // site that renders promises must say where they are.
+    let mut evidence_pages: Vec<String> = traces
+        .iter()
+        .filter(|(_, trace)| trace.shows_evidence)
+        .map(|(output, _)| output.clone())
+        .collect();
+    evidence_pages.sort();
+    if config.evidence.promises.is_none()
+        && let Some(first) = evidence_pages.first()
+    {
+        let page = traces
+            .get(first)
+            .map_or_else(|| first.clone(), |t| pages[t.page].display_path.clone());
+        return Err(crate::evidence::EvidenceError::NoPromises { page }.into());
     }
+    // The manifest is there from the first check on, so that every check
+    // judges the same files; this first one carries no coverage yet.
+    let manifest_path = config.evidence.bundle_path();
+    let source_commit = crate::evidence::source_commit(site_dir, |name| std::env::var(name).ok());
+    let manifest_of =
+        |coverage: &[bundle_validator::CategoryCoverage],
+         promises: Vec<bundle_validator::evidence::PromiseEvidence>| {
+            crate::evidence::manifest(
+                staging.path(),
+                manifest_path,
+                crate::evidence::ManifestParts {
+                    build_time,
+                    source_commit: source_commit.clone(),
+                    coverage,
+                    promises,
+                    evidence_pages: &evidence_pages,
+                },
+            )
+        };
+    crate::evidence::write(
+        staging.path(),
+        manifest_path,
+        &manifest_of(&[], Vec::new())?,
+    )?;
 
+    phases.write = started.elapsed() - phases.load;
+    // One check of the bundle as it stands in the staging folder; a
+    // failing one ends the build with every error traced to its source.
+    let validate =
+        |traces: &HashMap<String, PageTrace>| -> Result<bundle_validator::Report, Error> {
+            let checked = catch_unwind(AssertUnwindSafe(|| {
+                if let Some(hook) = hooks.validator {
+                    hook(staging.path());
+                }
+                bundle_validator::check(staging.path(), &validator_config)
+            }))
+            .map_err(|panic| Error::Internal {
+                context: "validator".to_string(),
+                message: panic_message_in(panic.as_ref(), staging.path()),
+            })?;
+            let mut report =
+                checked.map_err(|error| validator_error(error, site_dir, &validator_config))?;
+            let sources = trace_findings(&mut report, traces, staging.path(), &site);
+            let errors = report.error_count();
+            if errors > 0 {
+                return Err(Error::ValidationFailed {
+                    errors,
+                    warnings: report.warning_count(),
+                    report: Box::new(report),
+                    kept: None,
+                    sources,
+                });
+            }
+            Ok(report)
+        };
+    let mut report = match validate(&traces) {
+        Ok(report) => report,
+        Err(error) => return Err(keep_failed(error, staging, options.keep_failed)),
+    };
     phases.validate = started.elapsed() - phases.load - phases.write;
+
+    // The evidence of this check is rendered into the pages that show it
+    // and written into the manifest, and the bundle holding both is
+    // checked again, in full: what the page and the manifest state must
+    // be what the check of the final bundle measured. A promise whose
+    // rules did not all run, or whose outcome differs between the checks,
+    // fails the build. The checks agree unless the evidence itself changes
+    // what is measured; a third is allowed before the build gives up.
+    let mut proven = crate::evidence::promise_evidence(&promises, &report.coverage);
+    crate::evidence::require_proven(&proven)?;
+    let mut checks = 1;
+    loop {
+        if !evidence_pages.is_empty() {
+            // Only the evidence pages change from here on, and the digest
+            // they show leaves them (and the manifest) out.
+            let files = crate::evidence::digest_files(staging.path(), manifest_path)?;
+            let digest = bundle_validator::evidence::bundle_digest(&files, &evidence_pages);
+            let short = &digest[..bundle_validator::evidence::SHORT_DIGEST_CHARS];
+            let shown = crate::evidence::page_evidence(
+                &promises,
+                Some((&proven, short)),
+                build_time,
+                manifest_path,
+            );
+            let indices: Vec<usize> = evidence_pages
+                .iter()
+                .filter_map(|output| traces.get(output).map(|t| t.page))
+                .collect();
+            let with_evidence = SiteParts {
+                evidence: &shown,
+                ..site
+            };
+            let rendered = render_pages(staging.path(), &with_evidence, &indices, options, hooks)?;
+            traces.extend(rendered);
+        }
+        crate::evidence::write(
+            staging.path(),
+            manifest_path,
+            &manifest_of(&report.coverage, proven.clone())?,
+        )?;
+        let next = match validate(&traces) {
+            Ok(report) => report,
+            Err(error) => return Err(keep_failed(error, staging, options.keep_failed)),
+        };
+        checks += 1;
+        let next_proven = crate::evidence::promise_evidence(&promises, &next.coverage);
+        crate::evidence::require_same_outcomes(&proven, &next_proven)?;
+        crate::evidence::require_proven(&next_proven)?;
+        let settled = next.coverage == report.coverage;
+        report = next;
+        proven = next_proven;
+        if settled {
+            break;
+        }
+        if checks >= crate::evidence::MAX_CHECKS {
+            return Err(crate::evidence::EvidenceError::Unsettled { checks }.into());
+        }
+    }
+    phases.evidence = started.elapsed() - phases.load - phases.write - phases.validate;
+
     out.swap_in(staging)?;
-    phases.swap = started.elapsed() - phases.load - phases.write - phases.validate;
+    phases.swap =
+        started.elapsed() - phases.load - phases.write - phases.validate - phases.evidence;
     Ok(BuildSummary {
         phases,
         pages: pages.len(),
@@ -687,6 +815,27 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
         elapsed: started.elapsed(),
         report,
     })
+}
+
+/// A failed check's error, with the staging folder kept for inspection when
+/// the build was asked to keep a failed bundle (and removed otherwise).
+fn keep_failed(error: Error, staging: out_dir::Staging, keep: bool) -> Error {
+    match error {
+        Error::ValidationFailed {
+            errors,
+            warnings,
+            report,
+            sources,
+            ..
+        } => Error::ValidationFailed {
+            errors,
+            warnings,
+            report,
+            kept: keep.then(|| staging.keep()),
+            sources,
+        },
+        other => other,
+    }
 }
 
 /// The text of a panic's payload, with control characters escaped.
@@ -1063,6 +1212,7 @@ fn navigation(pages: &[Page]) -> Vec<NavItem<'_>> {
 }
 
 /// The parts of a site the writing phase needs.
+#[derive(Clone, Copy)]
 struct SiteParts<'a> {
     config: &'a SiteConfig,
     pages: &'a [Page],
@@ -1085,6 +1235,8 @@ struct SiteParts<'a> {
     authored_robots: Option<&'a str>,
     /// The absolute URL of the fingerprinted share image, when configured.
     share_image: Option<&'a str>,
+    /// What the `promises` shortcode shows (see [`crate::evidence::page_evidence`]).
+    evidence: &'a serde_json::Value,
 }
 
 /// What produced a page of the bundle, to trace findings back to it.
@@ -1094,6 +1246,9 @@ struct PageTrace {
     /// Where the Markdown's HTML sits in the page, when the template
     /// printed it verbatim once.
     content: Option<ContentSpan>,
+    /// The page calls the `promises` shortcode, so it shows the build's
+    /// evidence and is rendered again once the evidence is known.
+    shows_evidence: bool,
 }
 
 /// The Markdown's HTML inside a written page.
@@ -1121,7 +1276,36 @@ fn write_bundle(
         source: e,
     })?;
     site.assets.write(staging)?;
+    let traces = render_pages(staging, site, renderable, options, hooks)?;
 
+    let base_url = &site.config.base_url;
+    write_generated(staging, "sitemap.xml", &sitemap_xml(base_url, site.pages))?;
+    public_files::write(staging, site.public)?;
+    match site.authored_robots {
+        Some(text) => write_generated(staging, "robots.txt", text)?,
+        None => write_generated(staging, "robots.txt", &robots_txt(base_url))?,
+    }
+    write_feeds(staging, site)?;
+    if let Some(section) = &site.config.security_txt {
+        let text = section.value.render(base_url, site.build_time)?;
+        write_generated(staging, SECURITY_TXT_PATH, &text)?;
+    }
+    if let Some(text) = site.redirects {
+        write_generated(staging, crate::redirects::REDIRECTS_FILE, text)?;
+    }
+    write_generated(staging, HEADERS_FILE, site.headers)?;
+    Ok(traces)
+}
+
+/// Renders the pages numbered `renderable` into `staging`, in parallel,
+/// and says what produced each.
+fn render_pages(
+    staging: &Path,
+    site: &SiteParts<'_>,
+    renderable: &[usize],
+    options: &BuildOptions<'_>,
+    hooks: &Hooks<'_>,
+) -> Result<HashMap<String, PageTrace>, Error> {
     let nav = navigation(site.pages);
     let summaries: Vec<PageSummary<'_>> = site
         .pages
@@ -1158,12 +1342,13 @@ fn write_bundle(
             {
                 progress(count, total);
             }
-            result.map(|content| {
+            result.map(|(content, shows_evidence)| {
                 (
                     page.output.clone(),
                     PageTrace {
                         page: index,
                         content,
+                        shows_evidence,
                     },
                 )
             })
@@ -1180,23 +1365,6 @@ fn write_bundle(
         }
     }
     Error::collect(errors)?;
-
-    let base_url = &site.config.base_url;
-    write_generated(staging, "sitemap.xml", &sitemap_xml(base_url, site.pages))?;
-    public_files::write(staging, site.public)?;
-    match site.authored_robots {
-        Some(text) => write_generated(staging, "robots.txt", text)?,
-        None => write_generated(staging, "robots.txt", &robots_txt(base_url))?,
-    }
-    write_feeds(staging, site)?;
-    if let Some(section) = &site.config.security_txt {
-        let text = section.value.render(base_url, site.build_time)?;
-        write_generated(staging, SECURITY_TXT_PATH, &text)?;
-    }
-    if let Some(text) = site.redirects {
-        write_generated(staging, crate::redirects::REDIRECTS_FILE, text)?;
-    }
-    write_generated(staging, HEADERS_FILE, site.headers)?;
     Ok(traces)
 }
 
@@ -1238,11 +1406,16 @@ fn render_page(
     nav: &[NavItem<'_>],
     listing: Option<ListingContext<'_>>,
     taxonomy: Option<TaxonomyListing<'_>>,
-) -> Result<Option<ContentSpan>, Vec<Error>> {
-    let settings = markdown_settings(site.config, site.assets, Some(site.templates), page);
+) -> Result<(Option<ContentSpan>, bool), Vec<Error>> {
+    let mut settings = markdown_settings(site.config, site.assets, Some(site.templates), page);
+    settings.evidence = Some(site.evidence);
     let mut rendered = markdown::render(&page.body, &settings)
         .map_err(|problems| markdown::page_errors(page, problems))?;
     let mut problems = std::mem::take(&mut rendered.problems);
+    let shows_evidence = rendered
+        .called
+        .iter()
+        .any(|name| name == markdown::PROMISES_SHORTCODE);
 
     let robots = match (page.surface, page.noindex) {
         (Surface::Admin, _) => Some("noindex,nofollow"),
@@ -1370,7 +1543,7 @@ fn render_page(
         std::fs::create_dir_all(parent).map_err(write_error)?;
     }
     std::fs::write(&path, html.as_bytes()).map_err(write_error)?;
-    Ok(content)
+    Ok((content, shows_evidence))
 }
 
 /// What the Markdown of `page` is rendered with.
@@ -1386,6 +1559,7 @@ fn markdown_settings<'a>(
         templates,
         source: &page.display_path,
         body_line: page.body_line,
+        evidence: None,
     }
 }
 

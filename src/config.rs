@@ -67,6 +67,9 @@ pub struct SiteConfig {
     /// What `/.well-known/security.txt` says; without it no file is written.
     #[serde(default)]
     pub security_txt: Option<serde_saphyr::Spanned<crate::security_txt::SecurityTxtConfig>>,
+    /// Where the evidence manifest is published.
+    #[serde(default)]
+    pub evidence: crate::evidence::EvidenceConfig,
 }
 
 /// The `markdown:` section of `site.yaml`.

@@ -247,6 +247,14 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// The promises file is not valid or names what the validator lacks.
+    #[error("{spot}: {message}")]
+    Promises {
+        /// Where in the promises file.
+        spot: SourceSpot,
+        /// What is wrong.
+        message: String,
+    },
     /// A page cannot take its place in the listing of its section: it
     /// lacks the key the section sorts by.
     #[error("{spot}: {message}")]
@@ -350,6 +358,10 @@ pub enum Error {
         /// Each error finding traced back to the source that produced it.
         sources: Vec<Error>,
     },
+    /// The build's evidence could not be settled or does not prove what
+    /// the site promises.
+    #[error(transparent)]
+    Evidence(#[from] crate::evidence::EvidenceError),
     /// Several independent errors, all collected before failing.
     #[error("{}", ErrorListDisplay(.0))]
     Many(Vec<Error>),

@@ -133,10 +133,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if let (true, Ok(summary)) = (timings, &result) {
                 let p = summary.phases;
                 eprintln!(
-                    "phases: load {:.3}s, render+write {:.3}s, validate {:.3}s, swap {:.3}s",
+                    "phases: load {:.3}s, render+write {:.3}s, validate {:.3}s, evidence {:.3}s, swap {:.3}s",
                     p.load.as_secs_f64(),
                     p.write.as_secs_f64(),
                     p.validate.as_secs_f64(),
+                    p.evidence.as_secs_f64(),
                     p.swap.as_secs_f64()
                 );
             }

@@ -44,6 +44,10 @@ use shortcodes::{Call, Piece, ShortcodeError};
 /// Folder of `templates/` that holds the shortcodes.
 pub const SHORTCODES_DIR: &str = "shortcodes";
 
+/// The shortcode that renders the site's promises with the build's
+/// evidence: only its template is given the variable `evidence`.
+pub const PROMISES_SHORTCODE: &str = "promises";
+
 /// What a page's Markdown is rendered with.
 #[derive(Clone, Copy)]
 pub struct Settings<'a> {
@@ -59,6 +63,9 @@ pub struct Settings<'a> {
     pub source: &'a str,
     /// The line of the content file where the body starts.
     pub body_line: usize,
+    /// The build's evidence, given to the [`PROMISES_SHORTCODE`] template
+    /// as `evidence`.
+    pub evidence: Option<&'a serde_json::Value>,
 }
 
 impl<'a> Settings<'a> {
@@ -70,6 +77,7 @@ impl<'a> Settings<'a> {
             templates: None,
             source: "",
             body_line: 1,
+            evidence: None,
         }
     }
 }
@@ -184,6 +192,8 @@ pub struct Rendered {
     /// What the shortcodes used of the page's render budgets; the page's
     /// template renders with the rest.
     pub budget: Budget,
+    /// The names of the shortcodes the body called, sorted.
+    pub called: Vec<String>,
 }
 
 /// Where each part of a rendered body came from: `(offset in the HTML,
@@ -264,7 +274,10 @@ pub fn render(body: &str, settings: &Settings<'_>) -> Result<Rendered, Vec<Probl
         problems.sort_by_key(|problem| problem.offset);
         return Err(problems);
     }
+    let mut called: Vec<String> = state.nth.into_keys().collect();
+    called.sort();
     Ok(Rendered {
+        called,
         html,
         problems: state.rewrite_problems,
         origins,
@@ -643,6 +656,11 @@ impl State<'_> {
         let nth = self.nth.entry(call.name.clone()).or_insert(0);
         *nth += 1;
         context.insert("nth", &*nth);
+        if call.name == PROMISES_SHORTCODE
+            && let Some(evidence) = self.settings.evidence
+        {
+            context.insert("evidence", evidence);
+        }
         if let Some(body) = &call.body {
             if depth >= shortcodes::MAX_NESTING {
                 self.problem(at, ProblemKind::Shortcode(ShortcodeError::TooDeep));

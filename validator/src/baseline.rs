@@ -190,6 +190,8 @@ impl Baseline {
                 });
             }
         }
+        // What each category found is what is left.
+        crate::coverage::recount(&mut report.coverage, &report.findings, &report.suppressed);
         applied
     }
 }
@@ -273,6 +275,7 @@ mod tests {
                     line: Some(1),
                 },
             }],
+            coverage: Vec::new(),
         };
         let baseline = Baseline::from_report(&today);
         assert_eq!(baseline.entries.len(), 2);

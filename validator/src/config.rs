@@ -256,6 +256,18 @@ pub(crate) struct Filter {
 }
 
 impl Filter {
+    /// Whether findings in `file` are dropped whatever their rule.
+    pub(crate) fn ignores(&self, file: &str) -> bool {
+        self.ignore.is_match(file)
+    }
+
+    /// Whether the config leaves `rule` on (it may still ignore files).
+    pub(crate) fn rule_on(&self, rule: &str) -> bool {
+        let category = rule.split_once('/').map_or(rule, |(category, _)| category);
+        let level = self.rules.get(rule).or_else(|| self.rules.get(category));
+        !matches!(level, Some(Level::Off))
+    }
+
     /// The severity a finding of `rule` in `file` is reported with, or
     /// `None` when it is not reported.
     pub(crate) fn severity(&self, rule: &str, file: &str, default: Severity) -> Option<Severity> {

@@ -18,8 +18,10 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
+use crate::coverage::FileTally;
 use crate::finding::Span;
 use crate::location::LineIndex;
+use crate::rule::Category;
 use crate::{Detection, Finding, Severity};
 
 /// Lines longer than this are shown as an excerpt starting at the finding.
@@ -71,6 +73,8 @@ pub struct FileFindings<'a> {
     /// Findings reported so far by each rule, and the ones past
     /// [`MAX_FINDINGS_PER_RULE`] that were only counted.
     per_rule: HashMap<&'static str, RuleCount>,
+    /// What the rules examined in this file, for the report's coverage.
+    tally: FileTally,
 }
 
 /// What one rule reported in one file.
@@ -146,7 +150,27 @@ impl<'a> FileFindings<'a> {
             long_lines: HashMap::new(),
             findings: Vec::new(),
             per_rule: HashMap::new(),
+            tally: FileTally::default(),
         }
+    }
+
+    /// Records that the rules of `category` judged this file. Called where
+    /// a rule really looks at the file, after any reason to skip it.
+    pub(crate) fn examine(&mut self, category: &Category) {
+        self.tally.examine(category);
+    }
+
+    /// Records that the rules of `category` judged this file and resolved
+    /// or judged `routes` routes in it.
+    pub(crate) fn examine_routes(&mut self, category: &Category, routes: usize) {
+        self.tally.routes(category, routes);
+    }
+
+    /// The file's findings, as [`FileFindings::into_findings`] gives them,
+    /// and what the rules examined in it.
+    pub(crate) fn into_parts(mut self) -> (Vec<Finding>, FileTally) {
+        let tally = std::mem::take(&mut self.tally);
+        (self.into_findings(), tally)
     }
 
     /// The file's findings: at most [`MAX_FINDINGS_PER_RULE`] of each rule

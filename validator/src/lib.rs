@@ -14,11 +14,13 @@ mod budget;
 mod bundle;
 pub mod cli;
 pub mod config;
+pub mod coverage;
 pub mod csp;
 pub mod css;
 mod decode;
 mod decompress;
 mod emit;
+pub mod evidence;
 pub mod finding;
 #[cfg(test)]
 mod fuzz;
@@ -47,6 +49,7 @@ use rayon::prelude::*;
 
 pub use bundle::DEFAULT_MAX_FILE_BYTES;
 pub use config::Config;
+pub use coverage::{CategoryCoverage, Outcome};
 pub use finding::{Detection, Finding, Severity, SourceLocation};
 pub use suppress::{Suppressed, Suppression, SuppressionKind};
 
@@ -82,9 +85,21 @@ pub struct Report {
     /// counted and not failing the check, but shown.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub suppressed: Vec<Suppressed>,
+    /// What each rule category examined and found, one entry per
+    /// category in the order of [`rules::CATEGORIES`]. Empty for a report
+    /// that did not come from [`check`] (one read back from a baseline,
+    /// say).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub coverage: Vec<CategoryCoverage>,
 }
 
 impl Report {
+    /// What the rules of `category` examined and found, when this report
+    /// came from a check.
+    pub fn category(&self, category: &str) -> Option<&CategoryCoverage> {
+        self.coverage.iter().find(|c| c.category == category)
+    }
+
     /// Number of findings with [`Severity::Error`]; a non-zero count fails CI.
     pub fn error_count(&self) -> usize {
         self.findings
@@ -186,7 +201,7 @@ fn check_in_pool(dir: &Path, config: &Config) -> Result<Report, Error> {
     // The bundle-wide rules need no file contents, so they run alongside
     // the file scan.
     let in_flight = Budget::new(FILE_BYTES_IN_FLIGHT);
-    let (outcomes, mut findings) = rayon::join(
+    let (outcomes, (mut findings, mut examined)) = rayon::join(
         || {
             (0..site.paths.len())
                 .into_par_iter()
@@ -200,16 +215,22 @@ fn check_in_pool(dir: &Path, config: &Config) -> Result<Report, Error> {
             // A `_headers` that exists but could not be read is reported
             // as such; judging routes as if it were absent would only add
             // findings that are not true.
+            let mut examined = coverage::Examined::new();
             if headers_unreadable {
-                return Vec::new();
+                return (Vec::new(), examined);
             }
             let headers = headers_text.as_deref();
-            let mut findings = rules::headers::check(&site, headers, &html_paths);
+            let mut findings = rules::headers::check(&site, headers, &html_paths, &mut examined);
             if let Some(text) = headers {
-                findings.extend(rules::csp::check_routes(&site, text, &html_paths));
+                findings.extend(rules::csp::check_routes(
+                    &site,
+                    text,
+                    &html_paths,
+                    &mut examined,
+                ));
             }
-            findings.extend(rules::cache::check(&site, headers));
-            findings
+            findings.extend(rules::cache::check(&site, headers, &mut examined));
+            (findings, examined)
         },
     );
     findings.extend(unlisted.iter().map(scan::unlisted_finding));
@@ -219,9 +240,12 @@ fn check_in_pool(dir: &Path, config: &Config) -> Result<Report, Error> {
             .chain(unlisted.iter().map(|entry| &entry.path))
             .map(String::as_str),
     ));
+    let filter = config.filter();
+    let mut tallies = coverage::Tallies::new(&filter);
     let mut pages: Vec<PageFacts> = Vec::new();
     let mut markers = Vec::new();
-    for outcome in outcomes {
+    for (index, outcome) in outcomes.into_iter().enumerate() {
+        tallies.add(&site.paths[index], &outcome.tally);
         findings.extend(outcome.findings);
         pages.extend(outcome.facts);
         markers.extend(outcome.suppressions);
@@ -230,7 +254,10 @@ fn check_in_pool(dir: &Path, config: &Config) -> Result<Report, Error> {
 
     if let Some(xml) = sitemap_text.as_deref() {
         let noindex: HashSet<usize> = pages.iter().filter(|p| p.noindex).map(|p| p.file).collect();
-        findings.extend(rules::sitemap::check(&site, xml, &noindex));
+        findings.extend(rules::sitemap::check(&site, xml, &noindex, &mut examined));
+    }
+    for (path, tally) in &examined {
+        tallies.add(path, tally);
     }
 
     findings.sort_by(|a, b| {
@@ -249,7 +276,6 @@ fn check_in_pool(dir: &Path, config: &Config) -> Result<Report, Error> {
     // one finding below its table severity (a sink given only constant
     // code is a warning of an error rule): that finding stays a warning
     // unless the config raises the rule.
-    let filter = config.filter();
     let configured = |finding: &mut Finding| {
         let default = match rule::lookup(&finding.rule).map(|r| r.severity) {
             Some(Severity::Error) | None => finding.severity,
@@ -287,9 +313,11 @@ fn check_in_pool(dir: &Path, config: &Config) -> Result<Report, Error> {
             suppressed.suppression.reason = reason;
         }
     });
+    let coverage = tallies.finish(&findings, &suppressed);
     Ok(Report {
         findings,
         suppressed,
+        coverage,
     })
 }
 
@@ -331,6 +359,8 @@ fn scan_guarded(site: &Site, index: usize) -> FileOutcome {
             findings: out.into_findings(),
             facts: None,
             suppressions: Vec::new(),
+            // A file a rule panicked on was not judged by anyone.
+            tally: coverage::FileTally::default(),
         }
     })
 }

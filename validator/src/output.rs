@@ -84,6 +84,10 @@ pub fn json(report: &Report) -> String {
         groups: Vec<JsonGroup<'a>>,
         rules: Vec<JsonRule>,
         suppressed: &'a [Suppressed],
+        /// What each rule category examined: present for every report of
+        /// a check.
+        #[serde(skip_serializing_if = "<[_]>::is_empty")]
+        coverage: &'a [crate::CategoryCoverage],
     }
     let groups = group::groups(&report.findings)
         .into_iter()
@@ -131,6 +135,7 @@ pub fn json(report: &Report) -> String {
         groups,
         rules,
         suppressed: &report.suppressed,
+        coverage: &report.coverage,
     })
 }
 

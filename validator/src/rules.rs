@@ -71,6 +71,7 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
     if !ctx.svg {
         csp::check_page(ctx, out);
     }
+    out.examine(&claims::CATEGORY);
     let visible = &ctx.page.visible;
     for detection in claims::scan(&visible.text, &ctx.site.register) {
         let offset = visible.html_offset(detection.start);

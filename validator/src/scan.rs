@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::Finding;
 use crate::bundle::{self, FileKind};
+use crate::coverage::FileTally;
 use crate::emit::{FileFindings, Message};
 use crate::html::{self, Page};
 use crate::load;
@@ -114,6 +115,8 @@ pub struct FileOutcome {
     /// The inline suppression markers of the file, applied once every
     /// rule has run.
     pub suppressions: Vec<InlineSuppression>,
+    /// What the rules examined in the file.
+    pub tally: FileTally,
 }
 
 const SYMLINK_HELP: &str = "Replace the link with the file it points to, or remove it; links are not followed out of the bundle.";
@@ -195,6 +198,7 @@ pub fn scan_file(site: &Site, index: usize) -> FileOutcome {
             findings: out.into_findings(),
             facts: None,
             suppressions: Vec::new(),
+            tally: FileTally::default(),
         };
     };
     let kind = loaded.kind;
@@ -204,6 +208,10 @@ pub fn scan_file(site: &Site, index: usize) -> FileOutcome {
     let served = loaded.served_as.as_str();
     let mut out = FileFindings::new(path, text);
     let secrets = rules::secret::scan(text);
+    out.examine(&rules::secret::CATEGORY);
+    // The file decoded to one certain text; the problems of how it did
+    // are the encoding rule's findings.
+    out.examine(&rules::encoding::CATEGORY);
     out.mask_secrets(secrets.iter().map(|d| d.start..d.end));
     for (offset, message) in loaded.problems {
         match offset {
@@ -267,6 +275,7 @@ pub fn scan_file(site: &Site, index: usize) -> FileOutcome {
             };
             rules::check_page(&ctx, &mut out, &mut page_facts);
             suppressions = suppress::inline::in_page(text, &page, &mut out);
+            out.examine(&rules::suppression::CATEGORY);
             page_facts.anchors = page.anchors;
             facts = Some(page_facts);
         }
@@ -279,7 +288,9 @@ pub fn scan_file(site: &Site, index: usize) -> FileOutcome {
                 rules::sink::JsKind::Unknown
             };
             let analysis = rules::sink::analyze(text, js_kind);
+            out.examine(&rules::sink::CATEGORY);
             suppressions = suppress::inline::in_script(text, js_kind, &mut out);
+            out.examine(&rules::suppression::CATEGORY);
             for detection in &analysis.detections {
                 out.detection(0, detection, false);
             }
@@ -321,12 +332,15 @@ pub fn scan_file(site: &Site, index: usize) -> FileOutcome {
             rules::script::check_css(site, &url_path, text, 0, &mut out);
             rules::link::check_css(site, &url_path, text, 0, &mut out);
             suppressions = suppress::inline::in_stylesheet(text, &mut out);
+            out.examine(&rules::suppression::CATEGORY);
         }
         _ => {}
     }
+    let (findings, tally) = out.into_parts();
     FileOutcome {
-        findings: out.into_findings(),
+        findings,
         facts,
         suppressions,
+        tally,
     }
 }

@@ -31,11 +31,48 @@ fn stdout(output: &Output) -> String {
 fn clean_bundle_exits_zero_with_empty_findings() {
     let output = check(&fixture("all-pass-baseline/bundle"), "json");
     assert_eq!(output.status.code(), Some(0));
-    let value: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let mut value: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let coverage = value
+        .as_object_mut()
+        .unwrap()
+        .remove("coverage")
+        .expect("a check reports its coverage");
     assert_eq!(
         value,
         serde_json::json!({ "findings": [], "groups": [], "rules": [], "suppressed": [] })
     );
+    // One entry per category, in the rule table's order, none failing.
+    let entries = coverage.as_array().unwrap();
+    let names: Vec<&str> = entries
+        .iter()
+        .map(|c| c["category"].as_str().unwrap())
+        .collect();
+    let declared: Vec<&str> = bundle_validator::rule::categories()
+        .iter()
+        .map(|c| c.name)
+        .collect();
+    assert_eq!(names, declared);
+    for entry in entries {
+        let mut keys: Vec<&String> = entry.as_object().unwrap().keys().collect();
+        keys.sort();
+        assert_eq!(
+            keys,
+            [
+                "category",
+                "errors",
+                "files",
+                "outcome",
+                "routes",
+                "suppressed",
+                "warnings"
+            ]
+        );
+        assert_ne!(entry["outcome"], "fail", "{entry}");
+        assert_eq!(entry["errors"], 0, "{entry}");
+    }
+    let inline = entries.iter().find(|c| c["category"] == "inline").unwrap();
+    assert_eq!(inline["outcome"], "pass");
+    assert!(inline["files"].as_u64().unwrap() > 0);
 }
 
 #[test]
@@ -46,9 +83,22 @@ fn error_findings_exit_one_with_the_json_contract() {
     let object = value.as_object().unwrap();
     assert_eq!(
         object.keys().collect::<Vec<_>>(),
-        ["findings", "groups", "rules", "suppressed"]
+        ["coverage", "findings", "groups", "rules", "suppressed"]
     );
     let findings = value["findings"].as_array().unwrap();
+    // The category's coverage counts the same errors the findings list.
+    let inline_errors = findings
+        .iter()
+        .filter(|f| f["severity"] == "error" && f["rule"].as_str().unwrap().starts_with("inline/"))
+        .count();
+    let inline = value["coverage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["category"] == "inline")
+        .unwrap();
+    assert_eq!(inline["outcome"], "fail");
+    assert_eq!(inline["errors"], inline_errors);
     // Each rule with a finding is described once, from the rule table.
     let rules = value["rules"].as_array().unwrap();
     for finding in findings {

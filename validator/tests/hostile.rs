@@ -450,6 +450,7 @@ fn a_file_of_many_findings_lists_the_first_and_counts_the_rest() {
     let report = Report {
         findings,
         suppressed: Vec::new(),
+        coverage: Vec::new(),
     };
     for (file, rule, total) in [
         (

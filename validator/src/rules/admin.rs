@@ -26,6 +26,9 @@ fn navigates(element: &str, attr: &str) -> bool {
 }
 
 pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, facts: &mut PageFacts) {
+    // Every page is judged: an admin page for its robots tag, a public
+    // one for its links, which are the routes counted below.
+    out.examine(&CATEGORY);
     let robots: Vec<&str> = ctx
         .page
         .elements
@@ -59,10 +62,12 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
         }
         return;
     }
+    let mut judged = 0;
     for url in &ctx.urls {
         if !navigates(&url.element.name, url.name) {
             continue;
         }
+        judged += 1;
         let target = &url.target;
         if ctx.site.is_admin_target(target) {
             out.at(
@@ -78,6 +83,7 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
             );
         }
     }
+    out.examine_routes(&CATEGORY, judged);
 }
 
 /// A public script (a file outside the admin surfaces, or an inline script
@@ -91,6 +97,7 @@ pub(crate) fn check_script_navigations(
     base: usize,
     out: &mut FileFindings<'_>,
 ) {
+    out.examine_routes(&CATEGORY, navigations.len());
     for navigation in navigations {
         if site.is_admin_target(&site.origins.classify(&navigation.url, url_path)) {
             out.at(
@@ -109,7 +116,10 @@ pub(crate) fn check_script_navigations(
 /// `#` comments) that sends a public path to an admin surface, by redirect
 /// or by a 200 rewrite that serves it there: a link in all but name.
 pub(crate) fn check_redirects(site: &Site, text: &str, out: &mut FileFindings<'_>) {
-    for rule in crate::redirects_file::parse(text) {
+    let rules = crate::redirects_file::parse(text);
+    // Both ends of every rule are judged.
+    out.examine_routes(&CATEGORY, rules.len() * 2);
+    for rule in rules {
         let is_admin = |url: &str| site.is_admin_target(&site.origins.classify(url, "/"));
         if is_admin(rule.source) || !is_admin(rule.destination) {
             continue;

@@ -7,6 +7,7 @@ use crate::rule::{Category, Rule};
 use std::collections::BTreeMap;
 
 use crate::bundle::is_fingerprinted;
+use crate::coverage::{Examined, FileTally};
 use crate::emit::{FileFindings, Message};
 use crate::site::{Site, routes};
 use crate::{Finding, Severity};
@@ -38,7 +39,11 @@ fn parse(value: &str) -> (Option<u64>, bool) {
     (max_age, immutable)
 }
 
-pub(crate) fn check(site: &Site, headers_text: Option<&str>) -> Vec<Finding> {
+pub(crate) fn check(
+    site: &Site,
+    headers_text: Option<&str>,
+    examined: &mut Examined,
+) -> Vec<Finding> {
     let mut findings = Vec::new();
     let mut html_immutable: BTreeMap<u32, Vec<String>> = BTreeMap::new();
     for path in &site.paths {
@@ -47,7 +52,11 @@ pub(crate) fn check(site: &Site, headers_text: Option<&str>) -> Vec<Finding> {
         }
         let is_html = crate::bundle::is_html_path(path);
         if is_html {
-            for route in routes(path) {
+            let page_routes = routes(path);
+            let mut tally = FileTally::default();
+            tally.routes(&CATEGORY, page_routes.len());
+            examined.push((path.clone(), tally));
+            for route in page_routes {
                 if let Some((value, line)) = site.applied_headers(&route).joined("cache-control")
                     && parse(&value).1
                 {
@@ -61,6 +70,7 @@ pub(crate) fn check(site: &Site, headers_text: Option<&str>) -> Vec<Finding> {
             .joined("cache-control");
         let (max_age, immutable) = cache.as_ref().map_or((None, false), |(v, _)| parse(v));
         let mut out = FileFindings::new(path, "");
+        out.examine_routes(&CATEGORY, 1);
         if is_fingerprinted(path) {
             if !(immutable && max_age.is_some_and(|s| s >= IMMUTABLE_SECONDS)) {
                 let served = cache.map_or_else(
@@ -80,7 +90,9 @@ pub(crate) fn check(site: &Site, headers_text: Option<&str>) -> Vec<Finding> {
                 UNHASHED_HELP,
             ));
         }
-        findings.extend(out.into_findings());
+        let (found, tally) = out.into_parts();
+        findings.extend(found);
+        examined.push((path.clone(), tally));
     }
     if let Some(text) = headers_text {
         let mut out = FileFindings::new("_headers", text);

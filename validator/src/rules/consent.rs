@@ -23,6 +23,8 @@ const PIXEL_HELP: &str =
 
 /// Flags the known analytics hosts found in a text file.
 pub(crate) fn check_hosts(found_hosts: &[HostMatch], out: &mut FileFindings<'_>) {
+    // Every text file's hosts are judged, whatever it holds.
+    out.examine(&CATEGORY);
     for found in found_hosts {
         if found.kind == HostKind::Analytics {
             out.at(
@@ -67,6 +69,7 @@ fn tracks(target: &Target, url: &str, analytics_paths: &[String]) -> bool {
 }
 
 pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, facts: &mut PageFacts) {
+    out.examine(&CATEGORY);
     // Same-origin paths that serve analytics on this page: the gated
     // scripts and the beacon endpoints the consent loader names.
     let mut analytics_paths = Vec::new();

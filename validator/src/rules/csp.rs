@@ -14,6 +14,7 @@ use crate::rule::{Category, Rule};
 use std::collections::BTreeMap;
 use std::ops::Range;
 
+use crate::coverage::Examined;
 use crate::csp::{Directive, Policy};
 use crate::emit::{FileFindings, Message};
 use crate::rules::route_findings::RouteFindings;
@@ -34,7 +35,9 @@ const DIRECTIVE_HELP: &str = "Add the directive; the recommended policy is defau
 
 /// Flags a page whose route gets no CSP header.
 pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
-    let uncovered: Vec<String> = routes(ctx.path)
+    let page_routes = routes(ctx.path);
+    out.examine_routes(&CATEGORY, page_routes.len());
+    let uncovered: Vec<String> = page_routes
         .into_iter()
         .filter(|route| !ctx.site.has_csp_header(route))
         .collect();
@@ -98,10 +101,17 @@ const TRUSTED_TYPES_HELP: &str = "Add `require-trusted-types-for 'script'` once 
 
 /// Judges the CSP of every HTML route, once per distinct set of matching
 /// `_headers` rules, and reports each weakness once at its `_headers` line.
-pub(crate) fn check_routes(site: &Site, headers_text: &str, html_paths: &[&str]) -> Vec<Finding> {
+pub(crate) fn check_routes(
+    site: &Site,
+    headers_text: &str,
+    html_paths: &[&str],
+    examined: &mut Examined,
+) -> Vec<Finding> {
+    let mut judged = 0;
     let mut groups: BTreeMap<Vec<u32>, Vec<String>> = BTreeMap::new();
     for path in html_paths {
         for route in routes(path) {
+            judged += 1;
             let applied = site.applied_headers(&route);
             let csp_lines: Vec<u32> = applied
                 .all("content-security-policy")
@@ -128,8 +138,11 @@ pub(crate) fn check_routes(site: &Site, headers_text: &str, html_paths: &[&str])
         }
     }
     let mut out = FileFindings::new("_headers", headers_text);
+    out.examine_routes(&CATEGORY, judged);
     collected.emit(&mut out);
-    out.into_findings()
+    let (findings, tally) = out.into_parts();
+    examined.push(("_headers".to_string(), tally));
+    findings
 }
 
 /// What lets inline code of one kind run under a directive: a working

@@ -54,6 +54,8 @@ fn is_lead_form(
 }
 
 pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
+    // The submission targets judged are the routes this rule examined.
+    let mut judged = 0;
     for element in &ctx.page.elements {
         if !matches!(&*element.name, "form" | "button" | "input") {
             continue;
@@ -62,6 +64,7 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
             let Some(attr) = element.attr(name) else {
                 continue;
             };
+            judged += 1;
             let target = ctx.classify(&attr.value);
             let outside = match &target {
                 Target::CrossOrigin { host, .. } => Some(format!("third-party host {host}")),
@@ -89,6 +92,7 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
                 && matches!(u.target, Target::Mailto { .. })
         })
     };
+    out.examine_routes(&CATEGORY, judged);
     let Some(contract) = &ctx.site.lead_form else {
         return;
     };

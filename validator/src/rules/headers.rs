@@ -6,6 +6,7 @@ use crate::rule::{Category, Rule};
 use std::collections::BTreeMap;
 
 use crate::Finding;
+use crate::coverage::Examined;
 use crate::emit::{FileFindings, Message};
 use crate::headers_file::{Applied, ProblemKind};
 use crate::rules::route_findings::RouteFindings;
@@ -43,7 +44,12 @@ struct Problem {
 }
 
 /// Checks the file's syntax and every HTML route's headers.
-pub(crate) fn check(site: &Site, headers_text: Option<&str>, html_paths: &[&str]) -> Vec<Finding> {
+pub(crate) fn check(
+    site: &Site,
+    headers_text: Option<&str>,
+    html_paths: &[&str],
+    examined: &mut Examined,
+) -> Vec<Finding> {
     let Some((file, text)) = site.headers.as_ref().zip(headers_text) else {
         if html_paths.is_empty() {
             return Vec::new();
@@ -78,6 +84,7 @@ pub(crate) fn check(site: &Site, headers_text: Option<&str>, html_paths: &[&str]
             groups.entry((rules, admin)).or_default().push(route);
         }
     }
+    out.examine_routes(&CATEGORY, groups.values().map(Vec::len).sum());
     let mut collected = RouteFindings::default();
     for ((_, admin), routes) in groups {
         let applied = site.applied_headers(&routes[0]);
@@ -92,7 +99,9 @@ pub(crate) fn check(site: &Site, headers_text: Option<&str>, html_paths: &[&str]
         }
     }
     collected.emit(&mut out);
-    out.into_findings()
+    let (findings, tally) = out.into_parts();
+    examined.push(("_headers".to_string(), tally));
+    findings
 }
 
 /// Every missing or weak header of one route.

@@ -151,6 +151,7 @@ fn json_string_offsets(text: &str) -> HashMap<&str, usize> {
 }
 
 pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
+    out.examine(&CATEGORY);
     for unjudged in &ctx.page.unjudged {
         out.at(
             unjudged.offset,
@@ -230,6 +231,7 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
             ScriptType::Classic | ScriptType::Data => sink::JsKind::Script,
         };
         let analysis = sink::analyze(&body.text, kind);
+        out.examine(&sink::CATEGORY);
         for detection in &analysis.detections {
             let mut placed = detection.clone();
             placed.start = body.file_offset(detection.start);

@@ -92,8 +92,14 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
                 .iter()
                 .map(|(offset, target, attr, element)| (*offset, target, *attr, *element)),
         );
+    // Every fragment and same-origin path below is resolved against the
+    // page or the bundle: those are the routes this rule examined.
+    let mut resolved = 0;
     for (offset, target, attr, element) in urls {
         let place = || format!("`{attr}` of <{element}>");
+        if matches!(target, Target::Fragment { .. }) {
+            resolved += 1;
+        }
         match target {
             Target::Fragment { fragment }
                 if !implicit_fragment(fragment) && !ctx.page.anchors.contains(fragment) =>
@@ -115,6 +121,7 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
                 {
                     continue;
                 }
+                resolved += 1;
                 match ctx.site.resolve(path) {
                     None => out.at(
                         offset,
@@ -169,6 +176,7 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
             _ => {}
         }
     }
+    out.examine_routes(&CATEGORY, resolved);
 }
 
 /// Checks that every `_redirects` rule sending visitors to one path of the
@@ -176,11 +184,16 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
 /// filled from the match (`:splat`, `:name`) name no one path and are not
 /// judged; Worker routes are not files.
 pub(crate) fn check_redirects(site: &Site, text: &str, out: &mut FileFindings<'_>) {
+    let mut resolved = 0;
     for rule in crate::redirects_file::parse(text) {
         if rule.destination_is_pattern() {
             continue;
         }
-        if let Target::SameOrigin { path, .. } = site.origins.classify(rule.destination, "/")
+        let target = site.origins.classify(rule.destination, "/");
+        if matches!(target, Target::SameOrigin { .. }) {
+            resolved += 1;
+        }
+        if let Target::SameOrigin { path, .. } = target
             && site.resolve(&path).is_none()
             && !site.worker_routes.is_match(path.as_str())
         {
@@ -197,6 +210,7 @@ pub(crate) fn check_redirects(site: &Site, text: &str, out: &mut FileFindings<'_
             );
         }
     }
+    out.examine_routes(&CATEGORY, resolved);
 }
 
 /// Checks that the URLs a stylesheet references exist.
@@ -207,8 +221,13 @@ pub(crate) fn check_css(
     base: usize,
     out: &mut FileFindings<'_>,
 ) {
+    let mut resolved = 0;
     for found in css::urls(css_text) {
-        if let Target::SameOrigin { path, .. } = site.origins.classify(&found.url, url_path)
+        let target = site.origins.classify(&found.url, url_path);
+        if matches!(target, Target::SameOrigin { .. }) {
+            resolved += 1;
+        }
+        if let Target::SameOrigin { path, .. } = target
             && site.resolve(&path).is_none()
         {
             out.at(
@@ -221,6 +240,7 @@ pub(crate) fn check_css(
             );
         }
     }
+    out.examine_routes(&CATEGORY, resolved);
 }
 
 /// The rules of this category, declared once for every output, the

@@ -37,6 +37,8 @@ const CARD_FIELD_NAMES: &[&str] = &[
 
 /// Flags the payment SDK and checkout hosts found in a text file.
 pub(crate) fn check_hosts(found_hosts: &[HostMatch], out: &mut FileFindings<'_>) {
+    // Every text file's hosts are judged, whatever it holds.
+    out.examine(&CATEGORY);
     for found in found_hosts {
         if found.kind == HostKind::Payment {
             out.at(
@@ -66,6 +68,7 @@ fn is_card_field_name(value: &str) -> bool {
 }
 
 pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
+    out.examine(&CATEGORY);
     for element in &ctx.page.elements {
         if !matches!(&*element.name, "input" | "select" | "textarea") {
             continue;

@@ -46,6 +46,9 @@ fn runs_code(element: &Element<'_>) -> bool {
 }
 
 pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
+    // The subresource URLs judged here are the routes examined; the
+    // stylesheets below count their own.
+    let mut judged = 0;
     for url in &ctx.urls {
         if url.element.name == "base" && url.name == "href" {
             out.at(
@@ -61,6 +64,7 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
         if !is_subresource(url.element, url.name) {
             continue;
         }
+        judged += 1;
         match &url.target {
             Target::CrossOrigin { host, .. } => out.at(
                 url.offset,
@@ -84,6 +88,7 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
             _ => {}
         }
     }
+    out.examine_routes(&CATEGORY, judged);
     for body in &ctx.page.styles {
         check_css(ctx.site, &ctx.url_path, &body.text, body.start, out);
     }
@@ -102,7 +107,9 @@ pub(crate) fn check_css(
     base: usize,
     out: &mut FileFindings<'_>,
 ) {
-    for found in css::urls(css_text) {
+    let found_urls = css::urls(css_text);
+    out.examine_routes(&CATEGORY, found_urls.len());
+    for found in found_urls {
         if let Target::CrossOrigin { host, .. } = site.origins.classify(&found.url, url_path) {
             out.at(
                 base + found.offset,
@@ -126,6 +133,7 @@ pub(crate) fn check_js_loads(
     base: usize,
     out: &mut FileFindings<'_>,
 ) {
+    out.examine_routes(&CATEGORY, loads.len());
     for load in loads {
         if let Target::CrossOrigin { host, .. } = site.origins.classify(&load.url, url_path) {
             out.at(

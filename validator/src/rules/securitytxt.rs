@@ -267,6 +267,7 @@ const SINGLE_FIELDS: &[&str] = &["Expires", "Preferred-Languages"];
 /// Checks the `security.txt` served at bundle path `served` (one of
 /// [`LOCATIONS`]).
 pub(crate) fn check(site: &Site, served: &str, text: &str, out: &mut FileFindings<'_>) {
+    out.examine(&CATEGORY);
     let file = parse(text);
     let file_url = site.origins.page(&format!("/{served}"));
     for &offset in &file.malformed {

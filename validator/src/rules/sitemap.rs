@@ -10,6 +10,7 @@ use quick_xml::events::Event;
 use quick_xml::reader::Reader;
 
 use crate::Finding;
+use crate::coverage::Examined;
 use crate::emit::{FileFindings, Message};
 use crate::site::Site;
 use crate::url_norm::Target;
@@ -96,9 +97,15 @@ pub fn locations(xml: &str) -> Vec<(usize, String)> {
 }
 
 /// `noindex` lists files whose page asks not to be indexed by meta tag.
-pub(crate) fn check(site: &Site, xml: &str, noindex: &HashSet<usize>) -> Vec<Finding> {
+pub(crate) fn check(
+    site: &Site,
+    xml: &str,
+    noindex: &HashSet<usize>,
+    examined: &mut Examined,
+) -> Vec<Finding> {
     let mut out = FileFindings::new("sitemap.xml", xml);
     let sitemap = parse(xml);
+    out.examine_routes(&CATEGORY, sitemap.locations.len());
     if let Some(offset) = sitemap.error {
         out.at(
             offset,
@@ -179,7 +186,9 @@ pub(crate) fn check(site: &Site, xml: &str, noindex: &HashSet<usize>) -> Vec<Fin
             }
         }
     }
-    out.into_findings()
+    let (findings, tally) = out.into_parts();
+    examined.push(("sitemap.xml".to_string(), tally));
+    findings
 }
 
 /// The first thing in a `<loc>` value (after XML decoding) that RFC 3986

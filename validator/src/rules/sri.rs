@@ -16,6 +16,9 @@ const MALFORMED_HELP: &str =
     "Write integrity as `sha256-`, `sha384-` or `sha512-` followed by a base64 digest.";
 
 pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
+    // The scripts and stylesheets whose integrity is judged are the routes
+    // this rule examined.
+    let mut judged = 0;
     for element in &ctx.page.elements {
         let attr = match &*element.name {
             // A data block's `src` is never fetched, so it needs no
@@ -34,6 +37,7 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
         if matches!(target, Target::Data | Target::JavaScript | Target::Invalid) {
             continue;
         }
+        judged += 1;
         let Some(integrity) = element.attr("integrity") else {
             out.at(
                 element.start,
@@ -105,6 +109,7 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
             );
         }
     }
+    out.examine_routes(&CATEGORY, judged);
 }
 
 /// The rules of this category, declared once for every output, the
