@@ -145,7 +145,8 @@ pub struct Image {
     /// The fingerprinted URL of the file itself.
     pub url: String,
     /// Candidates in the file's own format, narrowest first; the last is
-    /// the file itself. One candidate when there are no variants.
+    /// the file itself. A narrower copy that is not smaller than the file
+    /// is left out. One candidate when there are no variants.
     pub candidates: Vec<Candidate>,
     /// Candidates for the WebP `<source>`: at each width, the WebP file
     /// where it is smaller, else the file's own format. Empty when WebP is
@@ -386,29 +387,40 @@ fn process_one(
     let mut webp = Vec::new();
     let mut webp_smaller = false;
     for &width in &widths {
-        let (own_url, own_len) = if width < header.width {
+        let own = if width < header.width {
             let bytes = take(width, format).unwrap_or_default();
-            let len = bytes.len();
-            let variant = Asset::variant(
-                &asset.site_path,
-                &format!("{stem}-{width}w.{}", format.extension()),
-                bytes,
-            );
-            let url = variant.url.clone();
-            variants.push(variant);
-            (url, len)
+            // A copy no smaller than the file itself (flat artwork, which
+            // resizing anti-aliases into more colours) is left out: the
+            // file serves that width for fewer bytes.
+            if bytes.is_empty() || bytes.len() >= asset.bytes.len() {
+                None
+            } else {
+                let len = bytes.len();
+                let variant = Asset::variant(
+                    &asset.site_path,
+                    &format!("{stem}-{width}w.{}", format.extension()),
+                    bytes,
+                );
+                let url = variant.url.clone();
+                variants.push(variant);
+                Some((url, len))
+            }
         } else {
-            (asset.url.clone(), asset.bytes.len())
+            Some((asset.url.clone(), asset.bytes.len()))
         };
-        candidates.push(Candidate {
-            width,
-            url: own_url.clone(),
-        });
+        if let Some((url, _)) = &own {
+            candidates.push(Candidate {
+                width,
+                url: url.clone(),
+            });
+        }
         if format == Format::Webp {
             continue;
         }
+        // What a browser without WebP would fetch at this width.
+        let fallback_len = own.as_ref().map_or(asset.bytes.len(), |(_, len)| *len);
         match take(width, Format::Webp) {
-            Some(bytes) if bytes.len() < own_len => {
+            Some(bytes) if bytes.len() < fallback_len => {
                 webp_smaller = true;
                 let variant =
                     Asset::variant(&asset.site_path, &format!("{stem}-{width}w.webp"), bytes);
@@ -418,10 +430,11 @@ fn process_one(
                 });
                 variants.push(variant);
             }
-            _ => webp.push(Candidate {
-                width,
-                url: own_url,
-            }),
+            _ => {
+                if let Some((url, _)) = own {
+                    webp.push(Candidate { width, url });
+                }
+            }
         }
     }
     if !webp_smaller {

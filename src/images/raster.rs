@@ -392,6 +392,53 @@ pub(crate) mod tests {
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(crate::images::test_config())]
+
+        /// A PNG header may claim any size: within the limits it is read
+        /// back exactly, past them it is refused as too large, and a
+        /// zero side is an error; never a panic or an allocation of the
+        /// claimed size.
+        #[test]
+        fn fuzz_claimed_png_sizes(width in 0u32..200_000, height in 0u32..200_000) {
+            let claimed = png_claiming(width, height);
+            match header(&claimed, Format::Png) {
+                Ok(read) => {
+                    proptest::prop_assert_eq!((read.width, read.height), (width, height));
+                    proptest::prop_assert!(check_size(width, height).is_ok());
+                }
+                Err(RasterProblem::TooLarge { width: w, height: h }) => {
+                    proptest::prop_assert_eq!((w, h), (width, height));
+                }
+                Err(_) => proptest::prop_assert!(width == 0 || height == 0 || width > i32::MAX as u32 || height > i32::MAX as u32),
+            }
+        }
+
+        /// Any bytes after a format's signature are read or refused
+        /// without panicking, as are any bytes taken for a GIF.
+        #[test]
+        fn fuzz_header_bytes_never_panic(
+            signature in proptest::sample::select(vec![
+                b"\x89PNG\r\n\x1a\n".to_vec(),
+                vec![0xff, 0xd8, 0xff],
+                b"RIFF\0\0\0\0WEBPVP8 ".to_vec(),
+                b"GIF89a".to_vec(),
+            ]),
+            rest in proptest::collection::vec(proptest::num::u8::ANY, 0..64),
+        ) {
+            let mut bytes = signature;
+            bytes.extend(rest);
+            for format in [Format::Png, Format::Jpeg, Format::Webp] {
+                if let Ok(read) = header(&bytes, format) {
+                    proptest::prop_assert!(check_size(read.width, read.height).is_ok());
+                }
+            }
+            if let Ok(read) = gif_size(&bytes) {
+                proptest::prop_assert!(check_size(read.width, read.height).is_ok());
+            }
+        }
+    }
+
     #[test]
     fn gif_size_comes_from_the_screen_descriptor() {
         let mut gif = b"GIF89a".to_vec();
