@@ -42,7 +42,17 @@ pub struct Asset {
 
 impl Asset {
     fn new(site_path: String, bytes: Vec<u8>) -> Self {
-        let file_name = site_path.rsplit('/').next().unwrap_or_default();
+        let file_name = site_path.rsplit('/').next().unwrap_or_default().to_string();
+        Self::named(site_path, &file_name, bytes)
+    }
+
+    /// A file the generator derives from the static file at `site_path`
+    /// (a resized image), published under `file_name` with a fingerprint.
+    pub fn variant(site_path: &str, file_name: &str, bytes: Vec<u8>) -> Self {
+        Self::named(site_path.to_string(), file_name, bytes)
+    }
+
+    fn named(site_path: String, file_name: &str, bytes: Vec<u8>) -> Self {
         let (stem, extension) = match file_name.rsplit_once('.') {
             Some((stem, ext)) if !stem.is_empty() => (stem, Some(ext)),
             _ => (file_name, None),
@@ -74,13 +84,29 @@ pub fn integrity_of(bytes: &[u8]) -> String {
     )
 }
 
+/// Where the asset published at a URL is kept.
+#[derive(Debug, Clone)]
+enum Published {
+    /// A static file, by site path.
+    Static(String),
+    /// A variant, by index.
+    Variant(usize),
+}
+
 /// All static files of a site, by unfingerprinted site path.
 #[derive(Debug, Default)]
 pub struct AssetMap {
     by_site_path: HashMap<String, Asset>,
-    /// Fingerprinted URL to site path, so already rewritten references are
+    /// Fingerprinted URL to the asset, so already rewritten references are
     /// recognised rather than reported as missing.
-    by_url: HashMap<String, String>,
+    by_url: HashMap<String, Published>,
+    /// Files derived from static files (resized images), published
+    /// beside them; each names its static file as its site path.
+    variants: Vec<Asset>,
+    /// The images among the static files, by site path.
+    images: HashMap<String, crate::images::Image>,
+    /// The `sizes` of an image that names none.
+    image_sizes: String,
     /// Site paths of files the generator writes from the content (feeds),
     /// which pages may link to and which are not static files.
     generated: std::collections::HashSet<String>,
@@ -192,16 +218,52 @@ impl AssetMap {
     }
 
     fn insert(&mut self, asset: Asset) {
-        self.by_url
-            .insert(asset.url.clone(), asset.site_path.clone());
+        self.by_url.insert(
+            asset.url.clone(),
+            Published::Static(asset.site_path.clone()),
+        );
         self.by_site_path.insert(asset.site_path.clone(), asset);
     }
 
-    /// The asset published at a fingerprinted URL.
-    pub fn get_by_url(&self, url: &str) -> Option<&Asset> {
+    /// Publishes a file derived from a static file (see [`Asset::variant`]).
+    pub fn add_variant(&mut self, asset: Asset) {
         self.by_url
-            .get(url)
-            .and_then(|site_path| self.by_site_path.get(site_path))
+            .insert(asset.url.clone(), Published::Variant(self.variants.len()));
+        self.variants.push(asset);
+    }
+
+    /// Records what the image pipeline made of the static file at
+    /// `site_path`.
+    pub fn add_image(&mut self, site_path: String, image: crate::images::Image) {
+        self.images.insert(site_path, image);
+    }
+
+    /// The image at a site path, once the pipeline has sized it.
+    pub fn image(&self, site_path: &str) -> Option<&crate::images::Image> {
+        self.images.get(site_path)
+    }
+
+    /// Sets the `sizes` of an image that names none.
+    pub fn set_image_sizes(&mut self, sizes: &str) {
+        self.image_sizes = sizes.to_string();
+    }
+
+    /// The `sizes` of an image that names none.
+    pub fn image_sizes(&self) -> &str {
+        if self.image_sizes.is_empty() {
+            crate::images::DEFAULT_SIZES
+        } else {
+            &self.image_sizes
+        }
+    }
+
+    /// The asset published at a fingerprinted URL: a static file or a
+    /// file derived from one.
+    pub fn get_by_url(&self, url: &str) -> Option<&Asset> {
+        match self.by_url.get(url)? {
+            Published::Static(site_path) => self.by_site_path.get(site_path),
+            Published::Variant(index) => self.variants.get(*index),
+        }
     }
 
     /// The asset published for an unfingerprinted site path.
@@ -219,10 +281,22 @@ impl AssetMap {
         self.by_site_path.is_empty()
     }
 
-    /// Every asset, in a stable order.
+    /// Every static file, in a stable order.
     pub fn iter(&self) -> impl Iterator<Item = &Asset> {
         let mut assets: Vec<&Asset> = self.by_site_path.values().collect();
         assets.sort_by(|a, b| a.site_path.cmp(&b.site_path));
+        assets.into_iter()
+    }
+
+    /// Every published file, static files and the files derived from
+    /// them, in a stable order.
+    pub fn published(&self) -> impl Iterator<Item = &Asset> {
+        let mut assets: Vec<&Asset> = self
+            .by_site_path
+            .values()
+            .chain(self.variants.iter())
+            .collect();
+        assets.sort_by(|a, b| a.url.cmp(&b.url));
         assets.into_iter()
     }
 
@@ -236,10 +310,12 @@ impl AssetMap {
             output: format!("{ASSETS_DIR}/"),
             source: e,
         })?;
-        for asset in self.by_site_path.values() {
+        for asset in self.by_site_path.values().chain(self.variants.iter()) {
             let name = asset.site_path.trim_start_matches('/');
             let mut outputs = vec![asset.url.trim_start_matches('/')];
-            if ROOT_COPIES.contains(&name) {
+            let is_variant =
+                self.by_site_path.get(&asset.site_path).map(|a| &a.url) != Some(&asset.url);
+            if ROOT_COPIES.contains(&name) && !is_variant {
                 outputs.push(name);
             }
             for output in outputs {

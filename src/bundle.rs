@@ -28,6 +28,8 @@ use crate::content::{self, CONTENT_DIR, ContentDate, Page, Sections, Surface, Ta
 use crate::error::{Error, Rejection, SourceSpot};
 use crate::feed::{FEED_FILE, FeedHead, atom_xml};
 use crate::headers::build_headers;
+use crate::images::ImageStats;
+use crate::images::cache::Cache;
 use crate::markdown::headings::TocEntry;
 use crate::markdown::{self, Origins};
 use crate::out_dir::{self, BUNDLE_MARK, OutDir};
@@ -92,6 +94,8 @@ pub struct BuildSummary {
     pub pages: usize,
     /// Static files published.
     pub assets: usize,
+    /// Raster images decoded for their variants, and reused from the cache.
+    pub images: ImageStats,
     /// Wall time of the whole build, validation included.
     pub elapsed: Duration,
     /// Wall time of each phase.
@@ -533,6 +537,40 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
         errors.push(error);
         AssetMap::default()
     });
+    let images = match crate::images::cache_dir(site_dir, &config.images) {
+        Ok(dir) => crate::images::process(&mut assets, &config.images, &Cache::open(&dir))
+            .unwrap_or_else(|found| {
+                errors.extend(found);
+                ImageStats::default()
+            }),
+        Err(message) => {
+            errors.push(Error::SiteConfig {
+                spot: SourceSpot::file(crate::config::SITE_CONFIG_FILE),
+                message,
+            });
+            ImageStats::default()
+        }
+    };
+    if let Some(templates) = &templates
+        && templates.has(&format!(
+            "{}/{}",
+            crate::markdown::SHORTCODES_DIR,
+            crate::images::markup::SHORTCODE
+        ))
+    {
+        // A site template would be silently ignored for the built-in.
+        errors.push(Error::ImageUse {
+            spot: SourceSpot::file(format!(
+                "{TEMPLATES_DIR}/{}/{}.html",
+                crate::markdown::SHORTCODES_DIR,
+                crate::images::markup::SHORTCODE
+            )),
+            problem: crate::images::markup::UseProblem::Argument(
+                "`image` is the built-in image shortcode; give this template another name"
+                    .to_string(),
+            ),
+        });
+    }
     if options.dev_build.is_some() {
         crate::dev::client::add_assets(&mut assets);
     }
@@ -812,6 +850,7 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
         phases,
         pages: pages.len(),
         assets: assets.len(),
+        images,
         elapsed: started.elapsed(),
         report,
     })
@@ -902,8 +941,10 @@ fn generated_files(assets: &AssetMap, feeds: &[String]) -> Vec<String> {
         .map(|name| name.to_string())
         .collect();
     files.extend(feeds.iter().cloned());
-    for asset in assets.iter() {
+    for asset in assets.published() {
         files.push(asset.url.trim_start_matches('/').to_string());
+    }
+    for asset in assets.iter() {
         let name = asset.site_path.trim_start_matches('/');
         if ROOT_COPIES.contains(&name) {
             files.push(name.to_string());
@@ -1029,7 +1070,7 @@ fn write_feeds(staging: &Path, site: &SiteParts<'_>) -> Result<(), Error> {
 /// one whose name carries a control character into URLs and headers.
 fn asset_path_errors(assets: &AssetMap) -> Vec<Error> {
     assets
-        .iter()
+        .published()
         .filter_map(|asset| {
             let output = asset.url.trim_start_matches('/');
             let problem = match asset
@@ -1630,11 +1671,13 @@ fn trace_findings(
 ) -> Vec<Error> {
     let assets_by_output: HashMap<&str, &str> = site
         .assets
-        .iter()
+        .published()
         .flat_map(|asset| {
             let name = asset.site_path.trim_start_matches('/');
-            let root_copy = ROOT_COPIES
-                .contains(&name)
+            // A variant is traced to its static file; only the static
+            // file itself has a root copy.
+            let is_static = site.assets.get(&asset.site_path).map(|a| &a.url) == Some(&asset.url);
+            let root_copy = (is_static && ROOT_COPIES.contains(&name))
                 .then_some((name, asset.site_path.as_str()));
             std::iter::once((asset.url.trim_start_matches('/'), asset.site_path.as_str()))
                 .chain(root_copy)

@@ -57,6 +57,9 @@ pub struct SiteConfig {
     /// The taxonomies pages may use; `tags` alone when the key is absent.
     #[serde(default = "default_taxonomies", deserialize_with = "taxonomies")]
     pub taxonomies: Vec<TaxonomyConfig>,
+    /// How images are sized, resized and cached.
+    #[serde(default)]
+    pub images: crate::images::ImagesConfig,
     /// The share image and handles for Open Graph, Twitter cards and
     /// JSON-LD.
     #[serde(default)]

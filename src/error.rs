@@ -177,6 +177,23 @@ pub enum Error {
         /// The rule its output breaks.
         violation: RawHtmlViolation,
     },
+    /// An image under `static/` cannot be published: a hostile or broken
+    /// file, or an SVG without a size.
+    #[error("{file}: {problem}")]
+    Image {
+        /// The static file (`static/img/photo.png`).
+        file: String,
+        /// What is wrong.
+        problem: crate::images::ImageProblem,
+    },
+    /// An image in Markdown or a shortcode call cannot be written.
+    #[error("{spot}: {problem}")]
+    ImageUse {
+        /// Where in the Markdown file.
+        spot: SourceSpot,
+        /// What is wrong.
+        problem: crate::images::markup::UseProblem,
+    },
     /// Rendered HTML or a stylesheet refers to a static file that does not exist.
     #[error("{source_file}: refers to {reference}, which is not a file under static/{}", template.as_ref().map(|t| format!(" (template {t})")).unwrap_or_default())]
     MissingAsset {

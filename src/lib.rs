@@ -4,7 +4,8 @@
 //! [`bundle::build`] is the whole pipeline: [`config`] reads `site.yaml`,
 //! [`content`] parses pages and places them at pretty URLs, [`markdown`]
 //! renders them under the [`raw_html`] policy, [`templates`] wraps them in
-//! Tera layouts, [`assets`] fingerprints `static/`, [`rewrite`] points pages
+//! Tera layouts, [`assets`] fingerprints `static/`, [`images`] sizes images
+//! and makes their resized variants (cached across builds), [`rewrite`] points pages
 //! at the fingerprinted files with SRI, [`sitemap`], [`headers`],
 //! [`redirects`] and [`security_txt`] write the remaining files, and the validator checks the bundle before it replaces
 //! the previous output.
@@ -21,6 +22,7 @@ pub mod error;
 pub mod evidence;
 pub mod feed;
 pub mod headers;
+pub mod images;
 pub mod leads;
 pub mod limits;
 pub mod markdown;

@@ -277,9 +277,11 @@ fn print_outcome(
     match result {
         Ok(summary) => {
             println!(
-                "built {} pages, {} assets in {:.2}s -> {}/ (0 errors, {} warnings)",
+                "built {} pages, {} assets ({} images processed, {} reused) in {:.2}s -> {}/ (0 errors, {} warnings)",
                 summary.pages,
                 summary.assets,
+                summary.images.processed,
+                summary.images.reused,
                 summary.elapsed.as_secs_f64(),
                 options.out_dir.display(),
                 summary.report.warning_count()

@@ -175,7 +175,7 @@ pub(crate) fn lookup(
 
 /// A path whose last segment has an extension names a file; pages use
 /// pretty URLs ending in `/`, and a few files are generated.
-fn looks_like_static_file(path: &str) -> bool {
+pub(crate) fn looks_like_static_file(path: &str) -> bool {
     if GENERATED_FILES.contains(&path) || path.ends_with(".html") {
         return false;
     }

@@ -342,6 +342,10 @@ pub fn register(tera: &mut Tera) -> Shared {
         get_url(site.site("get_url")?, &kwargs)
     });
     let site = shared.clone();
+    tera.register_function("image", move |kwargs: Kwargs, _: &State| {
+        image(site.site("image")?, &kwargs)
+    });
+    let site = shared.clone();
     tera.register_function("now", move |kwargs: Kwargs, _: &State| {
         now(site.site("now")?, &kwargs)
     });
@@ -519,6 +523,26 @@ fn get_url(site: &SiteFunctions, kwargs: &Kwargs) -> TeraResult<Value> {
     )))
 }
 
+/// An image under `static/` as HTML: `<img>` with `width`, `height`,
+/// `srcset` and `sizes`, in a `<picture>` with a WebP source when WebP is
+/// smaller (see [`crate::images::markup`]). `alt` is required unless
+/// `decorative=true`.
+fn image(site: &SiteFunctions, kwargs: &Kwargs) -> TeraResult<Value> {
+    only(kwargs, "image", &crate::images::markup::ARGUMENTS)?;
+    let request = crate::images::markup::Request {
+        src: kwargs.must_get("src")?,
+        alt: kwargs.get("alt")?,
+        decorative: kwargs.get::<bool>("decorative")?.unwrap_or(false),
+        sizes: kwargs.get("sizes")?,
+        class: kwargs.get("class")?,
+        loading: kwargs.get("loading")?,
+        title: None,
+    };
+    crate::images::markup::html(&site.assets, &request)
+        .map(|html| Value::safe_string(&html))
+        .map_err(|problem| tera::Error::message(format!("image: {problem}")))
+}
+
 /// The build time: RFC 3339 in UTC, or with `timestamp=true` seconds
 /// since the epoch.
 fn now(site: &SiteFunctions, kwargs: &Kwargs) -> TeraResult<Value> {
@@ -618,6 +642,9 @@ fn markdown_filter(site: &SiteFunctions, text: &str, kwargs: &Kwargs) -> TeraRes
                         format!("{shortcode}, at line {line} of the text")
                     }
                     markdown::ProblemKind::Template(error) => error.to_string(),
+                    markdown::ProblemKind::Image(problem) => {
+                        format!("{problem}, at line {line} of the text")
+                    }
                 }
             })
             .collect();
@@ -687,10 +714,19 @@ mod tests {
         crate::content::section::paginate(&mut pages, &mut sections);
         let (taxonomies, errors) = Taxonomies::assemble(&mut pages, &config);
         assert!(errors.is_empty());
-        let assets = AssetMap::from_sources(vec![
+        let mut assets = AssetMap::from_sources(vec![
             ("/css/site.css".to_string(), b"p{}".to_vec()),
-            ("/img/a.svg".to_string(), b"<svg></svg>".to_vec()),
+            (
+                "/img/a.svg".to_string(),
+                b"<svg width=\"2\" height=\"1\"></svg>".to_vec(),
+            ),
         ])
+        .unwrap();
+        crate::images::process(
+            &mut assets,
+            &crate::images::ImagesConfig::default(),
+            &crate::images::cache::Cache::disabled(),
+        )
         .unwrap();
         let templates =
             Templates::from_sources(&[("page.html".to_string(), template.to_string())]).unwrap();
@@ -828,6 +864,42 @@ mod tests {
             "cafe-menu"
         );
         assert!(error("\n{{ \"日本\" | slugify }}").starts_with("templates/page.html:2:"));
+    }
+
+    #[test]
+    fn image_writes_a_sized_img_and_requires_alt() {
+        let html = render(
+            "{{ image(src=\"/img/a.svg\", alt=\"A & B\", class=\"art\", loading=\"eager\") }}",
+        )
+        .unwrap();
+        assert!(html.starts_with("<img src=\"/assets/a."), "{html}");
+        assert!(
+            html.ends_with(
+                "\" width=\"2\" height=\"1\" alt=\"A &amp; B\" class=\"art\" loading=\"eager\" decoding=\"async\">"
+            ),
+            "{html}"
+        );
+        let decorative = render("{{ image(src=\"/img/a.svg\", decorative=true) }}").unwrap();
+        assert!(decorative.contains("alt=\"\""), "{decorative}");
+        let error = |template: &str| render(template).unwrap_err().to_string();
+        let missing = error("\n{{ image(src=\"/img/a.svg\") }}");
+        assert!(
+            missing.starts_with("templates/page.html:2:")
+                && missing.contains("image: image `/img/a.svg` has no alt text"),
+            "{missing}"
+        );
+        assert!(
+            error("{{ image(src=\"/css/site.css\", alt=\"x\") }}")
+                .contains("is not an image the pipeline reads"),
+        );
+        assert!(
+            error("{{ image(src=\"/img/a.svg\", alt=\"x\", loading=\"soon\") }}")
+                .contains("`loading` is `lazy` or `eager`"),
+        );
+        assert!(
+            error("{{ image(src=\"/img/a.svg\", alt=\"x\", width=3) }}")
+                .contains("image takes no argument `width`"),
+        );
     }
 
     #[test]

@@ -492,6 +492,32 @@ fn reference_to_a_missing_static_file_names_page_and_template() {
 }
 
 #[test]
+fn a_hostile_image_is_an_error_naming_the_static_file() {
+    // A PNG whose header claims 3.6 gigapixels over a few bytes: refused
+    // from its header, before any pixel buffer is allocated.
+    let error = check_case("image-hostile");
+    assert!(matches!(error, Error::Image { .. }), "{error:?}");
+    assert_eq!(
+        error.to_string(),
+        "static/img/bomb.png: it is 60000×60000 pixels, over the limit of 16384 a side and 32000000 in all"
+    );
+}
+
+#[test]
+fn images_without_alt_text_name_the_content_file_and_line() {
+    let error = check_case("image-missing-alt");
+    let text = shown(&error);
+    for expected in [
+        "content/about.md:10:1: image `/img/hero.svg` has no alt text",
+        "content/about.md:12:1: image `/img/hero.svg` has no alt text",
+        "content/about.md:14:1: image `/img/hero.svg` is marked decorative but has alt text",
+        "content/about.md:16:1: image `https://photos.example/office.jpg` is not a file under static/",
+    ] {
+        assert!(text.contains(expected), "{expected}\n{text}");
+    }
+}
+
+#[test]
 fn invalid_site_config_names_the_line() {
     let error = check_case("invalid-site-config");
     assert_eq!(first_line_location(&error), "site.yaml:4:75");
@@ -761,7 +787,11 @@ fn control_characters_in_a_file_name_are_refused_and_shown_escaped() {
 fn static_file_whose_published_name_is_too_long_is_refused() {
     let long = "n".repeat(250);
     let site = site_with(|site| {
-        std::fs::write(site.join(format!("static/img/{long}.svg")), "<svg></svg>").unwrap();
+        std::fs::write(
+            site.join(format!("static/img/{long}.svg")),
+            "<svg width=\"1\" height=\"1\"></svg>",
+        )
+        .unwrap();
     });
     let error = site.build();
     let text = shown(&error);
@@ -950,6 +980,8 @@ fn every_case_folder_has_a_test() {
         "duplicate-url",
         "generated-path-collision",
         "heading-event-handler",
+        "image-hostile",
+        "image-missing-alt",
         "invalid-data",
         "invalid-date",
         "invalid-site-config",

@@ -34,6 +34,7 @@ use pulldown_cmark::{CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd,
 use crate::assets::AssetMap;
 use crate::content::Page;
 use crate::error::{Error, SourceSpot};
+use crate::images::markup::{self as image_markup, UseProblem};
 use crate::raw_html::{self, RawHtmlViolation};
 use crate::rewrite::{RewriteProblem, lookup, rewrite_page};
 use crate::templates::{Budget, Templates};
@@ -111,6 +112,8 @@ pub enum ProblemKind {
     /// A shortcode's template failed; the error names the template line
     /// and the call.
     Template(Box<Error>),
+    /// An image (Markdown's or the `image` shortcode's) cannot be written.
+    Image(UseProblem),
 }
 
 impl PartialEq for ProblemKind {
@@ -119,6 +122,7 @@ impl PartialEq for ProblemKind {
             (Self::RawHtml(a), Self::RawHtml(b)) => a == b,
             (Self::Heading(a), Self::Heading(b)) => a == b,
             (Self::Shortcode(a), Self::Shortcode(b)) => a == b,
+            (Self::Image(a), Self::Image(b)) => a == b,
             (
                 Self::ShortcodeOutput { name, violation },
                 Self::ShortcodeOutput {
@@ -163,6 +167,7 @@ pub fn page_errors(page: &Page, problems: Vec<Problem>) -> Vec<Error> {
                     violation,
                 },
                 ProblemKind::Template(error) => *error,
+                ProblemKind::Image(problem) => Error::ImageUse { spot, problem },
             }
         })
         .collect()
@@ -498,6 +503,7 @@ impl State<'_> {
             Some((substituted, text)) => self.expand_calls(events, substituted, text, base, depth),
             None => events,
         };
+        let events = self.images(events);
         let events = tables::label_cells(self.transform(events));
         write_html(length, events)
     }
@@ -630,6 +636,15 @@ impl State<'_> {
                 self.problem(at, ProblemKind::Shortcode(ShortcodeError::TooMany));
             }
             return String::new();
+        }
+        if call.name == image_markup::SHORTCODE {
+            return match image_shortcode(call, self.settings.assets) {
+                Ok(html) => html,
+                Err(problem) => {
+                    self.problem(at, ProblemKind::Image(problem));
+                    String::new()
+                }
+            };
         }
         let Some(templates) = self.settings.templates.filter(|_| !self.exhausted) else {
             return String::new();
@@ -797,7 +812,118 @@ fn marked_text(event: &Event<'_>, marker: char) -> Option<String> {
     (!found.is_empty()).then(|| found.concat())
 }
 
+/// The built-in `image` shortcode: `{{ image(src="/img/a.png", alt="…") }}`,
+/// with the arguments of the `image()` template function.
+fn image_shortcode(call: &Call, assets: &AssetMap) -> Result<String, UseProblem> {
+    use shortcodes::Value;
+    if call.body.is_some() {
+        return Err(UseProblem::Argument(
+            "the `image` shortcode takes no body: write `{{ image(…) }}`".to_string(),
+        ));
+    }
+    let mut request = image_markup::Request::default();
+    let mut has_src = false;
+    for (name, value) in &call.args {
+        let text = || match value {
+            Value::String(text) => Ok(text.clone()),
+            _ => Err(UseProblem::Argument(format!(
+                "image argument `{name}` takes a quoted string"
+            ))),
+        };
+        match name.as_str() {
+            "src" => {
+                request.src = text()?;
+                has_src = true;
+            }
+            "alt" => request.alt = Some(text()?),
+            "sizes" => request.sizes = Some(text()?),
+            "class" => request.class = Some(text()?),
+            "loading" => request.loading = Some(text()?),
+            "decorative" => match value {
+                Value::Bool(flag) => request.decorative = *flag,
+                _ => {
+                    return Err(UseProblem::Argument(
+                        "image argument `decorative` takes `true` or `false`".to_string(),
+                    ));
+                }
+            },
+            other => {
+                return Err(UseProblem::Argument(format!(
+                    "the `image` shortcode takes no argument `{other}` (it takes: {})",
+                    image_markup::ARGUMENTS.join(", ")
+                )));
+            }
+        }
+    }
+    if !has_src {
+        return Err(UseProblem::Argument(
+            "the `image` shortcode needs `src`, the site path of a file under static/".to_string(),
+        ));
+    }
+    image_markup::html(assets, &request)
+}
+
+/// The plain text of the events inside an image, as its alt text.
+fn alt_text(events: &[(Event<'_>, Range<usize>)]) -> String {
+    let mut alt = String::new();
+    for (event, _) in events {
+        match event {
+            Event::Text(text) | Event::Code(text) => alt.push_str(text),
+            Event::SoftBreak | Event::HardBreak => alt.push(' '),
+            _ => {}
+        }
+    }
+    alt
+}
+
 impl State<'_> {
+    /// Writes each Markdown image as the image pipeline's HTML, with its
+    /// size and variants; an image without alt text (unless marked
+    /// decorative) or outside `static/` is a problem at the image.
+    fn images<'a>(
+        &mut self,
+        events: Vec<(Event<'a>, Range<usize>)>,
+    ) -> Vec<(Event<'a>, Range<usize>)> {
+        let mut out = Vec::with_capacity(events.len());
+        let mut events = events.into_iter();
+        while let Some((event, range)) = events.next() {
+            let Event::Start(Tag::Image {
+                dest_url, title, ..
+            }) = &event
+            else {
+                out.push((event, range));
+                continue;
+            };
+            // The image's text runs to its end; an image inside it (in
+            // `![a ![b](c)](d)`) counts as text, as CommonMark reads it.
+            let mut inner = Vec::new();
+            let mut depth = 1usize;
+            for (event, range) in events.by_ref() {
+                match event {
+                    Event::Start(Tag::Image { .. }) => depth += 1,
+                    Event::End(TagEnd::Image) => depth -= 1,
+                    _ => {}
+                }
+                inner.push((event, range));
+                if depth == 0 {
+                    break;
+                }
+            }
+            let alt = alt_text(&inner);
+            match image_markup::markdown_image(self.settings.assets, dest_url, title, &alt) {
+                Ok(Some(html)) => out.push((Event::InlineHtml(html.into()), range)),
+                result => {
+                    if let Err(problem) = result {
+                        self.problem(range.start, ProblemKind::Image(problem));
+                    }
+                    out.push((event, range));
+                    out.extend(inner);
+                }
+            }
+        }
+        out
+    }
+
     /// Gives headings their ids and anchors and highlights code, in
     /// document order.
     fn transform<'a>(
@@ -1074,7 +1200,17 @@ mod tests {
 
     #[test]
     fn static_references_are_fingerprinted_and_missing_ones_reported() {
-        let assets = AssetMap::from_sources(vec![("/img/a.png".into(), b"png".to_vec())]).unwrap();
+        let mut assets = AssetMap::from_sources(vec![(
+            "/img/a.png".into(),
+            crate::images::raster::tests::png(4, 3),
+        )])
+        .unwrap();
+        crate::images::process(
+            &mut assets,
+            &crate::images::ImagesConfig::default(),
+            &crate::images::cache::Cache::disabled(),
+        )
+        .unwrap();
         let url = assets.get("/img/a.png").unwrap().url.clone();
         let rendered = render(
             "![a](/img/a.png) [get](/img/a.png#x) [page](/pricing/)\n\n<div>\n<img\n  src=\"/img/a.png\">\n</div>\n\n![b](/img/none.png)\n",
@@ -1082,9 +1218,9 @@ mod tests {
         )
         .unwrap();
         assert!(
-            rendered
-                .html
-                .contains(&format!("<img src=\"{url}\" alt=\"a\"")),
+            rendered.html.contains(&format!(
+                "<img src=\"{url}\" width=\"4\" height=\"3\" alt=\"a\""
+            )),
             "{}",
             rendered.html
         );
@@ -1491,6 +1627,112 @@ mod tests {
                 }
             }
         }
+    }
+
+    fn image_assets() -> AssetMap {
+        use crate::images::raster::tests::png;
+        let mut assets = AssetMap::from_sources(vec![
+            ("/img/chart.png".to_string(), png(1200, 600)),
+            (
+                "/img/rule.svg".to_string(),
+                b"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 400 8\"/>".to_vec(),
+            ),
+        ])
+        .unwrap();
+        crate::images::process(
+            &mut assets,
+            &crate::images::ImagesConfig::default(),
+            &crate::images::cache::Cache::disabled(),
+        )
+        .unwrap();
+        assets
+    }
+
+    fn render_images(body: &str) -> Result<Rendered, Vec<Problem>> {
+        let assets = image_assets();
+        let templates = shortcode_templates();
+        let settings = Settings {
+            templates: Some(&templates),
+            source: "content/a.md",
+            ..Settings::new(&assets)
+        };
+        render(body, &settings)
+    }
+
+    /// The rendered HTML with fingerprints replaced by `#`, so snapshots
+    /// do not change with the encoder's bytes.
+    fn without_fingerprints(html: &str) -> String {
+        let mut out = String::with_capacity(html.len());
+        let mut rest = html;
+        while let Some(at) = rest.find("/assets/") {
+            out.push_str(&rest[..at]);
+            let url_end = rest[at..]
+                .find(['"', ' ', ','])
+                .map_or(rest.len(), |end| at + end);
+            let url = &rest[at..url_end];
+            let mut parts: Vec<&str> = url.split('.').collect();
+            if parts.len() >= 3 {
+                let hash = parts.len() - 2;
+                parts[hash] = "#";
+            }
+            out.push_str(&parts.join("."));
+            rest = &rest[url_end..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    #[test]
+    fn markdown_images_and_the_image_shortcode_are_sized_with_variants() {
+        let body = "Intro.\n\n![A chart of leads per week](/img/chart.png \"Leads\")\n\n{{ image(src=\"/img/chart.png\", alt=\"The same chart\", sizes=\"(min-width: 60rem) 40rem, 100vw\", class=\"wide\", loading=\"eager\") }}\n\nA rule: ![](/img/rule.svg \"decorative\") and {{ image(src=\"/img/rule.svg\", decorative=true) }}.\n";
+        let rendered = render_images(body).unwrap();
+        insta::assert_snapshot!(without_fingerprints(&rendered.html));
+        assert!(!rendered.html.contains("style"));
+        assert!(rendered.problems.is_empty(), "{:?}", rendered.problems);
+        // Every URL written is a published asset.
+        let assets = image_assets();
+        let image = assets.image("/img/chart.png").unwrap();
+        for candidate in image.candidates.iter().chain(&image.webp) {
+            assert!(rendered.html.contains(&candidate.url), "{}", candidate.url);
+            assert!(assets.get_by_url(&candidate.url).is_some());
+        }
+    }
+
+    #[test]
+    fn images_without_alt_or_outside_static_are_errors_at_the_image() {
+        let body = "Text.\n\n![](/img/chart.png)\n\nx ![  ](/img/rule.svg \"Rule\")\n\n![Logo](https://cdn.example/logo.png)\n\n{{ image(src=\"/img/chart.png\") }}\n\n{{ image(src=\"/img/rule.svg\", alt=\"Rule\", decorative=true) }}\n\n{{ image(alt=\"x\") }} {{ image(src=\"/img/rule.svg\", alt=1) }} {{ image(src=\"/img/rule.svg\", alt=\"x\", width=3) }}\n";
+        let problems: Vec<(usize, String)> = render_images(body)
+            .unwrap_err()
+            .into_iter()
+            .map(|problem| match problem.kind {
+                ProblemKind::Image(image) => (problem.offset, image.to_string()),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        let at = |text: &str| body.find(text).unwrap();
+        let offsets: Vec<usize> = problems.iter().map(|(offset, _)| *offset).collect();
+        assert_eq!(
+            offsets,
+            [
+                at("![](/img/chart.png)"),
+                at("![  ]"),
+                at("![Logo]"),
+                at("{{ image(src=\"/img/chart.png\") }}"),
+                at("{{ image(src=\"/img/rule.svg\", alt=\"Rule\""),
+                at("{{ image(alt="),
+                at("{{ image(src=\"/img/rule.svg\", alt=1"),
+                at("{{ image(src=\"/img/rule.svg\", alt=\"x\", width"),
+            ],
+            "{problems:#?}"
+        );
+        assert!(
+            problems[0]
+                .1
+                .starts_with("image `/img/chart.png` has no alt text")
+        );
+        assert!(problems[2].1.contains("is not a file under static/"));
+        assert!(problems[4].1.contains("marked decorative but has alt text"));
+        assert!(problems[7].1.contains("takes no argument `width`"));
     }
 
     #[test]

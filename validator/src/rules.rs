@@ -16,6 +16,7 @@ pub mod form;
 pub mod headers;
 pub(crate) mod hosts;
 pub mod inline;
+pub mod layout;
 pub mod link;
 pub mod payment;
 mod route_findings;
@@ -52,6 +53,7 @@ pub const CATEGORIES: &[Category] = &[
     encoding::CATEGORY,
     claims::CATEGORY,
     link::CATEGORY,
+    layout::CATEGORY,
     sitemap::CATEGORY,
     securitytxt::CATEGORY,
     cache::CATEGORY,
@@ -68,6 +70,7 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>, fact
     form::check_page(ctx, out);
     payment::check_page(ctx, out);
     link::check_page(ctx, out, facts);
+    layout::check_page(ctx, out);
     if !ctx.svg {
         csp::check_page(ctx, out);
     }
