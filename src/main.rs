@@ -11,6 +11,13 @@ use bundle_validator::cli::{self as validator_cli, FormatArg, ReportArgs};
 use bundle_validator::output::{HumanOptions, SarifOptions, diagnostics_with};
 use clap::{Parser, Subcommand};
 
+// Rendering allocates many small strings per page on every thread (Markdown
+// events, template values, highlighted spans); mimalloc's thread-local free
+// lists make that markedly cheaper than the system allocator's arenas,
+// which took a seventh of a build's instructions.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Builds the BayStore site into a self-hosted, validated bundle.
 #[derive(Parser)]
 #[command(version, about)]
