@@ -265,6 +265,7 @@ fn findings_render_in_every_format_with_the_url() {
         },
     );
     assert!(human.contains(&format!("{origin}/contact/")), "{human}");
+    insta::assert_snapshot!("drop_csp_human", human.replace(&origin, "http://served"));
     let sarif = output::sarif(&report);
     let location =
         &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];

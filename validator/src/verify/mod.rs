@@ -14,8 +14,9 @@
 //!   does not hold (`served/injected-markup`), judged on both pages
 //!   parsed, so it holds even where bytes may legitimately differ;
 //! - every header `_headers` declares for the path is served with the
-//!   same value, a CSP with every declared policy (`served/header-*`), and
-//!   admin routes carry `X-Robots-Tag`;
+//!   same value, a CSP with every declared policy (`served/header-*`),
+//!   admin routes carry `X-Robots-Tag`, and no `Set-Cookie`, `Link` or
+//!   `Refresh` is served that `_headers` does not declare;
 //! - every `integrity` value of a served page holds for the served asset
 //!   (`served/sri-mismatch`);
 //! - the Worker routes answer a `GET` with 405 (`served/worker-route`).
@@ -619,6 +620,27 @@ fn judge_headers(
             )),
         }
     }
+    let injected: Vec<String> = INJECTABLE_HEADERS
+        .iter()
+        .filter(|name| applied.all(name).next().is_none())
+        .flat_map(|name| {
+            answer
+                .headers
+                .get_all(*name)
+                .iter()
+                .map(move |value| shown_header(name, value))
+        })
+        .collect();
+    if !injected.is_empty() {
+        findings.push(finding(
+            "served/header-injected",
+            url,
+            format!(
+                "it is served with {} that _headers does not declare for it",
+                injected.join(", ")
+            ),
+        ));
+    }
     let declares_robots = applied.all("x-robots-tag").next().is_some();
     if !declares_robots && site.is_admin_path(&fetch.path) {
         let noindex = answer
@@ -634,6 +656,24 @@ fn judge_headers(
                 "it is an admin route served without `X-Robots-Tag: noindex`".into(),
             ));
         }
+    }
+}
+
+/// Response headers that make a browser store, fetch or navigate to
+/// something on their own: a cookie breaks a no-cookie promise, a `Link`
+/// preloads or (in some browsers) applies a stylesheet, a `Refresh`
+/// navigates away.
+const INJECTABLE_HEADERS: &[&str] = &["set-cookie", "link", "refresh"];
+
+/// A served header for a message: a cookie by its name only (its value
+/// may be a session token), anything else as served.
+fn shown_header(name: &str, value: &hyper::header::HeaderValue) -> String {
+    let text = String::from_utf8_lossy(value.as_bytes());
+    if name == "set-cookie" {
+        let cookie = text.split(['=', ';']).next().unwrap_or("").trim();
+        format!("`Set-Cookie: {cookie}=…`")
+    } else {
+        format!("`{name}: {text}`")
     }
 }
 
@@ -753,6 +793,12 @@ pub const CATEGORY: Category = Category {
             "a declared header served with another value (a CSP without one of the declared policies)",
             "a weakened header is a promise broken after the check",
             "remove the transform rule or proxy setting that rewrites the header",
+        ),
+        Rule::error(
+            "served/header-injected",
+            "a `Set-Cookie`, `Link` or `Refresh` header served for a path that `_headers` does not give one",
+            "a cookie breaks a no-cookie promise, a `Link` preloads or applies what no page references, a `Refresh` sends visitors elsewhere",
+            "turn off the CDN feature that adds it (bot management cookies, Early Hints, transform rules)",
         ),
         Rule::error(
             "served/sri-mismatch",
