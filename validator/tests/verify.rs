@@ -153,6 +153,37 @@ fn a_reminified_stylesheet_is_one_finding() {
 }
 
 #[test]
+fn an_integrity_value_that_no_longer_holds_is_reported() {
+    let server = upstream();
+    let proxy = tampering_proxy(&server, Tamper::RewriteIntegrity("/product/"));
+    let origin = proxy.origin();
+    let report = run(&origin, &options());
+    let found: Vec<(&str, &str)> = report
+        .findings
+        .iter()
+        .map(|f| (f.rule.as_str(), f.file.as_str()))
+        .collect();
+    let page = format!("{origin}/product/");
+    // The page changed (its `<link>` is not the bundle's) and, as served,
+    // its stylesheet is refused: the served asset is intact, so the SRI
+    // failure is the page's own.
+    assert_eq!(
+        found,
+        vec![
+            ("served/injected-markup", page.as_str()),
+            ("served/sri-mismatch", page.as_str()),
+        ]
+    );
+    assert!(
+        report.findings[1]
+            .message
+            .contains("/assets/site.c50b026d710efea5.css"),
+        "{}",
+        report.findings[1].message
+    );
+}
+
+#[test]
 fn worker_routes_that_do_not_refuse_a_get_are_findings() {
     // A static server with no Worker answers 404 for both routes.
     let server = static_server(&bundle(), &[]);

@@ -86,6 +86,8 @@ pub enum Error {
     BadUrl { url: String, reason: &'static str },
     #[error("{0}")]
     BadOptions(&'static str),
+    #[error("nothing to verify: {0}")]
+    NothingToVerify(&'static str),
     #[error(transparent)]
     Bundle(#[from] crate::Error),
     #[error(transparent)]
@@ -136,21 +138,32 @@ pub fn verify(
     if options.concurrency == 0 {
         return Err(Error::BadOptions("the concurrency must be at least 1"));
     }
-    if !(options.rate.is_finite() && options.rate > 0.0) {
-        return Err(Error::BadOptions("the rate must be a positive number"));
-    }
+    let spacing = Some(options.rate)
+        .filter(|rate| rate.is_finite() && *rate > 0.0)
+        .and_then(|rate| Duration::try_from_secs_f64(1.0 / rate).ok())
+        .ok_or(Error::BadOptions(
+            "the rate must be a positive number of requests a second",
+        ))?;
     if options.timeout.is_zero() {
         return Err(Error::BadOptions("the timeout must be longer than zero"));
     }
     let opened = crate::open(dir, config)?;
     let site = opened.site;
     let plan = plan::plan(&site, config, options.pages, opened.sitemap_text.as_deref());
+    // A verification that fetches no page proves nothing; it must not
+    // pass as if it had.
+    if !plan.fetches.iter().any(|fetch| fetch.kind == Kind::Page) {
+        return Err(Error::NothingToVerify(match options.pages {
+            PageSource::Bundle => "the bundle holds no HTML page",
+            PageSource::Sitemap => "the bundle's sitemap.xml lists no page of the bundle",
+        }));
+    }
     let limits = Limits {
         timeout: options.timeout,
         max_body_bytes: options
             .max_body_bytes
             .unwrap_or_else(|| config.max_file_bytes()),
-        spacing: Duration::from_secs_f64(1.0 / options.rate),
+        spacing,
     };
     let client = Arc::new(Client::new(limits)?);
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -177,7 +190,7 @@ pub fn verify(
 /// The base URL: an `http` or `https` origin, a trailing `/` allowed.
 fn parse_base(text: &str) -> Result<url::Url, Error> {
     let bad = |reason| Error::BadUrl {
-        url: redact::message(text).into_owned(),
+        url: crate::output::visible(&redact::message(text)).into_owned(),
         reason,
     };
     let url = url::Url::parse(text.trim()).map_err(|_| bad("it is not a URL"))?;
@@ -899,6 +912,10 @@ mod tests {
                 ..Options::default()
             },
             Options {
+                rate: 1e-300,
+                ..Options::default()
+            },
+            Options {
                 timeout: Duration::ZERO,
                 ..Options::default()
             },
@@ -911,6 +928,31 @@ mod tests {
             );
             assert!(matches!(result, Err(Error::BadOptions(_))), "{options:?}");
         }
+    }
+
+    #[test]
+    fn a_bundle_without_pages_is_not_a_pass() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("robots.txt"), "User-agent: *\n").unwrap();
+        let result = verify(
+            "http://127.0.0.1:9",
+            dir.path(),
+            &Config::default(),
+            &Options::default(),
+        );
+        assert!(matches!(result, Err(Error::NothingToVerify(_))));
+        let sitemap = Options {
+            pages: PageSource::Sitemap,
+            ..Options::default()
+        };
+        std::fs::write(dir.path().join("index.html"), "<p>home</p>").unwrap();
+        let result = verify(
+            "http://127.0.0.1:9",
+            dir.path(),
+            &Config::default(),
+            &sitemap,
+        );
+        assert!(matches!(result, Err(Error::NothingToVerify(_))));
     }
 
     proptest! {

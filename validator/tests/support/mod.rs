@@ -207,6 +207,8 @@ pub enum Tamper {
     /// Re-minifies the stylesheet at this path: comments and line breaks
     /// dropped, runs of white space made one.
     Reminify(&'static str),
+    /// Changes the first `integrity` value of the page at this path.
+    RewriteIntegrity(&'static str),
     /// Answers every request only after this long.
     Stall(Duration),
     /// Answers every request with a body of this many bytes.
@@ -291,6 +293,11 @@ pub fn tampering_proxy(upstream: &Running, tamper: Tamper) -> Running {
                 }
                 Tamper::ObfuscateEmail(at) if path == *at => {
                     bytes = obfuscate_email(&bytes);
+                }
+                Tamper::RewriteIntegrity(at) if path == *at => {
+                    bytes = String::from_utf8_lossy(&bytes)
+                        .replacen("integrity=\"sha384-", "integrity=\"sha384-AAAA", 1)
+                        .into_bytes();
                 }
                 Tamper::Reminify(at) if path == *at => {
                     bytes = reminify(&String::from_utf8_lossy(&bytes)).into_bytes();
