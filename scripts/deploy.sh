@@ -5,6 +5,10 @@
 #   scripts/deploy.sh --dry-run   the same checks and builds, then
 #                                 `wrangler deploy --dry-run` (nothing is
 #                                 uploaded, no migration is applied)
+#   scripts/deploy.sh --verify URL
+#                                 deploy, then `baystore-site verify URL`:
+#                                 the served site must be the bundle just
+#                                 deployed (exit 1 when it is not)
 #
 # The bundle deployed is always the one this run just built, so it has
 # passed the validator: `build` refuses to replace dist/ with a bundle
@@ -22,11 +26,20 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 config="${WRANGLER_CONFIG:-$root/wrangler.toml}"
 dry_run=false
-case "${1:-}" in
-    --dry-run) dry_run=true ;;
-    "") ;;
-    *) echo "usage: scripts/deploy.sh [--dry-run]" >&2; exit 2 ;;
-esac
+verify_url=""
+usage() { echo "usage: scripts/deploy.sh [--dry-run] [--verify URL]" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --dry-run) dry_run=true ;;
+        --verify)
+            [ $# -ge 2 ] && [ -n "$2" ] || usage
+            verify_url="$2"
+            shift
+            ;;
+        *) usage ;;
+    esac
+    shift
+done
 
 placeholder="00000000-0000-4000-8000-000000000000"
 shown="${config#"$root"/}"
@@ -57,7 +70,14 @@ wrangler="$root/node_modules/.bin/wrangler"
 if $dry_run; then
     echo "deploy: dry run: migrations would be applied with: wrangler d1 migrations apply DB --remote" >&2
     "$wrangler" deploy --config "$config" --dry-run
+    if [ -n "$verify_url" ]; then
+        echo "deploy: dry run: the served site would then be verified with: baystore-site verify $verify_url" >&2
+    fi
 else
     "$wrangler" d1 migrations apply DB --remote --config "$config"
     "$wrangler" deploy --config "$config"
+    if [ -n "$verify_url" ]; then
+        echo "deploy: verifying the served site against the bundle just deployed" >&2
+        cargo run --profile "${BAYSTORE_BUILD_PROFILE:-release}" --locked --quiet -- verify "$verify_url"
+    fi
 fi

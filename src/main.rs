@@ -62,6 +62,22 @@ enum Command {
         #[command(flatten)]
         report: ReportArgs,
     },
+    /// Fetch the deployed site at URL and prove it serves the built
+    /// bundle unchanged (bytes, `_headers`, no injected markup, SRI, Worker
+    /// routes). Exit codes as the validator's: 0 no error finding, 1 error
+    /// findings, 2 could not run.
+    Verify {
+        #[command(flatten)]
+        verify: validator_cli::VerifyArgs,
+        /// Site folder whose site.yaml supplies the validator config.
+        #[arg(long, default_value = ".")]
+        site: PathBuf,
+        /// The bundle the site was deployed from (as `build --out`).
+        #[arg(long, default_value = "dist")]
+        bundle: PathBuf,
+        #[command(flatten)]
+        report: ReportArgs,
+    },
     /// Serve the site on 127.0.0.1 with its _headers and the Worker,
     /// rebuild on every change and reload the browser.
     Dev {
@@ -161,6 +177,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::from(validator_cli::EXIT_COULD_NOT_RUN)
             }
         }),
+        Command::Verify {
+            verify,
+            site,
+            bundle,
+            report,
+        } => Ok(match verify_site(&verify, &site, &bundle, &report) {
+            Ok(code) => ExitCode::from(code),
+            Err(error) => {
+                eprintln!("error: {error:#}");
+                ExitCode::from(validator_cli::EXIT_COULD_NOT_RUN)
+            }
+        }),
         Command::Dev {
             site,
             port,
@@ -253,6 +281,33 @@ fn check(dir: &Path, site: &Path, report: &ReportArgs) -> anyhow::Result<u8> {
         eprintln!("{summary}");
     }
     Ok(validator_cli::exit_code(&found))
+}
+
+/// Verifies the site served at the URL of `args` against the bundle in
+/// `bundle`, with the validator config of the site in `site`, and writes
+/// the report as the validator's CLI does; returns the exit code of a
+/// verification that ran.
+fn verify_site(
+    args: &validator_cli::VerifyArgs,
+    site: &Path,
+    bundle: &Path,
+    report: &ReportArgs,
+) -> anyhow::Result<u8> {
+    let config = if site.join(SITE_CONFIG_FILE).is_file() {
+        SiteConfig::load(site)?.validator_config(site)
+    } else {
+        bundle_validator::Config::default()
+    };
+    let options = args.options()?;
+    let verified = bundle_validator::verify::verify(&args.url, bundle, &config, &options)
+        .context("cannot verify the site")?;
+    if report.notes() {
+        eprintln!("note: {}", verified.summary(&args.url));
+    }
+    if let Some(summary) = report.write(&verified.report, &SarifOptions::default())? {
+        eprintln!("{summary}");
+    }
+    Ok(validator_cli::exit_code(&verified.report))
 }
 
 /// Prints the outcome of a build: the validator's report as `report`

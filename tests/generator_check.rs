@@ -108,3 +108,48 @@ fn formats_and_options_match_the_validator_cli() {
         serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
     assert!(!report["findings"].as_array().unwrap().is_empty());
 }
+
+/// Runs `baystore-site verify` on a fixture bundle with a site folder that
+/// has no site.yaml.
+fn site_verify(args: &[&str]) -> Output {
+    let empty_site = tempfile::tempdir().unwrap();
+    Command::new(env!("CARGO_BIN_EXE_baystore-site"))
+        .arg("verify")
+        .args(args)
+        .arg("--bundle")
+        .arg(fixture("all-pass-baseline"))
+        .arg("--site")
+        .arg(empty_site.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the generator runs")
+}
+
+#[test]
+fn verify_has_the_validators_exit_codes() {
+    // Nothing listens on the discard port of loopback: the site cannot be
+    // fetched, which is a finding (exit 1), reported in the chosen format.
+    let unreachable = site_verify(&["http://127.0.0.1:9", "--format", "json"]);
+    assert_eq!(
+        unreachable.status.code(),
+        Some(1),
+        "{}",
+        text(&unreachable.stderr)
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&unreachable.stdout).expect("a JSON report");
+    assert_eq!(report["findings"][0]["rule"], "served/unreachable");
+    assert_eq!(report["findings"][0]["file"], "http://127.0.0.1:9/");
+    assert!(text(&unreachable.stderr).contains("note: verified 4 pages"));
+    // Could not run: not an origin, bad option values.
+    for args in [
+        &["https://baystore.example/contact/"][..],
+        &["not a url"],
+        &["http://127.0.0.1:9", "--timeout", "0"],
+        &["http://127.0.0.1:9", "--concurrency", "0"],
+        &["http://127.0.0.1:9", "--pages", "feed"],
+    ] {
+        let output = site_verify(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+    }
+}

@@ -28,6 +28,17 @@ test("a placeholder D1 id is refused before anything is built", async () => {
   assert.doesNotMatch(error.stderr, /building the site/);
 });
 
+test("--verify without a URL, or an unknown option, is a usage error", async () => {
+  for (const args of [["--verify"], ["--verify", ""], ["--bogus"]]) {
+    const error = await execFileAsync(deploy, args, { cwd: repoRoot, env }).then(
+      () => assert.fail(`deploy.sh accepted ${args.join(" ")}`),
+      (failure) => failure,
+    );
+    assert.equal(error.code, 2, args.join(" "));
+    assert.match(error.stderr, /usage: scripts\/deploy\.sh \[--dry-run\] \[--verify URL\]/);
+  }
+});
+
 test("with a real D1 id, deploy builds, gates and dry-runs", async () => {
   const dir = await mkdtemp(join(tmpdir(), "baystore-deploy-"));
   try {
@@ -43,13 +54,21 @@ test("with a real D1 id, deploy builds, gates and dry-runs", async () => {
       .replace(/^database_id = ".*"$/m, 'database_id = "3f9c1e2a-7b4d-4c8e-9a1f-2d3e4b5c6a7f"');
     const path = join(dir, "wrangler.toml");
     await writeFile(path, config);
-    const { stdout, stderr } = await execFileAsync(deploy, ["--dry-run"], {
-      cwd: repoRoot,
-      env: { ...env, WRANGLER_CONFIG: path, BAYSTORE_BUILD_PROFILE: "dev" },
-      timeout: 900_000,
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    const { stdout, stderr } = await execFileAsync(
+      deploy,
+      ["--dry-run", "--verify", "https://baystore.example"],
+      {
+        cwd: repoRoot,
+        env: { ...env, WRANGLER_CONFIG: path, BAYSTORE_BUILD_PROFILE: "dev" },
+        timeout: 900_000,
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
     assert.match(stderr, /building the site/);
+    assert.match(
+      stderr,
+      /would then be verified with: baystore-site verify https:\/\/baystore\.example/,
+    );
     assert.match(stdout, /--dry-run: exiting now/);
     assert.ok(stdout.includes("env.DB"), "the dry run lists the D1 binding");
   } finally {

@@ -1,7 +1,9 @@
 //! What the command lines that check a bundle share: `bundle-validator
-//! check`, which CI runs, and the site generator's `check`. Their report
-//! options (format, output file, quiet, colour) and their exit codes are
-//! defined once, here, so that both tools behave alike.
+//! check`, which CI runs, and the site generator's `check`; and likewise
+//! `bundle-validator verify` and the generator's `verify`. Their report
+//! options (format, output file, quiet, colour), the options of a
+//! verification and their exit codes are defined once, here, so that both
+//! tools behave alike.
 
 use std::ffi::OsString;
 use std::io::{IsTerminal as _, Write as _};
@@ -9,6 +11,7 @@ use std::path::PathBuf;
 
 use crate::Report;
 use crate::output::{self, Format, HumanOptions, SarifOptions};
+use crate::verify;
 
 /// Exit code of a check with no finding of severity error.
 pub const EXIT_OK: u8 = 0;
@@ -24,6 +27,63 @@ pub fn exit_code(report: &Report) -> u8 {
         EXIT_FINDINGS
     } else {
         EXIT_OK
+    }
+}
+
+/// The options of `verify URL`, shared by both command lines.
+#[derive(Debug, Clone, clap::Args)]
+pub struct VerifyArgs {
+    /// The deployed site's origin, e.g. `https://www.example.com`.
+    pub url: String,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub concurrency: usize,
+    /// Requests started per second, at most.
+    #[arg(long, default_value_t = 10.0, value_name = "PER_SECOND")]
+    pub rate: f64,
+    /// Seconds one request may take, body included.
+    #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
+    pub timeout: f64,
+    /// The most body bytes read from one answer (default: the config's
+    /// `max_file_bytes`, 5 MiB unless set).
+    #[arg(long, value_name = "BYTES")]
+    pub max_body_bytes: Option<u64>,
+    /// Where the pages to fetch come from: every HTML file of the bundle,
+    /// or the `<loc>`s of its sitemap.xml.
+    #[arg(long, value_enum, default_value_t = PagesArg::Bundle)]
+    pub pages: PagesArg,
+}
+
+/// The page sources, as the command line names them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum PagesArg {
+    #[default]
+    Bundle,
+    Sitemap,
+}
+
+/// Options that do not describe a verification.
+#[derive(Debug, thiserror::Error)]
+#[error("--timeout must be a positive number of seconds")]
+pub struct BadTimeout;
+
+impl VerifyArgs {
+    /// The library's options for these arguments.
+    pub fn options(&self) -> Result<verify::Options, BadTimeout> {
+        let timeout = std::time::Duration::try_from_secs_f64(self.timeout)
+            .ok()
+            .filter(|timeout| !timeout.is_zero())
+            .ok_or(BadTimeout)?;
+        Ok(verify::Options {
+            concurrency: self.concurrency,
+            rate: self.rate,
+            timeout,
+            max_body_bytes: self.max_body_bytes,
+            pages: match self.pages {
+                PagesArg::Bundle => verify::PageSource::Bundle,
+                PagesArg::Sitemap => verify::PageSource::Sitemap,
+            },
+        })
     }
 }
 

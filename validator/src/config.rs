@@ -184,6 +184,19 @@ impl PathGlob {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RouteGlob(String);
 
+impl RouteGlob {
+    /// The glob as written.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The one URL path the glob matches, when it has no glob syntax
+    /// (`/lead`, not `/a/*`).
+    pub fn literal(&self) -> Option<&str> {
+        (!self.0.contains(['*', '?', '[', ']', '{', '}', '\\'])).then_some(self.0.as_str())
+    }
+}
+
 fn path_glob(pattern: &str) -> Result<globset::Glob, globset::Error> {
     GlobBuilder::new(pattern).literal_separator(true).build()
 }
@@ -547,6 +560,21 @@ mod tests {
                 Config::parse(&text, Path::new("v.yaml"))
             {
                 prop_assert!(line as usize <= text.lines().count() + 1);
+            }
+        }
+
+        /// A worker route that is a plain path is its own one match; a
+        /// glob is never taken for one.
+        #[test]
+        fn fuzz_literal_worker_routes_match_themselves(path in "/[a-z*?{}\\[\\]/.-]{0,16}") {
+            let text = format!("worker_routes: [{}]\n", serde_json::to_string(&path).unwrap());
+            if let Ok(config) = parse(&text) {
+                let route = &config.worker_routes[0];
+                let has_glob = path.contains(['*', '?', '[', ']', '{', '}']);
+                prop_assert_eq!(route.literal().is_some(), !has_glob);
+                if let Some(literal) = route.literal() {
+                    prop_assert!(config.worker_routes().is_match(literal));
+                }
             }
         }
 

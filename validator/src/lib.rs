@@ -3,11 +3,13 @@
 //! marketing site promises, and reports every broken promise as a
 //! [`Finding`] with a file, a line and a fix.
 //!
-//! The library never stops at the first finding, never prints, and never
-//! touches the network: it reads the bundle, judges it and returns a
-//! [`Report`]. Rendering a report is the job of [`output`]; writing it
-//! where a command line was asked to (standard output or a file) is the
-//! job of [`cli`], which the command lines call and nothing else does.
+//! The library never stops at the first finding and never prints. [`check`]
+//! never touches the network: it reads the bundle, judges it and returns a
+//! [`Report`]. Only [`verify`], which fetches a deployed site to compare
+//! it with its bundle, makes requests, and nothing `check` runs calls it.
+//! Rendering a report is the job of [`output`]; writing it where a command
+//! line was asked to (standard output or a file) is the job of [`cli`],
+//! which the command lines call and nothing else does.
 
 pub mod baseline;
 mod budget;
@@ -40,6 +42,7 @@ mod site;
 mod stack;
 pub mod suppress;
 pub mod url_norm;
+pub mod verify;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -130,7 +133,21 @@ pub fn check(dir: &Path, config: &Config) -> Result<Report, Error> {
     }
 }
 
-fn check_in_pool(dir: &Path, config: &Config) -> Result<Report, Error> {
+/// A bundle opened for judging: the bundle-wide context, the entries that
+/// are not regular files, and the two site files read whole.
+pub(crate) struct Opened {
+    pub(crate) site: Site,
+    pub(crate) unlisted: Vec<bundle::Unlisted>,
+    pub(crate) headers_text: Option<String>,
+    /// `_headers` exists but could not be read.
+    pub(crate) headers_unreadable: bool,
+    pub(crate) sitemap_text: Option<String>,
+}
+
+/// Lists the bundle in `dir` and builds what every rule reads about it:
+/// its files, origin, `_headers`, admin words and the config's contracts.
+/// `check` and `verify` read a bundle through this one function.
+pub(crate) fn open(dir: &Path, config: &Config) -> Result<Opened, Error> {
     let meta = std::fs::metadata(dir).map_err(|source| Error::UnreadableBundle {
         path: dir.to_path_buf(),
         source,
@@ -191,6 +208,23 @@ fn check_in_pool(dir: &Path, config: &Config) -> Result<Report, Error> {
     site.lead_form = config.lead_form.clone();
     site.worker_routes = config.worker_routes();
     site.now = config.now();
+    Ok(Opened {
+        site,
+        unlisted,
+        headers_text,
+        headers_unreadable,
+        sitemap_text,
+    })
+}
+
+fn check_in_pool(dir: &Path, config: &Config) -> Result<Report, Error> {
+    let Opened {
+        site,
+        unlisted,
+        headers_text,
+        headers_unreadable,
+        sitemap_text,
+    } = open(dir, config)?;
 
     let html_paths: Vec<&str> = site
         .paths

@@ -55,6 +55,22 @@ enum Command {
         #[arg(long, value_name = "TIME")]
         now: Option<String>,
     },
+    /// Fetch the site served at URL and prove it serves the bundle in
+    /// DIR unchanged: the same bytes, the headers `_headers` declares, no
+    /// injected markup, intact SRI, and Worker routes that refuse a GET.
+    Verify {
+        #[command(flatten)]
+        verify: cli::VerifyArgs,
+        /// The bundle the site was deployed from (e.g. dist/).
+        #[arg(long, value_name = "DIR")]
+        bundle: PathBuf,
+        /// Validator config (YAML): the site origin, lead form and Worker
+        /// routes, severities.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[command(flatten)]
+        report: ReportArgs,
+    },
 }
 
 fn main() -> ExitCode {
@@ -81,15 +97,73 @@ fn main() -> ExitCode {
 
 /// Runs the command and returns its exit code.
 fn run(cli: Cli) -> anyhow::Result<u8> {
-    let Command::Check {
+    match cli.command {
+        Command::Check {
+            dir,
+            config,
+            report,
+            baseline,
+            write_baseline,
+            source_root,
+            now,
+        } => check(CheckArgs {
+            dir,
+            config,
+            report_args: report,
+            baseline,
+            write_baseline,
+            source_root,
+            now,
+        }),
+        Command::Verify {
+            verify,
+            bundle,
+            config,
+            report,
+        } => {
+            let config = match config {
+                Some(path) => bundle_validator::Config::from_file(&path)?,
+                None => bundle_validator::Config::default(),
+            };
+            let options = verify.options()?;
+            let verified =
+                bundle_validator::verify::verify(&verify.url, &bundle, &config, &options)
+                    .context("cannot verify the site")?;
+            if report.notes() {
+                eprintln!("note: {}", verified.summary(&verify.url));
+            }
+            if let Some(summary) =
+                report.write(&verified.report, &output::SarifOptions::default())?
+            {
+                eprintln!("{summary}");
+            }
+            Ok(cli::exit_code(&verified.report))
+        }
+    }
+}
+
+/// The arguments of `check`.
+struct CheckArgs {
+    dir: PathBuf,
+    config: Option<PathBuf>,
+    report_args: ReportArgs,
+    baseline: Option<PathBuf>,
+    write_baseline: Option<PathBuf>,
+    source_root: Option<PathBuf>,
+    now: Option<String>,
+}
+
+/// Checks a bundle and returns the exit code.
+fn check(args: CheckArgs) -> anyhow::Result<u8> {
+    let CheckArgs {
         dir,
         config,
-        report: report_args,
+        report_args,
         baseline,
         write_baseline,
         source_root,
         now,
-    } = cli.command;
+    } = args;
     let notes = report_args.notes();
     let sarif_options = match &source_root {
         Some(root) => sarif_options(root, &dir)?,

@@ -263,6 +263,12 @@ pub fn visible(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Whether a finding's location is a served URL (from `verify`) rather
+/// than a bundle path.
+fn served_url(file: &str) -> bool {
+    (file.starts_with("http://") || file.starts_with("https://")) && url::Url::parse(file).is_ok()
+}
+
 /// A SARIF 2.1.0 log with one run.
 pub fn sarif(report: &Report) -> Value {
     sarif_with(report, &SarifOptions::default())
@@ -381,6 +387,9 @@ pub fn sarif_with(report: &Report, options: &SarifOptions) -> Value {
                  span: Option<&crate::finding::Span>| {
         let mut physical = json!({
             "artifactLocation": match &options.bundle_in_root {
+                // `verify` findings are about served URLs, which are
+                // absolute URIs of their own.
+                _ if served_url(file) => json!({ "uri": file }),
                 Some(prefix) if !prefix.is_empty() => json!({
                     "uri": format!("{}/{}", path_uri(prefix), path_uri(file)),
                     "uriBaseId": "SRCROOT",

@@ -58,6 +58,7 @@ pub const CATEGORIES: &[Category] = &[
     securitytxt::CATEGORY,
     cache::CATEGORY,
     suppression::CATEGORY,
+    crate::verify::CATEGORY,
 ];
 
 /// Runs every page rule on one parsed HTML file.

@@ -8,6 +8,14 @@
 //! fixtures must yield no error at all. Every fixture's JSON findings are
 //! snapshotted, judged at one fixed time. Categories and rules come from the rule table: a fixture
 //! names a declared category, and every finding a declared rule.
+//!
+//! A fixture with a `served/` folder beside `bundle/` is about the site as
+//! served: a static server on loopback serves `served/` (its files, with
+//! the headers of its own `_headers`, and 405 for a `GET` of `/lead` or
+//! `/a/…`, as the Worker answers), and `verify` judges it against
+//! `bundle/`.
+
+mod support;
 
 use std::path::{Path, PathBuf};
 
@@ -35,6 +43,29 @@ fn run_fixture(dir: &Path) -> Report {
         Config::default()
     };
     config.now = Some(FIXTURE_NOW);
+    let served = dir.join("served");
+    if served.is_dir() {
+        let server = support::static_server(&served, &["/lead", "/a/"]);
+        let origin = server.origin();
+        let mut report = bundle_validator::verify::verify(
+            &origin,
+            &dir.join("bundle"),
+            &config,
+            &bundle_validator::verify::Options {
+                rate: 200.0,
+                ..Default::default()
+            },
+        )
+        .expect("fixture site can be verified")
+        .report;
+        // The port changes from run to run; the snapshot names the site
+        // `http://served`.
+        for finding in &mut report.findings {
+            finding.file = finding.file.replace(&origin, "http://served");
+            finding.message = finding.message.replace(&origin, "http://served");
+        }
+        return report;
+    }
     check(&dir.join("bundle"), &config).expect("fixture bundle can be checked")
 }
 

@@ -92,6 +92,43 @@ fn sarif_output_matches_the_official_schema() {
     }
     assert_eq!(checked, 5);
 
+    // `verify` findings are located at served URLs: absolute URIs, two
+    // URLs with one cause making a related location.
+    let served = |url: &str| bundle_validator::Finding {
+        rule: "served/worker-route".into(),
+        severity: bundle_validator::Severity::Error,
+        file: url.into(),
+        line: None,
+        column: None,
+        message: "a GET probe got 404 instead of 405".into(),
+        snippet: None,
+        help: None,
+        span: None,
+        source: None,
+    };
+    let report = bundle_validator::Report {
+        findings: vec![
+            served("https://baystore.example/a/event"),
+            served("https://baystore.example/lead"),
+        ],
+        suppressed: Vec::new(),
+    };
+    let log = output::sarif(&report);
+    let errors: Vec<String> = validator
+        .iter_errors(&log)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "served: {errors:#?}");
+    let result = &log["runs"][0]["results"][0];
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "https://baystore.example/a/event"
+    );
+    assert_eq!(
+        result["relatedLocations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "https://baystore.example/lead"
+    );
+
     // Suppressed findings are results with `suppressions`, inline and
     // from the config.
     for name in [

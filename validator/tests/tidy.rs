@@ -197,3 +197,75 @@ fn readme_usage_matches_the_cli() {
         );
     }
 }
+
+#[test]
+fn readme_verify_usage_matches_the_cli() {
+    let help = Command::new(env!("CARGO_BIN_EXE_bundle-validator"))
+        .args(["verify", "--help"])
+        .output()
+        .expect("the validator binary runs");
+    let help = String::from_utf8(help.stdout).expect("help is UTF-8");
+    let flags = |text: &str| -> BTreeSet<String> {
+        text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .filter(|word| word.starts_with("--") && word.len() > 2)
+            .map(str::to_string)
+            .collect()
+    };
+    let mut offered = flags(&help);
+    offered.remove("--help");
+    let readme = readme();
+    let section = readme
+        .split("## Verifying the site as served")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("the README documents verify");
+    // The usage lines of `bundle-validator verify URL` (the block's first
+    // command and its continuation lines).
+    let usage: Vec<&str> = section
+        .lines()
+        .skip_while(|line| !line.starts_with("bundle-validator verify URL"))
+        .take_while(|line| line.starts_with("bundle-validator verify URL") || line.starts_with(' '))
+        .collect();
+    assert_eq!(
+        offered,
+        flags(&usage.join("\n")),
+        "README verify usage and `verify --help` differ"
+    );
+}
+
+/// The network is `verify`'s alone: no source file outside
+/// `src/verify/` names the HTTP client, its runtime or a socket, so
+/// nothing `check` runs can make a request.
+#[test]
+fn only_verify_touches_the_network() {
+    const NETWORK: &[&str] = &[
+        "hyper",
+        "tokio",
+        "rustls",
+        "std::net",
+        "TcpStream",
+        "UdpSocket",
+    ];
+    let src = crate_dir().join("src");
+    let mut offenders = Vec::new();
+    let mut pending = vec![src.clone()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).expect("source folder is readable") {
+            let path = entry.expect("source entry is readable").path();
+            if path == src.join("verify") {
+                continue;
+            }
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).expect("source is readable");
+                for word in NETWORK {
+                    if text.contains(word) {
+                        offenders.push(format!("{} names {word}", path.display()));
+                    }
+                }
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "{}", offenders.join("\n"));
+}

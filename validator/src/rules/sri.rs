@@ -53,15 +53,7 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
             );
             continue;
         };
-        let tokens: Vec<(HashAlgorithm, &str)> = integrity
-            .value
-            .split_ascii_whitespace()
-            .filter_map(|token| {
-                let (algorithm, rest) = token.split_once('-')?;
-                let digest = rest.split('?').next().unwrap_or(rest);
-                Some((HashAlgorithm::parse(algorithm)?, digest))
-            })
-            .collect();
+        let tokens = integrity_tokens(&integrity.value);
         let Some(strongest) = tokens.iter().map(|(a, _)| *a).max() else {
             out.at(
                 integrity.offset(),
@@ -110,6 +102,20 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
         }
     }
     out.examine_routes(&CATEGORY, judged);
+}
+
+/// The digests an `integrity` value names, by algorithm: each
+/// `algorithm-digest` token (options after `?` dropped) whose algorithm a
+/// browser knows. `verify` judges served pages with the same reading.
+pub(crate) fn integrity_tokens(value: &str) -> Vec<(HashAlgorithm, &str)> {
+    value
+        .split_ascii_whitespace()
+        .filter_map(|token| {
+            let (algorithm, rest) = token.split_once('-')?;
+            let digest = rest.split('?').next().unwrap_or(rest);
+            Some((HashAlgorithm::parse(algorithm)?, digest))
+        })
+        .collect()
 }
 
 /// The rules of this category, declared once for every output, the
