@@ -112,6 +112,7 @@ fn sarif_output_matches_the_official_schema() {
             served("https://baystore.example/lead"),
         ],
         suppressed: Vec::new(),
+        coverage: Vec::new(),
     };
     let log = output::sarif(&report);
     let errors: Vec<String> = validator

@@ -179,8 +179,14 @@ pub fn verify(
         .iter()
         .filter(|fetch| fetch.kind == Kind::Page)
         .count();
+    let mut report = finish(findings, config);
+    report.coverage = vec![served_coverage(
+        &report,
+        plan.fetches.len(),
+        plan.probes.len(),
+    )];
     Ok(Verification {
-        report: finish(findings, config),
+        report,
         pages,
         assets: plan.fetches.len() - pages,
         probes: plan.probes.len(),
@@ -755,6 +761,38 @@ fn collapse_unreachable(base: &url::Url, findings: Vec<Finding>) -> Vec<Finding>
     )]
 }
 
+/// What verify examined, in the terms `check` reports per category: the
+/// served files it compared and the Worker routes it probed.
+fn served_coverage(report: &Report, files: usize, probes: usize) -> crate::CategoryCoverage {
+    let count = |severity: crate::Severity| {
+        report
+            .findings
+            .iter()
+            .filter(|finding| finding.severity == severity)
+            .count() as u64
+    };
+    let (errors, warnings) = (
+        count(crate::Severity::Error),
+        count(crate::Severity::Warning),
+    );
+    let outcome = if errors > 0 {
+        crate::Outcome::Fail
+    } else if files + probes > 0 {
+        crate::Outcome::Pass
+    } else {
+        crate::Outcome::NotRun
+    };
+    crate::CategoryCoverage {
+        category: CATEGORY.name.to_string(),
+        files: files as u64,
+        routes: probes as u64,
+        errors,
+        warnings,
+        suppressed: 0,
+        outcome,
+    }
+}
+
 /// Sorts, applies the config's severities, and masks secrets.
 fn finish(mut findings: Vec<Finding>, config: &Config) -> Report {
     findings.sort_by(|a, b| (&a.file, &a.rule, &a.message).cmp(&(&b.file, &b.rule, &b.message)));
@@ -770,9 +808,11 @@ fn finish(mut findings: Vec<Finding>, config: &Config) -> Report {
         }
     });
     findings.iter_mut().for_each(redact::finding);
+    // What verify examined is added by its caller, which knows the plan.
     Report {
         findings,
         suppressed: Vec::new(),
+        coverage: Vec::new(),
     }
 }
 
