@@ -63,20 +63,108 @@ pub fn value_limit() -> usize {
 
 /// The checking function registered as [`VALUE_FUNCTION`]: returns its
 /// `value` argument unchanged, or fails the render if it is a string longer
-/// than the limit. Lists and maps share their items rather than copying
-/// them, so only strings grow with each step.
+/// than the limit, or a list or map that would be that long written out
+/// only because it holds itself over and over.
+///
+/// Lists and maps share their items rather than copying them, so
+/// `{% set_global a = [a, a] %}` in a loop costs a few bytes a step while
+/// what it would write (and what `~` would build from it) doubles. Data
+/// from the site is large but never repeats like that, so a list or map is
+/// refused only when written out it would pass the limit and be more than
+/// four times the memory it really holds.
 pub fn value(kwargs: Kwargs, _: &State) -> TeraResult<Value> {
     let value: Value = kwargs.must_get("value")?;
     let limit = VALUE_LIMIT.with(Cell::get);
-    if let Some(text) = value.as_str()
-        && text.len() > limit
-    {
-        return Err(tera::Error::message(format!(
-            "a value set here is a string of {} bytes, longer than a page may be ({limit} bytes)",
-            text.len()
-        )));
+    if let Some(text) = value.as_str() {
+        if text.len() > limit {
+            return Err(tera::Error::message(format!(
+                "a value set here is a string of {} bytes, longer than a page may be ({limit} bytes)",
+                text.len()
+            )));
+        }
+        return Ok(value);
+    }
+    if value.is_array() || value.is_map() {
+        let mut expansion = Expansion::default();
+        let Some(written) = expansion.written(&value, 0) else {
+            return Err(tera::Error::message(format!(
+                "a value set here nests lists and maps more than {MAX_VALUE_DEPTH} deep"
+            )));
+        };
+        let limit = limit as u64;
+        if written > limit && written > expansion.held.saturating_mul(4) {
+            return Err(tera::Error::message(format!(
+                "a value set here repeats itself: written out it would be {written} bytes, \
+                 longer than a page may be ({limit} bytes)"
+            )));
+        }
     }
     Ok(value)
+}
+
+/// The deepest nesting of lists and maps a template may set. Writing a
+/// value recurses once a level, and no page needs more than a few.
+const MAX_VALUE_DEPTH: usize = 256;
+
+/// Measures a value two ways: the bytes it would take written out, with
+/// every shared list, map or long string counted each time it appears,
+/// and the bytes it holds, with each counted once.
+#[derive(Default)]
+struct Expansion {
+    /// Written size of each list, map and long string seen, by address.
+    seen: std::collections::HashMap<usize, u64>,
+    held: u64,
+}
+
+impl Expansion {
+    /// The written size of `value`, or `None` past [`MAX_VALUE_DEPTH`].
+    fn written(&mut self, value: &Value, depth: usize) -> Option<u64> {
+        if depth > MAX_VALUE_DEPTH {
+            return None;
+        }
+        if let Some(text) = value.as_str() {
+            let length = text.len() as u64;
+            // Short strings are stored inline, so they are never shared.
+            if text.len() > 32 && self.seen.insert(text.as_ptr() as usize, length).is_some() {
+                return Some(length);
+            }
+            self.held = self.held.saturating_add(length);
+            return Some(length);
+        }
+        let address = if let Some(items) = value.as_array() {
+            items.as_ptr() as usize
+        } else if let Some(map) = value.as_map() {
+            std::ptr::from_ref(map) as usize
+        } else {
+            // Numbers, booleans, none and bytes: their written form is short
+            // or their length.
+            let length = value.as_bytes().map_or(24, |bytes| bytes.len() as u64);
+            self.held = self.held.saturating_add(length);
+            return Some(length);
+        };
+        if let Some(&written) = self.seen.get(&address) {
+            return Some(written);
+        }
+        let mut written: u64 = 2;
+        if let Some(items) = value.as_array() {
+            for item in items {
+                written = written
+                    .saturating_add(self.written(item, depth + 1)?)
+                    .saturating_add(2);
+            }
+        } else if let Some(map) = value.as_map() {
+            for (key, item) in map {
+                let key = key.as_str().map_or(24, |key| key.len() as u64);
+                written = written
+                    .saturating_add(key)
+                    .saturating_add(self.written(item, depth + 1)?)
+                    .saturating_add(4);
+            }
+        }
+        self.held = self.held.saturating_add(16);
+        self.seen.insert(address, written);
+        Some(written)
+    }
 }
 
 /// Starts counting steps for a new page, under `budget` steps.
@@ -420,6 +508,39 @@ mod tests {
             let message = format!("{error:?}");
             assert!(message.contains("longer than a page may be"), "{message}");
         }
+        limit_values(usize::MAX);
+    }
+
+    #[test]
+    fn lists_that_nest_themselves_stop_at_the_page_limit() {
+        let mut tera = tera::Tera::new();
+        tera.register_function(STEP_FUNCTION, step);
+        tera.register_function(VALUE_FUNCTION, value);
+        let nesting =
+            "{% set_global a = [\"ab\"] %}{% for i in xs %}{% set_global a = [a, a] %}{% endfor %}";
+        let deep = "{% set_global a = [] %}{% for i in xs %}{% set_global a = [a] %}{% endfor %}";
+        let mut context = tera::Context::new();
+        context.insert("xs", &(0..400).collect::<Vec<_>>());
+        // Large data that does not repeat is not refused: a list of long
+        // distinct strings far over the limit.
+        let pages: Vec<String> = (0..64)
+            .map(|n| format!("{n}{}", "x".repeat(4096)))
+            .collect();
+        context.insert("pages", &pages);
+        start_page(usize::MAX);
+        limit_values(64 * 1024);
+        for (text, expected) in [(nesting, "repeats itself"), (deep, "more than 256 deep")] {
+            tera.add_raw_template("t.html", &instrument(text))
+                .expect("the template compiles");
+            let error = tera
+                .render("t.html", &context)
+                .expect_err("the render stops");
+            let message = format!("{error:?}");
+            assert!(message.contains(expected), "{message}");
+        }
+        tera.add_raw_template("t.html", &instrument("{% set p = pages %}{{ p | length }}"))
+            .expect("the template compiles");
+        assert_eq!(tera.render("t.html", &context).expect("renders"), "64");
         limit_values(usize::MAX);
     }
 
