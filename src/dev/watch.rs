@@ -27,11 +27,12 @@ pub const SOURCE_FOLDERS: [&str; 5] = [
 ];
 
 /// Files at the top of a site folder that are sources. The evidence
-/// register is watched at its default place only.
-pub const SOURCE_FILES: [&str; 3] = [
+/// register and the promises are watched at their usual places only.
+pub const SOURCE_FILES: [&str; 4] = [
     crate::config::SITE_CONFIG_FILE,
     crate::bundle::HEADERS_FILE,
     "evidence.yaml",
+    "promises.yaml",
 ];
 
 /// Longest a build waits for the sources to be quiet: a file written

@@ -29,7 +29,7 @@ const generator =
     (path) => existsSync(path),
   ) ??
   join(targetDir, "debug", "baystore-site");
-const SITE_INPUTS = ['site.yaml', '_headers', 'evidence.yaml', 'content', 'templates', 'static', 'data', 'public'];
+const SITE_INPUTS = ['site.yaml', '_headers', 'evidence.yaml', 'promises.yaml', 'content', 'templates', 'static', 'data', 'public'];
 
 let site;
 let dev;
