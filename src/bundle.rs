@@ -794,30 +794,42 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
     let mut proven = crate::evidence::promise_evidence(&promises, &report.coverage);
     crate::evidence::require_proven(&proven)?;
     let mut checks = 1;
-    loop {
-        if !evidence_pages.is_empty() {
-            // Only the evidence pages change from here on, and the digest
-            // they show leaves them (and the manifest) out.
-            let files = crate::evidence::digest_files(staging.path(), manifest_path)?;
-            let digest = bundle_validator::evidence::bundle_digest(&files, &evidence_pages);
-            let short = &digest[..bundle_validator::evidence::SHORT_DIGEST_CHARS];
-            let shown = crate::evidence::page_evidence(
-                &promises,
-                Some((&proven, short)),
-                build_time,
-                manifest_path,
-            );
-            let indices: Vec<usize> = evidence_pages
-                .iter()
-                .filter_map(|output| traces.get(output).map(|t| t.page))
-                .collect();
-            let with_evidence = SiteParts {
-                evidence: &shown,
-                ..site
-            };
-            let rendered = render_pages(staging.path(), &with_evidence, &indices, options, hooks)?;
-            traces.extend(rendered);
+    if evidence_pages.is_empty() {
+        // No page shows the evidence, so only the manifest's own numbers
+        // change: the first check already judged every other file as it
+        // ships, and the manifest is judged here on its own (it refers to
+        // no other file) rather than by a second check of the whole bundle.
+        crate::evidence::write(
+            staging.path(),
+            manifest_path,
+            &manifest_of(&report.coverage, proven.clone())?,
+        )?;
+        if let Err(error) = check_alone(staging.path(), manifest_path, &validator_config) {
+            return Err(keep_failed(error, staging, options.keep_failed));
         }
+    }
+    while !evidence_pages.is_empty() {
+        // Only the evidence pages change from here on, and the digest
+        // they show leaves them (and the manifest) out.
+        let files = crate::evidence::digest_files(staging.path(), manifest_path)?;
+        let digest = bundle_validator::evidence::bundle_digest(&files, &evidence_pages);
+        let short = &digest[..bundle_validator::evidence::SHORT_DIGEST_CHARS];
+        let shown = crate::evidence::page_evidence(
+            &promises,
+            Some((&proven, short)),
+            build_time,
+            manifest_path,
+        );
+        let indices: Vec<usize> = evidence_pages
+            .iter()
+            .filter_map(|output| traces.get(output).map(|t| t.page))
+            .collect();
+        let with_evidence = SiteParts {
+            evidence: &shown,
+            ..site
+        };
+        let rendered = render_pages(staging.path(), &with_evidence, &indices, options, hooks)?;
+        traces.extend(rendered);
         crate::evidence::write(
             staging.path(),
             manifest_path,
@@ -854,6 +866,36 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
         elapsed: started.elapsed(),
         report,
     })
+}
+
+/// Checks the file at bundle path `path` of `bundle` on its own, in a
+/// bundle of its own, and fails with the errors found in it.
+fn check_alone(bundle: &Path, path: &str, config: &bundle_validator::Config) -> Result<(), Error> {
+    let alone = tempfile::tempdir().map_err(Error::ValidatorRead)?;
+    let target = alone.path().join(path);
+    if let Some(parent) = target.parent() {
+        std::fs::create_dir_all(parent).map_err(Error::ValidatorRead)?;
+    }
+    std::fs::copy(bundle.join(path), &target).map_err(Error::ValidatorRead)?;
+    let mut report =
+        bundle_validator::check(alone.path(), config).map_err(|error| Error::Internal {
+            context: "validator".to_string(),
+            message: error.to_string(),
+        })?;
+    // A bundle of one file misses what every site has (`_headers`, pages);
+    // only what is found in the file itself is about it.
+    report.findings.retain(|finding| finding.file == path);
+    let errors = report.error_count();
+    if errors > 0 {
+        return Err(Error::ValidationFailed {
+            errors,
+            warnings: report.warning_count(),
+            report: Box::new(report),
+            kept: None,
+            sources: Vec::new(),
+        });
+    }
+    Ok(())
 }
 
 /// A failed check's error, with the staging folder kept for inspection when
@@ -1807,6 +1849,37 @@ fn offset_of(text: &str, line: usize, column: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_checked_alone_fails_on_its_own_errors_only() {
+        let bundle = tempfile::tempdir().expect("temporary folder");
+        std::fs::create_dir_all(bundle.path().join("security")).expect("folder");
+        let path = "security/evidence.json";
+        std::fs::write(bundle.path().join(path), "{\"format\": 1}\n").expect("written");
+        let config = bundle_validator::Config::default();
+        // Alone, the bundle has no `_headers` and no page; that is not
+        // about the file and fails nothing.
+        check_alone(bundle.path(), path, &config).expect("a clean file passes");
+        // The token is assembled so that this source holds none.
+        let token = ["ghp_", "1a2B3c4D5e6F7g8H9i0JkLmNoPqRsTuVwXyZ"].concat();
+        std::fs::write(
+            bundle.path().join(path),
+            format!("{{\"source_commit\": \"{token}\"}}\n"),
+        )
+        .expect("written");
+        match check_alone(bundle.path(), path, &config) {
+            Err(Error::ValidationFailed { report, .. }) => {
+                assert!(report.findings.iter().all(|f| f.file == path));
+                assert!(
+                    report
+                        .findings
+                        .iter()
+                        .any(|f| f.rule.starts_with("secret/"))
+                );
+            }
+            other => panic!("expected a failed check, got {other:?}"),
+        }
+    }
 
     /// The fixture site, and an output folder holding a previous bundle.
     struct Work {
