@@ -766,17 +766,7 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
             let mut report =
                 checked.map_err(|error| validator_error(error, site_dir, &validator_config))?;
             let sources = trace_findings(&mut report, traces, staging.path(), &site);
-            let errors = report.error_count();
-            if errors > 0 {
-                return Err(Error::ValidationFailed {
-                    errors,
-                    warnings: report.warning_count(),
-                    report: Box::new(report),
-                    kept: None,
-                    sources,
-                });
-            }
-            Ok(report)
+            passed(report, sources)
         };
     let mut report = match validate(&traces) {
         Ok(report) => report,
@@ -885,6 +875,15 @@ fn check_alone(bundle: &Path, path: &str, config: &bundle_validator::Config) -> 
     // A bundle of one file misses what every site has (`_headers`, pages);
     // only what is found in the file itself is about it.
     report.findings.retain(|finding| finding.file == path);
+    passed(report, Vec::new()).map(drop)
+}
+
+/// The report of a check that passed, or the failure it reports, with the
+/// sources its findings were traced to.
+fn passed(
+    report: bundle_validator::Report,
+    sources: Vec<Error>,
+) -> Result<bundle_validator::Report, Error> {
     let errors = report.error_count();
     if errors > 0 {
         return Err(Error::ValidationFailed {
@@ -892,10 +891,10 @@ fn check_alone(bundle: &Path, path: &str, config: &bundle_validator::Config) -> 
             warnings: report.warning_count(),
             report: Box::new(report),
             kept: None,
-            sources: Vec::new(),
+            sources,
         });
     }
-    Ok(())
+    Ok(report)
 }
 
 /// A failed check's error, with the staging folder kept for inspection when
