@@ -317,38 +317,28 @@ impl SiteFunctions {
     }
 }
 
+/// A template function that answers from the site being built.
+type SiteFunction = fn(&SiteFunctions, &Kwargs) -> TeraResult<Value>;
+
 /// Installs every function and filter of this module into `tera`,
 /// reading the site from the slot it returns.
 pub fn register(tera: &mut Tera) -> Shared {
     let shared = Shared::default();
-    let site = shared.clone();
-    tera.register_function("get_page", move |kwargs: Kwargs, _: &State| {
-        get_page(site.site("get_page")?, &kwargs)
-    });
-    let site = shared.clone();
-    tera.register_function("get_section", move |kwargs: Kwargs, _: &State| {
-        get_section(site.site("get_section")?, &kwargs)
-    });
-    let site = shared.clone();
-    tera.register_function("get_taxonomy", move |kwargs: Kwargs, _: &State| {
-        get_taxonomy(site.site("get_taxonomy")?, &kwargs)
-    });
-    let site = shared.clone();
-    tera.register_function("get_taxonomy_url", move |kwargs: Kwargs, _: &State| {
-        get_taxonomy_url(site.site("get_taxonomy_url")?, &kwargs)
-    });
-    let site = shared.clone();
-    tera.register_function("get_url", move |kwargs: Kwargs, _: &State| {
-        get_url(site.site("get_url")?, &kwargs)
-    });
-    let site = shared.clone();
-    tera.register_function("image", move |kwargs: Kwargs, _: &State| {
-        image(site.site("image")?, &kwargs)
-    });
-    let site = shared.clone();
-    tera.register_function("now", move |kwargs: Kwargs, _: &State| {
-        now(site.site("now")?, &kwargs)
-    });
+    let functions: [(&'static str, SiteFunction); 7] = [
+        ("get_page", get_page),
+        ("get_section", get_section),
+        ("get_taxonomy", get_taxonomy),
+        ("get_taxonomy_url", get_taxonomy_url),
+        ("get_url", get_url),
+        ("image", image),
+        ("now", now),
+    ];
+    for (name, function) in functions {
+        let site = shared.clone();
+        tera.register_function(name, move |kwargs: Kwargs, _: &State| {
+            function(site.site(name)?, &kwargs)
+        });
+    }
     tera.register_filter("date", date);
     tera.register_filter("json_encode", json_encode);
     let site = shared.clone();
