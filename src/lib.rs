@@ -28,6 +28,8 @@ pub mod limits;
 pub mod markdown;
 pub mod out_dir;
 pub mod promises;
+#[cfg(test)]
+mod proptest_config;
 pub mod public_files;
 pub mod raw_html;
 pub mod redirects;

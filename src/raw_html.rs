@@ -305,15 +305,7 @@ mod tests {
         use proptest::test_runner::Config;
 
         fn config() -> Config {
-            let cases = std::env::var("PROPTEST_CASES")
-                .ok()
-                .and_then(|cases| cases.parse().ok())
-                .unwrap_or(48);
-            Config {
-                cases,
-                failure_persistence: None,
-                ..Config::default()
-            }
+            crate::proptest_config::config(48)
         }
 
         /// An animation element as an author might write it in Markdown,

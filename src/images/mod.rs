@@ -474,15 +474,7 @@ fn hex(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 pub(crate) fn test_config() -> proptest::test_runner::Config {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|cases| cases.parse().ok())
-        .unwrap_or(256);
-    proptest::test_runner::Config {
-        cases,
-        failure_persistence: None,
-        ..proptest::test_runner::Config::default()
-    }
+    crate::proptest_config::config(256)
 }
 
 #[cfg(test)]

@@ -1528,15 +1528,7 @@ mod tests {
         use proptest::test_runner::Config;
 
         fn config() -> Config {
-            let cases = std::env::var("PROPTEST_CASES")
-                .ok()
-                .and_then(|cases| cases.parse().ok())
-                .unwrap_or(256);
-            Config {
-                cases,
-                failure_persistence: None,
-                ..Config::default()
-            }
+            crate::proptest_config::config(256)
         }
 
         /// The HTML without the ids the build gives headings.

@@ -688,15 +688,7 @@ mod tests {
         use proptest::test_runner::Config;
 
         fn config() -> Config {
-            let cases = std::env::var("PROPTEST_CASES")
-                .ok()
-                .and_then(|cases| cases.parse().ok())
-                .unwrap_or(256);
-            Config {
-                cases,
-                failure_persistence: None,
-                ..Config::default()
-            }
+            crate::proptest_config::config(256)
         }
 
         /// Text made of the pieces calls are made of, in any order.
