@@ -285,6 +285,12 @@ pub fn headers_rules(path: &str, bytes: &[u8]) -> RulesDigest {
                 .collect(),
         })
         .collect();
+    rules_digest(path, bytes, &canonical)
+}
+
+/// The digests of a rules file at `path`: of its `bytes`, and of its rules
+/// as parsed, in their canonical form.
+fn rules_digest<T: Serialize>(path: &str, bytes: &[u8], canonical: &[T]) -> RulesDigest {
     RulesDigest {
         path: path.to_string(),
         file_sha256: sha256_hex(bytes),
@@ -315,12 +321,7 @@ pub fn redirects_rules(path: &str, bytes: &[u8]) -> RulesDigest {
             status: rule.status,
         })
         .collect();
-    RulesDigest {
-        path: path.to_string(),
-        file_sha256: sha256_hex(bytes),
-        rules_sha256: sha256_hex(&canonical_json(&canonical)),
-        rules: canonical.len() as u64,
-    }
+    rules_digest(path, bytes, &canonical)
 }
 
 fn canonical_json(value: &impl Serialize) -> Vec<u8> {
