@@ -210,36 +210,26 @@ fn write_finding(
     // The source an author edits comes first, when the generator that
     // built the bundle named it; the built file follows as rustc names a
     // secondary file, and the snippet is the built file's.
+    let mut locate = |mark: &str, place: &str| {
+        let _ = writeln!(
+            out,
+            "{}{} {}",
+            " ".repeat(gutter),
+            style.paint(style.gutter, mark),
+            place
+        );
+    };
     match &finding.source {
         Some(source) => {
-            let _ = writeln!(
-                out,
-                "{}{} {}",
-                " ".repeat(gutter),
-                style.paint(style.gutter, "-->"),
-                source_place(source)
-            );
+            let source = source_place(source);
+            locate("-->", &source);
             // A file published as written (`_headers`) is named once.
             let built = place(finding);
-            if built != source_place(source) {
-                let _ = writeln!(
-                    out,
-                    "{}{} {}",
-                    " ".repeat(gutter),
-                    style.paint(style.gutter, ":::"),
-                    built
-                );
+            if built != source {
+                locate(":::", &built);
             }
         }
-        None => {
-            let _ = writeln!(
-                out,
-                "{}{} {}",
-                " ".repeat(gutter),
-                style.paint(style.gutter, "-->"),
-                place(finding)
-            );
-        }
+        None => locate("-->", &place(finding)),
     }
 
     let help = finding.help.as_deref().map(visible);
