@@ -32,6 +32,7 @@ pub mod html;
 mod load;
 pub mod location;
 pub mod markup;
+pub mod memo;
 pub mod output;
 mod redact;
 pub mod redirects_file;
@@ -54,6 +55,7 @@ pub use bundle::DEFAULT_MAX_FILE_BYTES;
 pub use config::Config;
 pub use coverage::{CategoryCoverage, Outcome};
 pub use finding::{Detection, Finding, Severity, SourceLocation};
+pub use memo::Memo;
 pub use suppress::{Suppressed, Suppression, SuppressionKind};
 
 use crate::headers_file::HeadersFile;
@@ -128,8 +130,21 @@ impl Report {
 /// large enough for the parsers' nesting bounds (see the `stack` module).
 pub fn check(dir: &Path, config: &Config) -> Result<Report, Error> {
     match stack::pool() {
-        Some(pool) => pool.install(|| check_in_pool(dir, config)),
-        None => check_in_pool(dir, config),
+        Some(pool) => pool.install(|| check_in_pool(dir, config, None)),
+        None => check_in_pool(dir, config, None),
+    }
+}
+
+/// [`check`], scanning again only the files whose outcome `memo` does not
+/// hold for their current bytes and context, and leaving in `memo` the
+/// outcomes of this check. The report is the one [`check`] gives: the
+/// findings that depend on other files and the bundle-wide rules are
+/// worked out afresh every time (see [`memo`]). For a process that checks
+/// one bundle again and again, such as a dev server; a gate checks once.
+pub fn check_remembering(dir: &Path, config: &Config, memo: &mut Memo) -> Result<Report, Error> {
+    match stack::pool() {
+        Some(pool) => pool.install(|| check_in_pool(dir, config, Some(memo))),
+        None => check_in_pool(dir, config, Some(memo)),
     }
 }
 
@@ -207,7 +222,7 @@ pub(crate) fn open(dir: &Path, config: &Config) -> Result<Opened, Error> {
     site.max_file_bytes = cap;
     site.lead_form = config.lead_form.clone();
     site.worker_routes = config.worker_routes();
-    site.now = config.now();
+    site.set_clock(config.now());
     Ok(Opened {
         site,
         unlisted,
@@ -217,7 +232,7 @@ pub(crate) fn open(dir: &Path, config: &Config) -> Result<Opened, Error> {
     })
 }
 
-fn check_in_pool(dir: &Path, config: &Config) -> Result<Report, Error> {
+fn check_in_pool(dir: &Path, config: &Config, memo: Option<&mut Memo>) -> Result<Report, Error> {
     let Opened {
         site,
         unlisted,
@@ -235,11 +250,18 @@ fn check_in_pool(dir: &Path, config: &Config) -> Result<Report, Error> {
     // The bundle-wide rules need no file contents, so they run alongside
     // the file scan.
     let in_flight = Budget::new(FILE_BYTES_IN_FLIGHT);
+    let mut memo = memo;
+    let lookup = memo.as_deref_mut().map(|memo| {
+        memo::Lookup::start(std::mem::take(memo), config, &site, headers_text.as_deref())
+    });
     let (outcomes, (mut findings, mut examined)) = rayon::join(
         || {
             (0..site.paths.len())
                 .into_par_iter()
                 .map(|index| {
+                    if let Some(outcome) = lookup.as_ref().and_then(|l| l.outcome(&site, index)) {
+                        return outcome;
+                    }
                     let _reservation = in_flight.reserve(bytes_to_judge(&site, index));
                     scan_guarded(&site, index)
                 })
@@ -267,6 +289,9 @@ fn check_in_pool(dir: &Path, config: &Config) -> Result<Report, Error> {
             (findings, examined)
         },
     );
+    if let (Some(lookup), Some(memo)) = (lookup, memo) {
+        lookup.finish(memo, &site, &outcomes);
+    }
     findings.extend(unlisted.iter().map(scan::unlisted_finding));
     findings.extend(rules::secret::debris::check(
         site.paths
@@ -395,6 +420,7 @@ fn scan_guarded(site: &Site, index: usize) -> FileOutcome {
             suppressions: Vec::new(),
             // A file a rule panicked on was not judged by anyone.
             tally: coverage::FileTally::default(),
+            complete: false,
         }
     })
 }

@@ -184,7 +184,7 @@ pub fn load(site: &Site, index: usize) -> Loaded {
 /// `notes.txt`), in which case it is judged as that document. A file
 /// whose bytes are not one (an image sent as `text/html`) then fails to
 /// decode, which is an error, rather than being skipped as an image.
-fn served_kind(site: &Site, served_as: &str) -> FileKind {
+pub(crate) fn served_kind(site: &Site, served_as: &str) -> FileKind {
     let named = bundle::classify(served_as);
     match named {
         // Pages and SVG files are judged as documents already, and the

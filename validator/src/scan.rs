@@ -53,6 +53,7 @@ impl PageContext<'_> {
 /// is dropped once the other file is known, so its line, column and
 /// snippet are worked out only for the few that hold (see
 /// [`crate::check`]).
+#[derive(Clone)]
 pub enum Pending {
     /// The page references `path`; an error if `path` is a gated
     /// analytics script.
@@ -86,7 +87,7 @@ impl Pending {
 }
 
 /// Facts about one HTML page (or script file) that other checks need.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct PageFacts {
     pub file: usize,
     pub anchors: HashSet<String>,
@@ -109,6 +110,7 @@ pub struct PageFacts {
 }
 
 /// The outcome of scanning one file.
+#[derive(Clone)]
 pub struct FileOutcome {
     pub findings: Vec<Finding>,
     pub facts: Option<PageFacts>,
@@ -117,6 +119,9 @@ pub struct FileOutcome {
     pub suppressions: Vec<InlineSuppression>,
     /// What the rules examined in the file.
     pub tally: FileTally,
+    /// The file was read and every rule ran to the end: only such an
+    /// outcome may be remembered for the next check.
+    pub complete: bool,
 }
 
 const SYMLINK_HELP: &str = "Replace the link with the file it points to, or remove it; links are not followed out of the bundle.";
@@ -199,6 +204,7 @@ pub fn scan_file(site: &Site, index: usize) -> FileOutcome {
             facts: None,
             suppressions: Vec::new(),
             tally: FileTally::default(),
+            complete: false,
         };
     };
     let kind = loaded.kind;
@@ -325,7 +331,7 @@ pub fn scan_file(site: &Site, index: usize) -> FileOutcome {
             rules::link::check_redirects(site, text, &mut out);
         }
         FileKind::Text if rules::securitytxt::LOCATIONS.contains(&served) => {
-            rules::securitytxt::check(site, served, text, &mut out);
+            rules::securitytxt::check(site, index, served, text, &mut out);
         }
         FileKind::Stylesheet => {
             let url_path = format!("/{served}");
@@ -342,5 +348,6 @@ pub fn scan_file(site: &Site, index: usize) -> FileOutcome {
         facts,
         suppressions,
         tally,
+        complete: true,
     }
 }

@@ -94,14 +94,19 @@ pub struct Site {
     pub lead_form: Option<LeadForm>,
     /// URL paths a Worker serves instead of files (`worker_routes`).
     pub worker_routes: GlobSet,
-    /// The check's clock, in seconds since the Unix epoch.
-    pub now: i64,
+    /// The check's clock, in seconds since the Unix epoch; rules read it
+    /// through [`Site::clock`].
+    pub(crate) now: i64,
     /// Real relative paths of the files whose paths are not valid UTF-8,
     /// by their shown paths in [`Site::paths`].
     raw_paths: HashMap<String, PathBuf>,
     /// Parsed CSP policies by the `_headers` lines that set them: most
     /// routes share one set, so it is parsed once.
     policy_cache: Mutex<HashMap<Vec<u32>, RoutePolicies>>,
+    /// What the rules of each file read besides the file and this
+    /// context, by the file's index: what a remembered outcome depends on
+    /// besides its own bytes (see the `memo` module).
+    consulted: Mutex<Vec<(usize, Consulted)>>,
 }
 
 impl Site {
@@ -145,6 +150,7 @@ impl Site {
             now: 0,
             raw_paths: HashMap::new(),
             policy_cache: Mutex::default(),
+            consulted: Mutex::default(),
         }
     }
 
@@ -152,6 +158,19 @@ impl Site {
     pub fn with_raw_paths(mut self, raw_paths: HashMap<String, PathBuf>) -> Self {
         self.raw_paths = raw_paths;
         self
+    }
+
+    /// The index of the file at bundle path `path`.
+    pub fn index_of(&self, path: &str) -> Option<usize> {
+        self.index.get(path).copied()
+    }
+
+    /// The shown paths of the files whose names are not valid UTF-8,
+    /// sorted.
+    pub(crate) fn raw_path_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.raw_paths.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        names
     }
 
     /// Where file number `index` is on disk.
@@ -301,10 +320,11 @@ impl Site {
             .is_some()
     }
 
-    /// Base64 digest of a bundle file, computed once per algorithm. A file
-    /// that cannot be read within the size cap has none (and is reported
-    /// where it is scanned).
-    pub fn digest(&self, file: usize, algorithm: HashAlgorithm) -> Option<&str> {
+    /// Base64 digest of a bundle file, computed once per algorithm, taken
+    /// while judging file `requester`. A file that cannot be read within
+    /// the size cap has none (and is reported where it is scanned).
+    pub fn digest(&self, requester: usize, file: usize, algorithm: HashAlgorithm) -> Option<&str> {
+        self.consult(requester, Consulted::Digest(file));
         self.digests[file][algorithm.index()]
             .get_or_init(|| {
                 let bytes =
@@ -312,6 +332,43 @@ impl Site {
                 Some(algorithm.digest(&bytes))
             })
             .as_deref()
+    }
+}
+
+/// Something a file's rules read besides the file and the bundle-wide
+/// context.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Consulted {
+    /// The digest of another file.
+    Digest(usize),
+    /// The check's clock.
+    Clock,
+}
+
+impl Site {
+    /// The check's clock, read while judging file `requester`.
+    pub fn clock(&self, requester: usize) -> i64 {
+        self.consult(requester, Consulted::Clock);
+        self.now
+    }
+
+    /// Sets the check's clock.
+    pub fn set_clock(&mut self, now: i64) {
+        self.now = now;
+    }
+
+    fn consult(&self, requester: usize, what: Consulted) {
+        if let Ok(mut consulted) = self.consulted.lock() {
+            consulted.push((requester, what));
+        }
+    }
+
+    /// What the rules read since the last call, by requesting file.
+    pub(crate) fn take_consulted(&self) -> Vec<(usize, Consulted)> {
+        self.consulted
+            .lock()
+            .map(|mut consulted| std::mem::take(&mut *consulted))
+            .unwrap_or_default()
     }
 }
 

@@ -266,7 +266,13 @@ const SINGLE_FIELDS: &[&str] = &["Expires", "Preferred-Languages"];
 
 /// Checks the `security.txt` served at bundle path `served` (one of
 /// [`LOCATIONS`]).
-pub(crate) fn check(site: &Site, served: &str, text: &str, out: &mut FileFindings<'_>) {
+pub(crate) fn check(
+    site: &Site,
+    index: usize,
+    served: &str,
+    text: &str,
+    out: &mut FileFindings<'_>,
+) {
     out.examine(&CATEGORY);
     let file = parse(text);
     let file_url = site.origins.page(&format!("/{served}"));
@@ -312,6 +318,7 @@ pub(crate) fn check(site: &Site, served: &str, text: &str, out: &mut FileFinding
         }
     }
     for field in file.fields.iter().filter(|f| f.is("Expires")) {
+        let now = site.clock(index);
         match parse_date_time(&field.value) {
             None => out.at(
                 field.offset,
@@ -324,7 +331,7 @@ pub(crate) fn check(site: &Site, served: &str, text: &str, out: &mut FileFinding
                     EXPIRES_HELP,
                 ),
             ),
-            Some(expires) if expires <= site.now => out.at(
+            Some(expires) if expires <= now => out.at(
                 field.offset,
                 Message::error(
                     "securitytxt/expires",
@@ -332,7 +339,7 @@ pub(crate) fn check(site: &Site, served: &str, text: &str, out: &mut FileFinding
                     EXPIRES_HELP,
                 ),
             ),
-            Some(expires) if expires - site.now > MAX_AHEAD_SECONDS => out.at(
+            Some(expires) if expires - now > MAX_AHEAD_SECONDS => out.at(
                 field.offset,
                 Message::warning(
                     "securitytxt/expires-far",

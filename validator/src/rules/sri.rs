@@ -82,7 +82,7 @@ pub(crate) fn check_page(ctx: &PageContext<'_>, out: &mut FileFindings<'_>) {
             );
             continue;
         };
-        let actual = ctx.site.digest(file, strongest);
+        let actual = ctx.site.digest(ctx.file, file, strongest);
         let matches = tokens
             .iter()
             .filter(|(a, _)| *a == strongest)

@@ -1,0 +1,215 @@
+//! What a check remembers of the files it judged, so that the next check of
+//! the same bundle after a small change (a dev server's rebuild) scans only
+//! the files that changed and re-runs the bundle-wide rules over the rest.
+//!
+//! A remembered outcome is used again only when everything it was judged
+//! from is the same: the file's bytes (by BLAKE3 digest), the config and
+//! the bundle-wide context every rule reads (the file list, the origin,
+//! `_headers`, the evidence register), and the bytes of every other file
+//! the rules took a digest of while judging it (subresource integrity).
+//! A file judged by the clock (`security.txt` expiry) is always judged
+//! again. Anything else is judged afresh. The findings that depend on
+//! other pages (fragments, the gated analytics script) are kept as facts
+//! and settled on every check, as are the bundle-wide rules, so a memo
+//! never changes a report: a check with a memo finds what a check without
+//! one finds. A CI gate checks without one.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use rayon::prelude::*;
+
+use crate::Config;
+use crate::bundle::{self, FileKind};
+use crate::scan::FileOutcome;
+use crate::site::{Consulted, Site};
+
+/// Outcomes of files judged by earlier checks, for [`crate::check_remembering`].
+#[derive(Default)]
+pub struct Memo {
+    /// Digest of the config and bundle-wide context the outcomes hold for.
+    context: Option<blake3::Hash>,
+    /// By bundle path.
+    files: HashMap<String, Remembered>,
+    /// Outcomes the last check took from the memo rather than scanning.
+    reused: usize,
+}
+
+impl std::fmt::Debug for Memo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Memo")
+            .field("files", &self.files.len())
+            .field("reused", &self.reused)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One file's outcome and what it was judged from.
+struct Remembered {
+    content: blake3::Hash,
+    /// The other files whose digests the rules took, with their content.
+    consulted: Vec<(String, blake3::Hash)>,
+    outcome: FileOutcome,
+}
+
+impl Memo {
+    /// An empty memo.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Files whose outcomes are remembered.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    /// Whether no outcome is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// How many files the last check took the outcome of from the memo
+    /// instead of scanning them.
+    pub fn reused(&self) -> usize {
+        self.reused
+    }
+}
+
+/// The memo's view of one check: the digests of the files and which
+/// remembered outcomes still hold.
+pub(crate) struct Lookup {
+    context: blake3::Hash,
+    /// Content digest of each file, by index; `None` for a file that is
+    /// not read as text or could not be read (it is judged afresh).
+    contents: Vec<Option<blake3::Hash>>,
+    /// What the earlier checks left.
+    memo: Memo,
+    reused: AtomicUsize,
+}
+
+impl Lookup {
+    /// Digests every file of `site` that the rules read as text, in
+    /// parallel, and the context of this check; `memo` is what the earlier
+    /// checks left.
+    pub(crate) fn start(memo: Memo, config: &Config, site: &Site, headers: Option<&str>) -> Self {
+        let contents = (0..site.paths.len())
+            .into_par_iter()
+            .map(|index| content_digest(site, index))
+            .collect();
+        Lookup {
+            context: context_digest(config, site, headers),
+            contents,
+            memo,
+            reused: AtomicUsize::new(0),
+        }
+    }
+
+    /// The remembered outcome of file `index`, when everything it was
+    /// judged from is unchanged.
+    pub(crate) fn outcome(&self, site: &Site, index: usize) -> Option<FileOutcome> {
+        if self.memo.context != Some(self.context) {
+            return None;
+        }
+        let content = self.contents[index]?;
+        let remembered = self.memo.files.get(&site.paths[index])?;
+        if remembered.content != content {
+            return None;
+        }
+        let unchanged = remembered.consulted.iter().all(|(path, digest)| {
+            site.index_of(path)
+                .and_then(|other| self.contents[other])
+                .is_some_and(|now| now == *digest)
+        });
+        if !unchanged {
+            return None;
+        }
+        self.reused.fetch_add(1, Ordering::Relaxed);
+        Some(remembered.outcome.clone())
+    }
+
+    /// Replaces the memo's content with the outcomes of this check. An
+    /// outcome is remembered only when the file was read and judged to the
+    /// end (`FileOutcome::complete`), so a failed read or an internal error
+    /// is never carried into the next check.
+    pub(crate) fn finish(self, memo: &mut Memo, site: &Site, outcomes: &[FileOutcome]) {
+        let mut consulted: HashMap<usize, Vec<Consulted>> = HashMap::new();
+        for (requester, what) in site.take_consulted() {
+            consulted.entry(requester).or_default().push(what);
+        }
+        let mut files = HashMap::with_capacity(outcomes.len());
+        for (index, outcome) in outcomes.iter().enumerate() {
+            let Some(content) = self.contents[index] else {
+                continue;
+            };
+            if !outcome.complete {
+                continue;
+            }
+            let mut others = Vec::new();
+            let mut known = true;
+            for &what in consulted.get(&index).map_or(&[][..], Vec::as_slice) {
+                match what {
+                    Consulted::Digest(other) => match self.contents[other] {
+                        Some(digest) => others.push((site.paths[other].clone(), digest)),
+                        // A digest of a file this lookup could not read
+                        // cannot be compared next time.
+                        None => known = false,
+                    },
+                    // The clock moves between checks: what was judged by
+                    // it is judged again.
+                    Consulted::Clock => known = false,
+                }
+            }
+            if known {
+                files.insert(
+                    site.paths[index].clone(),
+                    Remembered {
+                        content,
+                        consulted: others,
+                        outcome: outcome.clone(),
+                    },
+                );
+            }
+        }
+        memo.context = Some(self.context);
+        memo.files = files;
+        memo.reused = self.reused.into_inner();
+    }
+}
+
+/// The digest of file `index`'s bytes, read under the size cap, when the
+/// rules read it as text. Files binary by name are not read by the rules,
+/// so their outcome costs nothing to produce again and they are not read
+/// here either.
+fn content_digest(site: &Site, index: usize) -> Option<blake3::Hash> {
+    let path = site.paths[index].as_str();
+    let plain = bundle::compressed(path).is_none()
+        && crate::rules::secret::debris::git_file(path).is_none();
+    if plain && crate::load::served_kind(site, path) == FileKind::Binary {
+        return None;
+    }
+    let bytes = bundle::read_capped(&site.disk_path(index), site.max_file_bytes).ok()?;
+    Some(blake3::hash(&bytes))
+}
+
+/// The digest of everything besides a file's own bytes that a file's
+/// outcome is judged from. Debug text is enough: equal inputs print the
+/// same, and inputs that print differently only cost a rescan.
+fn context_digest(config: &Config, site: &Site, headers: Option<&str>) -> blake3::Hash {
+    let mut text = String::new();
+    let _ = write!(
+        text,
+        "{config:?}\u{0}{:?}\u{0}{headers:?}\u{0}{:?}\u{0}{}\u{0}{:?}",
+        site.origins.site(),
+        site.register,
+        site.max_file_bytes,
+        site.raw_path_names(),
+    );
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(text.as_bytes());
+    for path in &site.paths {
+        hasher.update(path.as_bytes());
+        hasher.update(b"\0");
+    }
+    hasher.finalize()
+}
