@@ -9,7 +9,7 @@
 //! source that produced it, so a failure names `content/…`, `static/…`
 //! or `_headers` rather than a path inside the staging folder.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -62,10 +62,12 @@ pub struct BuildOptions<'a> {
     /// Called with `(pages rendered, pages total)` every
     /// [`PROGRESS_EVERY`] pages.
     pub progress: Option<&'a (dyn Fn(usize, usize) + Sync)>,
-    /// Build number of a `dev` build: every page then loads the live
-    /// reload client (a fingerprinted script and stylesheet, with SRI).
-    /// `None` for every other build, which never contains the client.
-    pub dev_build: Option<u64>,
+    /// A `dev` build: every page then loads the live reload client (a
+    /// fingerprinted script and stylesheet, with SRI). Every other build
+    /// never contains the client. The page does not say which build it
+    /// belongs to (the dev server does, in a header), so a page that did
+    /// not change is the same in every dev build.
+    pub dev: bool,
     /// The time `now()` gives templates. When `None`, the time
     /// `SOURCE_DATE_EPOCH` names if it is set (a malformed value fails
     /// the build), else the clock.
@@ -81,7 +83,7 @@ impl BuildOptions<'_> {
             keep_failed: false,
             drafts: false,
             progress: None,
-            dev_build: None,
+            dev: false,
             build_time: None,
         }
     }
@@ -100,6 +102,10 @@ pub struct BuildSummary {
     pub elapsed: Duration,
     /// Wall time of each phase.
     pub phases: PhaseTimes,
+    /// Files rewritten in the last good bundle, for a dev rebuild that
+    /// rewrote it in place (see [`build_again`]); `None` for a build into
+    /// a fresh folder.
+    pub rewritten: Option<usize>,
     /// The validator's report (warnings only, since errors fail the build),
     /// each finding traced to its source where the build knows it.
     pub report: bundle_validator::Report,
@@ -458,8 +464,26 @@ struct NavItem<'a> {
 /// anywhere in the build becomes [`Error::Internal`]; the staging folder
 /// is removed on the way out either way.
 pub fn build(options: &BuildOptions<'_>) -> Result<BuildSummary, Error> {
-    build_with(options, &Hooks::default())
+    build_with(options, &Hooks::default(), None)
 }
+
+/// Builds as [`build`] does, or, when `reuse` shows that only the bodies of
+/// content pages changed since the last good build, rewrites that build's
+/// bundle in place: the changed pages, the feeds that list them and the
+/// evidence, checked with the validator's memo of the rest. `shield` gets
+/// the last good bytes of the files about to be rewritten first, and a
+/// build that fails puts them back. `reuse` keeps what the next build
+/// needs. For `dev` (see [`crate::rebuild`]).
+pub fn build_again(
+    options: &BuildOptions<'_>,
+    reuse: &mut crate::rebuild::Reuse,
+    shield: crate::rebuild::Shield<'_>,
+) -> Result<BuildSummary, Error> {
+    build_with(options, &Hooks::default(), Some((reuse, shield)))
+}
+
+/// What a dev build reuses, and whom it tells what it rewrites.
+type Again<'r, 's> = Option<(&'r mut crate::rebuild::Reuse, crate::rebuild::Shield<'s>)>;
 
 /// A hook called with each page and the staging folder.
 type PageHook<'a> = &'a (dyn Fn(&Page, &Path) + Sync);
@@ -475,8 +499,12 @@ struct Hooks<'a> {
     validator: Option<&'a (dyn Fn(&Path) + Sync)>,
 }
 
-fn build_with(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSummary, Error> {
-    catch_unwind(AssertUnwindSafe(|| build_inner(options, hooks))).unwrap_or_else(|panic| {
+fn build_with(
+    options: &BuildOptions<'_>,
+    hooks: &Hooks<'_>,
+    reuse: Again<'_, '_>,
+) -> Result<BuildSummary, Error> {
+    catch_unwind(AssertUnwindSafe(|| build_inner(options, hooks, reuse))).unwrap_or_else(|panic| {
         Err(Error::Internal {
             context: "build".to_string(),
             message: panic_message(panic.as_ref()),
@@ -484,7 +512,11 @@ fn build_with(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSumm
     })
 }
 
-fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSummary, Error> {
+fn build_inner(
+    options: &BuildOptions<'_>,
+    hooks: &Hooks<'_>,
+    reuse: Again<'_, '_>,
+) -> Result<BuildSummary, Error> {
     let started = Instant::now();
     let site_dir = options.site_dir.as_path();
     let config = SiteConfig::load(site_dir)?;
@@ -571,7 +603,7 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
             ),
         });
     }
-    if options.dev_build.is_some() {
+    if options.dev {
         crate::dev::client::add_assets(&mut assets);
     }
     let public = public_files::collect(
@@ -677,10 +709,6 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
         load: started.elapsed(),
         ..PhaseTimes::default()
     };
-    // Pages render even when other parts have errors, so that their own
-    // errors are reported in the same run; the staging folder goes away
-    // with any failure.
-    let staging = out.stage()?;
     let site = SiteParts {
         config: &config,
         pages: &pages,
@@ -690,7 +718,7 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
         assets: &assets,
         headers: &headers,
         authored_headers: authored_headers.as_deref(),
-        dev_build: options.dev_build,
+        dev: options.dev,
         build_time: build_time.as_second(),
         redirects: redirects.as_deref(),
         public: &public,
@@ -698,7 +726,40 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
         share_image: share_image.as_deref(),
         evidence: &pending_evidence,
     };
-    let mut traces = match write_bundle(staging.path(), &site, &renderable, options, hooks) {
+    let manifest_path = config.evidence.bundle_path();
+    // A dev rebuild after an edit of content pages rewrites only what the
+    // edit changed, in the last good bundle (see `crate::rebuild`).
+    let (mut reuse, shield) = match reuse {
+        Some((reuse, shield)) => (Some(reuse), Some(shield)),
+        None => (None, None),
+    };
+    let in_place = match (reuse.as_deref(), shield) {
+        (Some(reuse), Some(shield)) if errors.is_empty() => rewrite_in_place(
+            reuse,
+            shield,
+            &site,
+            &renderable,
+            options.drafts,
+            manifest_path,
+        ),
+        _ => None,
+    };
+    // Pages render even when other parts have errors, so that their own
+    // errors are reported in the same run; the staging folder goes away
+    // with any failure, and a bundle rewritten in place gets its last
+    // good files back.
+    let (target, written) = match in_place {
+        Some((in_place, again)) => {
+            let written = rewrite_pages(&in_place, &site, &again, reuse.as_deref(), options, hooks);
+            (Target::InPlace(in_place), written)
+        }
+        None => {
+            let staging = out.stage()?;
+            let written = write_bundle(staging.path(), &site, &renderable, options, hooks);
+            (Target::Fresh(staging), written)
+        }
+    };
+    let mut traces = match written {
         Ok(traces) => traces,
         Err(error) => {
             errors.push(error);
@@ -706,6 +767,10 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
         }
     };
     Error::collect(errors)?;
+    let rewritten = match &target {
+        Target::InPlace(in_place) => Some(in_place.rewritten.len()),
+        Target::Fresh(_) => None,
+    };
 
     // The pages that call the `promises` shortcode show the evidence; a
     // site that renders promises must say where they are.
@@ -725,13 +790,26 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
     }
     // The manifest is there from the first check on, so that every check
     // judges the same files; this first one carries no coverage yet.
-    let manifest_path = config.evidence.bundle_path();
     let source_commit = crate::evidence::source_commit(site_dir, |name| std::env::var(name).ok());
+    // What the validator remembers and what the last good build left are
+    // read and written apart.
+    let (memo, last) = match reuse.as_deref_mut() {
+        Some(crate::rebuild::Reuse { memo, last, .. }) => (Some(memo), last.as_ref()),
+        None => (None, None),
+    };
+    let known = match (&target, last) {
+        (Target::InPlace(in_place), Some(last)) => Some(crate::evidence::KnownDigests {
+            files: &last.files,
+            rewritten: &in_place.rewritten,
+        }),
+        _ => None,
+    };
+    let bundle = target.path().to_path_buf();
     let manifest_of =
         |coverage: &[bundle_validator::CategoryCoverage],
          promises: Vec<bundle_validator::evidence::PromiseEvidence>| {
             crate::evidence::manifest(
-                staging.path(),
+                &bundle,
                 manifest_path,
                 crate::evidence::ManifestParts {
                     build_time,
@@ -739,38 +817,46 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
                     coverage,
                     promises,
                     evidence_pages: &evidence_pages,
+                    known: known.as_ref(),
                 },
             )
         };
-    crate::evidence::write(
-        staging.path(),
-        manifest_path,
-        &manifest_of(&[], Vec::new())?,
-    )?;
+    let mut manifest = manifest_of(&[], Vec::new())?;
+    crate::evidence::write(&bundle, manifest_path, &manifest)?;
 
     phases.write = started.elapsed() - phases.load;
     // One check of the bundle as it stands in the staging folder; a
     // failing one ends the build with every error traced to its source.
-    let validate =
-        |traces: &HashMap<String, PageTrace>| -> Result<bundle_validator::Report, Error> {
-            let checked = catch_unwind(AssertUnwindSafe(|| {
-                if let Some(hook) = hooks.validator {
-                    hook(staging.path());
-                }
-                bundle_validator::check(staging.path(), &validator_config)
-            }))
-            .map_err(|panic| Error::Internal {
-                context: "validator".to_string(),
-                message: panic_message_in(panic.as_ref(), staging.path()),
-            })?;
-            let mut report =
-                checked.map_err(|error| validator_error(error, site_dir, &validator_config))?;
-            let sources = trace_findings(&mut report, traces, staging.path(), &site);
-            passed(report, sources)
-        };
+    // A dev build remembers what the validator judged, so the next check
+    // scans only the files whose bytes changed.
+    let memo = std::sync::Mutex::new(memo);
+    let validate = |traces: &Traces| -> Result<bundle_validator::Report, Error> {
+        let checked = catch_unwind(AssertUnwindSafe(|| {
+            if let Some(hook) = hooks.validator {
+                hook(&bundle);
+            }
+            match memo
+                .lock()
+                .ok()
+                .as_deref_mut()
+                .and_then(Option::as_deref_mut)
+            {
+                Some(memo) => bundle_validator::check_remembering(&bundle, &validator_config, memo),
+                None => bundle_validator::check(&bundle, &validator_config),
+            }
+        }))
+        .map_err(|panic| Error::Internal {
+            context: "validator".to_string(),
+            message: panic_message_in(panic.as_ref(), &bundle),
+        })?;
+        let mut report =
+            checked.map_err(|error| validator_error(error, site_dir, &validator_config))?;
+        let sources = trace_findings(&mut report, traces, &bundle, &site);
+        passed(report, sources)
+    };
     let mut report = match validate(&traces) {
         Ok(report) => report,
-        Err(error) => return Err(keep_failed(error, staging, options.keep_failed)),
+        Err(error) => return Err(target.fail(error, options.keep_failed)),
     };
     phases.validate = started.elapsed() - phases.load - phases.write;
 
@@ -789,19 +875,16 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
         // change: the first check already judged every other file as it
         // ships, and the manifest is judged here on its own (it refers to
         // no other file) rather than by a second check of the whole bundle.
-        crate::evidence::write(
-            staging.path(),
-            manifest_path,
-            &manifest_of(&report.coverage, proven.clone())?,
-        )?;
-        if let Err(error) = check_alone(staging.path(), manifest_path, &validator_config) {
-            return Err(keep_failed(error, staging, options.keep_failed));
+        manifest = manifest_of(&report.coverage, proven.clone())?;
+        crate::evidence::write(&bundle, manifest_path, &manifest)?;
+        if let Err(error) = check_alone(&bundle, manifest_path, &validator_config) {
+            return Err(target.fail(error, options.keep_failed));
         }
     }
     while !evidence_pages.is_empty() {
         // Only the evidence pages change from here on, and the digest
         // they show leaves them (and the manifest) out.
-        let files = crate::evidence::digest_files(staging.path(), manifest_path)?;
+        let files = crate::evidence::digest_files(&bundle, manifest_path, known.as_ref())?;
         let digest = bundle_validator::evidence::bundle_digest(&files, &evidence_pages);
         let short = &digest[..bundle_validator::evidence::SHORT_DIGEST_CHARS];
         let shown = crate::evidence::page_evidence(
@@ -818,16 +901,13 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
             evidence: &shown,
             ..site
         };
-        let rendered = render_pages(staging.path(), &with_evidence, &indices, options, hooks)?;
+        let rendered = render_pages(&bundle, &with_evidence, &indices, options, hooks)?;
         traces.extend(rendered);
-        crate::evidence::write(
-            staging.path(),
-            manifest_path,
-            &manifest_of(&report.coverage, proven.clone())?,
-        )?;
+        manifest = manifest_of(&report.coverage, proven.clone())?;
+        crate::evidence::write(&bundle, manifest_path, &manifest)?;
         let next = match validate(&traces) {
             Ok(report) => report,
-            Err(error) => return Err(keep_failed(error, staging, options.keep_failed)),
+            Err(error) => return Err(target.fail(error, options.keep_failed)),
         };
         checks += 1;
         let next_proven = crate::evidence::promise_evidence(&promises, &next.coverage);
@@ -845,17 +925,143 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
     }
     phases.evidence = started.elapsed() - phases.load - phases.write - phases.validate;
 
-    out.swap_in(staging)?;
+    let dir = target.finish(&out)?;
     phases.swap =
         started.elapsed() - phases.load - phases.write - phases.validate - phases.evidence;
+    let pages_count = pages.len();
+    let assets_count = assets.len();
+    if let Some(reuse) = reuse {
+        reuse.keep(crate::rebuild::LastGood {
+            dir,
+            drafts: options.drafts,
+            pages,
+            traces,
+            files: manifest.files,
+        });
+    }
     Ok(BuildSummary {
         phases,
-        pages: pages.len(),
-        assets: assets.len(),
+        pages: pages_count,
+        assets: assets_count,
         images,
         elapsed: started.elapsed(),
         report,
+        rewritten,
     })
+}
+
+/// Where a build writes its bundle.
+enum Target {
+    /// A fresh staging folder, swapped in for the output when the build
+    /// passes.
+    Fresh(out_dir::Staging),
+    /// The last good bundle, some of whose files are rewritten.
+    InPlace(crate::rebuild::InPlace),
+}
+
+impl Target {
+    fn path(&self) -> &Path {
+        match self {
+            Target::Fresh(staging) => staging.path(),
+            Target::InPlace(in_place) => in_place.dir(),
+        }
+    }
+
+    /// The build failed its check: a staging folder is removed (or kept
+    /// when asked), a bundle rewritten in place gets its files back.
+    fn fail(self, error: Error, keep: bool) -> Error {
+        match self {
+            Target::Fresh(staging) => keep_failed(error, staging, keep),
+            Target::InPlace(in_place) => {
+                drop(in_place);
+                error
+            }
+        }
+    }
+
+    /// The build passed: the staging folder becomes the output, or the
+    /// rewritten files stay. Returns the bundle's folder.
+    fn finish(self, out: &OutDir) -> Result<PathBuf, Error> {
+        match self {
+            Target::Fresh(staging) => {
+                out.swap_in(staging)?;
+                Ok(out.path().to_path_buf())
+            }
+            Target::InPlace(in_place) => {
+                let dir = in_place.dir().to_path_buf();
+                in_place.keep();
+                Ok(dir)
+            }
+        }
+    }
+}
+
+/// When this build can rewrite the last good bundle in place, the files it
+/// rewrites (saved and shielded) and the pages it renders again: the
+/// changed pages and those that show the evidence.
+fn rewrite_in_place(
+    reuse: &crate::rebuild::Reuse,
+    shield: crate::rebuild::Shield<'_>,
+    site: &SiteParts<'_>,
+    renderable: &[usize],
+    drafts: bool,
+    manifest_path: &str,
+) -> Option<(crate::rebuild::InPlace, Vec<usize>)> {
+    let changed = reuse.plan(site.pages, drafts)?;
+    let last = reuse.last.as_ref()?;
+    let mut again: Vec<usize> = changed;
+    again.extend(
+        last.traces
+            .values()
+            .filter(|trace| trace.shows_evidence)
+            .map(|trace| trace.page),
+    );
+    again.sort_unstable();
+    again.dedup();
+    // A page that cannot render has its error already; the build fails.
+    if again
+        .iter()
+        .any(|index| renderable.binary_search(index).is_err())
+    {
+        return None;
+    }
+    let listed: HashSet<usize> = again.iter().copied().collect();
+    let mut paths: Vec<String> = again
+        .iter()
+        .map(|&index| site.pages[index].output.clone())
+        .collect();
+    paths.extend(
+        site_feeds(site)
+            .into_iter()
+            .filter(|feed| feed.entries.iter().any(|index| listed.contains(index)))
+            .map(|feed| feed.path),
+    );
+    paths.push(manifest_path.to_string());
+    paths.sort();
+    paths.dedup();
+    let in_place = crate::rebuild::InPlace::start(&last.dir, paths, shield)?;
+    Some((in_place, again))
+}
+
+/// Renders the pages `again` into the bundle rewritten in place, with the
+/// feeds that list them, and returns the traces of every page: the last
+/// good build's, with those of the pages rendered again replaced.
+fn rewrite_pages(
+    in_place: &crate::rebuild::InPlace,
+    site: &SiteParts<'_>,
+    again: &[usize],
+    reuse: Option<&crate::rebuild::Reuse>,
+    options: &BuildOptions<'_>,
+    hooks: &Hooks<'_>,
+) -> Result<Traces, Error> {
+    let mut traces = reuse
+        .and_then(|reuse| reuse.last.as_ref())
+        .map(|last| last.traces.clone())
+        .unwrap_or_default();
+    traces.extend(render_pages(in_place.dir(), site, again, options, hooks)?);
+    let listed: HashSet<usize> = again.iter().copied().collect();
+    write_feeds(in_place.dir(), site, Some(&listed))?;
+    Ok(traces)
 }
 
 /// Checks the file at bundle path `path` of `bundle` on its own, in a
@@ -1062,46 +1268,73 @@ fn feed_paths(
     paths
 }
 
-/// Writes every feed of the site.
-fn write_feeds(staging: &Path, site: &SiteParts<'_>) -> Result<(), Error> {
+/// One feed of the site: where it goes, what it is titled, the page it
+/// belongs to and the pages it lists, by index.
+struct SiteFeed {
+    path: String,
+    title: String,
+    page_url: String,
+    entries: Vec<usize>,
+}
+
+/// Every feed of the site: each section's with `feed: true`, each term's
+/// of a taxonomy with feeds, and the site's when `site.yaml` asks for one.
+fn site_feeds(site: &SiteParts<'_>) -> Vec<SiteFeed> {
     let base_url = &site.config.base_url;
-    let author = &site.config.name;
+    let mut feeds = Vec::new();
     for (path, section) in site.sections.feeds(site.pages) {
         let owner = &site.pages[section.page];
-        let title = format!("{} | {}", owner.front.title, site.config.name);
-        let head = FeedHead {
-            title: &title,
+        feeds.push(SiteFeed {
+            path,
+            title: format!("{} | {}", owner.front.title, site.config.name),
             page_url: format!("{base_url}{}", owner.url),
-            feed_url: format!("{base_url}/{path}"),
-            author,
-        };
-        let entries: Vec<&Page> = section.pages.iter().map(|&p| &site.pages[p]).collect();
-        write_generated(staging, &path, &atom_xml(&head, base_url, &entries))?;
+            entries: section.pages.clone(),
+        });
     }
     for (path, taxonomy, term) in site.taxonomies.feeds(site.config) {
-        let title = format!("{} | {} | {}", term.name, taxonomy.name, site.config.name);
-        let head = FeedHead {
-            title: &title,
+        feeds.push(SiteFeed {
+            path,
+            title: format!("{} | {} | {}", term.name, taxonomy.name, site.config.name),
             page_url: format!("{base_url}{}", term_url(&taxonomy.name, &term.slug)),
-            feed_url: format!("{base_url}/{path}"),
-            author,
-        };
-        let entries: Vec<&Page> = term.pages.iter().map(|&p| &site.pages[p]).collect();
-        write_generated(staging, &path, &atom_xml(&head, base_url, &entries))?;
+            entries: term.pages.clone(),
+        });
     }
     if site.config.feed {
-        let head = FeedHead {
-            title: &site.config.name,
+        feeds.push(SiteFeed {
+            path: FEED_FILE.to_string(),
+            title: site.config.name.clone(),
             page_url: format!("{base_url}/"),
-            feed_url: format!("{base_url}/{FEED_FILE}"),
-            author,
+            entries: (0..site.pages.len())
+                .filter(|&index| {
+                    let page = &site.pages[index];
+                    page.in_sitemap() && page.section.is_none() && page.front.date.is_some()
+                })
+                .collect(),
+        });
+    }
+    feeds
+}
+
+/// Writes the feeds of the site; with `only`, just those that list one of
+/// those pages (a rebuild in place of the pages whose bodies changed).
+fn write_feeds(
+    staging: &Path,
+    site: &SiteParts<'_>,
+    only: Option<&HashSet<usize>>,
+) -> Result<(), Error> {
+    let base_url = &site.config.base_url;
+    for feed in site_feeds(site) {
+        if only.is_some_and(|only| !feed.entries.iter().any(|index| only.contains(index))) {
+            continue;
+        }
+        let head = FeedHead {
+            title: &feed.title,
+            page_url: feed.page_url,
+            feed_url: format!("{base_url}/{}", feed.path),
+            author: &site.config.name,
         };
-        let entries: Vec<&Page> = site
-            .pages
-            .iter()
-            .filter(|p| p.in_sitemap() && p.section.is_none() && p.front.date.is_some())
-            .collect();
-        write_generated(staging, FEED_FILE, &atom_xml(&head, base_url, &entries))?;
+        let entries: Vec<&Page> = feed.entries.iter().map(|&p| &site.pages[p]).collect();
+        write_generated(staging, &feed.path, &atom_xml(&head, base_url, &entries))?;
     }
     Ok(())
 }
@@ -1304,8 +1537,8 @@ struct SiteParts<'a> {
     assets: &'a AssetMap,
     headers: &'a str,
     authored_headers: Option<&'a str>,
-    /// Build number of a `dev` build (see [`BuildOptions::dev_build`]).
-    dev_build: Option<u64>,
+    /// A `dev` build (see [`BuildOptions::dev`]).
+    dev: bool,
     /// When the build counts as made ([`crate::template_functions::build_time`]), in
     /// seconds since the Unix epoch.
     build_time: i64,
@@ -1321,16 +1554,21 @@ struct SiteParts<'a> {
     evidence: &'a serde_json::Value,
 }
 
+/// What produced each page of the bundle, by its path inside the bundle.
+/// Shared, so a rebuild in place keeps the traces of the pages it did not
+/// render again without copying them.
+pub(crate) type Traces = HashMap<String, Arc<PageTrace>>;
+
 /// What produced a page of the bundle, to trace findings back to it.
-struct PageTrace {
+pub(crate) struct PageTrace {
     /// Index of the page in [`SiteParts::pages`].
-    page: usize,
+    pub(crate) page: usize,
     /// Where the Markdown's HTML sits in the page, when the template
     /// printed it verbatim once.
     content: Option<ContentSpan>,
     /// The page calls the `promises` shortcode, so it shows the build's
     /// evidence and is rendered again once the evidence is known.
-    shows_evidence: bool,
+    pub(crate) shows_evidence: bool,
 }
 
 /// The Markdown's HTML inside a written page.
@@ -1351,7 +1589,7 @@ fn write_bundle(
     renderable: &[usize],
     options: &BuildOptions<'_>,
     hooks: &Hooks<'_>,
-) -> Result<HashMap<String, PageTrace>, Error> {
+) -> Result<Traces, Error> {
     out_dir::write_mark(staging).map_err(|e| Error::BundleWrite {
         cause: "the generator".to_string(),
         output: BUNDLE_MARK.to_string(),
@@ -1367,7 +1605,7 @@ fn write_bundle(
         Some(text) => write_generated(staging, "robots.txt", text)?,
         None => write_generated(staging, "robots.txt", &robots_txt(base_url))?,
     }
-    write_feeds(staging, site)?;
+    write_feeds(staging, site, None)?;
     if let Some(section) = &site.config.security_txt {
         let text = section.value.render(base_url, site.build_time)?;
         write_generated(staging, SECURITY_TXT_PATH, &text)?;
@@ -1387,7 +1625,7 @@ fn render_pages(
     renderable: &[usize],
     options: &BuildOptions<'_>,
     hooks: &Hooks<'_>,
-) -> Result<HashMap<String, PageTrace>, Error> {
+) -> Result<Traces, Error> {
     let nav = navigation(site.pages);
     let summaries: Vec<PageSummary<'_>> = site
         .pages
@@ -1396,7 +1634,8 @@ fn render_pages(
         .collect();
     let done = AtomicUsize::new(0);
     let total = renderable.len();
-    let results: Vec<Result<(String, PageTrace), Vec<Error>>> = renderable
+    type Rendered = Result<(String, Arc<PageTrace>), Vec<Error>>;
+    let results: Vec<Rendered> = renderable
         .par_iter()
         .map(|&index| {
             let page = &site.pages[index];
@@ -1427,11 +1666,11 @@ fn render_pages(
             result.map(|(content, shows_evidence)| {
                 (
                     page.output.clone(),
-                    PageTrace {
+                    Arc::new(PageTrace {
                         page: index,
                         content,
                         shows_evidence,
-                    },
+                    }),
                 )
             })
         })
@@ -1563,9 +1802,12 @@ fn render_page(
     let render = |context: &Context| {
         site.templates
             .render_within(&page.template, context, &described, &mut { budget })
-            .map(|html| match site.dev_build {
-                Some(build) => crate::dev::client::inject(&html, build),
-                None => html,
+            .map(|html| {
+                if site.dev {
+                    crate::dev::client::inject(&html)
+                } else {
+                    html
+                }
             })
             .map_err(|e| vec![e])
     };
@@ -1706,7 +1948,7 @@ fn read_optional(path: &Path) -> Result<Option<String>, Error> {
 /// report.
 fn trace_findings(
     report: &mut bundle_validator::Report,
-    traces: &HashMap<String, PageTrace>,
+    traces: &Traces,
     staging: &Path,
     site: &SiteParts<'_>,
 ) -> Vec<Error> {
@@ -1932,7 +2174,7 @@ mod tests {
             page: Some(&panic_on_about),
             ..Hooks::default()
         };
-        let error = build_with(&work.options(), &hooks).unwrap_err();
+        let error = build_with(&work.options(), &hooks, None).unwrap_err();
         assert_eq!(
             messages(&error),
             [
@@ -1952,7 +2194,7 @@ mod tests {
             validator: Some(&panic_in_validator),
             ..Hooks::default()
         };
-        let error = build_with(&work.options(), &hooks).unwrap_err();
+        let error = build_with(&work.options(), &hooks, None).unwrap_err();
         assert!(
             matches!(&error, Error::Internal { context, message } if context == "validator" && message == "injected validator fault in <new bundle>"),
             "{error}"
@@ -1973,7 +2215,7 @@ mod tests {
             page: Some(&block_about),
             ..Hooks::default()
         };
-        let error = build_with(&work.options(), &hooks).unwrap_err();
+        let error = build_with(&work.options(), &hooks, None).unwrap_err();
         let shown: Vec<String> = error
             .errors()
             .iter()
@@ -1998,11 +2240,102 @@ mod tests {
             validator: Some(&remove),
             ..Hooks::default()
         };
-        let error = build_with(&work.options(), &hooks).unwrap_err();
+        let error = build_with(&work.options(), &hooks, None).unwrap_err();
         let shown = crate::error::WithCauses(&error).to_string();
         assert!(matches!(error, Error::ValidatorRead(_)), "{shown}");
         assert!(!shown.contains("dist."), "{shown}");
         work.assert_untouched();
+    }
+
+    /// Every file of a bundle with its bytes.
+    fn bundle_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+        let mut files: Vec<(PathBuf, Vec<u8>)> = walkdir::WalkDir::new(dir)
+            .into_iter()
+            .map(Result::unwrap)
+            .filter(|entry| entry.file_type().is_file())
+            .map(|entry| {
+                (
+                    entry.path().to_path_buf(),
+                    std::fs::read(entry.path()).unwrap(),
+                )
+            })
+            .collect();
+        files.sort();
+        files
+    }
+
+    #[test]
+    fn a_fault_while_rewriting_in_place_puts_the_last_good_files_back() {
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/generator/site");
+        let panic_on_about = |page: &Page, _: &Path| {
+            if page.source == "about.md" {
+                panic!("injected fault");
+            }
+        };
+        let panic_in_validator = |_: &Path| panic!("injected validator fault");
+        let faults = [
+            Hooks {
+                page: Some(&panic_on_about),
+                ..Hooks::default()
+            },
+            Hooks {
+                validator: Some(&panic_in_validator),
+                ..Hooks::default()
+            },
+        ];
+        for hooks in faults {
+            let site = tempfile::tempdir().unwrap();
+            for entry in walkdir::WalkDir::new(&fixture) {
+                let entry = entry.unwrap();
+                let target = site
+                    .path()
+                    .join(entry.path().strip_prefix(&fixture).unwrap());
+                if entry.file_type().is_dir() {
+                    std::fs::create_dir_all(target).unwrap();
+                } else {
+                    std::fs::copy(entry.path(), target).unwrap();
+                }
+            }
+            let work = tempfile::tempdir().unwrap();
+            let options = |name: &str| {
+                let mut options = BuildOptions::new(site.path(), work.path().join(name));
+                options.dev = true;
+                options.build_time = Some(jiff::Timestamp::UNIX_EPOCH);
+                options
+            };
+            let mut reuse = crate::rebuild::Reuse::new();
+            let shield = |_: &Path, _: &crate::rebuild::LastGoodBytes| {};
+            build_with(
+                &options("b1"),
+                &Hooks::default(),
+                Some((&mut reuse, &shield)),
+            )
+            .unwrap();
+            let served = reuse.last_dir().unwrap().to_path_buf();
+            let before = bundle_files(&served);
+            let about = site.path().join("content/about.md");
+            let text = std::fs::read_to_string(&about).unwrap();
+            std::fs::write(&about, format!("{text}\nEdited.\n")).unwrap();
+            reuse.sources_changed(&[PathBuf::from("content/about.md")]);
+            let error =
+                build_with(&options("b2"), &hooks, Some((&mut reuse, &shield))).unwrap_err();
+            assert!(matches!(error, Error::Internal { .. }), "{error}");
+            assert!(bundle_files(&served) == before, "the served bundle changed");
+            assert!(!work.path().join("b2").exists());
+            // Without the fault, the same edit is rewritten in place.
+            let again = build_with(
+                &options("b3"),
+                &Hooks::default(),
+                Some((&mut reuse, &shield)),
+            )
+            .unwrap();
+            assert!(again.rewritten.is_some());
+            assert!(
+                std::fs::read_to_string(served.join("about/index.html"))
+                    .unwrap()
+                    .contains("Edited.")
+            );
+        }
     }
 
     #[test]

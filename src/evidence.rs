@@ -333,10 +333,39 @@ fn git_head(site_dir: &Path) -> Option<String> {
     })
 }
 
+/// The digests of a bundle's files known from its last good build, and
+/// the files rewritten in place since: a build that rewrote a few files of
+/// a bundle reads only those again (see [`crate::rebuild`]).
+pub struct KnownDigests<'a> {
+    /// Every file of the last good build, as its manifest lists them.
+    pub files: &'a [FileDigest],
+    /// Bundle paths of the files written since.
+    pub rewritten: &'a std::collections::HashSet<String>,
+}
+
 /// The SHA-256 and size of every file under `dir`, sorted by path, with
 /// the manifest at `manifest` listed without either. The staging folder
-/// holds only what the build wrote: regular files and folders.
-pub fn digest_files(dir: &Path, manifest: &str) -> Result<Vec<FileDigest>, Error> {
+/// holds only what the build wrote: regular files and folders. With
+/// `known`, the files are those of the last good build and only the
+/// rewritten ones are read.
+pub fn digest_files(
+    dir: &Path,
+    manifest: &str,
+    known: Option<&KnownDigests<'_>>,
+) -> Result<Vec<FileDigest>, Error> {
+    if let Some(known) = known {
+        return known
+            .files
+            .iter()
+            .map(|file| {
+                if file.path == manifest || !known.rewritten.contains(&file.path) {
+                    Ok(file.clone())
+                } else {
+                    digest_file(dir, &file.path)
+                }
+            })
+            .collect();
+    }
     let mut files = Vec::new();
     let mut has_manifest = false;
     for entry in walkdir::WalkDir::new(dir).follow_links(false) {
@@ -372,17 +401,7 @@ pub fn digest_files(dir: &Path, manifest: &str) -> Result<Vec<FileDigest>, Error
             });
             continue;
         }
-        let bytes = std::fs::read(entry.path()).map_err(|source| {
-            Error::ValidatorRead(std::io::Error::new(
-                source.kind(),
-                format!("{relative} could not be read for its digest"),
-            ))
-        })?;
-        files.push(FileDigest {
-            sha256: Some(sha256_hex(&bytes)),
-            bytes: Some(bytes.len() as u64),
-            path: relative,
-        });
+        files.push(digest_file(dir, &relative)?);
     }
     if !has_manifest {
         files.push(FileDigest {
@@ -395,6 +414,21 @@ pub fn digest_files(dir: &Path, manifest: &str) -> Result<Vec<FileDigest>, Error
     Ok(files)
 }
 
+/// The digest of the file at bundle path `relative` of `dir`.
+fn digest_file(dir: &Path, relative: &str) -> Result<FileDigest, Error> {
+    let bytes = std::fs::read(dir.join(relative)).map_err(|source| {
+        Error::ValidatorRead(std::io::Error::new(
+            source.kind(),
+            format!("{relative} could not be read for its digest"),
+        ))
+    })?;
+    Ok(FileDigest {
+        sha256: Some(sha256_hex(&bytes)),
+        bytes: Some(bytes.len() as u64),
+        path: relative.to_string(),
+    })
+}
+
 /// What a manifest is made of besides the bundle's files.
 pub struct ManifestParts<'a> {
     pub build_time: jiff::Timestamp,
@@ -403,11 +437,14 @@ pub struct ManifestParts<'a> {
     pub promises: Vec<PromiseEvidence>,
     /// The bundle paths of the pages that show the evidence.
     pub evidence_pages: &'a [String],
+    /// What is known of the files from the last good build, when the
+    /// build rewrote that bundle in place.
+    pub known: Option<&'a KnownDigests<'a>>,
 }
 
 /// The manifest of the bundle in `dir`, whose own path is `manifest`.
 pub fn manifest(dir: &Path, manifest: &str, parts: ManifestParts<'_>) -> Result<Manifest, Error> {
-    let files = digest_files(dir, manifest)?;
+    let files = digest_files(dir, manifest, parts.known)?;
     let rules_of = |name: &str, digest: fn(&str, &[u8]) -> _| {
         files
             .iter()
@@ -549,7 +586,7 @@ mod tests {
         std::fs::create_dir_all(dir.path().join("security")).unwrap();
         std::fs::write(dir.path().join("index.html"), "<p>hi</p>").unwrap();
         std::fs::write(dir.path().join("security/evidence.json"), "{}").unwrap();
-        let files = digest_files(dir.path(), "security/evidence.json").unwrap();
+        let files = digest_files(dir.path(), "security/evidence.json", None).unwrap();
         let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
         assert_eq!(paths, ["index.html", "security/evidence.json"]);
         assert_eq!(

@@ -32,6 +32,7 @@ pub mod promises;
 mod proptest_config;
 pub mod public_files;
 pub mod raw_html;
+pub mod rebuild;
 pub mod redirects;
 pub mod rewrite;
 pub mod robots;
@@ -46,5 +47,5 @@ pub mod template_steps;
 pub mod templates;
 mod yaml;
 
-pub use bundle::{BuildOptions, BuildSummary, build};
+pub use bundle::{BuildOptions, BuildSummary, build, build_again};
 pub use error::Error;

@@ -242,8 +242,12 @@ fn print_dev_event(event: dev::DevEvent<'_>) {
         } => match result {
             Ok(summary) => {
                 eprint!("{}", diagnostics(&summary.report));
+                let how = match summary.rewritten {
+                    Some(files) => format!(", {files} files rewritten in place"),
+                    None => String::new(),
+                };
                 eprintln!(
-                    "build {build}: {} pages, {} warnings, served after {} ms",
+                    "build {build}: {} pages{how}, {} warnings, served after {} ms",
                     summary.pages,
                     summary.report.warning_count(),
                     elapsed.as_millis()

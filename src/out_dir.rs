@@ -104,6 +104,11 @@ pub struct OutDir {
 }
 
 impl OutDir {
+    /// The checked folder: its canonical parent joined with its name.
+    pub fn path(&self) -> &Path {
+        &self.resolved
+    }
+
     /// Checks `out` against the rules above for the site in `site_dir`.
     pub fn check(out: &Path, site_dir: &Path) -> Result<Self, Error> {
         let refuse = |problem| Error::OutDir {

@@ -29,7 +29,7 @@ pub use taxonomy::{Taxonomies, TaxonomyPage, TermUse};
 pub const CONTENT_DIR: &str = "content";
 
 /// Front matter of a page. Unknown keys are errors.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FrontMatter {
     /// Page title (required).
@@ -145,7 +145,7 @@ impl SectionFrontMatter {
 }
 
 /// A navigation entry from front matter.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NavEntry {
     /// Link text.
@@ -167,7 +167,7 @@ pub enum Surface {
 }
 
 /// A content file, parsed and placed.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Page {
     /// Path relative to `content/`, with `/` separators, e.g. `about.md`.
     pub source: String,

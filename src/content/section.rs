@@ -43,7 +43,7 @@ impl SortBy {
 }
 
 /// What an `_index.md` says about its listing.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SectionSettings {
     /// Order of the pages; by file path when absent.
     pub sort_by: Option<SortBy>,

@@ -33,7 +33,7 @@ pub const SINGLE_TEMPLATE: &str = "taxonomy_single";
 pub type TermsByTaxonomy = BTreeMap<String, Spanned<Vec<Spanned<String>>>>;
 
 /// One term as a page names it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TermUse {
     /// The taxonomy, as declared in `site.yaml`.
     pub taxonomy: String,
@@ -60,7 +60,7 @@ impl TermUse {
 }
 
 /// What a page generated for a taxonomy lists.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TaxonomyPage {
     /// The taxonomy's name.
     pub taxonomy: String,

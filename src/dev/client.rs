@@ -8,6 +8,11 @@ use crate::assets::AssetMap;
 
 /// Site path of the client script.
 pub const SCRIPT_PATH: &str = "/__baystore/reload.js";
+/// The `Server-Timing` metric whose description is the number of the
+/// build a response came from; the client reads it from the navigation
+/// timing of its page.
+pub const BUILD_TIMING: &str = "baystore-build";
+
 /// Site path of the overlay stylesheet.
 pub const STYLESHEET_PATH: &str = "/__baystore/reload.css";
 
@@ -20,16 +25,17 @@ pub fn add_assets(assets: &mut AssetMap) {
     assets.add_file(STYLESHEET_PATH, STYLESHEET.as_bytes());
 }
 
-/// Adds the tags that load the client, and the build number the page
-/// belongs to, at the end of the page's `<head>`. A page without a
-/// closing `</head>` tag is left as it is and does not reload.
-pub fn inject(html: &str, build: u64) -> String {
+/// Adds the tags that load the client at the end of the page's `<head>`.
+/// A page without a closing `</head>` tag is left as it is and does not
+/// reload. Which build a page belongs to is not in the page: the dev
+/// server says it in the `Server-Timing` header of each response
+/// ([`BUILD_TIMING`]), so a page that did not change is reused as it is.
+pub fn inject(html: &str) -> String {
     let Some(at) = find_head_end(html) else {
         return html.to_string();
     };
     let tags = format!(
-        "<meta name=\"baystore-dev-build\" content=\"{build}\">\
-         <link rel=\"stylesheet\" href=\"{STYLESHEET_PATH}\">\
+        "<link rel=\"stylesheet\" href=\"{STYLESHEET_PATH}\">\
          <script src=\"{SCRIPT_PATH}\" defer></script>"
     );
     [&html[..at], &tags, &html[at..]].concat()
@@ -49,12 +55,14 @@ mod tests {
     #[test]
     fn tags_go_before_the_end_of_head() {
         let page = "<!doctype html><html><head><title>T</title></HEAD><body></body></html>";
-        let injected = inject(page, 7);
-        assert!(injected.starts_with("<!doctype html><html><head><title>T</title><meta name=\"baystore-dev-build\" content=\"7\">"));
+        let injected = inject(page);
+        assert!(injected.starts_with(
+            "<!doctype html><html><head><title>T</title><link rel=\"stylesheet\" href=\"/__baystore/reload.css\">"
+        ));
         assert!(injected.ends_with(
             "<script src=\"/__baystore/reload.js\" defer></script></HEAD><body></body></html>"
         ));
-        assert_eq!(inject("<p>no head</p>", 1), "<p>no head</p>");
+        assert_eq!(inject("<p>no head</p>"), "<p>no head</p>");
     }
 
     #[test]

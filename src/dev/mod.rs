@@ -8,11 +8,17 @@
 //!               └─ everything else      the last good bundle, `_headers` applied
 //! ```
 //!
-//! Every build goes to a fresh folder inside a temporary folder of the
+//! A full build goes to a fresh folder inside a temporary folder of the
 //! dev server's own; the server switches to it only when it passed the
 //! gate, so a failed build keeps the last good bundle served and its
-//! errors go to the terminal and to the browser overlay. Builds are
-//! triggered by file-system notifications (debounced), never by polling.
+//! errors go to the terminal and to the browser overlay. After an edit of
+//! content pages only, the build rewrites the changed pages (with the
+//! feeds that list them and the evidence) in the served bundle itself,
+//! which answers their last good bytes until the build has passed (see
+//! [`crate::rebuild`]). Builds are triggered by file-system notifications
+//! (debounced), never by polling. Every build of one server counts as
+//! made when the server started (`now()` in templates), so a page that
+//! did not change is the same in every build.
 //! Stopping (Ctrl-C or SIGTERM) stops wrangler and workerd, removes the
 //! temporary folder and frees both ports.
 
@@ -23,13 +29,14 @@ pub mod watch;
 pub mod worker;
 
 use std::net::{Ipv4Addr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use crate::bundle::{BuildOptions, BuildSummary, build};
+use crate::bundle::{BuildOptions, BuildSummary, build_again};
 use crate::error::Error;
+use crate::rebuild::{LastGoodBytes, Reuse};
 use server::{BuildState, Served, Shared};
 use worker::{Worker, WorkerConfig, WorkerError};
 
@@ -151,12 +158,19 @@ pub fn run(options: &DevOptions, report: &(dyn Fn(DevEvent<'_>) + Sync)) -> Resu
         worker_routes: worker_config,
     });
 
+    // A malformed `SOURCE_DATE_EPOCH` is left for each build to report.
+    let build_time = crate::template_functions::build_time(
+        std::env::var_os(crate::template_functions::SOURCE_DATE_EPOCH).as_deref(),
+    )
+    .ok();
     let builds = Builder {
         options: options.clone(),
         work_dir: work.path().to_path_buf(),
         shared: Arc::clone(&shared),
         next: 1,
         kept: Vec::new(),
+        reuse: Reuse::new(),
+        build_time,
     };
     let changes = watch::Watcher::start(&options.site_dir).map_err(DevError::Watch)?;
     let stop = AtomicBool::new(false);
@@ -168,8 +182,13 @@ pub fn run(options: &DevOptions, report: &(dyn Fn(DevEvent<'_>) + Sync)) -> Resu
         report(DevEvent::Listening(address));
         let stop = &stop;
         scope.spawn(move || {
-            while let Some(started) = changes.next_batch(stop) {
-                builds.build_once(started, report);
+            while let Some(batch) = changes.next_batch(stop) {
+                if batch.complete {
+                    builds.reuse.sources_changed(&batch.paths);
+                } else {
+                    builds.reuse.forget();
+                }
+                builds.build_once(batch.started, report);
             }
         });
         runtime.block_on(async {
@@ -231,33 +250,65 @@ struct Builder {
     work_dir: PathBuf,
     shared: Arc<Shared>,
     next: u64,
-    /// Numbers of the builds that passed and are still on disk, oldest
-    /// first.
+    /// Numbers of the full builds that passed and are still on disk,
+    /// oldest first.
     kept: Vec<u64>,
+    /// What the last good build leaves the next.
+    reuse: Reuse,
+    /// When every build of this server counts as made.
+    build_time: Option<jiff::Timestamp>,
 }
 
 impl Builder {
-    /// Builds once into a fresh folder; on success the server switches to
-    /// it and the reload client is told, on failure the client is shown
-    /// the errors and the last good build stays.
+    /// Builds once, into a fresh folder or in place (see the module
+    /// documentation); on success the server switches to the new bundle
+    /// and the reload client is told, on failure the client is shown the
+    /// errors and the last good build stays.
     fn build_once(&mut self, started: Instant, report: &(dyn Fn(DevEvent<'_>) + Sync)) {
         let number = self.next;
         self.next += 1;
         let out = self.build_dir(number);
         let mut options = BuildOptions::new(self.options.site_dir.clone(), out.clone());
         options.drafts = self.options.drafts;
-        options.dev_build = Some(number);
-        let result = build(&options);
+        options.dev = true;
+        options.build_time = self.build_time;
+        let served = self
+            .shared
+            .served
+            .read()
+            .ok()
+            .and_then(|served| served.as_ref().map(Arc::clone));
+        // Only the served bundle is read by requests, so only its files
+        // need their last good bytes answered while they are rewritten.
+        let shield = |dir: &Path, saved: &LastGoodBytes| {
+            if let Some(served) = served.as_ref().filter(|served| served.root == dir)
+                && let Ok(mut shadow) = served.shadow.write()
+            {
+                for (path, bytes) in saved {
+                    shadow.insert(path.clone(), Arc::clone(bytes));
+                }
+            }
+        };
+        let result = build_again(&options, &mut self.reuse, &shield);
+        // The rewritten files are final, or back as they were: either way
+        // the files themselves are answered again.
+        if let Some(served) = &served
+            && let Ok(mut shadow) = served.shadow.write()
+        {
+            shadow.clear();
+        }
         match &result {
-            Ok(_) => {
-                if let Ok(mut served) = self.shared.served.write() {
-                    *served = Some(Arc::new(Served::new(out)));
+            Ok(summary) => {
+                if summary.rewritten.is_none() {
+                    if let Ok(mut served) = self.shared.served.write() {
+                        *served = Some(Arc::new(Served::new(out)));
+                    }
+                    self.kept.push(number);
                 }
                 self.shared.state.send_replace(BuildState {
                     build: number,
                     errors: Vec::new(),
                 });
-                self.kept.push(number);
                 self.remove_old_builds();
             }
             Err(error) => {

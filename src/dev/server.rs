@@ -2,11 +2,16 @@
 //! its `_headers` applied, the build event stream the reload client
 //! listens to, and the Worker's routes passed to `wrangler dev`.
 //!
-//! Each build is written to a folder of its own and the server switches
-//! to it only once the build has passed, so every request is answered
-//! from one complete bundle: there is no moment when a page is missing,
-//! half written, or from a failed build.
+//! A full build is written to a folder of its own and the server switches
+//! to it only once the build has passed. A rebuild after an edit of
+//! content pages rewrites a few files of the served bundle in place; the
+//! server answers those from their last good bytes ([`Served::shadow`])
+//! until the rebuild has passed, and the rebuild puts them back if it
+//! fails. So every request is answered from one complete bundle that
+//! passed the gate: there is no moment when a page is missing, half
+//! written, or from a failed build.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -54,6 +59,12 @@ pub struct Served {
     pub root: PathBuf,
     /// Its `_headers`, parsed once.
     pub headers: HeadersFile,
+    /// The last good bytes of the files a rebuild is rewriting in place,
+    /// by bundle path: answered instead of the files until the rebuild
+    /// has passed. A request reads the files while holding this lock for
+    /// reading, so a rebuild that takes it for writing before it writes
+    /// never has a request read a file it is rewriting.
+    pub shadow: RwLock<HashMap<String, Arc<Vec<u8>>>>,
 }
 
 impl Served {
@@ -62,7 +73,11 @@ impl Served {
         let headers = std::fs::read_to_string(root.join("_headers"))
             .map(|text| HeadersFile::parse(&text))
             .unwrap_or_default();
-        Self { root, headers }
+        Self {
+            root,
+            headers,
+            shadow: RwLock::default(),
+        }
     }
 }
 
@@ -128,11 +143,17 @@ pub async fn handle(request: Request<Incoming>, shared: &Shared) -> Response<Bod
         return text(StatusCode::SERVICE_UNAVAILABLE, &message);
     };
     let head = request.method() == Method::HEAD;
-    let root = served.root.clone();
+    // The build number is read before the file: a page of a newer build
+    // named as the older one only reloads once more, while the other way
+    // round a page would miss a reload.
+    let build = shared.state.borrow().build;
     let request_path = path.clone();
-    let answer = tokio::task::spawn_blocking(move || static_answer(&root, &request_path))
-        .await
-        .unwrap_or(StaticAnswer::NotFound(None));
+    let answer = {
+        let served = Arc::clone(&served);
+        tokio::task::spawn_blocking(move || static_answer(&served, &request_path))
+            .await
+            .unwrap_or(StaticAnswer::NotFound(None))
+    };
     let mut response = match answer {
         StaticAnswer::File(relative, bytes) => {
             let mut response = bytes_response(StatusCode::OK, bytes, head);
@@ -169,6 +190,13 @@ pub async fn handle(request: Request<Incoming>, shared: &Shared) -> Response<Bod
         },
     };
     apply_headers(&mut response, &served.headers, &path);
+    if let Ok(value) =
+        HeaderValue::from_str(&format!("{};desc=\"{build}\"", super::client::BUILD_TIMING))
+    {
+        response
+            .headers_mut()
+            .append(HeaderName::from_static("server-timing"), value);
+    }
     response
 }
 
@@ -178,8 +206,13 @@ enum StaticAnswer {
     NotFound(Option<Vec<u8>>),
 }
 
-fn static_answer(root: &std::path::Path, request_path: &str) -> StaticAnswer {
+fn static_answer(served: &Served, request_path: &str) -> StaticAnswer {
+    let root = served.root.as_path();
+    let shadow = served.shadow.read().ok();
     let read = |relative: &str| {
+        if let Some(bytes) = shadow.as_ref().and_then(|shadow| shadow.get(relative)) {
+            return Some(bytes.to_vec());
+        }
         static_files::open_inside(root, relative).and_then(|path| std::fs::read(path).ok())
     };
     match static_files::resolve(root, request_path) {

@@ -65,7 +65,21 @@ pub fn is_source(relative: &Path) -> bool {
 pub struct Watcher {
     site_dir: PathBuf,
     watcher: Mutex<RecommendedWatcher>,
-    changes: Receiver<Vec<PathBuf>>,
+    /// Changed paths; `None` when the platform reports that changes may
+    /// have been lost (an overflowing queue, say).
+    changes: Receiver<Option<Vec<PathBuf>>>,
+}
+
+/// The sources changed by one burst of writes.
+#[derive(Debug)]
+pub struct Batch {
+    /// When the first change was seen.
+    pub started: Instant,
+    /// The changed sources, relative to the site folder.
+    pub paths: Vec<PathBuf>,
+    /// Whether every change was reported; when not, any source may have
+    /// changed.
+    pub complete: bool,
 }
 
 impl Watcher {
@@ -75,15 +89,21 @@ impl Watcher {
             .canonicalize()
             .map_err(|e| format!("{}: {e}", site_dir.display()))?;
         let (sender, changes) = channel();
-        let mut watcher =
-            notify::recommended_watcher(move |result: notify::Result<notify::Event>| {
-                if let Ok(event) = result
-                    && !matches!(event.kind, EventKind::Access(_))
-                {
-                    let _ = sender.send(event.paths);
+        let mut watcher = notify::recommended_watcher(
+            move |result: notify::Result<notify::Event>| match result {
+                Ok(event) if event.need_rescan() => {
+                    let _ = sender.send(None);
                 }
-            })
-            .map_err(|e| e.to_string())?;
+                Ok(event) if !matches!(event.kind, EventKind::Access(_)) => {
+                    let _ = sender.send(Some(event.paths));
+                }
+                Ok(_) => {}
+                Err(_) => {
+                    let _ = sender.send(None);
+                }
+            },
+        )
+        .map_err(|e| e.to_string())?;
         watcher
             .watch(&site_dir, RecursiveMode::NonRecursive)
             .map_err(|e| e.to_string())?;
@@ -109,37 +129,49 @@ impl Watcher {
         }
     }
 
-    /// Blocks until a source changes, then returns when the first change of
-    /// the batch was seen; batches that arrived meanwhile are merged into
-    /// it. `None` once `stop` is set or the watcher has stopped.
-    pub fn next_batch(&self, stop: &AtomicBool) -> Option<Instant> {
+    /// Blocks until a source changes, then returns the batch of changes,
+    /// with when its first change was seen; changes that arrive meanwhile
+    /// are merged into it. `None` once `stop` is set or the watcher has
+    /// stopped.
+    pub fn next_batch(&self, stop: &AtomicBool) -> Option<Batch> {
         loop {
             if stop.load(Ordering::Relaxed) {
                 return None;
             }
-            let paths = match self.changes.recv_timeout(STOP_CHECK) {
-                Ok(paths) => paths,
+            let change = match self.changes.recv_timeout(STOP_CHECK) {
+                Ok(change) => change,
                 Err(RecvTimeoutError::Timeout) => continue,
                 Err(RecvTimeoutError::Disconnected) => return None,
             };
-            if !self.relevant(&paths) {
+            let mut batch = Batch {
+                started: Instant::now(),
+                paths: Vec::new(),
+                complete: true,
+            };
+            if !self.add(&mut batch, change) {
                 continue;
             }
             // Debounce: wait until the sources have been quiet for a
             // moment, so one save is one build.
-            let started = Instant::now();
-            while started.elapsed() < MAX_DEBOUNCE
+            while batch.started.elapsed() < MAX_DEBOUNCE
                 && let Ok(more) = self.changes.recv_timeout(DEBOUNCE)
             {
-                self.relevant(&more);
+                self.add(&mut batch, more);
             }
-            return Some(started);
+            batch.paths.sort();
+            batch.paths.dedup();
+            return Some(batch);
         }
     }
 
-    /// Whether any path is a source; a source folder that has just appeared
-    /// is watched from now on.
-    fn relevant(&self, paths: &[PathBuf]) -> bool {
+    /// Adds the sources among a change's paths to `batch`, and says
+    /// whether there was any (a lost change counts as one); a source
+    /// folder that has just appeared is watched from now on.
+    fn add(&self, batch: &mut Batch, change: Option<Vec<PathBuf>>) -> bool {
+        let Some(paths) = change else {
+            batch.complete = false;
+            return true;
+        };
         let mut any = false;
         for path in paths {
             let Ok(relative) = path.strip_prefix(&self.site_dir) else {
@@ -155,6 +187,7 @@ impl Watcher {
             {
                 self.watch_folder(name);
             }
+            batch.paths.push(relative.to_path_buf());
         }
         any
     }
@@ -209,8 +242,12 @@ mod tests {
         assert!(received.try_recv().is_err());
         // ...and one to a page is.
         std::fs::write(dir.path().join("content/a.md"), "---\ntitle: A\n---\n").unwrap();
-        let batch = received.recv_timeout(Duration::from_secs(10)).unwrap();
-        assert!(batch.is_some());
+        let batch = received
+            .recv_timeout(Duration::from_secs(10))
+            .unwrap()
+            .unwrap();
+        assert_eq!(batch.paths, vec![PathBuf::from("content/a.md")]);
+        assert!(batch.complete);
         waiting.join().unwrap();
     }
 }

@@ -61,9 +61,15 @@
     }
   }
 
-  const pageBuild = document.querySelector('meta[name="baystore-dev-build"]');
-  if (pageBuild) {
-    shownBuild = Number(pageBuild.content);
+  // The dev server names the build each response came from in its
+  // Server-Timing header; a page loaded just before a rebuild is then
+  // reloaded as soon as the stream says a newer one is served.
+  const [navigation] = performance.getEntriesByType("navigation");
+  const timing = navigation && Array.isArray(navigation.serverTiming)
+    ? navigation.serverTiming.find((metric) => metric.name === "baystore-build")
+    : undefined;
+  if (timing && /^[0-9]+$/.test(timing.description)) {
+    shownBuild = Number(timing.description);
   }
   const events = new EventSource("/__baystore/events");
   events.addEventListener("state", onState);

@@ -1,0 +1,273 @@
+//! Rebuilds for `dev`: what a build keeps of the last good one, so that
+//! after an edit of content pages the next build renders only the pages
+//! that changed and rewrites them, with the feeds that list them and the
+//! evidence, in the last good bundle itself, and the validator judges
+//! again only the files whose bytes changed.
+//!
+//! A page is rendered again in place only when nothing else can have
+//! changed what it or any other page shows: no source but content pages
+//! changed since the last good build (templates, static files, data and
+//! config each rebuild everything), the same pages exist at the same
+//! places, and every changed page differs only in its Markdown body.
+//! Other pages see a page only through its front matter (titles, dates,
+//! terms, `extra`) and its place, never its body, so they are unchanged;
+//! the feeds that list it carry its body and are written again. Anything
+//! more is a full build into a fresh folder, as `build` does.
+//!
+//! Rewriting in place keeps the gate's promise: the last good bytes of
+//! every file about to be rewritten are read first and handed to the
+//! caller (the dev server answers from them meanwhile), and a build that
+//! fails, a panic included, puts them back before it returns.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use bundle_validator::Memo;
+use bundle_validator::evidence::FileDigest;
+
+use crate::content::{CONTENT_DIR, Page};
+
+/// The last good bytes of the files a build is about to rewrite in place,
+/// by bundle path.
+pub type LastGoodBytes = Vec<(String, Arc<Vec<u8>>)>;
+
+/// Called by a build with the last good bytes of the files it is about to
+/// rewrite in place, before it writes any of them.
+pub type Shield<'a> = &'a (dyn Fn(&Path, &LastGoodBytes) + Sync);
+
+/// What one dev build hands the next.
+#[derive(Default)]
+pub struct Reuse {
+    /// The validator's outcomes of the files it judged.
+    pub(crate) memo: Memo,
+    pub(crate) last: Option<LastGood>,
+    /// A source other than a content page changed since the last good
+    /// build, or changes may have been missed.
+    others_changed: bool,
+}
+
+impl std::fmt::Debug for Reuse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reuse")
+            .field("memo", &self.memo)
+            .field("last", &self.last.as_ref().map(|last| &last.dir))
+            .field("others_changed", &self.others_changed)
+            .finish()
+    }
+}
+
+/// The last good build.
+pub(crate) struct LastGood {
+    /// Its bundle folder.
+    pub(crate) dir: PathBuf,
+    /// Whether it published drafts.
+    pub(crate) drafts: bool,
+    pub(crate) pages: Vec<Page>,
+    /// For each page file, what produced it (see `bundle::PageTrace`).
+    pub(crate) traces: crate::bundle::Traces,
+    /// Its files, as its evidence manifest lists them.
+    pub(crate) files: Vec<FileDigest>,
+}
+
+impl Reuse {
+    /// Nothing to reuse yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records that the sources at these paths, relative to the site
+    /// folder, changed. Anything but a content page rebuilds everything
+    /// next time.
+    pub fn sources_changed(&mut self, relative: &[PathBuf]) {
+        if !relative.iter().all(|path| is_content_page(path)) {
+            self.others_changed = true;
+        }
+    }
+
+    /// Records that some change may have gone unseen: the next build
+    /// rebuilds everything.
+    pub fn forget(&mut self) {
+        self.others_changed = true;
+    }
+
+    /// The folder of the last good build.
+    pub fn last_dir(&self) -> Option<&Path> {
+        self.last.as_ref().map(|last| last.dir.as_path())
+    }
+
+    /// The pages to render again in place, by index, when the build of
+    /// `pages` can rewrite the last good bundle; `None` when it must be a
+    /// full build.
+    pub(crate) fn plan(&self, pages: &[Page], drafts: bool) -> Option<Vec<usize>> {
+        let last = self.last.as_ref()?;
+        if self.others_changed || last.drafts != drafts || last.pages.len() != pages.len() {
+            return None;
+        }
+        let mut changed = Vec::new();
+        for (index, (old, new)) in last.pages.iter().zip(pages).enumerate() {
+            if old == new && same_dates(old, new) {
+                continue;
+            }
+            if !same_but_body(old, new) {
+                return None;
+            }
+            changed.push(index);
+        }
+        Some(changed)
+    }
+
+    /// Keeps what a good build leaves for the next one; the sources are as
+    /// it read them.
+    pub(crate) fn keep(&mut self, last: LastGood) {
+        self.last = Some(last);
+        self.others_changed = false;
+    }
+}
+
+/// Whether `relative` (a path inside the site folder) is a content page.
+fn is_content_page(relative: &Path) -> bool {
+    relative.starts_with(CONTENT_DIR) && relative.extension().is_some_and(|ext| ext == "md")
+}
+
+/// Dates compare by instant; a page shows them as written, with their
+/// offset, so the written form must be the same too.
+fn same_dates(old: &Page, new: &Page) -> bool {
+    format!("{:?}{:?}", old.front.date, old.front.updated)
+        == format!("{:?}{:?}", new.front.date, new.front.updated)
+}
+
+/// Whether two loads of a page differ at most in the Markdown body and
+/// where it starts, which only the page itself and the feeds that list it
+/// show.
+fn same_but_body(old: &Page, new: &Page) -> bool {
+    let without_body = |page: &Page| Page {
+        body: String::new(),
+        body_line: 0,
+        ..page.clone()
+    };
+    old.source == new.source && without_body(old) == without_body(new) && same_dates(old, new)
+}
+
+/// The last good bytes of files rewritten in place, put back unless the
+/// build that rewrites them passes.
+pub(crate) struct InPlace {
+    dir: PathBuf,
+    saved: LastGoodBytes,
+    /// The bundle paths being rewritten.
+    pub(crate) rewritten: HashSet<String>,
+    armed: bool,
+}
+
+impl InPlace {
+    /// Reads the last good bytes of `paths` in `dir` and hands them to
+    /// `shield`. `None` when one of them is not a file there: the build is
+    /// then not one that only rewrites files.
+    pub(crate) fn start(dir: &Path, paths: Vec<String>, shield: Shield<'_>) -> Option<Self> {
+        let mut saved = Vec::with_capacity(paths.len());
+        for path in &paths {
+            let bytes = std::fs::read(dir.join(path)).ok()?;
+            saved.push((path.clone(), Arc::new(bytes)));
+        }
+        shield(dir, &saved);
+        Some(Self {
+            dir: dir.to_path_buf(),
+            saved,
+            rewritten: paths.into_iter().collect(),
+            armed: true,
+        })
+    }
+
+    /// The bundle folder.
+    pub(crate) fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The build passed: the rewritten files stay.
+    pub(crate) fn keep(mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for InPlace {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        // Each file is written beside its place and renamed over it, so a
+        // reader sees the old or the new bytes, never a part.
+        for (path, bytes) in &self.saved {
+            let target = self.dir.join(path);
+            let beside = target.with_file_name(format!(
+                ".{}.baystore-restore",
+                target
+                    .file_name()
+                    .map(|name| name.to_string_lossy())
+                    .unwrap_or_default()
+            ));
+            if std::fs::write(&beside, bytes.as_slice()).is_ok() {
+                let _ = std::fs::rename(&beside, &target);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_content_pages_are_content_changes() {
+        let mut reuse = Reuse::new();
+        reuse.sources_changed(&[PathBuf::from("content/news/a.md")]);
+        assert!(!reuse.others_changed);
+        for other in [
+            "content/news/photo.png",
+            "templates/page.html",
+            "site.yaml",
+            "static/site.css",
+            "data/pricing.yaml",
+        ] {
+            let mut reuse = Reuse::new();
+            reuse.sources_changed(&[PathBuf::from("content/a.md"), PathBuf::from(other)]);
+            assert!(reuse.others_changed, "{other}");
+        }
+    }
+
+    #[test]
+    fn a_failed_in_place_build_puts_the_last_good_bytes_back() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("a")).unwrap();
+        std::fs::write(dir.path().join("a/index.html"), "good").unwrap();
+        let shielded = std::sync::Mutex::new(Vec::new());
+        let shield = |_: &Path, saved: &LastGoodBytes| {
+            shielded.lock().unwrap().extend(
+                saved
+                    .iter()
+                    .map(|(path, bytes)| (path.clone(), bytes.to_vec())),
+            );
+        };
+        let in_place = InPlace::start(dir.path(), vec!["a/index.html".into()], &shield).unwrap();
+        assert_eq!(
+            *shielded.lock().unwrap(),
+            vec![("a/index.html".to_string(), b"good".to_vec())]
+        );
+        std::fs::write(dir.path().join("a/index.html"), "bad").unwrap();
+        drop(in_place);
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("a/index.html")).unwrap(),
+            "good"
+        );
+        assert_eq!(std::fs::read_dir(dir.path().join("a")).unwrap().count(), 1);
+
+        let in_place = InPlace::start(dir.path(), vec!["a/index.html".into()], &shield).unwrap();
+        std::fs::write(dir.path().join("a/index.html"), "new").unwrap();
+        in_place.keep();
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("a/index.html")).unwrap(),
+            "new"
+        );
+        // A file that is not there is not rewritten in place.
+        assert!(InPlace::start(dir.path(), vec!["b/index.html".into()], &shield).is_none());
+    }
+}

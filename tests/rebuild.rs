@@ -1,0 +1,224 @@
+//! Dev rebuilds in place give the bundle a fresh build gives. The sample
+//! site (sections, tags, feeds, evidence pages) is built, a page's body is
+//! edited, and the bundle rewritten in place must equal, file for file and
+//! byte for byte, a fresh build of the edited site; so must the reports.
+//! A front matter edit is a full build; a failed rebuild leaves the last
+//! good bundle exactly as it was.
+
+#[path = "generator/support.rs"]
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use baystore_site::dev::watch::{SOURCE_FILES, SOURCE_FOLDERS};
+use baystore_site::rebuild::{LastGoodBytes, Reuse};
+use baystore_site::{BuildOptions, BuildSummary, Error, build, build_again};
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A copy of the sample site's sources, with its image cache.
+fn sample_copy() -> tempfile::TempDir {
+    let site = tempfile::tempdir().unwrap();
+    for name in SOURCE_FOLDERS
+        .iter()
+        .chain(SOURCE_FILES.iter())
+        .chain([&".baystore-cache"])
+    {
+        let from = repo_root().join(name);
+        if from.is_dir() {
+            support::copy_dir(&from, &site.path().join(name));
+        } else if from.is_file() {
+            std::fs::copy(&from, site.path().join(name)).unwrap();
+        }
+    }
+    site
+}
+
+fn options(site: &Path, out: PathBuf) -> BuildOptions<'static> {
+    let mut options = BuildOptions::new(site, out);
+    options.dev = true;
+    options.build_time = Some("2026-05-01T12:00:00Z".parse().unwrap());
+    options
+}
+
+/// Every file of a bundle with its bytes.
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    support::list_files(dir)
+        .into_iter()
+        .map(|file| {
+            let bytes = std::fs::read(dir.join(&file)).unwrap();
+            (file, bytes)
+        })
+        .collect()
+}
+
+/// Requires two bundles to hold the same files with the same bytes.
+fn assert_same_bundle(rebuilt: &Path, fresh: &Path) {
+    let rebuilt = files(rebuilt);
+    let fresh = files(fresh);
+    assert_eq!(
+        rebuilt.keys().collect::<Vec<_>>(),
+        fresh.keys().collect::<Vec<_>>()
+    );
+    for (path, bytes) in &rebuilt {
+        assert!(
+            *bytes == fresh[path],
+            "{path} differs from a fresh build:\n{}",
+            String::from_utf8_lossy(bytes)
+        );
+    }
+}
+
+fn findings(summary: &BuildSummary) -> String {
+    serde_json::to_string_pretty(&summary.report).unwrap()
+}
+
+fn edit(site: &Path, relative: &str, from: &str, to: &str) {
+    let path = site.join(relative);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{relative} lacks {from:?}");
+    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+}
+
+const POST: &str = "content/news/consent-first-analytics.md";
+
+#[test]
+fn a_body_edit_is_rewritten_in_place_as_a_fresh_build_would_write_it() {
+    let site = sample_copy();
+    let work = tempfile::tempdir().unwrap();
+    let mut reuse = Reuse::new();
+    let shielded = Mutex::new(Vec::<String>::new());
+    let shield = |_: &Path, saved: &LastGoodBytes| {
+        let mut shielded = shielded.lock().unwrap();
+        shielded.clear();
+        shielded.extend(saved.iter().map(|(path, _)| path.clone()));
+    };
+
+    let first = build_again(
+        &options(site.path(), work.path().join("b1")),
+        &mut reuse,
+        &shield,
+    )
+    .unwrap();
+    assert_eq!(first.rewritten, None);
+    let served = reuse.last_dir().unwrap().to_path_buf();
+    assert_eq!(served, work.path().join("b1").canonicalize().unwrap());
+
+    // A body edit: the post, the feeds that list it and the evidence are
+    // rewritten in the served bundle; nothing else is.
+    let text = std::fs::read_to_string(site.path().join(POST)).unwrap();
+    std::fs::write(
+        site.path().join(POST),
+        format!("{text}\nA sentence added while the dev server runs.\n"),
+    )
+    .unwrap();
+    reuse.sources_changed(&[PathBuf::from(POST)]);
+    let again = build_again(
+        &options(site.path(), work.path().join("b2")),
+        &mut reuse,
+        &shield,
+    )
+    .unwrap();
+    let rewritten = again.rewritten.expect("rewritten in place");
+    assert!(!work.path().join("b2").exists());
+    let shielded = shielded.lock().unwrap().clone();
+    assert_eq!(shielded.len(), rewritten);
+    assert!(shielded.contains(&"news/consent-first-analytics/index.html".to_string()));
+    assert!(
+        shielded.contains(&"news/atom.xml".to_string()),
+        "{shielded:?}"
+    );
+    assert!(
+        !shielded.contains(&"news/index.html".to_string()),
+        "listings show no body: {shielded:?}"
+    );
+    assert!(rewritten < first.pages / 2, "{shielded:?}");
+
+    let fresh_dir = work.path().join("fresh");
+    let fresh = build(&options(site.path(), fresh_dir.clone())).unwrap();
+    assert_same_bundle(&served, &fresh_dir);
+    assert_eq!(findings(&again), findings(&fresh));
+    let page =
+        std::fs::read_to_string(served.join("news/consent-first-analytics/index.html")).unwrap();
+    assert!(page.contains("A sentence added while the dev server runs."));
+
+    // A front matter edit changes what listings show: a full build into
+    // the new folder, again equal to a fresh one.
+    edit(site.path(), POST, "title: Analytics", "title: Page views");
+    reuse.sources_changed(&[PathBuf::from(POST)]);
+    let full = build_again(
+        &options(site.path(), work.path().join("b3")),
+        &mut reuse,
+        &shield,
+    )
+    .unwrap();
+    assert_eq!(full.rewritten, None);
+    let fresh_dir = work.path().join("fresh-2");
+    build(&options(site.path(), fresh_dir.clone())).unwrap();
+    assert_same_bundle(&work.path().join("b3"), &fresh_dir);
+
+    // A template edit is a full build even if a page's body changed too.
+    let text = std::fs::read_to_string(site.path().join(POST)).unwrap();
+    std::fs::write(site.path().join(POST), format!("{text}\nMore.\n")).unwrap();
+    reuse.sources_changed(&[PathBuf::from(POST), PathBuf::from("templates/page.html")]);
+    let full = build_again(
+        &options(site.path(), work.path().join("b4")),
+        &mut reuse,
+        &shield,
+    )
+    .unwrap();
+    assert_eq!(full.rewritten, None);
+}
+
+#[test]
+fn a_failed_rebuild_in_place_leaves_the_last_good_bundle_as_it_was() {
+    let site = sample_copy();
+    let work = tempfile::tempdir().unwrap();
+    let mut reuse = Reuse::new();
+    let shield = |_: &Path, _: &LastGoodBytes| {};
+    build_again(
+        &options(site.path(), work.path().join("b1")),
+        &mut reuse,
+        &shield,
+    )
+    .unwrap();
+    let served = reuse.last_dir().unwrap().to_path_buf();
+    let before = files(&served);
+
+    // The body now links the console: the generator writes it, the gate
+    // refuses it.
+    let text = std::fs::read_to_string(site.path().join(POST)).unwrap();
+    std::fs::write(
+        site.path().join(POST),
+        format!("{text}\n[Sign in](/console/)\n"),
+    )
+    .unwrap();
+    reuse.sources_changed(&[PathBuf::from(POST)]);
+    let error = build_again(
+        &options(site.path(), work.path().join("b2")),
+        &mut reuse,
+        &shield,
+    )
+    .unwrap_err();
+    assert!(matches!(error, Error::ValidationFailed { .. }), "{error}");
+    assert!(files(&served) == before, "the served bundle changed");
+    assert_eq!(reuse.last_dir(), Some(served.as_path()));
+
+    // Fixing it rewrites in place again, from the last good build.
+    std::fs::write(site.path().join(POST), format!("{text}\nFixed.\n")).unwrap();
+    reuse.sources_changed(&[PathBuf::from(POST)]);
+    let fixed = build_again(
+        &options(site.path(), work.path().join("b3")),
+        &mut reuse,
+        &shield,
+    )
+    .unwrap();
+    assert!(fixed.rewritten.is_some());
+    let fresh_dir = work.path().join("fresh");
+    build(&options(site.path(), fresh_dir.clone())).unwrap();
+    assert_same_bundle(&served, &fresh_dir);
+}
