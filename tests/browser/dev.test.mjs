@@ -102,3 +102,52 @@ test('an edit reloads the page; a broken file shows the overlay until it is fixe
   assert.deepEqual(record.pageErrors, []);
   await context.close();
 });
+
+test('a page that missed a rebuild reloads as soon as its event stream opens', async () => {
+  const { context, record } = await openWatchedContext(browser, origin);
+  // The page's event stream is held back until the rebuild has been
+  // served, so the first state it hears is already the newer build.
+  let release;
+  const held = new Promise((resolve) => {
+    release = resolve;
+  });
+  await context.route('**/__baystore/events', async (route) => {
+    await held;
+    await route.continue();
+  });
+  const page = await context.newPage();
+  const first = await page.goto(`${origin}/pricing/`);
+  assert.equal(first.status(), 200, await first.text());
+  // The response names its build; the page does not.
+  const timing = await page.evaluate(() =>
+    performance
+      .getEntriesByType('navigation')[0]
+      .serverTiming.map((metric) => [metric.name, metric.description]),
+  );
+  assert.ok(
+    timing.some(([name, description]) => name === 'baystore-build' && /^[0-9]+$/.test(description)),
+    JSON.stringify(timing),
+  );
+  assert.equal(await page.locator('meta[name="baystore-dev-build"]').count(), 0);
+
+  const file = join(site, 'content', 'pricing.md');
+  const original = await readFile(file, 'utf8');
+  const marker = `Rebuilt while the stream was held ${Date.now()}.`;
+  await writeFile(file, `${original}\n${marker}\n`);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const body = await (await fetch(`${origin}/pricing/`)).text();
+    if (body.includes(marker)) break;
+    assert.ok(Date.now() < deadline, 'the rebuild was never served');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.ok(!(await page.getByText(marker).isVisible()));
+  const reloaded = page.waitForEvent('load', { timeout: 30_000 });
+  release();
+  await reloaded;
+  await page.getByText(marker).waitFor({ timeout: 30_000 });
+
+  assert.deepEqual(record.cspViolations, []);
+  assert.deepEqual(record.pageErrors, []);
+  await context.close();
+});
