@@ -97,6 +97,9 @@ enum Command {
         /// (default: .wrangler/state).
         #[arg(long = "persist-to")]
         state: Option<PathBuf>,
+        /// Print the wall time of each phase of every build.
+        #[arg(long)]
+        timings: bool,
     },
     /// Scaffold a Markdown page under content/.
     New {
@@ -154,15 +157,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let result = build(&options);
             print_outcome(&result, &options, &report)?;
             if let (true, Ok(summary)) = (timings, &result) {
-                let p = summary.phases;
-                eprintln!(
-                    "phases: load {:.3}s, render+write {:.3}s, validate {:.3}s, evidence {:.3}s, swap {:.3}s",
-                    p.load.as_secs_f64(),
-                    p.write.as_secs_f64(),
-                    p.validate.as_secs_f64(),
-                    p.evidence.as_secs_f64(),
-                    p.swap.as_secs_f64()
-                );
+                eprintln!("{}", phases_line(&summary.phases));
             }
             Ok(if result.is_ok() {
                 ExitCode::SUCCESS
@@ -195,6 +190,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             drafts,
             no_worker,
             state,
+            timings,
         } => {
             let options = dev::DevOptions {
                 site_dir: site,
@@ -203,7 +199,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 worker: !no_worker,
                 state,
             };
-            dev::run(&options, &print_dev_event)?;
+            dev::run(&options, &|event| print_dev_event(event, timings))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::New { path, title, site } => {
@@ -222,7 +218,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn print_dev_event(event: dev::DevEvent<'_>) {
+/// The wall time of each phase of a build, as one line.
+fn phases_line(p: &baystore_site::bundle::PhaseTimes) -> String {
+    format!(
+        "phases: load {:.3}s, render+write {:.3}s, validate {:.3}s, evidence {:.3}s, swap {:.3}s",
+        p.load.as_secs_f64(),
+        p.write.as_secs_f64(),
+        p.validate.as_secs_f64(),
+        p.evidence.as_secs_f64(),
+        p.swap.as_secs_f64()
+    )
+}
+
+fn print_dev_event(event: dev::DevEvent<'_>, timings: bool) {
     let diagnostics = |report: &bundle_validator::Report| {
         let options = HumanOptions {
             color: validator_cli::ColorChoice::Auto.for_stderr(),
@@ -252,6 +260,9 @@ fn print_dev_event(event: dev::DevEvent<'_>) {
                     summary.report.warning_count(),
                     elapsed.as_millis()
                 );
+                if timings {
+                    eprintln!("{}", phases_line(&summary.phases));
+                }
             }
             Err(error) => {
                 if let Error::ValidationFailed { report: found, .. } = error {

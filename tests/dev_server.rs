@@ -145,6 +145,13 @@ fn serves_rebuilds_reloads_and_stops_cleanly() {
     let mut dev = Dev::start();
     let home = get(dev.address, "/");
     assert_eq!(home.status, 200);
+    // The response names its build; the page does not.
+    assert!(
+        home.headers
+            .contains("server-timing: baystore-build;desc=\"1\""),
+        "{}",
+        home.headers
+    );
     assert!(
         home.headers
             .contains("content-security-policy: default-src 'none'")
@@ -201,6 +208,40 @@ fn serves_rebuilds_reloads_and_stops_cleanly() {
         }
         stop.store(true, Ordering::Relaxed);
     });
+    assert!(answered.load(Ordering::Relaxed) > 0);
+
+    // A body edit the gate refuses (a link to the console) is written in
+    // place and put back: no request ever sees it, before, during or
+    // after that build.
+    let about = std::fs::read_to_string(dev.site.path().join("content/about.md")).unwrap();
+    let refused = "[Sign in](/console/)";
+    let stop = AtomicBool::new(false);
+    let answered = AtomicUsize::new(0);
+    let errors = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            while !stop.load(Ordering::Relaxed) {
+                let answer = get(dev.address, "/about/");
+                let good = answer.status == 200
+                    && !answer.body.contains("/console/")
+                    && answer.body.contains("Edited in round 3.");
+                if !good {
+                    stop.store(true, Ordering::Relaxed);
+                    panic!("served a refused build: {} {}", answer.status, answer.body);
+                }
+                answered.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+        dev.write("content/about.md", &format!("{about}\n{refused}\n"));
+        let (_, errors) = events.next();
+        // Let the reader run on the restored bundle for a moment.
+        std::thread::sleep(Duration::from_millis(200));
+        stop.store(true, Ordering::Relaxed);
+        errors
+    });
+    assert!(
+        errors.iter().any(|e| e.contains("admin/public-link")),
+        "{errors:?}"
+    );
     assert!(answered.load(Ordering::Relaxed) > 0);
 
     // A broken page: the error reaches the client with its file and line,

@@ -280,8 +280,16 @@ impl Builder {
             .and_then(|served| served.as_ref().map(Arc::clone));
         // Only the served bundle is read by requests, so only its files
         // need their last good bytes answered while they are rewritten.
+        // The build names its folder by its canonical path.
         let shield = |dir: &Path, saved: &LastGoodBytes| {
-            if let Some(served) = served.as_ref().filter(|served| served.root == dir)
+            let serves = |served: &&Arc<Served>| {
+                served.root == dir
+                    || matches!(
+                        (served.root.canonicalize(), dir.canonicalize()),
+                        (Ok(root), Ok(dir)) if root == dir
+                    )
+            };
+            if let Some(served) = served.as_ref().filter(serves)
                 && let Ok(mut shadow) = served.shadow.write()
             {
                 for (path, bytes) in saved {
