@@ -54,6 +54,7 @@ fn production_bundles_never_carry_the_dev_reload_client() {
     for file in files.iter().filter(|file| file.ends_with(".html")) {
         let html = read(&dist, file);
         assert!(!html.contains("/__baystore/"), "{file}");
+        assert!(!html.contains("/assets/reload."), "{file}");
     }
     // The same site built for dev does carry it, so the check above can fail.
     let dev_work = tempfile::tempdir().unwrap();
@@ -61,7 +62,7 @@ fn production_bundles_never_carry_the_dev_reload_client() {
     options.dev = true;
     build(&options).unwrap();
     let dev_home = read(&dev_work.path().join("dist"), "index.html");
-    assert!(dev_home.contains("/__baystore/reload."), "{dev_home}");
+    assert!(dev_home.contains("/assets/reload."), "{dev_home}");
 }
 
 #[test]
