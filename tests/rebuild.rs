@@ -222,3 +222,163 @@ fn a_failed_rebuild_in_place_leaves_the_last_good_bundle_as_it_was() {
     build(&options(site.path(), fresh_dir.clone())).unwrap();
     assert_same_bundle(&served, &fresh_dir);
 }
+
+/// One change an author makes between two dev builds of the fixture site.
+#[derive(Debug, Clone)]
+enum Change {
+    /// Adds a paragraph to a page's body.
+    Body(usize),
+    /// Changes a page's title (front matter).
+    Title(usize),
+    /// Adds a page.
+    NewPage,
+    /// Edits the base template.
+    Template,
+    /// Adds a link the gate refuses to a public page's body; the next
+    /// change takes it out again.
+    Refused(usize),
+}
+
+/// Pages of the fixture site the changes touch: plain pages, dated and
+/// tagged posts, a section and the home page.
+const FIXTURE_PAGES: [&str; 7] = [
+    "about.md",
+    "pricing.md",
+    "news/first.md",
+    "news/second.md",
+    "guides/start.md",
+    "news/_index.md",
+    "index.md",
+];
+
+const REFUSED: &str = "[Sign in](/console/)";
+
+fn change() -> impl proptest::strategy::Strategy<Value = Change> {
+    use proptest::prelude::*;
+    let page = 0..FIXTURE_PAGES.len();
+    prop_oneof![
+        4 => page.clone().prop_map(Change::Body),
+        1 => page.clone().prop_map(Change::Title),
+        1 => Just(Change::NewPage),
+        1 => Just(Change::Template),
+        1 => (0..2usize).prop_map(Change::Refused),
+    ]
+}
+
+/// Applies `change` to the site and says which sources it changed.
+fn apply(site: &Path, change: &Change, step: usize) -> Vec<PathBuf> {
+    let content = |index: usize| PathBuf::from("content").join(FIXTURE_PAGES[index]);
+    let mut changed = Vec::new();
+    // The refused link of the previous change goes first.
+    for page in FIXTURE_PAGES {
+        let relative = PathBuf::from("content").join(page);
+        let text = std::fs::read_to_string(site.join(&relative)).unwrap();
+        if text.contains(REFUSED) {
+            std::fs::write(site.join(&relative), text.replace(REFUSED, "")).unwrap();
+            changed.push(relative);
+        }
+    }
+    let append = |relative: &Path, line: &str| {
+        let path = site.join(relative);
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, format!("{text}\n{line}\n")).unwrap();
+    };
+    match change {
+        Change::Body(index) => {
+            append(
+                &content(*index),
+                &format!("Paragraph added in step {step}."),
+            );
+            changed.push(content(*index));
+        }
+        Change::Title(index) => {
+            let path = site.join(content(*index));
+            let text = std::fs::read_to_string(&path).unwrap();
+            let retitled: Vec<String> = text
+                .lines()
+                .map(|line| {
+                    if line.starts_with("title:") {
+                        format!("title: Retitled in step {step}")
+                    } else {
+                        line.to_string()
+                    }
+                })
+                .collect();
+            std::fs::write(&path, retitled.join("\n") + "\n").unwrap();
+            changed.push(content(*index));
+        }
+        Change::NewPage => {
+            let relative = PathBuf::from(format!("content/added-{step}.md"));
+            std::fs::write(
+                site.join(&relative),
+                format!("---\ntitle: Added in step {step}\n---\n\nNew.\n"),
+            )
+            .unwrap();
+            changed.push(relative);
+        }
+        Change::Template => {
+            let relative = PathBuf::from("templates/base.html");
+            append(&relative, &format!("{{# step {step} #}}"));
+            changed.push(relative);
+        }
+        Change::Refused(index) => {
+            append(&content(*index), REFUSED);
+            changed.push(content(*index));
+        }
+    }
+    changed
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: 4,
+        failure_persistence: None,
+        ..proptest::prelude::ProptestConfig::default()
+    })]
+
+    /// After any sequence of changes, the bundle a dev rebuild leaves
+    /// served is the one a fresh build of the same sources writes, and a
+    /// rebuild fails exactly when a fresh build fails, leaving the served
+    /// bundle as it was.
+    #[test]
+    fn dev_rebuilds_serve_what_a_fresh_build_writes(
+        changes in proptest::collection::vec(change(), 1..6)
+    ) {
+        let fixture = repo_root().join("tests/generator/site");
+        let site = tempfile::tempdir().unwrap();
+        support::copy_dir(&fixture, site.path());
+        let work = tempfile::tempdir().unwrap();
+        let mut reuse = Reuse::new();
+        let shield = |_: &Path, _: &LastGoodBytes| {};
+        build_again(&options(site.path(), work.path().join("b0")), &mut reuse, &shield).unwrap();
+        for (step, change) in changes.iter().enumerate() {
+            let step = step + 1;
+            let changed = apply(site.path(), change, step);
+            reuse.sources_changed(&changed);
+            let served_before = reuse.last_dir().unwrap().to_path_buf();
+            let before = files(&served_before);
+            let fresh_dir = work.path().join(format!("fresh-{step}"));
+            let fresh = build(&options(site.path(), fresh_dir.clone()));
+            let again = build_again(
+                &options(site.path(), work.path().join(format!("b{step}"))),
+                &mut reuse,
+                &shield,
+            );
+            match (&fresh, &again) {
+                (Ok(fresh), Ok(again)) => {
+                    assert_same_bundle(reuse.last_dir().unwrap(), &fresh_dir);
+                    assert_eq!(findings(again), findings(fresh));
+                }
+                (Err(_), Err(_)) => {
+                    assert_eq!(reuse.last_dir(), Some(served_before.as_path()));
+                    assert!(files(&served_before) == before, "step {step}: {change:?}");
+                }
+                _ => panic!(
+                    "step {step} ({change:?}): fresh {:?}, rebuild {:?}",
+                    fresh.as_ref().err().map(ToString::to_string),
+                    again.as_ref().err().map(ToString::to_string)
+                ),
+            }
+        }
+    }
+}
