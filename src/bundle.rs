@@ -45,6 +45,9 @@ use crate::yaml::is_linked_or_outside;
 /// Name of the authored headers file at the site root.
 pub const HEADERS_FILE: &str = "_headers";
 
+/// Name of the generated sitemap at the bundle root.
+const SITEMAP_FILE: &str = "sitemap.xml";
+
 /// How often (in pages) the progress callback is called.
 pub const PROGRESS_EVERY: usize = 1000;
 
@@ -1007,15 +1010,16 @@ fn rewrite_in_place(
     drafts: bool,
     manifest_path: &str,
 ) -> Option<(crate::rebuild::InPlace, Vec<usize>)> {
-    let changed = reuse.plan(site.pages, drafts)?;
+    let plan = reuse.plan(site.pages, drafts)?;
     let last = reuse.last.as_ref()?;
-    let mut again: Vec<usize> = changed;
+    let mut again: Vec<usize> = plan.changed;
     again.extend(
         last.traces
             .values()
-            .filter(|trace| trace.shows_evidence)
+            .filter(|trace| trace.shows_evidence || (!plan.shown.is_empty() && trace.reads_pages))
             .map(|trace| trace.page),
     );
+    again.extend(listings_showing(site, &plan.shown));
     again.sort_unstable();
     again.dedup();
     // A page that cannot render has its error already; the build fails.
@@ -1033,14 +1037,45 @@ fn rewrite_in_place(
     paths.extend(
         site_feeds(site)
             .into_iter()
-            .filter(|feed| feed.entries.iter().any(|index| listed.contains(index)))
+            .filter(|feed| feed.shows(&listed))
             .map(|feed| feed.path),
     );
     paths.push(manifest_path.to_string());
+    if !plan.shown.is_empty() {
+        // `lastmod` comes from the dates.
+        paths.push(SITEMAP_FILE.to_string());
+    }
     paths.sort();
     paths.dedup();
     let in_place = crate::rebuild::InPlace::start(&last.dir, paths, shield)?;
     Some((in_place, again))
+}
+
+/// The listing pages that show the front matter of one of the pages
+/// `shown`: every listing page of a section that lists one (as a page or
+/// a subsection), every listing page of a term one names, and the list of
+/// terms of that taxonomy.
+fn listings_showing(site: &SiteParts<'_>, shown: &[usize]) -> Vec<usize> {
+    if shown.is_empty() {
+        return Vec::new();
+    }
+    let shown: HashSet<usize> = shown.iter().copied().collect();
+    let lists = |pages: &[usize]| pages.iter().any(|page| shown.contains(page));
+    let mut listings = Vec::new();
+    for section in &site.sections.list {
+        if lists(&section.pages) || lists(&section.subsections) {
+            listings.extend(&section.pagers);
+        }
+    }
+    for taxonomy in &site.taxonomies.list {
+        for term in &taxonomy.terms {
+            if lists(&term.pages) {
+                listings.extend(&term.pagers);
+                listings.push(taxonomy.list_page);
+            }
+        }
+    }
+    listings
 }
 
 /// Renders the pages `again` into the bundle rewritten in place, with the
@@ -1061,6 +1096,13 @@ fn rewrite_pages(
     traces.extend(render_pages(in_place.dir(), site, again, options, hooks)?);
     let listed: HashSet<usize> = again.iter().copied().collect();
     write_feeds(in_place.dir(), site, Some(&listed))?;
+    if in_place.rewritten.contains(SITEMAP_FILE) {
+        write_generated(
+            in_place.dir(),
+            SITEMAP_FILE,
+            &sitemap_xml(&site.config.base_url, site.pages),
+        )?;
+    }
     Ok(traces)
 }
 
@@ -1274,7 +1316,17 @@ struct SiteFeed {
     path: String,
     title: String,
     page_url: String,
+    /// The section page whose title the feed carries, for a section's.
+    owner: Option<usize>,
     entries: Vec<usize>,
+}
+
+impl SiteFeed {
+    /// Whether the feed shows anything of one of these pages.
+    fn shows(&self, pages: &HashSet<usize>) -> bool {
+        self.owner.is_some_and(|owner| pages.contains(&owner))
+            || self.entries.iter().any(|entry| pages.contains(entry))
+    }
 }
 
 /// Every feed of the site: each section's with `feed: true`, each term's
@@ -1288,6 +1340,7 @@ fn site_feeds(site: &SiteParts<'_>) -> Vec<SiteFeed> {
             path,
             title: format!("{} | {}", owner.front.title, site.config.name),
             page_url: format!("{base_url}{}", owner.url),
+            owner: Some(section.page),
             entries: section.pages.clone(),
         });
     }
@@ -1296,6 +1349,7 @@ fn site_feeds(site: &SiteParts<'_>) -> Vec<SiteFeed> {
             path,
             title: format!("{} | {} | {}", term.name, taxonomy.name, site.config.name),
             page_url: format!("{base_url}{}", term_url(&taxonomy.name, &term.slug)),
+            owner: None,
             entries: term.pages.clone(),
         });
     }
@@ -1304,6 +1358,7 @@ fn site_feeds(site: &SiteParts<'_>) -> Vec<SiteFeed> {
             path: FEED_FILE.to_string(),
             title: site.config.name.clone(),
             page_url: format!("{base_url}/"),
+            owner: None,
             entries: (0..site.pages.len())
                 .filter(|&index| {
                     let page = &site.pages[index];
@@ -1324,7 +1379,7 @@ fn write_feeds(
 ) -> Result<(), Error> {
     let base_url = &site.config.base_url;
     for feed in site_feeds(site) {
-        if only.is_some_and(|only| !feed.entries.iter().any(|index| only.contains(index))) {
+        if only.is_some_and(|only| !feed.shows(only)) {
             continue;
         }
         let head = FeedHead {
@@ -1569,6 +1624,9 @@ pub(crate) struct PageTrace {
     /// The page calls the `promises` shortcode, so it shows the build's
     /// evidence and is rendered again once the evidence is known.
     pub(crate) shows_evidence: bool,
+    /// Its templates read other pages' front matter through the site
+    /// functions (`get_page`, `get_section`, `get_taxonomy`).
+    pub(crate) reads_pages: bool,
 }
 
 /// The Markdown's HTML inside a written page.
@@ -1599,7 +1657,7 @@ fn write_bundle(
     let traces = render_pages(staging, site, renderable, options, hooks)?;
 
     let base_url = &site.config.base_url;
-    write_generated(staging, "sitemap.xml", &sitemap_xml(base_url, site.pages))?;
+    write_generated(staging, SITEMAP_FILE, &sitemap_xml(base_url, site.pages))?;
     public_files::write(staging, site.public)?;
     match site.authored_robots {
         Some(text) => write_generated(staging, "robots.txt", text)?,
@@ -1663,13 +1721,14 @@ fn render_pages(
             {
                 progress(count, total);
             }
-            result.map(|(content, shows_evidence)| {
+            result.map(|(content, shows_evidence, reads_pages)| {
                 (
                     page.output.clone(),
                     Arc::new(PageTrace {
                         page: index,
                         content,
                         shows_evidence,
+                        reads_pages,
                     }),
                 )
             })
@@ -1727,7 +1786,9 @@ fn render_page(
     nav: &[NavItem<'_>],
     listing: Option<ListingContext<'_>>,
     taxonomy: Option<TaxonomyListing<'_>>,
-) -> Result<(Option<ContentSpan>, bool), Vec<Error>> {
+) -> Result<(Option<ContentSpan>, bool, bool), Vec<Error>> {
+    // What this page's templates read of other pages is noted from here.
+    template_functions::take_pages_read();
     let mut settings = markdown_settings(site.config, site.assets, Some(site.templates), page);
     settings.evidence = Some(site.evidence);
     let mut rendered = markdown::render(&page.body, &settings)
@@ -1867,7 +1928,11 @@ fn render_page(
         std::fs::create_dir_all(parent).map_err(write_error)?;
     }
     std::fs::write(&path, html.as_bytes()).map_err(write_error)?;
-    Ok((content, shows_evidence))
+    Ok((
+        content,
+        shows_evidence,
+        template_functions::take_pages_read(),
+    ))
 }
 
 /// What the Markdown of `page` is rendered with.

@@ -4,15 +4,23 @@
 //! evidence, in the last good bundle itself, and the validator judges
 //! again only the files whose bytes changed.
 //!
-//! A page is rendered again in place only when nothing else can have
-//! changed what it or any other page shows: no source but content pages
-//! changed since the last good build (templates, static files, data and
+//! A build rewrites the last good bundle in place only when no source but
+//! content pages changed since it (templates, static files, data and
 //! config each rebuild everything), the same pages exist at the same
-//! places, and every changed page differs only in its Markdown body.
-//! Other pages see a page only through its front matter (titles, dates,
-//! terms, `extra`) and its place, never its body, so they are unchanged;
-//! the feeds that list it carry its body and are written again. Anything
-//! more is a full build into a fresh folder, as `build` does.
+//! places, and every changed page differs at most in its Markdown body and
+//! the front matter other pages show of it: `title`, `description`,
+//! `date`, `updated`, `weight` and `extra`. Its place, surface, terms,
+//! aliases, navigation entry and template are the site's structure: a
+//! change there is a full build into a fresh folder, as `build` does.
+//!
+//! What is rendered again follows from how pages see each other. A body
+//! is shown by its page and by the feeds that list the page. The front
+//! matter above is shown by listings: every listing page of a section
+//! that lists the page (its order may change too), every listing page of
+//! its terms and its taxonomies' lists of terms, the sitemap (`lastmod`),
+//! and every page whose templates read other pages through `get_page`,
+//! `get_section` or `get_taxonomy` in the last good build. Pages that show
+//! the evidence are rendered again every time.
 //!
 //! Rewriting in place keeps the gate's promise: the last good bytes of
 //! every file about to be rewritten are read first and handed to the
@@ -96,25 +104,27 @@ impl Reuse {
         self.last.as_ref().map(|last| last.dir.as_path())
     }
 
-    /// The pages to render again in place, by index, when the build of
-    /// `pages` can rewrite the last good bundle; `None` when it must be a
-    /// full build.
-    pub(crate) fn plan(&self, pages: &[Page], drafts: bool) -> Option<Vec<usize>> {
+    /// What changed since the last good build, when the build of `pages`
+    /// can rewrite it in place; `None` when it must be a full build.
+    pub(crate) fn plan(&self, pages: &[Page], drafts: bool) -> Option<Plan> {
         let last = self.last.as_ref()?;
         if self.others_changed || last.drafts != drafts || last.pages.len() != pages.len() {
             return None;
         }
-        let mut changed = Vec::new();
+        let mut plan = Plan::default();
         for (index, (old, new)) in last.pages.iter().zip(pages).enumerate() {
             if old == new && same_dates(old, new) {
                 continue;
             }
-            if !same_but_body(old, new) {
+            if !same_structure(old, new) {
                 return None;
             }
-            changed.push(index);
+            plan.changed.push(index);
+            if !same_but_body(old, new) {
+                plan.shown.push(index);
+            }
         }
-        Some(changed)
+        Some(plan)
     }
 
     /// Keeps what a good build leaves for the next one; the sources are as
@@ -123,6 +133,15 @@ impl Reuse {
         self.last = Some(last);
         self.others_changed = false;
     }
+}
+
+/// What changed in the pages since the last good build.
+#[derive(Debug, Default)]
+pub(crate) struct Plan {
+    /// The pages that changed, by index.
+    pub(crate) changed: Vec<usize>,
+    /// Those of them whose front matter that other pages show changed.
+    pub(crate) shown: Vec<usize>,
 }
 
 /// Whether `relative` (a path inside the site folder) is a content page.
@@ -147,6 +166,51 @@ fn same_but_body(old: &Page, new: &Page) -> bool {
         ..page.clone()
     };
     old.source == new.source && without_body(old) == without_body(new) && same_dates(old, new)
+}
+
+/// Whether two loads of a page differ at most in the body and in the front
+/// matter listings show, so that the site's structure is the same. Where
+/// in the file the terms and aliases are written goes too: it only places
+/// this page's own errors, and moves when a title gets longer.
+fn same_structure(old: &Page, new: &Page) -> bool {
+    let structure = |page: &Page| {
+        let mut front = page.front.clone();
+        front.title = String::new();
+        front.description = None;
+        front.date = None;
+        front.updated = None;
+        front.weight = None;
+        front.extra = serde_json::Map::new();
+        front.taxonomies.clear();
+        front.aliases.clear();
+        Page {
+            front,
+            body: String::new(),
+            body_line: 0,
+            ..page.clone()
+        }
+    };
+    fn written(page: &Page) -> (Vec<(&String, Vec<&String>)>, Vec<&String>) {
+        let terms: Vec<(&String, Vec<&String>)> = page
+            .front
+            .taxonomies
+            .iter()
+            .map(|(name, terms)| (name, terms.value.iter().map(|term| &term.value).collect()))
+            .collect();
+        let aliases: Vec<&String> = page
+            .front
+            .aliases
+            .iter()
+            .map(|alias| &alias.value)
+            .collect();
+        (terms, aliases)
+    }
+    // Whether a page has a date decides which feeds list it.
+    let dated = |page: &Page| (page.front.date.is_some(), page.front.updated.is_some());
+    old.source == new.source
+        && dated(old) == dated(new)
+        && written(old) == written(new)
+        && structure(old) == structure(new)
 }
 
 /// The last good bytes of files rewritten in place, put back unless the

@@ -386,7 +386,27 @@ fn content_path(path: &str) -> &str {
     path.strip_prefix("@/").unwrap_or(path)
 }
 
+thread_local! {
+    /// Whether a template rendered on this thread read other pages' front
+    /// matter through `get_page`, `get_section` or `get_taxonomy` since
+    /// the last [`take_pages_read`]. A page renders on one thread, its
+    /// shortcodes included.
+    static PAGES_READ: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the templates rendered on this thread read other pages since
+/// the last call; a dev rebuild renders such a page again when any page's
+/// front matter changes (see [`crate::rebuild`]).
+pub fn take_pages_read() -> bool {
+    PAGES_READ.with(|read| read.replace(false))
+}
+
+fn note_pages_read() {
+    PAGES_READ.with(|read| read.set(true));
+}
+
 fn get_page(site: &SiteFunctions, kwargs: &Kwargs) -> TeraResult<Value> {
+    note_pages_read();
     only(kwargs, "get_page", &["path"])?;
     let path: String = kwargs.must_get("path")?;
     let path = content_path(&path);
@@ -404,6 +424,7 @@ fn get_page(site: &SiteFunctions, kwargs: &Kwargs) -> TeraResult<Value> {
 }
 
 fn get_section(site: &SiteFunctions, kwargs: &Kwargs) -> TeraResult<Value> {
+    note_pages_read();
     only(kwargs, "get_section", &["path"])?;
     let path: String = kwargs.must_get("path")?;
     let path = content_path(&path);
@@ -423,6 +444,7 @@ fn get_section(site: &SiteFunctions, kwargs: &Kwargs) -> TeraResult<Value> {
 }
 
 fn get_taxonomy(site: &SiteFunctions, kwargs: &Kwargs) -> TeraResult<Value> {
+    note_pages_read();
     only(kwargs, "get_taxonomy", &["kind"])?;
     let kind: String = kwargs.must_get("kind")?;
     let taxonomy = site.taxonomy(&kind)?;

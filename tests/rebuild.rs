@@ -2,8 +2,10 @@
 //! site (sections, tags, feeds, evidence pages) is built, a page's body is
 //! edited, and the bundle rewritten in place must equal, file for file and
 //! byte for byte, a fresh build of the edited site; so must the reports.
-//! A front matter edit is a full build; a failed rebuild leaves the last
-//! good bundle exactly as it was.
+//! So must one after a title edit, which rewrites the listings; a change
+//! of the site's structure is a full build; a failed rebuild leaves the
+//! last good bundle exactly as it was; and any sequence of changes leaves
+//! served what a fresh build writes.
 
 #[path = "generator/support.rs"]
 mod support;
@@ -125,18 +127,15 @@ fn a_body_edit_is_rewritten_in_place_as_a_fresh_build_would_write_it() {
     .unwrap();
     let rewritten = again.rewritten.expect("rewritten in place");
     assert!(!work.path().join("b2").exists());
-    let shielded = shielded.lock().unwrap().clone();
-    assert_eq!(shielded.len(), rewritten);
-    assert!(shielded.contains(&"news/consent-first-analytics/index.html".to_string()));
+    let shown = shielded.lock().unwrap().clone();
+    assert_eq!(shown.len(), rewritten);
+    assert!(shown.contains(&"news/consent-first-analytics/index.html".to_string()));
+    assert!(shown.contains(&"news/atom.xml".to_string()), "{shown:?}");
     assert!(
-        shielded.contains(&"news/atom.xml".to_string()),
-        "{shielded:?}"
+        !shown.contains(&"news/index.html".to_string()),
+        "listings show no body: {shown:?}"
     );
-    assert!(
-        !shielded.contains(&"news/index.html".to_string()),
-        "listings show no body: {shielded:?}"
-    );
-    assert!(rewritten < first.pages / 2, "{shielded:?}");
+    assert!(rewritten < first.pages / 2, "{shown:?}");
 
     let fresh_dir = work.path().join("fresh");
     let fresh = build(&options(site.path(), fresh_dir.clone())).unwrap();
@@ -146,20 +145,45 @@ fn a_body_edit_is_rewritten_in_place_as_a_fresh_build_would_write_it() {
         std::fs::read_to_string(served.join("news/consent-first-analytics/index.html")).unwrap();
     assert!(page.contains("A sentence added while the dev server runs."));
 
-    // A front matter edit changes what listings show: a full build into
-    // the new folder, again equal to a fresh one.
+    // A title edit changes what listings show: they are rewritten too,
+    // and the bundle is again the one a fresh build writes.
+    shielded.lock().unwrap().clear();
     edit(site.path(), POST, "title: Analytics", "title: Page views");
     reuse.sources_changed(&[PathBuf::from(POST)]);
-    let full = build_again(
+    let retitled = build_again(
         &options(site.path(), work.path().join("b3")),
         &mut reuse,
         &shield,
     )
     .unwrap();
-    assert_eq!(full.rewritten, None);
+    assert!(retitled.rewritten.is_some());
+    let shown = shielded.lock().unwrap().clone();
+    for listing in ["news/index.html", "tags/security/index.html", "sitemap.xml"] {
+        assert!(shown.contains(&listing.to_string()), "{listing}: {shown:?}");
+    }
     let fresh_dir = work.path().join("fresh-2");
     build(&options(site.path(), fresh_dir.clone())).unwrap();
-    assert_same_bundle(&work.path().join("b3"), &fresh_dir);
+    assert_same_bundle(&served, &fresh_dir);
+
+    // A change of the site's structure (the page's terms) is a full build
+    // into the new folder, again equal to a fresh one.
+    edit(
+        site.path(),
+        POST,
+        "tags: [Security, Releases]",
+        "tags: [Security]",
+    );
+    reuse.sources_changed(&[PathBuf::from(POST)]);
+    let full = build_again(
+        &options(site.path(), work.path().join("b3b")),
+        &mut reuse,
+        &shield,
+    )
+    .unwrap();
+    assert_eq!(full.rewritten, None);
+    let fresh_dir = work.path().join("fresh-3");
+    build(&options(site.path(), fresh_dir.clone())).unwrap();
+    assert_same_bundle(&work.path().join("b3b"), &fresh_dir);
 
     // A template edit is a full build even if a page's body changed too.
     let text = std::fs::read_to_string(site.path().join(POST)).unwrap();
@@ -230,6 +254,8 @@ enum Change {
     Body(usize),
     /// Changes a page's title (front matter).
     Title(usize),
+    /// Changes a post's date, which orders its listings.
+    Date(usize),
     /// Adds a page.
     NewPage,
     /// Edits the base template.
@@ -259,6 +285,7 @@ fn change() -> impl proptest::strategy::Strategy<Value = Change> {
     prop_oneof![
         4 => page.clone().prop_map(Change::Body),
         1 => page.clone().prop_map(Change::Title),
+        1 => (2..4usize).prop_map(Change::Date),
         1 => Just(Change::NewPage),
         1 => Just(Change::Template),
         1 => (0..2usize).prop_map(Change::Refused),
@@ -305,6 +332,22 @@ fn apply(site: &Path, change: &Change, step: usize) -> Vec<PathBuf> {
                 })
                 .collect();
             std::fs::write(&path, retitled.join("\n") + "\n").unwrap();
+            changed.push(content(*index));
+        }
+        Change::Date(index) => {
+            let path = site.join(content(*index));
+            let text = std::fs::read_to_string(&path).unwrap();
+            let redated: Vec<String> = text
+                .lines()
+                .map(|line| {
+                    if line.starts_with("date:") {
+                        format!("date: 2026-02-{:02}", step % 28 + 1)
+                    } else {
+                        line.to_string()
+                    }
+                })
+                .collect();
+            std::fs::write(&path, redated.join("\n") + "\n").unwrap();
             changed.push(content(*index));
         }
         Change::NewPage => {
@@ -381,4 +424,36 @@ proptest::proptest! {
             }
         }
     }
+}
+
+#[test]
+fn a_page_that_reads_another_through_a_site_function_is_rendered_again() {
+    // The fixture's home page shows `news/second.md` through `get_page`.
+    let fixture = repo_root().join("tests/generator/site");
+    let site = tempfile::tempdir().unwrap();
+    support::copy_dir(&fixture, site.path());
+    let work = tempfile::tempdir().unwrap();
+    let mut reuse = Reuse::new();
+    let shield = |_: &Path, _: &LastGoodBytes| {};
+    build_again(
+        &options(site.path(), work.path().join("b1")),
+        &mut reuse,
+        &shield,
+    )
+    .unwrap();
+    let changed = apply(site.path(), &Change::Title(3), 1);
+    reuse.sources_changed(&changed);
+    let again = build_again(
+        &options(site.path(), work.path().join("b2")),
+        &mut reuse,
+        &shield,
+    )
+    .unwrap();
+    assert!(again.rewritten.is_some());
+    let served = reuse.last_dir().unwrap().to_path_buf();
+    let home = std::fs::read_to_string(served.join("index.html")).unwrap();
+    assert!(home.contains("Retitled in step 1"), "{home}");
+    let fresh_dir = work.path().join("fresh");
+    build(&options(site.path(), fresh_dir.clone())).unwrap();
+    assert_same_bundle(&served, &fresh_dir);
 }
