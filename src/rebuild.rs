@@ -85,10 +85,13 @@ impl Reuse {
     }
 
     /// Records that the sources at these paths, relative to the site
-    /// folder, changed. Anything but a content page rebuilds everything
-    /// next time.
+    /// folder, changed. Anything outside `content/` rebuilds everything
+    /// next time. Every build reads every content page again and compares
+    /// it with the last good build's, so what changed there is found by
+    /// comparing, whatever the notification named (an editor's temporary
+    /// file, a renamed folder); nothing else under `content/` is read.
     pub fn sources_changed(&mut self, relative: &[PathBuf]) {
-        if !relative.iter().all(|path| is_content_page(path)) {
+        if !relative.iter().all(|path| path.starts_with(CONTENT_DIR)) {
             self.others_changed = true;
         }
     }
@@ -142,11 +145,6 @@ pub(crate) struct Plan {
     pub(crate) changed: Vec<usize>,
     /// Those of them whose front matter that other pages show changed.
     pub(crate) shown: Vec<usize>,
-}
-
-/// Whether `relative` (a path inside the site folder) is a content page.
-fn is_content_page(relative: &Path) -> bool {
-    relative.starts_with(CONTENT_DIR) && relative.extension().is_some_and(|ext| ext == "md")
 }
 
 /// Dates compare by instant; a page shows them as written, with their
@@ -281,12 +279,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_content_pages_are_content_changes() {
+    fn only_changes_outside_content_rebuild_everything() {
         let mut reuse = Reuse::new();
-        reuse.sources_changed(&[PathBuf::from("content/news/a.md")]);
+        reuse.sources_changed(&[
+            PathBuf::from("content/news/a.md"),
+            PathBuf::from("content/news/.a.md.swp"),
+            PathBuf::from("content/news"),
+        ]);
         assert!(!reuse.others_changed);
         for other in [
-            "content/news/photo.png",
             "templates/page.html",
             "site.yaml",
             "static/site.css",
