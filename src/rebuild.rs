@@ -34,7 +34,7 @@ use std::sync::Arc;
 use bundle_validator::Memo;
 use bundle_validator::evidence::FileDigest;
 
-use crate::content::{CONTENT_DIR, Page};
+use crate::content::{CONTENT_DIR, ContentDate, Page};
 
 /// The last good bytes of the files a build is about to rewrite in place,
 /// by bundle path.
@@ -150,8 +150,13 @@ pub(crate) struct Plan {
 /// Dates compare by instant; a page shows them as written, with their
 /// offset, so the written form must be the same too.
 fn same_dates(old: &Page, new: &Page) -> bool {
-    format!("{:?}{:?}", old.front.date, old.front.updated)
-        == format!("{:?}{:?}", new.front.date, new.front.updated)
+    let same = |a: Option<&ContentDate>, b: Option<&ContentDate>| match (a, b) {
+        (Some(a), Some(b)) => a.same_as_written(b),
+        (None, None) => true,
+        _ => false,
+    };
+    same(old.front.date.as_ref(), new.front.date.as_ref())
+        && same(old.front.updated.as_ref(), new.front.updated.as_ref())
 }
 
 /// Whether two loads of a page differ at most in the Markdown body and

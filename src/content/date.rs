@@ -46,6 +46,14 @@ pub enum DateError {
 }
 
 impl ContentDate {
+    /// Whether two dates are the same as written: the same instant, offset
+    /// and form (`==` compares instants only, as ordering does).
+    pub fn same_as_written(&self, other: &Self) -> bool {
+        self.instant == other.instant
+            && self.offset == other.offset
+            && self.date_only == other.date_only
+    }
+
     /// Parses a calendar date or an RFC 3339 timestamp (see the module
     /// documentation).
     pub fn parse(text: &str) -> Result<Self, DateError> {
@@ -242,6 +250,17 @@ impl Serialize for ContentDate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_instant_written_two_ways_is_equal_but_not_the_same_as_written() {
+        let utc = ContentDate::parse("2026-01-01T00:00:00Z").unwrap();
+        let paris = ContentDate::parse("2026-01-01T01:00:00+01:00").unwrap();
+        let day = ContentDate::parse("2026-01-01").unwrap();
+        assert_eq!(utc, paris);
+        assert!(!utc.same_as_written(&paris));
+        assert!(utc.same_as_written(&ContentDate::parse("2026-01-01T00:00:00Z").unwrap()));
+        assert!(!day.same_as_written(&utc));
+    }
 
     #[test]
     fn reads_dates_and_timestamps() {
