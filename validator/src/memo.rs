@@ -3,7 +3,10 @@
 //! the files that changed and re-runs the bundle-wide rules over the rest.
 //!
 //! A remembered outcome is used again only when everything it was judged
-//! from is the same: the file's bytes (by BLAKE3 digest), the config and
+//! from is the same: the file's bytes (by BLAKE3 digest; a file whose
+//! device, inode, size, modification time and change time are those it
+//! had when it was digested is not read again, provided it had last
+//! changed well before then, see [`RACY`]), the config and
 //! the bundle-wide context every rule reads (the file list, the origin,
 //! `_headers`, the evidence register), and the bytes of every other file
 //! the rules took a digest of while judging it (subresource integrity).
@@ -34,6 +37,8 @@ pub struct Memo {
     files: HashMap<String, Remembered>,
     /// Outcomes the last check took from the memo rather than scanning.
     reused: usize,
+    /// Files the last check read to digest them.
+    digested: usize,
 }
 
 impl std::fmt::Debug for Memo {
@@ -45,9 +50,60 @@ impl std::fmt::Debug for Memo {
     }
 }
 
+/// How long before a check a file must have last changed for its
+/// metadata to stand for its bytes at the next check. File times have a
+/// coarse clock: a file rewritten right after it was digested, within one
+/// tick and at the same size, would keep its times. One that had not
+/// changed for this long when it was digested cannot have, so if its times
+/// are the same later, it was not written since (a program can set the
+/// modification time, not the change time).
+pub const RACY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// What the file system says of a file: enough to tell, without reading
+/// it, that it is still the file that was digested.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stat {
+    device: u64,
+    inode: u64,
+    size: u64,
+    modified: (i64, i64),
+    changed: (i64, i64),
+}
+
+impl Stat {
+    #[cfg(unix)]
+    fn of(path: &std::path::Path) -> Option<Self> {
+        use std::os::unix::fs::MetadataExt as _;
+        let metadata = std::fs::symlink_metadata(path).ok()?;
+        metadata.file_type().is_file().then(|| Stat {
+            device: metadata.dev(),
+            inode: metadata.ino(),
+            size: metadata.size(),
+            modified: (metadata.mtime(), metadata.mtime_nsec()),
+            changed: (metadata.ctime(), metadata.ctime_nsec()),
+        })
+    }
+
+    /// Without change times, every file is read.
+    #[cfg(not(unix))]
+    fn of(_: &std::path::Path) -> Option<Self> {
+        None
+    }
+
+    /// Whether the file had last changed at least [`RACY`] before `now`
+    /// (seconds since the Unix epoch).
+    fn settled(&self, now: i64) -> bool {
+        let margin = i64::try_from(RACY.as_secs()).unwrap_or(i64::MAX);
+        self.changed.0.saturating_add(margin) < now
+    }
+}
+
 /// One file's outcome and what it was judged from.
 struct Remembered {
     content: blake3::Hash,
+    /// The file's metadata when it was digested, when it had settled by
+    /// then: the same metadata later means the same bytes.
+    stat: Option<Stat>,
     /// The other files whose digests the rules took, with their content.
     consulted: Vec<(String, blake3::Hash)>,
     outcome: FileOutcome,
@@ -74,6 +130,12 @@ impl Memo {
     pub fn reused(&self) -> usize {
         self.reused
     }
+
+    /// How many files the last check read to digest them; the others were
+    /// not read as text or were known by their metadata.
+    pub fn digested(&self) -> usize {
+        self.digested
+    }
 }
 
 /// The memo's view of one check: the digests of the files and which
@@ -83,6 +145,10 @@ pub(crate) struct Lookup {
     /// Content digest of each file, by index; `None` for a file that is
     /// not read as text or could not be read (it is judged afresh).
     contents: Vec<Option<blake3::Hash>>,
+    /// Each file's metadata, when it had settled before this check.
+    stats: Vec<Option<Stat>>,
+    /// Files read to digest them.
+    digested: usize,
     /// What the earlier checks left.
     memo: Memo,
     reused: AtomicUsize,
@@ -93,13 +159,35 @@ impl Lookup {
     /// parallel, and the context of this check; `memo` is what the earlier
     /// checks left.
     pub(crate) fn start(memo: Memo, config: &Config, site: &Site, headers: Option<&str>) -> Self {
-        let contents = (0..site.paths.len())
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| {
+                i64::try_from(since.as_secs()).unwrap_or(i64::MAX)
+            });
+        let known: Vec<(Option<blake3::Hash>, Option<Stat>, bool)> = (0..site.paths.len())
             .into_par_iter()
-            .map(|index| content_digest(site, index))
+            .map(|index| {
+                if !read_as_text(site, index) {
+                    return (None, None, false);
+                }
+                let stat = Stat::of(&site.disk_path(index));
+                let remembered = memo.files.get(&site.paths[index]);
+                if let (Some(stat), Some(remembered)) = (stat, remembered)
+                    && remembered.stat == Some(stat)
+                {
+                    return (Some(remembered.content), Some(stat), false);
+                }
+                let content = content_digest(site, index);
+                (content, stat.filter(|stat| stat.settled(now)), true)
+            })
             .collect();
+        let digested = known.iter().filter(|(_, _, read)| *read).count();
+        let (contents, stats) = known.into_iter().map(|(c, s, _)| (c, s)).unzip();
         Lookup {
             context: context_digest(config, site, headers),
             contents,
+            stats,
+            digested,
             memo,
             reused: AtomicUsize::new(0),
         }
@@ -165,6 +253,7 @@ impl Lookup {
                     site.paths[index].clone(),
                     Remembered {
                         content,
+                        stat: self.stats[index],
                         consulted: others,
                         outcome: outcome.clone(),
                     },
@@ -174,20 +263,22 @@ impl Lookup {
         memo.context = Some(self.context);
         memo.files = files;
         memo.reused = self.reused.into_inner();
+        memo.digested = self.digested;
     }
 }
 
-/// The digest of file `index`'s bytes, read under the size cap, when the
-/// rules read it as text. Files binary by name are not read by the rules,
-/// so their outcome costs nothing to produce again and they are not read
-/// here either.
-fn content_digest(site: &Site, index: usize) -> Option<blake3::Hash> {
+/// Whether the rules read file `index` as text. Files binary by name are
+/// not read by the rules, so their outcome costs nothing to produce again
+/// and they are neither read nor remembered here.
+fn read_as_text(site: &Site, index: usize) -> bool {
     let path = site.paths[index].as_str();
     let plain = bundle::compressed(path).is_none()
         && crate::rules::secret::debris::git_file(path).is_none();
-    if plain && crate::load::served_kind(site, path) == FileKind::Binary {
-        return None;
-    }
+    !(plain && crate::load::served_kind(site, path) == FileKind::Binary)
+}
+
+/// The digest of file `index`'s bytes, read under the size cap.
+fn content_digest(site: &Site, index: usize) -> Option<blake3::Hash> {
     let bytes = bundle::read_capped(&site.disk_path(index), site.max_file_bytes).ok()?;
     Some(blake3::hash(&bytes))
 }

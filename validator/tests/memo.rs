@@ -196,3 +196,37 @@ fn what_the_clock_judged_is_judged_again() {
     same_as_fresh(dir.path(), &config, &mut memo);
     assert_eq!(memo.reused(), 1);
 }
+
+#[test]
+fn settled_files_are_known_by_their_metadata_and_changed_ones_read() {
+    let dir = copy_of("sri-pass-matching");
+    let config = Config::default();
+    let mut memo = Memo::new();
+    // Files written just now are read at every check until they settle.
+    same_as_fresh(dir.path(), &config, &mut memo);
+    let text_files = memo.digested();
+    assert!(text_files >= 5, "{memo:?}");
+    std::thread::sleep(bundle_validator::memo::RACY + std::time::Duration::from_millis(1100));
+    same_as_fresh(dir.path(), &config, &mut memo);
+    assert_eq!(memo.digested(), text_files);
+    // Now settled: nothing is read, everything is reused.
+    same_as_fresh(dir.path(), &config, &mut memo);
+    assert_eq!(memo.digested(), 0);
+    assert_eq!(memo.reused(), memo.len());
+    // A rewrite changes the change time, even at the same size and with
+    // the modification time put back: the file is read and judged again.
+    let page = dir.path().join("contact/index.html");
+    let before = std::fs::metadata(&page).unwrap().modified().unwrap();
+    let text = std::fs::read_to_string(&page).unwrap();
+    assert!(text.contains("</body>"));
+    std::fs::write(&page, text.replacen("</body>", "</BODY>", 1)).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&page)
+        .unwrap()
+        .set_modified(before)
+        .unwrap();
+    same_as_fresh(dir.path(), &config, &mut memo);
+    assert_eq!(memo.digested(), 1);
+    assert_eq!(memo.reused(), memo.len() - 1);
+}
