@@ -41,6 +41,7 @@ use crate::source_text;
 use crate::template_functions::{self, SiteFunctions};
 use crate::templates::{TEMPLATES_DIR, Templates};
 use crate::yaml::is_linked_or_outside;
+use bundle_validator::memo::FileStamp;
 
 /// Name of the authored headers file at the site root.
 pub const HEADERS_FILE: &str = "_headers";
@@ -537,8 +538,14 @@ fn build_inner(
     // Every phase runs as far as it can, so an author sees the errors of
     // all pages and templates at once rather than one per build.
     let mut errors = Vec::new();
-    let (mut pages, drafts, sections, taxonomies) =
-        load_pages(site_dir, &config, options.drafts, &mut errors)?;
+    let mut reuse = reuse;
+    let (mut pages, drafts, sections, taxonomies) = load_pages(
+        site_dir,
+        &config,
+        options.drafts,
+        &mut errors,
+        reuse.as_mut().map(|(reuse, _)| &mut reuse.loaded),
+    )?;
     // A page that failed to load may be the policy page; its own error
     // says enough.
     if errors.is_empty() {
@@ -1434,14 +1441,48 @@ fn load_pages(
     config: &SiteConfig,
     publish_drafts: bool,
     errors: &mut Vec<Error>,
+    loaded: Option<&mut crate::rebuild::LoadedPages>,
 ) -> Result<(Vec<Page>, Vec<Page>, Sections, Taxonomies), Error> {
     let content_dir = site_dir.join(CONTENT_DIR);
     let files = content::discover(&content_dir)?;
-    let results: Vec<Result<Page, Error>> = files
+    // A dev build takes the pages whose files have not changed since the
+    // last build as that build parsed them.
+    let known = loaded.as_deref();
+    let now = bundle_validator::memo::now_seconds();
+    let read: Vec<(Result<Page, Error>, Option<FileStamp>, bool)> = files
         .par_iter()
-        .map(|file| content::load_page(&content_dir, file, config))
+        .map(|file| {
+            let Some(known) = known else {
+                return (content::load_page(&content_dir, file, config), None, false);
+            };
+            let stamp = FileStamp::of(&file.path);
+            if let Some(page) = known.get(file, stamp) {
+                return (Ok(page), stamp, true);
+            }
+            let page = content::load_page(&content_dir, file, config);
+            (page, stamp.filter(|stamp| stamp.settled(now)), false)
+        })
         .collect();
-    let mut pages = Vec::with_capacity(results.len());
+    if let Some(loaded) = loaded {
+        let reused = read.iter().filter(|(_, _, reused)| *reused).count();
+        *loaded = crate::rebuild::LoadedPages::from_load(
+            files
+                .iter()
+                .zip(&read)
+                .filter_map(|(file, (page, stamp, _))| {
+                    Some((
+                        file.path.clone(),
+                        (*stamp)?,
+                        file.provenance,
+                        page.as_ref().ok()?.clone(),
+                    ))
+                })
+                .collect(),
+            reused,
+        );
+    }
+    let results = read.into_iter().map(|(page, _, _)| page);
+    let mut pages = Vec::with_capacity(files.len());
     let mut drafts = Vec::new();
     for result in results {
         match result {

@@ -27,14 +27,15 @@
 //! caller (the dev server answers from them meanwhile), and a build that
 //! fails, a panic included, puts them back before it returns.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use bundle_validator::Memo;
 use bundle_validator::evidence::FileDigest;
+use bundle_validator::memo::FileStamp;
 
-use crate::content::{CONTENT_DIR, ContentDate, Page};
+use crate::content::{CONTENT_DIR, ContentDate, ContentFile, Page, Provenance};
 
 /// The last good bytes of the files a build is about to rewrite in place,
 /// by bundle path.
@@ -49,6 +50,8 @@ pub type Shield<'a> = &'a (dyn Fn(&Path, &LastGoodBytes) + Sync);
 pub struct Reuse {
     /// The validator's outcomes of the files it judged.
     pub(crate) memo: Memo,
+    /// Content pages as the last build parsed them, by path.
+    pub(crate) loaded: LoadedPages,
     pub(crate) last: Option<LastGood>,
     /// A source other than a content page changed since the last good
     /// build, or changes may have been missed.
@@ -92,14 +95,22 @@ impl Reuse {
     /// file, a renamed folder); nothing else under `content/` is read.
     pub fn sources_changed(&mut self, relative: &[PathBuf]) {
         if !relative.iter().all(|path| path.starts_with(CONTENT_DIR)) {
-            self.others_changed = true;
+            self.forget();
         }
     }
 
     /// Records that some change may have gone unseen: the next build
-    /// rebuilds everything.
+    /// rebuilds everything and reads every content page again (how a
+    /// page parses depends on `site.yaml`).
     pub fn forget(&mut self) {
         self.others_changed = true;
+        self.loaded = LoadedPages::default();
+    }
+
+    /// How many content pages the last build took as the one before had
+    /// parsed them, their files unchanged.
+    pub fn pages_reused(&self) -> usize {
+        self.loaded.reused
     }
 
     /// The folder of the last good build.
@@ -135,6 +146,40 @@ impl Reuse {
     pub(crate) fn keep(&mut self, last: LastGood) {
         self.last = Some(last);
         self.others_changed = false;
+    }
+}
+
+/// Content pages as a build parsed them, each with the stamp its file had
+/// when it was read (see [`bundle_validator::memo::FileStamp`]): a file
+/// with the same stamp since is the same file, and its page is not read
+/// or parsed again.
+#[derive(Default)]
+pub(crate) struct LoadedPages {
+    pages: HashMap<PathBuf, (FileStamp, Provenance, Page)>,
+    /// Pages the load that made this took from the one before.
+    reused: usize,
+}
+
+impl LoadedPages {
+    /// The page parsed from `file` when it has not changed since.
+    pub(crate) fn get(&self, file: &ContentFile, stamp: Option<FileStamp>) -> Option<Page> {
+        let (known, provenance, page) = self.pages.get(&file.path)?;
+        (stamp == Some(*known) && *provenance == file.provenance).then(|| page.clone())
+    }
+
+    /// Remembers the pages of one load, each whose file had settled when
+    /// it was read.
+    pub(crate) fn from_load(
+        loaded: Vec<(PathBuf, FileStamp, Provenance, Page)>,
+        reused: usize,
+    ) -> Self {
+        Self {
+            pages: loaded
+                .into_iter()
+                .map(|(path, stamp, provenance, page)| (path, (stamp, provenance, page)))
+                .collect(),
+            reused,
+        }
     }
 }
 

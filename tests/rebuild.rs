@@ -457,3 +457,58 @@ fn a_page_that_reads_another_through_a_site_function_is_rendered_again() {
     build(&options(site.path(), fresh_dir.clone())).unwrap();
     assert_same_bundle(&served, &fresh_dir);
 }
+
+#[test]
+fn unchanged_content_files_are_not_parsed_again_and_edited_ones_are() {
+    let fixture = repo_root().join("tests/generator/site");
+    let site = tempfile::tempdir().unwrap();
+    support::copy_dir(&fixture, site.path());
+    // Files that changed within the last second are read at every build.
+    std::thread::sleep(bundle_validator::memo::RACY + std::time::Duration::from_millis(1100));
+    let work = tempfile::tempdir().unwrap();
+    let mut reuse = Reuse::new();
+    let shield = |_: &Path, _: &LastGoodBytes| {};
+    build_again(
+        &options(site.path(), work.path().join("b1")),
+        &mut reuse,
+        &shield,
+    )
+    .unwrap();
+    assert_eq!(reuse.pages_reused(), 0);
+    let changed = apply(site.path(), &Change::Body(0), 1);
+    reuse.sources_changed(&changed);
+    let again = build_again(
+        &options(site.path(), work.path().join("b2")),
+        &mut reuse,
+        &shield,
+    )
+    .unwrap();
+    assert!(again.rewritten.is_some());
+    let pages = support::list_files(&site.path().join("content"))
+        .iter()
+        .filter(|file| file.ends_with(".md"))
+        .count();
+    assert_eq!(reuse.pages_reused(), pages - 1);
+    let served = reuse.last_dir().unwrap().to_path_buf();
+    let fresh_dir = work.path().join("fresh");
+    build(&options(site.path(), fresh_dir.clone())).unwrap();
+    assert_same_bundle(&served, &fresh_dir);
+
+    // `site.yaml` decides how pages parse: after it changes, every page
+    // is read again.
+    let config = site.path().join("site.yaml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replace("Fixtures you can trust", "Fixtures, trusted"),
+    )
+    .unwrap();
+    reuse.sources_changed(&[PathBuf::from("site.yaml")]);
+    build_again(
+        &options(site.path(), work.path().join("b3")),
+        &mut reuse,
+        &shield,
+    )
+    .unwrap();
+    assert_eq!(reuse.pages_reused(), 0);
+}

@@ -60,9 +60,9 @@ impl std::fmt::Debug for Memo {
 pub const RACY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// What the file system says of a file: enough to tell, without reading
-/// it, that it is still the file that was digested.
+/// it, that it is still the file that was read (see [`RACY`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Stat {
+pub struct FileStamp {
     device: u64,
     inode: u64,
     size: u64,
@@ -70,12 +70,13 @@ struct Stat {
     changed: (i64, i64),
 }
 
-impl Stat {
+impl FileStamp {
+    /// The stamp of the regular file at `path` (a symbolic link has none).
     #[cfg(unix)]
-    fn of(path: &std::path::Path) -> Option<Self> {
+    pub fn of(path: &std::path::Path) -> Option<Self> {
         use std::os::unix::fs::MetadataExt as _;
         let metadata = std::fs::symlink_metadata(path).ok()?;
-        metadata.file_type().is_file().then(|| Stat {
+        metadata.file_type().is_file().then(|| FileStamp {
             device: metadata.dev(),
             inode: metadata.ino(),
             size: metadata.size(),
@@ -86,13 +87,14 @@ impl Stat {
 
     /// Without change times, every file is read.
     #[cfg(not(unix))]
-    fn of(_: &std::path::Path) -> Option<Self> {
+    pub fn of(_: &std::path::Path) -> Option<Self> {
         None
     }
 
     /// Whether the file had last changed at least [`RACY`] before `now`
-    /// (seconds since the Unix epoch).
-    fn settled(&self, now: i64) -> bool {
+    /// (seconds since the Unix epoch): only then does the same stamp later
+    /// mean the same bytes.
+    pub fn settled(&self, now: i64) -> bool {
         let margin = i64::try_from(RACY.as_secs()).unwrap_or(i64::MAX);
         self.changed.0.saturating_add(margin) < now
     }
@@ -103,7 +105,7 @@ struct Remembered {
     content: blake3::Hash,
     /// The file's metadata when it was digested, when it had settled by
     /// then: the same metadata later means the same bytes.
-    stat: Option<Stat>,
+    stat: Option<FileStamp>,
     /// The other files whose digests the rules took, with their content.
     consulted: Vec<(String, blake3::Hash)>,
     outcome: FileOutcome,
@@ -146,7 +148,7 @@ pub(crate) struct Lookup {
     /// not read as text or could not be read (it is judged afresh).
     contents: Vec<Option<blake3::Hash>>,
     /// Each file's metadata, when it had settled before this check.
-    stats: Vec<Option<Stat>>,
+    stats: Vec<Option<FileStamp>>,
     /// Files read to digest them.
     digested: usize,
     /// What the earlier checks left.
@@ -164,13 +166,13 @@ impl Lookup {
             .map_or(0, |since| {
                 i64::try_from(since.as_secs()).unwrap_or(i64::MAX)
             });
-        let known: Vec<(Option<blake3::Hash>, Option<Stat>, bool)> = (0..site.paths.len())
+        let known: Vec<(Option<blake3::Hash>, Option<FileStamp>, bool)> = (0..site.paths.len())
             .into_par_iter()
             .map(|index| {
                 if !read_as_text(site, index) {
                     return (None, None, false);
                 }
-                let stat = Stat::of(&site.disk_path(index));
+                let stat = FileStamp::of(&site.disk_path(index));
                 let remembered = memo.files.get(&site.paths[index]);
                 if let (Some(stat), Some(remembered)) = (stat, remembered)
                     && remembered.stat == Some(stat)
@@ -265,6 +267,15 @@ impl Lookup {
         memo.reused = self.reused.into_inner();
         memo.digested = self.digested;
     }
+}
+
+/// The clock, in seconds since the Unix epoch, for [`FileStamp::settled`].
+pub fn now_seconds() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| {
+            i64::try_from(since.as_secs()).unwrap_or(i64::MAX)
+        })
 }
 
 /// Whether the rules read file `index` as text. Files binary by name are
