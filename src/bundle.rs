@@ -728,12 +728,13 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
     let manifest_path = config.evidence.bundle_path();
     let source_commit = crate::evidence::source_commit(site_dir, |name| std::env::var(name).ok());
     let manifest_of =
-        |coverage: &[bundle_validator::CategoryCoverage],
+        |files: Vec<bundle_validator::evidence::FileDigest>,
+         coverage: &[bundle_validator::CategoryCoverage],
          promises: Vec<bundle_validator::evidence::PromiseEvidence>| {
             crate::evidence::manifest(
                 staging.path(),
-                manifest_path,
                 crate::evidence::ManifestParts {
+                    files,
                     build_time,
                     source_commit: source_commit.clone(),
                     coverage,
@@ -742,10 +743,13 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
                 },
             )
         };
+    // Checks only read the bundle, so until an evidence page is rendered
+    // again these digests are those of the files that ship.
+    let files = crate::evidence::digest_files(staging.path(), manifest_path)?;
     crate::evidence::write(
         staging.path(),
         manifest_path,
-        &manifest_of(&[], Vec::new())?,
+        &manifest_of(files.clone(), &[], Vec::new())?,
     )?;
 
     phases.write = started.elapsed() - phases.load;
@@ -792,7 +796,7 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
         crate::evidence::write(
             staging.path(),
             manifest_path,
-            &manifest_of(&report.coverage, proven.clone())?,
+            &manifest_of(files, &report.coverage, proven.clone())?,
         )?;
         if let Err(error) = check_alone(staging.path(), manifest_path, &validator_config) {
             return Err(keep_failed(error, staging, options.keep_failed));
@@ -820,10 +824,11 @@ fn build_inner(options: &BuildOptions<'_>, hooks: &Hooks<'_>) -> Result<BuildSum
         };
         let rendered = render_pages(staging.path(), &with_evidence, &indices, options, hooks)?;
         traces.extend(rendered);
+        let files = crate::evidence::digest_files(staging.path(), manifest_path)?;
         crate::evidence::write(
             staging.path(),
             manifest_path,
-            &manifest_of(&report.coverage, proven.clone())?,
+            &manifest_of(files, &report.coverage, proven.clone())?,
         )?;
         let next = match validate(&traces) {
             Ok(report) => report,
