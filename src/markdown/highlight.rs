@@ -99,13 +99,13 @@ struct LineParse {
 /// shell prompt, a line shared by the examples of a tutorial) takes the
 /// operations and the state of its first parse instead of running the
 /// grammar's regular expressions again, which is most of the cost of
-/// highlighting. Bounded: long lines are not kept, nor more than a few
-/// states a line, and the whole is forgotten once it holds
-/// [`SeenLines::MAX_BYTES`] of text.
+/// highlighting. Bounded, since most lines of code are met once: long
+/// lines are not kept, nor more than a few states a line, and the whole
+/// is forgotten once it holds [`SeenLines::MAX_PARSES`] parses.
 #[derive(Default)]
 struct SeenLines {
     lines: HashMap<Box<str>, Vec<LineParse>>,
-    bytes: usize,
+    parses: usize,
 }
 
 impl SeenLines {
@@ -113,8 +113,11 @@ impl SeenLines {
     const MAX_LINE: usize = 256;
     /// Most states kept for one line.
     const MAX_STATES: usize = 4;
-    /// Line text kept before everything is forgotten.
-    const MAX_BYTES: usize = 1 << 20;
+    /// Parses kept before everything is forgotten. Each holds two parser
+    /// states (a stack of contexts, with the captures of back-references)
+    /// and the line's operations: up to a few kilobytes, so a thread keeps
+    /// a few megabytes at most.
+    const MAX_PARSES: usize = 2048;
 
     /// The operations of `line` parsed from `state`, which is moved on
     /// past it; `None` when the grammar fails on it.
@@ -135,15 +138,13 @@ impl SeenLines {
         let before = (line.len() <= Self::MAX_LINE).then(|| state.clone());
         let ops = state.parse_line(line, syntaxes).ok()?;
         if let Some(before) = before {
-            if self.bytes + line.len() > Self::MAX_BYTES {
+            if self.parses >= Self::MAX_PARSES {
                 self.lines.clear();
-                self.bytes = 0;
+                self.parses = 0;
             }
-            let parses = self.lines.entry(line.into()).or_insert_with(|| {
-                self.bytes += line.len();
-                Vec::new()
-            });
+            let parses = self.lines.entry(line.into()).or_default();
             if parses.len() < Self::MAX_STATES {
+                self.parses += 1;
                 parses.push(LineParse {
                     before,
                     ops: ops.clone(),
