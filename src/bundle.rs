@@ -12,8 +12,8 @@
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -212,6 +212,28 @@ impl<'a> PageSummary<'a> {
     }
 }
 
+/// Every page as listings show it. Each is turned into a template value
+/// the first time a listing shows it, and that value is shared from then
+/// on (Tera takes a value inside a context without copying it): a page
+/// is listed by its section and by each of its terms, and the list of
+/// terms shows every page of every term.
+struct Summaries<'a> {
+    pages: Vec<PageSummary<'a>>,
+    values: Vec<OnceLock<tera::Value>>,
+}
+
+impl<'a> Summaries<'a> {
+    fn new(pages: Vec<PageSummary<'a>>) -> Self {
+        let values = pages.iter().map(|_| OnceLock::new()).collect();
+        Self { pages, values }
+    }
+
+    /// Page `index` as a listing shows it.
+    fn value(&self, index: usize) -> &tera::Value {
+        self.values[index].get_or_init(|| tera::Value::from_serializable(&self.pages[index]))
+    }
+}
+
 /// The `section` object of a section's template context.
 #[derive(Serialize)]
 struct SectionContext<'a> {
@@ -221,8 +243,8 @@ struct SectionContext<'a> {
     permalink: &'a str,
     /// Every page, sorted; empty when the section is paginated, as in
     /// Zola, so that each listing page costs what it shows.
-    pages: Vec<&'a PageSummary<'a>>,
-    subsections: Vec<&'a PageSummary<'a>>,
+    pages: Vec<&'a tera::Value>,
+    subsections: Vec<&'a tera::Value>,
     /// Site path of the section's Atom feed, when it has one.
     feed_url: Option<String>,
 }
@@ -237,7 +259,7 @@ struct PaginatorContext<'a> {
     current_index: usize,
     /// Pages listed over all the listing pages.
     total_pages: usize,
-    pages: Vec<&'a PageSummary<'a>>,
+    pages: Vec<&'a tera::Value>,
     first: &'a str,
     last: String,
     previous: Option<String>,
@@ -253,13 +275,13 @@ struct ListingContext<'a> {
 /// The listing context of page `index`, when it is a listing page.
 fn listing_context<'a>(
     site: &SiteParts<'a>,
-    summaries: &'a [PageSummary<'a>],
+    summaries: &'a Summaries<'a>,
     index: usize,
 ) -> Option<ListingContext<'a>> {
     let (section, number) = site.sections.listing(index)?;
-    let owner = &summaries[section.page];
-    let listed = |indexes: &[usize]| -> Vec<&'a PageSummary<'a>> {
-        indexes.iter().map(|&i| &summaries[i]).collect()
+    let owner = &summaries.pages[section.page];
+    let listed = |indexes: &[usize]| -> Vec<&'a tera::Value> {
+        indexes.iter().map(|&i| summaries.value(i)).collect()
     };
     let per_page = site.pages[section.page]
         .section
@@ -305,7 +327,7 @@ fn paginator_context<'a>(
     per_page: usize,
     number: usize,
     count: usize,
-    summaries: &'a [PageSummary<'a>],
+    summaries: &'a Summaries<'a>,
 ) -> PaginatorContext<'a> {
     let start = (number - 1).saturating_mul(per_page).min(listed.len());
     let end = start.saturating_add(per_page).min(listed.len());
@@ -314,7 +336,10 @@ fn paginator_context<'a>(
         number_pagers: count,
         current_index: number,
         total_pages: listed.len(),
-        pages: listed[start..end].iter().map(|&i| &summaries[i]).collect(),
+        pages: listed[start..end]
+            .iter()
+            .map(|&i| summaries.value(i))
+            .collect(),
         first: url,
         last: pager_url(url, count),
         previous: (number > 1).then(|| pager_url(url, number - 1)),
@@ -344,7 +369,7 @@ struct TermContext<'a> {
     count: usize,
     /// Every page, newest first; empty on a paginated term's listing
     /// pages, which show `paginator.pages`.
-    pages: Vec<&'a PageSummary<'a>>,
+    pages: Vec<&'a tera::Value>,
     /// Site path of the term's Atom feed, when the taxonomy has feeds.
     feed_url: Option<String>,
 }
@@ -363,7 +388,7 @@ fn term_context<'a>(
     config: &SiteConfig,
     taxonomy: &'a Taxonomy,
     term: &'a Term,
-    summaries: &'a [PageSummary<'a>],
+    summaries: &'a Summaries<'a>,
     with_pages: bool,
 ) -> TermContext<'a> {
     let url = term_url(&taxonomy.name, &term.slug);
@@ -376,7 +401,7 @@ fn term_context<'a>(
         url,
         count: term.pages.len(),
         pages: if with_pages {
-            term.pages.iter().map(|&i| &summaries[i]).collect()
+            term.pages.iter().map(|&i| summaries.value(i)).collect()
         } else {
             Vec::new()
         },
@@ -387,7 +412,7 @@ fn term_context<'a>(
 /// a taxonomy.
 fn taxonomy_listing<'a>(
     site: &SiteParts<'a>,
-    summaries: &'a [PageSummary<'a>],
+    summaries: &'a Summaries<'a>,
     index: usize,
 ) -> Option<TaxonomyListing<'a>> {
     let position = site.taxonomies.position(index)?;
@@ -1394,11 +1419,12 @@ fn render_pages(
     hooks: &Hooks<'_>,
 ) -> Result<HashMap<String, PageTrace>, Error> {
     let nav = navigation(site.pages);
-    let summaries: Vec<PageSummary<'_>> = site
-        .pages
-        .iter()
-        .map(|page| PageSummary::of(page, &site.config.base_url))
-        .collect();
+    let summaries = Summaries::new(
+        site.pages
+            .iter()
+            .map(|page| PageSummary::of(page, &site.config.base_url))
+            .collect(),
+    );
     let done = AtomicUsize::new(0);
     let total = renderable.len();
     let results: Vec<Result<(String, PageTrace), Vec<Error>>> = renderable
