@@ -12,8 +12,8 @@
 use std::collections::{HashMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -222,6 +222,28 @@ impl<'a> PageSummary<'a> {
     }
 }
 
+/// Every page as listings show it. Each is turned into a template value
+/// the first time a listing shows it, and that value is shared from then
+/// on (Tera takes a value inside a context without copying it): a page
+/// is listed by its section and by each of its terms, and the list of
+/// terms shows every page of every term.
+struct Summaries<'a> {
+    pages: Vec<PageSummary<'a>>,
+    values: Vec<OnceLock<tera::Value>>,
+}
+
+impl<'a> Summaries<'a> {
+    fn new(pages: Vec<PageSummary<'a>>) -> Self {
+        let values = pages.iter().map(|_| OnceLock::new()).collect();
+        Self { pages, values }
+    }
+
+    /// Page `index` as a listing shows it.
+    fn value(&self, index: usize) -> &tera::Value {
+        self.values[index].get_or_init(|| tera::Value::from_serializable(&self.pages[index]))
+    }
+}
+
 /// The `section` object of a section's template context.
 #[derive(Serialize)]
 struct SectionContext<'a> {
@@ -231,8 +253,8 @@ struct SectionContext<'a> {
     permalink: &'a str,
     /// Every page, sorted; empty when the section is paginated, as in
     /// Zola, so that each listing page costs what it shows.
-    pages: Vec<&'a PageSummary<'a>>,
-    subsections: Vec<&'a PageSummary<'a>>,
+    pages: Vec<&'a tera::Value>,
+    subsections: Vec<&'a tera::Value>,
     /// Site path of the section's Atom feed, when it has one.
     feed_url: Option<String>,
 }
@@ -247,7 +269,7 @@ struct PaginatorContext<'a> {
     current_index: usize,
     /// Pages listed over all the listing pages.
     total_pages: usize,
-    pages: Vec<&'a PageSummary<'a>>,
+    pages: Vec<&'a tera::Value>,
     first: &'a str,
     last: String,
     previous: Option<String>,
@@ -263,13 +285,13 @@ struct ListingContext<'a> {
 /// The listing context of page `index`, when it is a listing page.
 fn listing_context<'a>(
     site: &SiteParts<'a>,
-    summaries: &'a [PageSummary<'a>],
+    summaries: &'a Summaries<'a>,
     index: usize,
 ) -> Option<ListingContext<'a>> {
     let (section, number) = site.sections.listing(index)?;
-    let owner = &summaries[section.page];
-    let listed = |indexes: &[usize]| -> Vec<&'a PageSummary<'a>> {
-        indexes.iter().map(|&i| &summaries[i]).collect()
+    let owner = &summaries.pages[section.page];
+    let listed = |indexes: &[usize]| -> Vec<&'a tera::Value> {
+        indexes.iter().map(|&i| summaries.value(i)).collect()
     };
     let per_page = site.pages[section.page]
         .section
@@ -315,7 +337,7 @@ fn paginator_context<'a>(
     per_page: usize,
     number: usize,
     count: usize,
-    summaries: &'a [PageSummary<'a>],
+    summaries: &'a Summaries<'a>,
 ) -> PaginatorContext<'a> {
     let start = (number - 1).saturating_mul(per_page).min(listed.len());
     let end = start.saturating_add(per_page).min(listed.len());
@@ -324,7 +346,10 @@ fn paginator_context<'a>(
         number_pagers: count,
         current_index: number,
         total_pages: listed.len(),
-        pages: listed[start..end].iter().map(|&i| &summaries[i]).collect(),
+        pages: listed[start..end]
+            .iter()
+            .map(|&i| summaries.value(i))
+            .collect(),
         first: url,
         last: pager_url(url, count),
         previous: (number > 1).then(|| pager_url(url, number - 1)),
@@ -354,7 +379,7 @@ struct TermContext<'a> {
     count: usize,
     /// Every page, newest first; empty on a paginated term's listing
     /// pages, which show `paginator.pages`.
-    pages: Vec<&'a PageSummary<'a>>,
+    pages: Vec<&'a tera::Value>,
     /// Site path of the term's Atom feed, when the taxonomy has feeds.
     feed_url: Option<String>,
 }
@@ -373,7 +398,7 @@ fn term_context<'a>(
     config: &SiteConfig,
     taxonomy: &'a Taxonomy,
     term: &'a Term,
-    summaries: &'a [PageSummary<'a>],
+    summaries: &'a Summaries<'a>,
     with_pages: bool,
 ) -> TermContext<'a> {
     let url = term_url(&taxonomy.name, &term.slug);
@@ -386,7 +411,7 @@ fn term_context<'a>(
         url,
         count: term.pages.len(),
         pages: if with_pages {
-            term.pages.iter().map(|&i| &summaries[i]).collect()
+            term.pages.iter().map(|&i| summaries.value(i)).collect()
         } else {
             Vec::new()
         },
@@ -397,7 +422,7 @@ fn term_context<'a>(
 /// a taxonomy.
 fn taxonomy_listing<'a>(
     site: &SiteParts<'a>,
-    summaries: &'a [PageSummary<'a>],
+    summaries: &'a Summaries<'a>,
     index: usize,
 ) -> Option<TaxonomyListing<'a>> {
     let position = site.taxonomies.position(index)?;
@@ -816,22 +841,25 @@ fn build_inner(
     };
     let bundle = target.path().to_path_buf();
     let manifest_of =
-        |coverage: &[bundle_validator::CategoryCoverage],
+        |files: Vec<bundle_validator::evidence::FileDigest>,
+         coverage: &[bundle_validator::CategoryCoverage],
          promises: Vec<bundle_validator::evidence::PromiseEvidence>| {
             crate::evidence::manifest(
                 &bundle,
-                manifest_path,
                 crate::evidence::ManifestParts {
+                    files,
                     build_time,
                     source_commit: source_commit.clone(),
                     coverage,
                     promises,
                     evidence_pages: &evidence_pages,
-                    known: known.as_ref(),
                 },
             )
         };
-    let mut manifest = manifest_of(&[], Vec::new())?;
+    // Checks only read the bundle, so until an evidence page is rendered
+    // again these digests are those of the files that ship.
+    let files = crate::evidence::digest_files(&bundle, manifest_path, known.as_ref())?;
+    let mut manifest = manifest_of(files.clone(), &[], Vec::new())?;
     crate::evidence::write(&bundle, manifest_path, &manifest)?;
 
     phases.write = started.elapsed() - phases.load;
@@ -885,7 +913,7 @@ fn build_inner(
         // change: the first check already judged every other file as it
         // ships, and the manifest is judged here on its own (it refers to
         // no other file) rather than by a second check of the whole bundle.
-        manifest = manifest_of(&report.coverage, proven.clone())?;
+        manifest = manifest_of(files, &report.coverage, proven.clone())?;
         crate::evidence::write(&bundle, manifest_path, &manifest)?;
         if let Err(error) = check_alone(&bundle, manifest_path, &validator_config) {
             return Err(target.fail(error, options.keep_failed));
@@ -913,7 +941,8 @@ fn build_inner(
         };
         let rendered = render_pages(&bundle, &with_evidence, &indices, options, hooks)?;
         traces.extend(rendered);
-        manifest = manifest_of(&report.coverage, proven.clone())?;
+        let files = crate::evidence::digest_files(&bundle, manifest_path, known.as_ref())?;
+        manifest = manifest_of(files, &report.coverage, proven.clone())?;
         crate::evidence::write(&bundle, manifest_path, &manifest)?;
         let next = match validate(&traces) {
             Ok(report) => report,
@@ -1726,11 +1755,12 @@ fn render_pages(
     hooks: &Hooks<'_>,
 ) -> Result<Traces, Error> {
     let nav = navigation(site.pages);
-    let summaries: Vec<PageSummary<'_>> = site
-        .pages
-        .iter()
-        .map(|page| PageSummary::of(page, &site.config.base_url))
-        .collect();
+    let summaries = Summaries::new(
+        site.pages
+            .iter()
+            .map(|page| PageSummary::of(page, &site.config.base_url))
+            .collect(),
+    );
     let done = AtomicUsize::new(0);
     let total = renderable.len();
     type Rendered = Result<(String, Arc<PageTrace>), Vec<Error>>;

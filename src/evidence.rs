@@ -14,6 +14,7 @@ use bundle_validator::evidence::{
     FORMAT, FileDigest, Manifest, PromiseEvidence, Tool, bundle_digest, headers_rules,
     redirects_rules, sha256_hex,
 };
+use rayon::prelude::*;
 use serde::Deserialize;
 
 use crate::error::Error;
@@ -348,6 +349,10 @@ pub struct KnownDigests<'a> {
 /// holds only what the build wrote: regular files and folders. With
 /// `known`, the files are those of the last good build and only the
 /// rewritten ones are read.
+///
+/// A bundle is thousands of small files in as many folders, so both the
+/// listing and the reading run on every thread: done one file after the
+/// other, this was the longest stretch of a build with one core idle.
 pub fn digest_files(
     dir: &Path,
     manifest: &str,
@@ -356,54 +361,31 @@ pub fn digest_files(
     if let Some(known) = known {
         return known
             .files
-            .iter()
+            .par_iter()
             .map(|file| {
                 if file.path == manifest || !known.rewritten.contains(&file.path) {
                     Ok(file.clone())
                 } else {
-                    digest_file(dir, &file.path)
+                    digest_file(dir, file.path.clone())
                 }
             })
             .collect();
     }
-    let mut files = Vec::new();
-    let mut has_manifest = false;
-    for entry in walkdir::WalkDir::new(dir).follow_links(false) {
-        let entry = entry.map_err(|error| {
-            Error::ValidatorRead(std::io::Error::other(format!(
-                "the new bundle could not be listed for its evidence manifest ({})",
-                error.io_error().map_or_else(
-                    || "a folder loop".to_string(),
-                    std::string::ToString::to_string
-                )
-            )))
-        })?;
-        if entry.file_type().is_dir() {
-            continue;
-        }
-        let relative = entry
-            .path()
-            .strip_prefix(dir)
-            .ok()
-            .and_then(Path::to_str)
-            .map(|path| path.replace(std::path::MAIN_SEPARATOR, "/"))
-            .ok_or_else(|| {
-                Error::ValidatorRead(std::io::Error::other(
-                    "the new bundle holds a file name that is not UTF-8",
-                ))
-            })?;
-        if relative == manifest {
-            has_manifest = true;
-            files.push(FileDigest {
-                path: relative,
-                sha256: None,
-                bytes: None,
-            });
-            continue;
-        }
-        files.push(digest_file(dir, &relative)?);
-    }
-    if !has_manifest {
+    let listed = list_files(dir, "")?;
+    let mut files: Vec<FileDigest> = listed
+        .into_par_iter()
+        .map(|relative| {
+            if relative == manifest {
+                return Ok(FileDigest {
+                    path: relative,
+                    sha256: None,
+                    bytes: None,
+                });
+            }
+            digest_file(dir, relative)
+        })
+        .collect::<Result<_, Error>>()?;
+    if !files.iter().any(|file| file.path == manifest) {
         files.push(FileDigest {
             path: manifest.to_string(),
             sha256: None,
@@ -415,8 +397,8 @@ pub fn digest_files(
 }
 
 /// The digest of the file at bundle path `relative` of `dir`.
-fn digest_file(dir: &Path, relative: &str) -> Result<FileDigest, Error> {
-    let bytes = std::fs::read(dir.join(relative)).map_err(|source| {
+fn digest_file(dir: &Path, relative: String) -> Result<FileDigest, Error> {
+    let bytes = std::fs::read(dir.join(&relative)).map_err(|source| {
         Error::ValidatorRead(std::io::Error::new(
             source.kind(),
             format!("{relative} could not be read for its digest"),
@@ -425,26 +407,63 @@ fn digest_file(dir: &Path, relative: &str) -> Result<FileDigest, Error> {
     Ok(FileDigest {
         sha256: Some(sha256_hex(&bytes)),
         bytes: Some(bytes.len() as u64),
-        path: relative.to_string(),
+        path: relative,
     })
+}
+
+/// The bundle path (`/`-separated, from `prefix`) of every entry under
+/// `folder` that is not a folder, its subfolders listed in parallel.
+/// Links are not followed: a link is listed as what it is, not as the
+/// folder it may point to.
+fn list_files(folder: &Path, prefix: &str) -> Result<Vec<String>, Error> {
+    let unlistable = |error: std::io::Error| {
+        Error::ValidatorRead(std::io::Error::other(format!(
+            "the new bundle could not be listed for its evidence manifest ({error})"
+        )))
+    };
+    let mut files = Vec::new();
+    let mut folders = Vec::new();
+    for entry in std::fs::read_dir(folder).map_err(unlistable)? {
+        let entry = entry.map_err(unlistable)?;
+        let name = entry.file_name().into_string().map_err(|_| {
+            Error::ValidatorRead(std::io::Error::other(
+                "the new bundle holds a file name that is not UTF-8",
+            ))
+        })?;
+        let relative = if prefix.is_empty() {
+            name
+        } else {
+            format!("{prefix}/{name}")
+        };
+        if entry.file_type().map_err(unlistable)?.is_dir() {
+            folders.push((entry.path(), relative));
+        } else {
+            files.push(relative);
+        }
+    }
+    let nested = folders
+        .par_iter()
+        .map(|(path, relative)| list_files(path, relative))
+        .collect::<Result<Vec<_>, Error>>()?;
+    files.extend(nested.into_iter().flatten());
+    Ok(files)
 }
 
 /// What a manifest is made of besides the bundle's files.
 pub struct ManifestParts<'a> {
+    /// The bundle's files, from [`digest_files`].
+    pub files: Vec<FileDigest>,
     pub build_time: jiff::Timestamp,
     pub source_commit: Option<String>,
     pub coverage: &'a [bundle_validator::CategoryCoverage],
     pub promises: Vec<PromiseEvidence>,
     /// The bundle paths of the pages that show the evidence.
     pub evidence_pages: &'a [String],
-    /// What is known of the files from the last good build, when the
-    /// build rewrote that bundle in place.
-    pub known: Option<&'a KnownDigests<'a>>,
 }
 
-/// The manifest of the bundle in `dir`, whose own path is `manifest`.
-pub fn manifest(dir: &Path, manifest: &str, parts: ManifestParts<'_>) -> Result<Manifest, Error> {
-    let files = digest_files(dir, manifest, parts.known)?;
+/// The manifest of the bundle in `dir` whose files are `parts.files`.
+pub fn manifest(dir: &Path, parts: ManifestParts<'_>) -> Result<Manifest, Error> {
+    let files = parts.files;
     let rules_of = |name: &str, digest: fn(&str, &[u8]) -> _| {
         files
             .iter()

@@ -144,17 +144,33 @@ pub fn graph(config: &SiteConfig, page: &Page, image: Option<&str>) -> Value {
 /// means the same character, so the JSON is unchanged in meaning.
 pub fn json_ld_text(value: &Value) -> String {
     let text = value.to_string();
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            other => out.push(other),
-        }
+    // The bytes that start one of those characters: the ASCII three, and
+    // the lead byte of U+2028 and U+2029 (and of other characters, which
+    // are copied as they are). Each is at a character boundary, and the
+    // text between them is copied whole rather than character by
+    // character; a graph without any is returned as written.
+    let special = |byte: &u8| matches!(byte, b'<' | b'>' | b'&' | 0xE2);
+    if !text.as_bytes().iter().any(special) {
+        return text;
     }
+    let mut out = String::with_capacity(text.len() + 32);
+    let mut rest = text.as_str();
+    while let Some(at) = rest.as_bytes().iter().position(special) {
+        let (before, from) = rest.split_at(at);
+        out.push_str(before);
+        let mut chars = from.chars();
+        match chars.next() {
+            Some('<') => out.push_str("\\u003c"),
+            Some('>') => out.push_str("\\u003e"),
+            Some('&') => out.push_str("\\u0026"),
+            Some('\u{2028}') => out.push_str("\\u2028"),
+            Some('\u{2029}') => out.push_str("\\u2029"),
+            Some(other) => out.push(other),
+            None => {}
+        }
+        rest = chars.as_str();
+    }
+    out.push_str(rest);
     out
 }
 
@@ -212,7 +228,7 @@ mod tests {
         /// as the same value.
         #[test]
         fn fuzz_no_value_can_close_the_script_element(
-            text in "(\\PC|</script>|<!--|-->|<script|\u{2028}|\u{2029}|&|]]>){0,12}",
+            text in "(\\PC|</script>|<!--|-->|<script|\u{2028}|\u{2029}|\u{2014}|\u{20AC}|&|]]>){0,12}",
         ) {
             let value = json!({"name": text, "list": [text.clone()], text.clone(): 1});
             let out = json_ld_text(&value);

@@ -1,25 +1,28 @@
 //! Syntax highlighting of fenced code blocks, by class names only.
 //!
 //! The site's CSP allows no inline style, so code is never coloured with
-//! `style=` attributes (the default of Zola and Hugo): syntect's
-//! `ClassedHTMLGenerator` wraps each token in `<span class="hl-…">`, and
+//! `style=` attributes (the default of Zola and Hugo): each token is
+//! wrapped in `<span class="hl-…">`, as syntect's `ClassedHTMLGenerator`
+//! writes it, and
 //! the colours live in a stylesheet, [`stylesheet`], committed as
 //! `static/css/highlight.css` and fingerprinted with every other asset.
 //! It holds a light theme and a dark one, chosen by `prefers-color-scheme`.
 //!
 //! The grammars are syntect's bundled Sublime Text syntaxes, matched with
-//! fancy-regex (pure Rust, no C toolchain). They are loaded once per
-//! process and only when a page has a fenced block with a language, so a
-//! site without code pays nothing. A block whose language no grammar
-//! knows, or that the grammar cannot get through (fancy-regex gives up on
-//! runaway backtracking rather than hanging), is written as plain escaped
-//! code, as pulldown-cmark writes it.
+//! Oniguruma. They are loaded once per process and only when a page has a
+//! fenced block with a language, so a site without code pays nothing. A
+//! block whose language no grammar knows, or that the grammar cannot get
+//! through, is written as plain escaped code, as pulldown-cmark writes it.
+//! Each thread remembers the parses of the lines it has highlighted
+//! (`SeenLines`), since code on a site repeats lines.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use syntect::highlighting::{Color, Theme, ThemeSet};
-use syntect::html::{ClassStyle, ClassedHTMLGenerator, css_for_theme_with_class_style};
-use syntect::parsing::SyntaxSet;
+use syntect::html::{ClassStyle, css_for_theme_with_class_style, line_tokens_to_classed_spans};
+use syntect::parsing::{ParseState, ScopeStack, ScopeStackOp, SyntaxSet};
 use syntect::util::LinesWithEndings;
 
 /// Every class the highlighter writes starts with this prefix, so theme
@@ -53,21 +56,108 @@ pub fn language(info: &str) -> Option<&str> {
 
 /// The highlighted HTML of `code` as a whole `<pre>` block, or `None` when
 /// no grammar knows `language` or the grammar failed on the text.
+///
+/// This is what syntect's `ClassedHTMLGenerator` does, line by line, with
+/// the parse of each line looked up in `SeenLines` first.
 pub fn highlight(language: &str, code: &str) -> Option<String> {
     let syntaxes = &*SYNTAXES;
     let syntax = syntaxes.find_syntax_by_token(language)?;
-    let mut generator = ClassedHTMLGenerator::new_with_class_style(syntax, syntaxes, STYLE);
+    let mut state = ParseState::new(syntax);
+    let mut scopes = ScopeStack::new();
+    let mut body = String::with_capacity(code.len() * 4);
+    let mut open_spans: isize = 0;
     for line in LinesWithEndings::from(code) {
-        generator
-            .parse_html_for_line_which_includes_newline(line)
-            .ok()?;
+        let ops = SEEN_LINES.with_borrow_mut(|seen| seen.parse(&mut state, line, syntaxes))?;
+        let (html, delta) = line_tokens_to_classed_spans(line, &ops, STYLE, &mut scopes).ok()?;
+        open_spans += delta;
+        body.push_str(&html);
     }
-    let body = generator.finalize();
+    for _ in 0..open_spans {
+        body.push_str("</span>");
+    }
     // A long line scrolls the block sideways, and a block that scrolls
     // must be reachable from the keyboard to be scrolled without a mouse.
     Some(format!(
         "<pre class=\"{BLOCK_CLASS}\" data-lang=\"{language}\" tabindex=\"0\"><code class=\"language-{language}\">{body}</code></pre>\n"
     ))
+}
+
+/// The scope operations of one line, as the grammar's parser gives them.
+type LineOps = Vec<(usize, ScopeStackOp)>;
+
+/// One parse of a line: the state it started in, what it gave and the
+/// state it left the parser in.
+struct LineParse {
+    before: ParseState,
+    ops: LineOps,
+    after: ParseState,
+}
+
+/// Lines already parsed on this thread, by their text. A grammar's parse
+/// of a line depends only on the line and the parser's state before it,
+/// so a line met again in the same state (a closing brace, an import, a
+/// shell prompt, a line shared by the examples of a tutorial) takes the
+/// operations and the state of its first parse instead of running the
+/// grammar's regular expressions again, which is most of the cost of
+/// highlighting. Bounded, since most lines of code are met once: long
+/// lines are not kept, nor more than a few states a line, and the whole
+/// is forgotten once it holds [`SeenLines::MAX_PARSES`] parses.
+#[derive(Default)]
+struct SeenLines {
+    lines: HashMap<Box<str>, Vec<LineParse>>,
+    parses: usize,
+}
+
+impl SeenLines {
+    /// Longest line kept, in bytes.
+    const MAX_LINE: usize = 256;
+    /// Most states kept for one line.
+    const MAX_STATES: usize = 4;
+    /// Parses kept before everything is forgotten. Each holds two parser
+    /// states (a stack of contexts, with the captures of back-references)
+    /// and the line's operations: up to a few kilobytes, so a thread keeps
+    /// a few megabytes at most.
+    const MAX_PARSES: usize = 2048;
+
+    /// The operations of `line` parsed from `state`, which is moved on
+    /// past it; `None` when the grammar fails on it.
+    fn parse(
+        &mut self,
+        state: &mut ParseState,
+        line: &str,
+        syntaxes: &SyntaxSet,
+    ) -> Option<LineOps> {
+        if let Some(seen) = self
+            .lines
+            .get(line)
+            .and_then(|parses| parses.iter().find(|parse| parse.before == *state))
+        {
+            state.clone_from(&seen.after);
+            return Some(seen.ops.clone());
+        }
+        let before = (line.len() <= Self::MAX_LINE).then(|| state.clone());
+        let ops = state.parse_line(line, syntaxes).ok()?;
+        if let Some(before) = before {
+            if self.parses >= Self::MAX_PARSES {
+                self.lines.clear();
+                self.parses = 0;
+            }
+            let parses = self.lines.entry(line.into()).or_default();
+            if parses.len() < Self::MAX_STATES {
+                self.parses += 1;
+                parses.push(LineParse {
+                    before,
+                    ops: ops.clone(),
+                    after: state.clone(),
+                });
+            }
+        }
+        Some(ops)
+    }
+}
+
+thread_local! {
+    static SEEN_LINES: RefCell<SeenLines> = RefCell::default();
 }
 
 /// The stylesheet for highlighted code: the light theme for every reader
@@ -237,6 +327,78 @@ mod tests {
         assert_eq!(language("  json  title=x"), Some("json"));
         assert_eq!(language("a\"onclick=x"), None);
         assert_eq!(language(""), None);
+    }
+
+    /// What syntect's own generator writes for `code`, with no line
+    /// looked up: the reference the remembered parses must match.
+    fn unremembered(language: &str, code: &str) -> Option<String> {
+        let syntax = SYNTAXES.find_syntax_by_token(language)?;
+        let mut generator =
+            syntect::html::ClassedHTMLGenerator::new_with_class_style(syntax, &SYNTAXES, STYLE);
+        for line in LinesWithEndings::from(code) {
+            generator
+                .parse_html_for_line_which_includes_newline(line)
+                .ok()?;
+        }
+        let body = generator.finalize();
+        Some(format!(
+            "<pre class=\"{BLOCK_CLASS}\" data-lang=\"{language}\" tabindex=\"0\"><code class=\"language-{language}\">{body}</code></pre>\n"
+        ))
+    }
+
+    #[test]
+    fn a_line_seen_in_another_state_is_parsed_again() {
+        // `}` closes a block in the first snippet and a string's
+        // interpolation never opens in the second: the same text, parsed
+        // from different states, must not share a parse.
+        let first = "fn a() {\n    let b = 1;\n}\n";
+        let second = "let s = \"\n}\n\";\n";
+        for code in [first, second, first, second] {
+            assert_eq!(highlight("rust", code), unremembered("rust", code));
+        }
+    }
+
+    mod fuzz {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Code made of lines that repeat, in states that differ: block
+        /// and string delimiters, comments and ordinary statements.
+        fn code() -> impl Strategy<Value = String> {
+            let line = prop::sample::select(vec![
+                "fn main() {",
+                "}",
+                "    let x = 1;",
+                "\"",
+                "/*",
+                "*/",
+                "// note",
+                "r#\"",
+                "\"#",
+                "    println!(\"{x}\");",
+                "",
+                "<b>&amp;</b>",
+            ]);
+            prop::collection::vec(line, 0..12).prop_map(|lines| {
+                let mut code = lines.join("\n");
+                code.push('\n');
+                code
+            })
+        }
+
+        proptest! {
+            #![proptest_config(crate::proptest_config::config(128))]
+
+            #[test]
+            fn remembered_parses_write_what_the_grammar_writes(
+                snippets in prop::collection::vec(code(), 1..4),
+                language in prop::sample::select(vec!["rust", "js", "sh", "html"]),
+            ) {
+                for code in &snippets {
+                    prop_assert_eq!(highlight(language, code), unremembered(language, code));
+                }
+            }
+        }
     }
 
     /// The committed stylesheet is what the themes generate, so the classes
