@@ -1477,7 +1477,7 @@ fn load_pages(
     // A dev build takes the pages whose files have not changed since the
     // last build as that build parsed them.
     let known = loaded.as_deref();
-    let now = bundle_validator::memo::now_seconds();
+    let now = bundle_validator::memo::now();
     let read: Vec<(Result<Page, Error>, Option<FileStamp>, bool)> = files
         .par_iter()
         .map(|file| {

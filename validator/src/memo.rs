@@ -6,8 +6,8 @@
 //! from is the same: the file's bytes (by BLAKE3 digest; a file whose
 //! device, inode, size, modification time and change time are those it
 //! had when it was digested is not read again, provided it had last
-//! changed well before then, see [`RACY`]), the config and
-//! the bundle-wide context every rule reads (the file list, the origin,
+//! changed a few clock ticks before then, see [`RACY_FINE`]), the config
+//! and the bundle-wide context every rule reads (the file list, the origin,
 //! `_headers`, the evidence register), and the bytes of every other file
 //! the rules took a digest of while judging it (subresource integrity).
 //! A file judged by the clock (`security.txt` expiry) is always judged
@@ -51,13 +51,19 @@ impl std::fmt::Debug for Memo {
 }
 
 /// How long before a check a file must have last changed for its
-/// metadata to stand for its bytes at the next check. File times have a
-/// coarse clock: a file rewritten right after it was digested, within one
-/// tick and at the same size, would keep its times. One that had not
-/// changed for this long when it was digested cannot have, so if its times
-/// are the same later, it was not written since (a program can set the
-/// modification time, not the change time).
-pub const RACY: std::time::Duration = std::time::Duration::from_secs(1);
+/// metadata to stand for its bytes at the next check, on a file system
+/// that keeps times to the second. File times have a coarse clock: a file
+/// rewritten right after it was digested, within one tick and at the same
+/// size, would keep its times. One that had not changed for this long when
+/// it was digested cannot have, so if its times are the same later, it
+/// was not written since (a program can set the modification time, not
+/// the change time).
+pub const RACY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The same on a file system that keeps times to the nanosecond (a change
+/// time with a fraction of a second says so): its clock ticks at least a
+/// hundred times a second, so two ticks are enough.
+pub const RACY_FINE: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// What the file system says of a file: enough to tell, without reading
 /// it, that it is still the file that was read (see [`RACY`]).
@@ -91,12 +97,18 @@ impl FileStamp {
         None
     }
 
-    /// Whether the file had last changed at least [`RACY`] before `now`
-    /// (seconds since the Unix epoch): only then does the same stamp later
-    /// mean the same bytes.
-    pub fn settled(&self, now: i64) -> bool {
-        let margin = i64::try_from(RACY.as_secs()).unwrap_or(i64::MAX);
-        self.changed.0.saturating_add(margin) < now
+    /// Whether the file had last changed at least [`RACY`] (or
+    /// [`RACY_FINE`]) before `now` (since the Unix epoch): only then does
+    /// the same stamp later mean the same bytes.
+    pub fn settled(&self, now: std::time::Duration) -> bool {
+        let (seconds, nanos) = self.changed;
+        let (Ok(seconds), Ok(nanos)) = (u64::try_from(seconds), u32::try_from(nanos)) else {
+            return false;
+        };
+        let changed = std::time::Duration::new(seconds, 0)
+            .saturating_add(std::time::Duration::from_nanos(u64::from(nanos)));
+        let margin = if nanos == 0 { RACY } else { RACY_FINE };
+        changed.saturating_add(margin) <= now
     }
 }
 
@@ -161,11 +173,7 @@ impl Lookup {
     /// parallel, and the context of this check; `memo` is what the earlier
     /// checks left.
     pub(crate) fn start(memo: Memo, config: &Config, site: &Site, headers: Option<&str>) -> Self {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |since| {
-                i64::try_from(since.as_secs()).unwrap_or(i64::MAX)
-            });
+        let now = now();
         let known: Vec<(Option<blake3::Hash>, Option<FileStamp>, bool)> = (0..site.paths.len())
             .into_par_iter()
             .map(|index| {
@@ -269,13 +277,11 @@ impl Lookup {
     }
 }
 
-/// The clock, in seconds since the Unix epoch, for [`FileStamp::settled`].
-pub fn now_seconds() -> i64 {
+/// The clock, since the Unix epoch, for [`FileStamp::settled`].
+pub fn now() -> std::time::Duration {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |since| {
-            i64::try_from(since.as_secs()).unwrap_or(i64::MAX)
-        })
+        .unwrap_or_default()
 }
 
 /// Whether the rules read file `index` as text. Files binary by name are
@@ -314,4 +320,36 @@ fn context_digest(config: &Config, site: &Site, headers: Option<&str>) -> blake3
         hasher.update(b"\0");
     }
     hasher.finalize()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn changed_at(seconds: i64, nanos: i64) -> FileStamp {
+        FileStamp {
+            device: 1,
+            inode: 1,
+            size: 1,
+            modified: (seconds, nanos),
+            changed: (seconds, nanos),
+        }
+    }
+
+    #[test]
+    fn a_file_settles_a_few_ticks_after_its_change_or_two_seconds_on_a_coarse_clock() {
+        let fine = changed_at(100, 500_000_000);
+        assert!(!fine.settled(Duration::from_millis(100_500)));
+        assert!(!fine.settled(Duration::from_millis(100_519)));
+        assert!(fine.settled(Duration::from_millis(100_520)));
+        // Whole seconds: the change may have been up to a second later.
+        let coarse = changed_at(100, 0);
+        assert!(!coarse.settled(Duration::from_millis(101_999)));
+        assert!(coarse.settled(Duration::from_secs(102)));
+        // A time before the epoch, or a clock that went back, never
+        // settles.
+        assert!(!changed_at(-1, 0).settled(Duration::from_secs(200)));
+        assert!(!fine.settled(Duration::from_secs(50)));
+    }
 }

@@ -202,13 +202,12 @@ fn settled_files_are_known_by_their_metadata_and_changed_ones_read() {
     let dir = copy_of("sri-pass-matching");
     let config = Config::default();
     let mut memo = Memo::new();
-    // Files written just now are read at every check until they settle.
+    // The first check reads every file; one that had not settled then is
+    // read again at the next.
     same_as_fresh(dir.path(), &config, &mut memo);
-    let text_files = memo.digested();
-    assert!(text_files >= 5, "{memo:?}");
-    std::thread::sleep(bundle_validator::memo::RACY + std::time::Duration::from_millis(1100));
+    assert!(memo.digested() >= 5, "{memo:?}");
+    std::thread::sleep(bundle_validator::memo::RACY + std::time::Duration::from_millis(100));
     same_as_fresh(dir.path(), &config, &mut memo);
-    assert_eq!(memo.digested(), text_files);
     // Now settled: nothing is read, everything is reused.
     same_as_fresh(dir.path(), &config, &mut memo);
     assert_eq!(memo.digested(), 0);
