@@ -22,22 +22,112 @@ fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A copy of the sample site's sources, with its image cache.
-fn sample_copy() -> tempfile::TempDir {
-    let site = tempfile::tempdir().unwrap();
-    for name in SOURCE_FOLDERS
-        .iter()
-        .chain(SOURCE_FILES.iter())
-        .chain([&".baystore-cache"])
-    {
-        let from = repo_root().join(name);
-        if from.is_dir() {
-            support::copy_dir(&from, &site.path().join(name));
-        } else if from.is_file() {
-            std::fs::copy(&from, site.path().join(name)).unwrap();
+/// A dev session on a copy of a site: its builds, what they reuse, and
+/// the files the last one rewrote in place.
+struct Session {
+    site: tempfile::TempDir,
+    work: tempfile::TempDir,
+    reuse: Reuse,
+    builds: usize,
+    shielded: Mutex<Vec<String>>,
+}
+
+impl Session {
+    /// A session on a copy of the sample site's sources, with its image
+    /// cache.
+    fn sample() -> Self {
+        let site = tempfile::tempdir().unwrap();
+        for name in SOURCE_FOLDERS
+            .iter()
+            .chain(SOURCE_FILES.iter())
+            .chain([&".baystore-cache"])
+        {
+            let from = repo_root().join(name);
+            if from.is_dir() {
+                support::copy_dir(&from, &site.path().join(name));
+            } else if from.is_file() {
+                std::fs::copy(&from, site.path().join(name)).unwrap();
+            }
+        }
+        Self::on(site)
+    }
+
+    /// A session on a copy of the generator's fixture site.
+    fn fixture() -> Self {
+        let site = tempfile::tempdir().unwrap();
+        support::copy_dir(&repo_root().join("tests/generator/site"), site.path());
+        Self::on(site)
+    }
+
+    fn on(site: tempfile::TempDir) -> Self {
+        Self {
+            site,
+            work: tempfile::tempdir().unwrap(),
+            reuse: Reuse::new(),
+            builds: 0,
+            shielded: Mutex::new(Vec::new()),
         }
     }
-    site
+
+    fn site(&self) -> &Path {
+        self.site.path()
+    }
+
+    /// Builds again after `changed` (paths in the site folder) changed,
+    /// as `dev` does, into the next fresh folder if it is a full build.
+    fn rebuild(&mut self, changed: &[PathBuf]) -> Result<BuildSummary, Error> {
+        self.reuse.sources_changed(changed);
+        self.builds += 1;
+        let out = self.work.path().join(format!("b{}", self.builds));
+        let shielded = &self.shielded;
+        let shield = |_: &Path, saved: &LastGoodBytes| {
+            let mut shielded = shielded.lock().unwrap();
+            shielded.clear();
+            shielded.extend(saved.iter().map(|(path, _)| path.clone()));
+        };
+        build_again(&options(self.site.path(), out), &mut self.reuse, &shield)
+    }
+
+    /// The folder of the bundle served now.
+    fn served(&self) -> PathBuf {
+        self.reuse.last_dir().unwrap().to_path_buf()
+    }
+
+    /// The files the last build rewrote in place.
+    fn shielded(&self) -> Vec<String> {
+        self.shielded.lock().unwrap().clone()
+    }
+
+    /// Builds the sources as they are afresh.
+    fn fresh(&self, name: &str) -> (Result<BuildSummary, Error>, PathBuf) {
+        let dir = self.work.path().join(name);
+        (build(&options(self.site.path(), dir.clone())), dir)
+    }
+
+    /// Requires the served bundle to be the one a fresh build writes, and
+    /// returns that build's summary.
+    fn assert_serves_fresh(&self, name: &str) -> BuildSummary {
+        let (fresh, dir) = self.fresh(name);
+        assert_same_bundle(&self.served(), &dir);
+        fresh.unwrap()
+    }
+
+    /// Appends a line to a source file and says it changed.
+    fn append(&self, relative: &str, line: &str) -> Vec<PathBuf> {
+        let path = self.site().join(relative);
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, format!("{text}\n{line}\n")).unwrap();
+        vec![PathBuf::from(relative)]
+    }
+
+    /// Replaces the first `from` in a source file and says it changed.
+    fn edit(&self, relative: &str, from: &str, to: &str) -> Vec<PathBuf> {
+        let path = self.site().join(relative);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{relative} lacks {from:?}");
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+        vec![PathBuf::from(relative)]
+    }
 }
 
 fn options(site: &Path, out: PathBuf) -> BuildOptions<'static> {
@@ -79,55 +169,26 @@ fn findings(summary: &BuildSummary) -> String {
     serde_json::to_string_pretty(&summary.report).unwrap()
 }
 
-fn edit(site: &Path, relative: &str, from: &str, to: &str) {
-    let path = site.join(relative);
-    let text = std::fs::read_to_string(&path).unwrap();
-    assert!(text.contains(from), "{relative} lacks {from:?}");
-    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
-}
-
 const POST: &str = "content/news/consent-first-analytics.md";
 
 #[test]
 fn a_body_edit_is_rewritten_in_place_as_a_fresh_build_would_write_it() {
-    let site = sample_copy();
-    let work = tempfile::tempdir().unwrap();
-    let mut reuse = Reuse::new();
-    let shielded = Mutex::new(Vec::<String>::new());
-    let shield = |_: &Path, saved: &LastGoodBytes| {
-        let mut shielded = shielded.lock().unwrap();
-        shielded.clear();
-        shielded.extend(saved.iter().map(|(path, _)| path.clone()));
-    };
-
-    let first = build_again(
-        &options(site.path(), work.path().join("b1")),
-        &mut reuse,
-        &shield,
-    )
-    .unwrap();
+    let mut session = Session::sample();
+    let first = session.rebuild(&[]).unwrap();
     assert_eq!(first.rewritten, None);
-    let served = reuse.last_dir().unwrap().to_path_buf();
-    assert_eq!(served, work.path().join("b1").canonicalize().unwrap());
+    let served = session.served();
+    assert_eq!(
+        served,
+        session.work.path().join("b1").canonicalize().unwrap()
+    );
 
     // A body edit: the post, the feeds that list it and the evidence are
     // rewritten in the served bundle; nothing else is.
-    let text = std::fs::read_to_string(site.path().join(POST)).unwrap();
-    std::fs::write(
-        site.path().join(POST),
-        format!("{text}\nA sentence added while the dev server runs.\n"),
-    )
-    .unwrap();
-    reuse.sources_changed(&[PathBuf::from(POST)]);
-    let again = build_again(
-        &options(site.path(), work.path().join("b2")),
-        &mut reuse,
-        &shield,
-    )
-    .unwrap();
+    let changed = session.append(POST, "A sentence added while the dev server runs.");
+    let again = session.rebuild(&changed).unwrap();
     let rewritten = again.rewritten.expect("rewritten in place");
-    assert!(!work.path().join("b2").exists());
-    let shown = shielded.lock().unwrap().clone();
+    assert!(!session.work.path().join("b2").exists());
+    let shown = session.shielded();
     assert_eq!(shown.len(), rewritten);
     assert!(shown.contains(&"news/consent-first-analytics/index.html".to_string()));
     assert!(shown.contains(&"news/atom.xml".to_string()), "{shown:?}");
@@ -136,10 +197,7 @@ fn a_body_edit_is_rewritten_in_place_as_a_fresh_build_would_write_it() {
         "listings show no body: {shown:?}"
     );
     assert!(rewritten < first.pages / 2, "{shown:?}");
-
-    let fresh_dir = work.path().join("fresh");
-    let fresh = build(&options(site.path(), fresh_dir.clone())).unwrap();
-    assert_same_bundle(&served, &fresh_dir);
+    let fresh = session.assert_serves_fresh("fresh");
     assert_eq!(findings(&again), findings(&fresh));
     let page =
         std::fs::read_to_string(served.join("news/consent-first-analytics/index.html")).unwrap();
@@ -147,104 +205,54 @@ fn a_body_edit_is_rewritten_in_place_as_a_fresh_build_would_write_it() {
 
     // A title edit changes what listings show: they are rewritten too,
     // and the bundle is again the one a fresh build writes.
-    shielded.lock().unwrap().clear();
-    edit(site.path(), POST, "title: Analytics", "title: Page views");
-    reuse.sources_changed(&[PathBuf::from(POST)]);
-    let retitled = build_again(
-        &options(site.path(), work.path().join("b3")),
-        &mut reuse,
-        &shield,
-    )
-    .unwrap();
+    let changed = session.edit(POST, "title: Analytics", "title: Page views");
+    let retitled = session.rebuild(&changed).unwrap();
     assert!(retitled.rewritten.is_some());
-    let shown = shielded.lock().unwrap().clone();
+    let shown = session.shielded();
     for listing in ["news/index.html", "tags/security/index.html", "sitemap.xml"] {
         assert!(shown.contains(&listing.to_string()), "{listing}: {shown:?}");
     }
-    let fresh_dir = work.path().join("fresh-2");
-    build(&options(site.path(), fresh_dir.clone())).unwrap();
-    assert_same_bundle(&served, &fresh_dir);
+    session.assert_serves_fresh("fresh-2");
 
     // A change of the site's structure (the page's terms) is a full build
     // into the new folder, again equal to a fresh one.
-    edit(
-        site.path(),
-        POST,
-        "tags: [Security, Releases]",
-        "tags: [Security]",
-    );
-    reuse.sources_changed(&[PathBuf::from(POST)]);
-    let full = build_again(
-        &options(site.path(), work.path().join("b3b")),
-        &mut reuse,
-        &shield,
-    )
-    .unwrap();
+    let changed = session.edit(POST, "tags: [Security, Releases]", "tags: [Security]");
+    let full = session.rebuild(&changed).unwrap();
     assert_eq!(full.rewritten, None);
-    let fresh_dir = work.path().join("fresh-3");
-    build(&options(site.path(), fresh_dir.clone())).unwrap();
-    assert_same_bundle(&work.path().join("b3b"), &fresh_dir);
+    assert_eq!(
+        session.served(),
+        session.work.path().join("b4").canonicalize().unwrap()
+    );
+    session.assert_serves_fresh("fresh-3");
 
     // A template edit is a full build even if a page's body changed too.
-    let text = std::fs::read_to_string(site.path().join(POST)).unwrap();
-    std::fs::write(site.path().join(POST), format!("{text}\nMore.\n")).unwrap();
-    reuse.sources_changed(&[PathBuf::from(POST), PathBuf::from("templates/page.html")]);
-    let full = build_again(
-        &options(site.path(), work.path().join("b4")),
-        &mut reuse,
-        &shield,
-    )
-    .unwrap();
+    let mut changed = session.append(POST, "More.");
+    changed.push(PathBuf::from("templates/page.html"));
+    let full = session.rebuild(&changed).unwrap();
     assert_eq!(full.rewritten, None);
 }
 
 #[test]
 fn a_failed_rebuild_in_place_leaves_the_last_good_bundle_as_it_was() {
-    let site = sample_copy();
-    let work = tempfile::tempdir().unwrap();
-    let mut reuse = Reuse::new();
-    let shield = |_: &Path, _: &LastGoodBytes| {};
-    build_again(
-        &options(site.path(), work.path().join("b1")),
-        &mut reuse,
-        &shield,
-    )
-    .unwrap();
-    let served = reuse.last_dir().unwrap().to_path_buf();
+    let mut session = Session::sample();
+    session.rebuild(&[]).unwrap();
+    let served = session.served();
     let before = files(&served);
 
     // The body now links the console: the generator writes it, the gate
     // refuses it.
-    let text = std::fs::read_to_string(site.path().join(POST)).unwrap();
-    std::fs::write(
-        site.path().join(POST),
-        format!("{text}\n[Sign in](/console/)\n"),
-    )
-    .unwrap();
-    reuse.sources_changed(&[PathBuf::from(POST)]);
-    let error = build_again(
-        &options(site.path(), work.path().join("b2")),
-        &mut reuse,
-        &shield,
-    )
-    .unwrap_err();
+    let text = std::fs::read_to_string(session.site().join(POST)).unwrap();
+    let changed = session.append(POST, "[Sign in](/console/)");
+    let error = session.rebuild(&changed).unwrap_err();
     assert!(matches!(error, Error::ValidationFailed { .. }), "{error}");
     assert!(files(&served) == before, "the served bundle changed");
-    assert_eq!(reuse.last_dir(), Some(served.as_path()));
+    assert_eq!(session.served(), served);
 
     // Fixing it rewrites in place again, from the last good build.
-    std::fs::write(site.path().join(POST), format!("{text}\nFixed.\n")).unwrap();
-    reuse.sources_changed(&[PathBuf::from(POST)]);
-    let fixed = build_again(
-        &options(site.path(), work.path().join("b3")),
-        &mut reuse,
-        &shield,
-    )
-    .unwrap();
+    std::fs::write(session.site().join(POST), format!("{text}\nFixed.\n")).unwrap();
+    let fixed = session.rebuild(&[PathBuf::from(POST)]).unwrap();
     assert!(fixed.rewritten.is_some());
-    let fresh_dir = work.path().join("fresh");
-    build(&options(site.path(), fresh_dir.clone())).unwrap();
-    assert_same_bundle(&served, &fresh_dir);
+    session.assert_serves_fresh("fresh");
 }
 
 /// One change an author makes between two dev builds of the fixture site.
@@ -292,83 +300,60 @@ fn change() -> impl proptest::strategy::Strategy<Value = Change> {
     ]
 }
 
+/// Rewrites every line of a source file that starts with `key` and says
+/// it changed.
+fn set_key(session: &Session, relative: &str, key: &str, line: &str) -> Vec<PathBuf> {
+    let path = session.site().join(relative);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = text
+        .lines()
+        .map(|each| if each.starts_with(key) { line } else { each })
+        .collect();
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    vec![PathBuf::from(relative)]
+}
+
 /// Applies `change` to the site and says which sources it changed.
-fn apply(site: &Path, change: &Change, step: usize) -> Vec<PathBuf> {
-    let content = |index: usize| PathBuf::from("content").join(FIXTURE_PAGES[index]);
+fn apply(session: &Session, change: &Change, step: usize) -> Vec<PathBuf> {
+    let content = |index: usize| format!("content/{}", FIXTURE_PAGES[index]);
     let mut changed = Vec::new();
     // The refused link of the previous change goes first.
     for page in FIXTURE_PAGES {
-        let relative = PathBuf::from("content").join(page);
-        let text = std::fs::read_to_string(site.join(&relative)).unwrap();
+        let relative = format!("content/{page}");
+        let text = std::fs::read_to_string(session.site().join(&relative)).unwrap();
         if text.contains(REFUSED) {
-            std::fs::write(site.join(&relative), text.replace(REFUSED, "")).unwrap();
-            changed.push(relative);
+            changed.extend(session.edit(&relative, REFUSED, ""));
         }
     }
-    let append = |relative: &Path, line: &str| {
-        let path = site.join(relative);
-        let text = std::fs::read_to_string(&path).unwrap();
-        std::fs::write(&path, format!("{text}\n{line}\n")).unwrap();
-    };
-    match change {
-        Change::Body(index) => {
-            append(
-                &content(*index),
-                &format!("Paragraph added in step {step}."),
-            );
-            changed.push(content(*index));
-        }
-        Change::Title(index) => {
-            let path = site.join(content(*index));
-            let text = std::fs::read_to_string(&path).unwrap();
-            let retitled: Vec<String> = text
-                .lines()
-                .map(|line| {
-                    if line.starts_with("title:") {
-                        format!("title: Retitled in step {step}")
-                    } else {
-                        line.to_string()
-                    }
-                })
-                .collect();
-            std::fs::write(&path, retitled.join("\n") + "\n").unwrap();
-            changed.push(content(*index));
-        }
-        Change::Date(index) => {
-            let path = site.join(content(*index));
-            let text = std::fs::read_to_string(&path).unwrap();
-            let redated: Vec<String> = text
-                .lines()
-                .map(|line| {
-                    if line.starts_with("date:") {
-                        format!("date: 2026-02-{:02}", step % 28 + 1)
-                    } else {
-                        line.to_string()
-                    }
-                })
-                .collect();
-            std::fs::write(&path, redated.join("\n") + "\n").unwrap();
-            changed.push(content(*index));
-        }
+    changed.extend(match change {
+        Change::Body(index) => session.append(
+            &content(*index),
+            &format!("Paragraph added in step {step}."),
+        ),
+        Change::Title(index) => set_key(
+            session,
+            &content(*index),
+            "title:",
+            &format!("title: Retitled in step {step}"),
+        ),
+        Change::Date(index) => set_key(
+            session,
+            &content(*index),
+            "date:",
+            &format!("date: 2026-02-{:02}", step % 28 + 1),
+        ),
         Change::NewPage => {
-            let relative = PathBuf::from(format!("content/added-{step}.md"));
+            let relative = format!("content/added-{step}.md");
             std::fs::write(
-                site.join(&relative),
+                session.site().join(&relative),
                 format!("---\ntitle: Added in step {step}\n---\n\nNew.\n"),
             )
             .unwrap();
-            changed.push(relative);
+            vec![PathBuf::from(relative)]
         }
-        Change::Template => {
-            let relative = PathBuf::from("templates/base.html");
-            append(&relative, &format!("{{# step {step} #}}"));
-            changed.push(relative);
-        }
-        Change::Refused(index) => {
-            append(&content(*index), REFUSED);
-            changed.push(content(*index));
-        }
-    }
+        Change::Template => session.append("templates/base.html", &format!("{{# step {step} #}}")),
+        Change::Refused(index) => session.append(&content(*index), REFUSED),
+    });
     changed
 }
 
@@ -387,33 +372,22 @@ proptest::proptest! {
     fn dev_rebuilds_serve_what_a_fresh_build_writes(
         changes in proptest::collection::vec(change(), 1..6)
     ) {
-        let fixture = repo_root().join("tests/generator/site");
-        let site = tempfile::tempdir().unwrap();
-        support::copy_dir(&fixture, site.path());
-        let work = tempfile::tempdir().unwrap();
-        let mut reuse = Reuse::new();
-        let shield = |_: &Path, _: &LastGoodBytes| {};
-        build_again(&options(site.path(), work.path().join("b0")), &mut reuse, &shield).unwrap();
+        let mut session = Session::fixture();
+        session.rebuild(&[]).unwrap();
         for (step, change) in changes.iter().enumerate() {
             let step = step + 1;
-            let changed = apply(site.path(), change, step);
-            reuse.sources_changed(&changed);
-            let served_before = reuse.last_dir().unwrap().to_path_buf();
+            let changed = apply(&session, change, step);
+            let served_before = session.served();
             let before = files(&served_before);
-            let fresh_dir = work.path().join(format!("fresh-{step}"));
-            let fresh = build(&options(site.path(), fresh_dir.clone()));
-            let again = build_again(
-                &options(site.path(), work.path().join(format!("b{step}"))),
-                &mut reuse,
-                &shield,
-            );
+            let (fresh, fresh_dir) = session.fresh(&format!("fresh-{step}"));
+            let again = session.rebuild(&changed);
             match (&fresh, &again) {
                 (Ok(fresh), Ok(again)) => {
-                    assert_same_bundle(reuse.last_dir().unwrap(), &fresh_dir);
+                    assert_same_bundle(&session.served(), &fresh_dir);
                     assert_eq!(findings(again), findings(fresh));
                 }
                 (Err(_), Err(_)) => {
-                    assert_eq!(reuse.last_dir(), Some(served_before.as_path()));
+                    assert_eq!(session.served(), served_before);
                     assert!(files(&served_before) == before, "step {step}: {change:?}");
                 }
                 _ => panic!(
@@ -429,86 +403,36 @@ proptest::proptest! {
 #[test]
 fn a_page_that_reads_another_through_a_site_function_is_rendered_again() {
     // The fixture's home page shows `news/second.md` through `get_page`.
-    let fixture = repo_root().join("tests/generator/site");
-    let site = tempfile::tempdir().unwrap();
-    support::copy_dir(&fixture, site.path());
-    let work = tempfile::tempdir().unwrap();
-    let mut reuse = Reuse::new();
-    let shield = |_: &Path, _: &LastGoodBytes| {};
-    build_again(
-        &options(site.path(), work.path().join("b1")),
-        &mut reuse,
-        &shield,
-    )
-    .unwrap();
-    let changed = apply(site.path(), &Change::Title(3), 1);
-    reuse.sources_changed(&changed);
-    let again = build_again(
-        &options(site.path(), work.path().join("b2")),
-        &mut reuse,
-        &shield,
-    )
-    .unwrap();
+    let mut session = Session::fixture();
+    session.rebuild(&[]).unwrap();
+    let changed = apply(&session, &Change::Title(3), 1);
+    let again = session.rebuild(&changed).unwrap();
     assert!(again.rewritten.is_some());
-    let served = reuse.last_dir().unwrap().to_path_buf();
-    let home = std::fs::read_to_string(served.join("index.html")).unwrap();
+    let home = std::fs::read_to_string(session.served().join("index.html")).unwrap();
     assert!(home.contains("Retitled in step 1"), "{home}");
-    let fresh_dir = work.path().join("fresh");
-    build(&options(site.path(), fresh_dir.clone())).unwrap();
-    assert_same_bundle(&served, &fresh_dir);
+    session.assert_serves_fresh("fresh");
 }
 
 #[test]
 fn unchanged_content_files_are_not_parsed_again_and_edited_ones_are() {
-    let fixture = repo_root().join("tests/generator/site");
-    let site = tempfile::tempdir().unwrap();
-    support::copy_dir(&fixture, site.path());
-    // Files that changed within the last second are read at every build.
+    let mut session = Session::fixture();
+    // Files that changed just now are read at every build.
     std::thread::sleep(bundle_validator::memo::RACY + std::time::Duration::from_millis(100));
-    let work = tempfile::tempdir().unwrap();
-    let mut reuse = Reuse::new();
-    let shield = |_: &Path, _: &LastGoodBytes| {};
-    build_again(
-        &options(site.path(), work.path().join("b1")),
-        &mut reuse,
-        &shield,
-    )
-    .unwrap();
-    assert_eq!(reuse.pages_reused(), 0);
-    let changed = apply(site.path(), &Change::Body(0), 1);
-    reuse.sources_changed(&changed);
-    let again = build_again(
-        &options(site.path(), work.path().join("b2")),
-        &mut reuse,
-        &shield,
-    )
-    .unwrap();
+    session.rebuild(&[]).unwrap();
+    assert_eq!(session.reuse.pages_reused(), 0);
+    let changed = apply(&session, &Change::Body(0), 1);
+    let again = session.rebuild(&changed).unwrap();
     assert!(again.rewritten.is_some());
-    let pages = support::list_files(&site.path().join("content"))
+    let pages = support::list_files(&session.site().join("content"))
         .iter()
         .filter(|file| file.ends_with(".md"))
         .count();
-    assert_eq!(reuse.pages_reused(), pages - 1);
-    let served = reuse.last_dir().unwrap().to_path_buf();
-    let fresh_dir = work.path().join("fresh");
-    build(&options(site.path(), fresh_dir.clone())).unwrap();
-    assert_same_bundle(&served, &fresh_dir);
+    assert_eq!(session.reuse.pages_reused(), pages - 1);
+    session.assert_serves_fresh("fresh");
 
     // `site.yaml` decides how pages parse: after it changes, every page
     // is read again.
-    let config = site.path().join("site.yaml");
-    let text = std::fs::read_to_string(&config).unwrap();
-    std::fs::write(
-        &config,
-        text.replace("Fixtures you can trust", "Fixtures, trusted"),
-    )
-    .unwrap();
-    reuse.sources_changed(&[PathBuf::from("site.yaml")]);
-    build_again(
-        &options(site.path(), work.path().join("b3")),
-        &mut reuse,
-        &shield,
-    )
-    .unwrap();
-    assert_eq!(reuse.pages_reused(), 0);
+    let changed = session.edit("site.yaml", "Fixtures you can trust", "Fixtures, trusted");
+    session.rebuild(&changed).unwrap();
+    assert_eq!(session.reuse.pages_reused(), 0);
 }

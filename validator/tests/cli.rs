@@ -1,9 +1,12 @@
 //! The CLI contract: exit codes, output formats and redaction, checked by
 //! running the built binary.
 
+mod copy_tree;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use copy_tree::copy_dir;
 use serde_json::Value;
 
 fn fixture(name: &str) -> PathBuf {
@@ -233,19 +236,6 @@ fn symbolic_links_are_reported_not_followed() {
     assert_eq!(unscanned, ["notes.txt", "up"]);
     // The link's target was not read: its key is not reported.
     assert!(!stdout(&output).contains("aws-access-key"));
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 #[test]

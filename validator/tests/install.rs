@@ -6,9 +6,12 @@
 //! (a debug build, offline, into a temporary root, reusing the target
 //! folder).
 
+mod copy_tree;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use copy_tree::copy_dir;
 use serde_json::Value;
 
 fn repo_root() -> PathBuf {
@@ -67,19 +70,6 @@ fn install_from_checkout(line: &str, root: &Path, target: &Path) -> Command {
         .arg(target)
         .arg("--quiet");
     command
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 #[test]

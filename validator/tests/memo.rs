@@ -4,9 +4,12 @@
 //! `_headers` changed. And it reuses what it can: an unchanged bundle is
 //! judged from the memo alone.
 
+mod copy_tree;
+
 use std::path::{Path, PathBuf};
 
 use bundle_validator::{Config, Memo, Report, check, check_remembering};
+use copy_tree::copy_dir;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -18,21 +21,8 @@ fn fixture(name: &str) -> PathBuf {
 /// A copy of a fixture bundle to change.
 fn copy_of(name: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    copy_tree(&fixture(name), dir.path());
+    copy_dir(&fixture(name), dir.path());
     dir
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 /// What a report says, as text, so two reports compare whole.
@@ -62,12 +52,27 @@ fn rules(report: &Report) -> Vec<(&str, &str)> {
         .collect()
 }
 
-#[test]
-fn an_unchanged_bundle_is_judged_from_the_memo() {
-    let dir = copy_of("sri-pass-matching");
+/// Requires a finding of `rule` in `file`.
+fn assert_found(report: &Report, file: &str, rule: &str) {
+    assert!(
+        rules(report).contains(&(file, rule)),
+        "no {rule} in {file}: {:?}",
+        rules(report)
+    );
+}
+
+/// A copy of a fixture bundle, checked once with a new memo.
+fn checked_copy(name: &str) -> (tempfile::TempDir, Config, Memo, Report) {
+    let dir = copy_of(name);
     let config = Config::default();
     let mut memo = Memo::new();
-    same_as_fresh(dir.path(), &config, &mut memo);
+    let report = same_as_fresh(dir.path(), &config, &mut memo);
+    (dir, config, memo, report)
+}
+
+#[test]
+fn an_unchanged_bundle_is_judged_from_the_memo() {
+    let (dir, config, mut memo, _) = checked_copy("sri-pass-matching");
     assert_eq!(memo.reused(), 0);
     let remembered = memo.len();
     assert!(remembered >= 5, "{memo:?}");
@@ -77,10 +82,7 @@ fn an_unchanged_bundle_is_judged_from_the_memo() {
 
 #[test]
 fn an_edited_page_is_judged_again_and_the_rest_reused() {
-    let dir = copy_of("sri-pass-matching");
-    let config = Config::default();
-    let mut memo = Memo::new();
-    let before = same_as_fresh(dir.path(), &config, &mut memo);
+    let (dir, config, mut memo, before) = checked_copy("sri-pass-matching");
     assert!(!rules(&before).contains(&("contact/index.html", "script/third-party")));
     edit(
         &dir.path().join("contact/index.html"),
@@ -88,20 +90,13 @@ fn an_edited_page_is_judged_again_and_the_rest_reused() {
         "<script src=\"https://cdn.example.net/x.js\"></script></body>",
     );
     let after = same_as_fresh(dir.path(), &config, &mut memo);
-    assert!(
-        rules(&after).contains(&("contact/index.html", "script/third-party")),
-        "{:?}",
-        rules(&after)
-    );
+    assert_found(&after, "contact/index.html", "script/third-party");
     assert_eq!(memo.reused(), memo.len() - 1);
 }
 
 #[test]
 fn a_page_is_judged_again_when_a_file_it_pins_changes() {
-    let dir = copy_of("sri-pass-matching");
-    let config = Config::default();
-    let mut memo = Memo::new();
-    same_as_fresh(dir.path(), &config, &mut memo);
+    let (dir, config, mut memo, _) = checked_copy("sri-pass-matching");
     // The page's own bytes are unchanged; the script its `integrity`
     // attribute pins is not.
     let script = dir.path().join("assets/consent.06e29082cc649ec5.js");
@@ -109,19 +104,12 @@ fn a_page_is_judged_again_when_a_file_it_pins_changes() {
     text.push_str("\n// changed\n");
     std::fs::write(&script, text).unwrap();
     let after = same_as_fresh(dir.path(), &config, &mut memo);
-    assert!(
-        rules(&after).contains(&("index.html", "sri/mismatch")),
-        "{:?}",
-        rules(&after)
-    );
+    assert_found(&after, "index.html", "sri/mismatch");
 }
 
 #[test]
 fn fragments_are_settled_on_every_check() {
-    let dir = copy_of("sri-pass-matching");
-    let config = Config::default();
-    let mut memo = Memo::new();
-    same_as_fresh(dir.path(), &config, &mut memo);
+    let (dir, config, mut memo, _) = checked_copy("sri-pass-matching");
     // The linking page is unchanged and reused; the target loses the
     // anchor it links.
     edit(
@@ -130,11 +118,7 @@ fn fragments_are_settled_on_every_check() {
         "id=\"other\"",
     );
     let after = same_as_fresh(dir.path(), &config, &mut memo);
-    assert!(
-        rules(&after).contains(&("index.html", "link/broken-fragment")),
-        "{:?}",
-        rules(&after)
-    );
+    assert_found(&after, "index.html", "link/broken-fragment");
     assert!(memo.reused() >= memo.len() - 1);
 }
 
@@ -199,12 +183,9 @@ fn what_the_clock_judged_is_judged_again() {
 
 #[test]
 fn settled_files_are_known_by_their_metadata_and_changed_ones_read() {
-    let dir = copy_of("sri-pass-matching");
-    let config = Config::default();
-    let mut memo = Memo::new();
     // The first check reads every file; one that had not settled then is
     // read again at the next.
-    same_as_fresh(dir.path(), &config, &mut memo);
+    let (dir, config, mut memo, _) = checked_copy("sri-pass-matching");
     assert!(memo.digested() >= 5, "{memo:?}");
     std::thread::sleep(bundle_validator::memo::RACY + std::time::Duration::from_millis(100));
     same_as_fresh(dir.path(), &config, &mut memo);
