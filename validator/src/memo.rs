@@ -19,7 +19,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
@@ -165,7 +165,8 @@ pub(crate) struct Lookup {
     digested: usize,
     /// What the earlier checks left.
     memo: Memo,
-    reused: AtomicUsize,
+    /// Which files this check took from the memo, by index.
+    reused: Vec<AtomicBool>,
 }
 
 impl Lookup {
@@ -192,14 +193,14 @@ impl Lookup {
             })
             .collect();
         let digested = known.iter().filter(|(_, _, read)| *read).count();
-        let (contents, stats) = known.into_iter().map(|(c, s, _)| (c, s)).unzip();
+        let (contents, stats): (Vec<_>, Vec<_>) = known.into_iter().map(|(c, s, _)| (c, s)).unzip();
         Lookup {
             context: context_digest(config, site, headers),
+            reused: contents.iter().map(|_| AtomicBool::new(false)).collect(),
             contents,
             stats,
             digested,
             memo,
-            reused: AtomicUsize::new(0),
         }
     }
 
@@ -222,21 +223,34 @@ impl Lookup {
         if !unchanged {
             return None;
         }
-        self.reused.fetch_add(1, Ordering::Relaxed);
+        self.reused[index].store(true, Ordering::Relaxed);
         Some(remembered.outcome.clone())
     }
 
     /// Replaces the memo's content with the outcomes of this check. An
-    /// outcome is remembered only when the file was read and judged to the
-    /// end (`FileOutcome::complete`), so a failed read or an internal error
-    /// is never carried into the next check.
-    pub(crate) fn finish(self, memo: &mut Memo, site: &Site, outcomes: &[FileOutcome]) {
+    /// outcome taken from the memo stays as it was remembered, with what it
+    /// was judged from (its rules did not run again, so nothing they
+    /// consulted was recorded this time). Any other outcome is remembered
+    /// only when the file was read and judged to the end
+    /// (`FileOutcome::complete`), so a failed read or an internal error is
+    /// never carried into the next check.
+    pub(crate) fn finish(mut self, memo: &mut Memo, site: &Site, outcomes: &[FileOutcome]) {
         let mut consulted: HashMap<usize, Vec<Consulted>> = HashMap::new();
         for (requester, what) in site.take_consulted() {
             consulted.entry(requester).or_default().push(what);
         }
         let mut files = HashMap::with_capacity(outcomes.len());
+        let mut reused = 0;
         for (index, outcome) in outcomes.iter().enumerate() {
+            let path = &site.paths[index];
+            if self.reused[index].load(Ordering::Relaxed)
+                && let Some((path, mut remembered)) = self.memo.files.remove_entry(path)
+            {
+                remembered.stat = self.stats[index];
+                files.insert(path, remembered);
+                reused += 1;
+                continue;
+            }
             let Some(content) = self.contents[index] else {
                 continue;
             };
@@ -272,7 +286,7 @@ impl Lookup {
         }
         memo.context = Some(self.context);
         memo.files = files;
-        memo.reused = self.reused.into_inner();
+        memo.reused = reused;
         memo.digested = self.digested;
     }
 }
