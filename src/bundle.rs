@@ -563,13 +563,14 @@ fn build_inner(
     // Every phase runs as far as it can, so an author sees the errors of
     // all pages and templates at once rather than one per build.
     let mut errors = Vec::new();
-    let mut reuse = reuse;
+    // What a dev build reuses, and whom it tells what it rewrites.
+    let (mut reuse, shield) = reuse.unzip();
     let (mut pages, drafts, sections, taxonomies) = load_pages(
         site_dir,
         &config,
         options.drafts,
         &mut errors,
-        reuse.as_mut().map(|(reuse, _)| &mut reuse.loaded),
+        reuse.as_deref_mut().map(|reuse| &mut reuse.loaded),
     )?;
     // A page that failed to load may be the policy page; its own error
     // says enough.
@@ -764,10 +765,6 @@ fn build_inner(
     let manifest_path = config.evidence.bundle_path();
     // A dev rebuild after an edit of content pages rewrites only what the
     // edit changed, in the last good bundle (see `crate::rebuild`).
-    let (mut reuse, shield) = match reuse {
-        Some((reuse, shield)) => (Some(reuse), Some(shield)),
-        None => (None, None),
-    };
     let in_place = match (reuse.as_deref(), shield) {
         (Some(reuse), Some(shield)) if errors.is_empty() => rewrite_in_place(
             reuse,
@@ -867,18 +864,13 @@ fn build_inner(
     // failing one ends the build with every error traced to its source.
     // A dev build remembers what the validator judged, so the next check
     // scans only the files whose bytes changed.
-    let memo = std::sync::Mutex::new(memo);
+    let memo = std::cell::RefCell::new(memo);
     let validate = |traces: &Traces| -> Result<bundle_validator::Report, Error> {
         let checked = catch_unwind(AssertUnwindSafe(|| {
             if let Some(hook) = hooks.validator {
                 hook(&bundle);
             }
-            match memo
-                .lock()
-                .ok()
-                .as_deref_mut()
-                .and_then(Option::as_deref_mut)
-            {
+            match memo.borrow_mut().as_deref_mut() {
                 Some(memo) => bundle_validator::check_remembering(&bundle, &validator_config, memo),
                 None => bundle_validator::check(&bundle, &validator_config),
             }
