@@ -317,8 +317,16 @@ impl Drop for InPlace {
                     .map(|name| name.to_string_lossy())
                     .unwrap_or_default()
             ));
-            if std::fs::write(&beside, bytes.as_slice()).is_ok() {
-                let _ = std::fs::rename(&beside, &target);
+            let restored = std::fs::write(&beside, bytes.as_slice())
+                .and_then(|()| std::fs::rename(&beside, &target));
+            if restored.is_err() {
+                // The bytes that failed the gate must not be served: with
+                // this build's file gone, the page answers 404 until a
+                // build writes it again (one that would rewrite it in place
+                // finds it missing and builds everything afresh). Both
+                // files are this build's own.
+                let _ = std::fs::remove_file(&beside);
+                let _ = std::fs::remove_file(&target);
             }
         }
     }
