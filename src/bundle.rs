@@ -853,9 +853,19 @@ fn build_inner(
                 },
             )
         };
-    // Checks only read the bundle, so until an evidence page is rendered
-    // again these digests are those of the files that ship.
-    let files = crate::evidence::digest_files(&bundle, manifest_path, known.as_ref())?;
+    // A build without a memo (every production build) takes the digests
+    // from the check's own reads of the bundle, so the manifest lists the
+    // very bytes that were judged and the bundle is not read once more for
+    // it. Until then the manifest stands there without digests: the first
+    // check judges a file at its path, and the manifest that replaces it
+    // is judged again (see below). A dev build knows the digests of the
+    // files it did not rewrite and reads only the others.
+    let digesting = memo.is_none();
+    let mut files = if digesting {
+        Vec::new()
+    } else {
+        crate::evidence::digest_files(&bundle, manifest_path, known.as_ref())?
+    };
     let mut manifest = manifest_of(files.clone(), &[], Vec::new())?;
     crate::evidence::write(&bundle, manifest_path, &manifest)?;
 
@@ -865,27 +875,42 @@ fn build_inner(
     // A dev build remembers what the validator judged, so the next check
     // scans only the files whose bytes changed.
     let memo = std::cell::RefCell::new(memo);
-    let validate = |traces: &Traces| -> Result<bundle_validator::Report, Error> {
+    type Checked = (
+        bundle_validator::Report,
+        Option<Vec<bundle_validator::evidence::FileDigest>>,
+    );
+    let validate = |traces: &Traces| -> Result<Checked, Error> {
         let checked = catch_unwind(AssertUnwindSafe(|| {
             if let Some(hook) = hooks.validator {
                 hook(&bundle);
             }
             match memo.borrow_mut().as_deref_mut() {
-                Some(memo) => bundle_validator::check_remembering(&bundle, &validator_config, memo),
-                None => bundle_validator::check(&bundle, &validator_config),
+                Some(memo) => bundle_validator::check_remembering(&bundle, &validator_config, memo)
+                    .map(|report| (report, None)),
+                None => bundle_validator::check_digesting(&bundle, &validator_config)
+                    .map(|(report, read)| (report, Some(read))),
             }
         }))
         .map_err(|panic| Error::Internal {
             context: "validator".to_string(),
             message: panic_message_in(panic.as_ref(), &bundle),
         })?;
-        let mut report =
+        let (mut report, read) =
             checked.map_err(|error| validator_error(error, site_dir, &validator_config))?;
         let sources = trace_findings(&mut report, traces, &bundle, &site);
-        passed(report, sources)
+        let report = passed(report, sources)?;
+        let files = read
+            .map(|read| crate::evidence::files_as_read(read, manifest_path))
+            .transpose()?;
+        Ok((report, files))
     };
     let mut report = match validate(&traces) {
-        Ok(report) => report,
+        Ok((report, read)) => {
+            if let Some(read) = read {
+                files = read;
+            }
+            report
+        }
         Err(error) => return Err(target.fail(error, options.keep_failed)),
     };
     phases.validate = started.elapsed() - phases.load - phases.write;
@@ -901,20 +926,20 @@ fn build_inner(
     crate::evidence::require_proven(&proven)?;
     let mut checks = 1;
     if evidence_pages.is_empty() {
-        // No page shows the evidence, so only the manifest's own numbers
-        // change: the first check already judged every other file as it
-        // ships, and the manifest is judged here on its own (it refers to
-        // no other file) rather than by a second check of the whole bundle.
-        manifest = manifest_of(files, &report.coverage, proven.clone())?;
+        // No page shows the evidence, so only the manifest changes: the
+        // first check already judged every other file as it ships, and
+        // the manifest is judged here on its own (it refers to no other
+        // file) rather than by a second check of the whole bundle.
+        manifest = manifest_of(std::mem::take(&mut files), &report.coverage, proven.clone())?;
         crate::evidence::write(&bundle, manifest_path, &manifest)?;
         if let Err(error) = check_alone(&bundle, manifest_path, &validator_config) {
             return Err(target.fail(error, options.keep_failed));
         }
     }
+    let shown_pages: HashSet<String> = evidence_pages.iter().cloned().collect();
     while !evidence_pages.is_empty() {
         // Only the evidence pages change from here on, and the digest
         // they show leaves them (and the manifest) out.
-        let files = crate::evidence::digest_files(&bundle, manifest_path, known.as_ref())?;
         let digest = bundle_validator::evidence::bundle_digest(&files, &evidence_pages);
         let short = &digest[..bundle_validator::evidence::SHORT_DIGEST_CHARS];
         let shown = crate::evidence::page_evidence(
@@ -933,11 +958,29 @@ fn build_inner(
         };
         let rendered = render_pages(&bundle, &with_evidence, &indices, options, hooks)?;
         traces.extend(rendered);
-        let files = crate::evidence::digest_files(&bundle, manifest_path, known.as_ref())?;
-        manifest = manifest_of(files, &report.coverage, proven.clone())?;
+        files = crate::evidence::digest_files(
+            &bundle,
+            manifest_path,
+            Some(&crate::evidence::KnownDigests {
+                files: &files,
+                rewritten: &shown_pages,
+            }),
+        )?;
+        manifest = manifest_of(files.clone(), &report.coverage, proven.clone())?;
         crate::evidence::write(&bundle, manifest_path, &manifest)?;
         let next = match validate(&traces) {
-            Ok(report) => report,
+            Ok((next, read)) => {
+                // The manifest was written from the bundle before this
+                // check; the check read the same bytes, or the bundle
+                // changed under the build.
+                if let Some(read) = read
+                    && read != files
+                {
+                    let error = crate::evidence::EvidenceError::ChangedWhileChecked.into();
+                    return Err(target.fail(error, options.keep_failed));
+                }
+                next
+            }
             Err(error) => return Err(target.fail(error, options.keep_failed)),
         };
         checks += 1;
@@ -1472,6 +1515,7 @@ fn load_pages(
     let now = bundle_validator::memo::now();
     let read: Vec<(Result<Page, Error>, Option<FileStamp>, bool)> = files
         .par_iter()
+        .with_max_len(PAGES_PER_TASK)
         .map(|file| {
             let Some(known) = known else {
                 return (content::load_page(&content_dir, file, config), None, false);
@@ -1716,8 +1760,21 @@ fn write_bundle(
         source: e,
     })?;
     site.assets.write(staging)?;
-    let traces = render_pages(staging, site, renderable, options, hooks)?;
+    // The files made from the whole site are written while the pages
+    // render: one thread writing them after the pages would leave the
+    // other cores idle.
+    let (traces, site_files) = rayon::join(
+        || render_pages(staging, site, renderable, options, hooks),
+        || write_site_files(staging, site),
+    );
+    let traces = traces?;
+    site_files?;
+    Ok(traces)
+}
 
+/// Writes the files the generator makes from the whole site: sitemap,
+/// robots, feeds, public files, `security.txt`, `_redirects`, `_headers`.
+fn write_site_files(staging: &Path, site: &SiteParts<'_>) -> Result<(), Error> {
     let base_url = &site.config.base_url;
     write_generated(staging, SITEMAP_FILE, &sitemap_xml(base_url, site.pages))?;
     public_files::write(staging, site.public)?;
@@ -1733,8 +1790,7 @@ fn write_bundle(
     if let Some(text) = site.redirects {
         write_generated(staging, crate::redirects::REDIRECTS_FILE, text)?;
     }
-    write_generated(staging, HEADERS_FILE, site.headers)?;
-    Ok(traces)
+    write_generated(staging, HEADERS_FILE, site.headers)
 }
 
 /// Renders the pages numbered `renderable` into `staging`, in parallel,
@@ -1758,6 +1814,7 @@ fn render_pages(
     type Rendered = Result<(String, Arc<PageTrace>), Vec<Error>>;
     let results: Vec<Rendered> = renderable
         .par_iter()
+        .with_max_len(PAGES_PER_TASK)
         .map(|&index| {
             let page = &site.pages[index];
             // A panic while rendering one page becomes that page's error.
@@ -1810,6 +1867,12 @@ fn render_pages(
     Error::collect(errors)?;
     Ok(traces)
 }
+
+/// The most pages one parallel task loads or renders in a row. Rayon
+/// otherwise gives each thread a few long runs of pages, and the thread
+/// that drew the slower run (listing pages, long posts) works on alone
+/// while the others have nothing left to take.
+const PAGES_PER_TASK: usize = 8;
 
 /// Writes one file the generator makes from the whole site.
 fn write_generated(staging: &Path, name: &str, text: &str) -> Result<(), Error> {
@@ -2327,6 +2390,38 @@ mod tests {
             matches!(&error, Error::Internal { context, message } if context == "validator" && message == "injected validator fault in <new bundle>"),
             "{error}"
         );
+        work.assert_untouched();
+    }
+
+    #[test]
+    fn a_bundle_that_changes_while_it_is_checked_fails_the_build() {
+        // The sample site shows the evidence, so its bundle is checked
+        // twice; a file changed after the manifest was written is read by
+        // the second check with other bytes than the manifest lists.
+        let work = Work::new();
+        let checks = AtomicUsize::new(0);
+        let change_before_second_check = |staging: &Path| {
+            if checks.fetch_add(1, Ordering::SeqCst) == 1 {
+                let robots = staging.join("robots.txt");
+                let mut text = std::fs::read_to_string(&robots).unwrap();
+                text.push('\n');
+                std::fs::write(robots, text).unwrap();
+            }
+        };
+        let hooks = Hooks {
+            validator: Some(&change_before_second_check),
+            ..Hooks::default()
+        };
+        let options = BuildOptions::new(env!("CARGO_MANIFEST_DIR"), work.dir.path().join("dist"));
+        let error = build_with(&options, &hooks, None).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                Error::Evidence(crate::evidence::EvidenceError::ChangedWhileChecked)
+            ),
+            "{error}"
+        );
+        assert_eq!(checks.load(Ordering::SeqCst), 2);
         work.assert_untouched();
     }
 

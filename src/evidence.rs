@@ -60,6 +60,12 @@ pub enum EvidenceError {
         "{page} calls the `promises` shortcode, but `evidence.promises` in site.yaml names no promises file"
     )]
     NoPromises { page: String },
+    /// The check of the bundle holding the manifest read other bytes than
+    /// the manifest lists.
+    #[error(
+        "the bundle changed while it was checked: the check read files whose digests differ from those the evidence manifest lists, so the manifest would not state what was judged"
+    )]
+    ChangedWhileChecked,
 }
 
 /// The evidence of every promise, from a check's coverage.
@@ -344,6 +350,10 @@ pub struct KnownDigests<'a> {
     pub rewritten: &'a std::collections::HashSet<String>,
 }
 
+/// The most files one parallel task digests in a row, so that no thread is
+/// left alone with a long run of files at the end.
+const FILES_PER_TASK: usize = 32;
+
 /// The SHA-256 and size of every file under `dir`, sorted by path, with
 /// the manifest at `manifest` listed without either. The staging folder
 /// holds only what the build wrote: regular files and folders. With
@@ -362,6 +372,7 @@ pub fn digest_files(
         return known
             .files
             .par_iter()
+            .with_max_len(FILES_PER_TASK)
             .map(|file| {
                 if file.path == manifest || !known.rewritten.contains(&file.path) {
                     Ok(file.clone())
@@ -374,6 +385,7 @@ pub fn digest_files(
     let listed = list_files(dir, "")?;
     let mut files: Vec<FileDigest> = listed
         .into_par_iter()
+        .with_max_len(FILES_PER_TASK)
         .map(|relative| {
             if relative == manifest {
                 return Ok(FileDigest {
@@ -385,6 +397,44 @@ pub fn digest_files(
             digest_file(dir, relative)
         })
         .collect::<Result<_, Error>>()?;
+    if !files.iter().any(|file| file.path == manifest) {
+        files.push(FileDigest {
+            path: manifest.to_string(),
+            sha256: None,
+            bytes: None,
+        });
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
+
+/// The files of a bundle as the check that judged it read them (see
+/// [`bundle_validator::check_digesting`]), sorted by path, with the
+/// manifest at `manifest` listed without digest or size. The staging
+/// folder holds only regular files and folders; anything else in it, or
+/// a file the check could not read, fails the build rather than leaving
+/// the manifest short of a file.
+pub fn files_as_read(
+    read: bundle_validator::ReadDigests,
+    manifest: &str,
+) -> Result<Vec<FileDigest>, Error> {
+    if let Some(entry) = read.not_files.first() {
+        return Err(Error::ValidatorRead(std::io::Error::other(format!(
+            "the new bundle holds {entry}, which is not a regular file, so it has no digest"
+        ))));
+    }
+    let mut files = read.files;
+    for file in &mut files {
+        if file.path == manifest {
+            file.sha256 = None;
+            file.bytes = None;
+        } else if file.sha256.is_none() || file.bytes.is_none() {
+            return Err(Error::ValidatorRead(std::io::Error::other(format!(
+                "{} could not be read for its digest",
+                file.path
+            ))));
+        }
+    }
     if !files.iter().any(|file| file.path == manifest) {
         files.push(FileDigest {
             path: manifest.to_string(),
@@ -521,6 +571,68 @@ pub fn write(dir: &Path, path: &str, manifest: &Manifest) -> Result<(), Error> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    fn digest(path: &str, sha256: Option<&str>) -> FileDigest {
+        FileDigest {
+            path: path.to_string(),
+            sha256: sha256.map(str::to_string),
+            bytes: sha256.map(|_| 3),
+        }
+    }
+
+    #[test]
+    fn files_as_read_list_the_manifest_without_digest_and_sort_by_path() {
+        let read = bundle_validator::ReadDigests {
+            files: vec![
+                digest("z.html", Some("aa")),
+                digest("security/evidence.json", Some("bb")),
+                digest("a.css", Some("cc")),
+            ],
+            not_files: Vec::new(),
+        };
+        let files = files_as_read(read, "security/evidence.json").unwrap();
+        assert_eq!(
+            files,
+            [
+                digest("a.css", Some("cc")),
+                digest("security/evidence.json", None),
+                digest("z.html", Some("aa")),
+            ]
+        );
+        // A manifest the check did not see is still listed.
+        let read = bundle_validator::ReadDigests {
+            files: vec![digest("a.css", Some("cc"))],
+            not_files: Vec::new(),
+        };
+        let files = files_as_read(read, "evidence.json").unwrap();
+        assert_eq!(files[1], digest("evidence.json", None));
+    }
+
+    #[test]
+    fn a_file_without_digest_or_an_entry_that_is_no_file_fails() {
+        let unread = bundle_validator::ReadDigests {
+            files: vec![digest("a.css", None)],
+            not_files: Vec::new(),
+        };
+        let said = |error: Error| {
+            let source = std::error::Error::source(&error).map(ToString::to_string);
+            format!("{error}: {}", source.unwrap_or_default())
+        };
+        let error = said(files_as_read(unread, "evidence.json").unwrap_err());
+        assert!(
+            error.contains("a.css could not be read for its digest"),
+            "{error}"
+        );
+        let linked = bundle_validator::ReadDigests {
+            files: vec![digest("a.css", Some("cc"))],
+            not_files: vec!["link.html".to_string()],
+        };
+        let error = said(files_as_read(linked, "evidence.json").unwrap_err());
+        assert!(
+            error.contains("link.html, which is not a regular file"),
+            "{error}"
+        );
+    }
 
     #[test]
     fn manifest_paths_are_plain_json_site_paths() {

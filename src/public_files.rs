@@ -211,28 +211,43 @@ pub fn write(out_dir: &Path, files: &[PublicFile]) -> Result<(), Error> {
     Ok(())
 }
 
+/// What publishes a file at a path: described only for an error.
+#[derive(Clone, Copy)]
+enum Owner<'a> {
+    Generator(&'a str),
+    Page(&'a Page),
+}
+
+impl std::fmt::Display for Owner<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Owner::Generator(path) => write!(f, "the generator's own `{path}`"),
+            Owner::Page(page) => write!(f, "the page of {}", page.describe()),
+        }
+    }
+}
+
 /// Public files published where the generator writes a file, a page goes,
 /// or the host reserves a name, each error naming both; compared without
 /// case, as on the filesystems the bundle is built and served from.
 /// `robots.txt` is left to [`crate::robots`].
 pub fn collisions(files: &[PublicFile], generated: &[String], pages: &[Page]) -> Vec<Error> {
-    let mut owners: HashMap<String, String> = HashMap::new();
+    // Most sites publish no such file, and the maps below cover every page.
+    if files.is_empty() {
+        return Vec::new();
+    }
+    let mut owners: HashMap<String, Owner<'_>> = HashMap::new();
     for path in generated {
-        owners.insert(path.to_lowercase(), format!("the generator's own `{path}`"));
+        owners.insert(path.to_lowercase(), Owner::Generator(path));
     }
     for page in pages {
-        owners.insert(
-            page.output.to_lowercase(),
-            format!("the page of {}", page.describe()),
-        );
+        owners.insert(page.output.to_lowercase(), Owner::Page(page));
     }
     // Every folder an owned file needs, with that file's owner.
-    let mut folders: HashMap<String, String> = HashMap::new();
+    let mut folders: HashMap<String, Owner<'_>> = HashMap::new();
     for (path, owner) in &owners {
         for (at, _) in path.match_indices('/') {
-            folders
-                .entry(path[..at].to_string())
-                .or_insert_with(|| owner.clone());
+            folders.entry(path[..at].to_string()).or_insert(*owner);
         }
     }
     let mut errors = Vec::new();

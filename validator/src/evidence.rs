@@ -221,13 +221,36 @@ impl PromiseEvidence {
 
 /// Lowercase hexadecimal SHA-256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut out = String::with_capacity(64);
+    lowercase_hex(&Sha256::digest(bytes))
+}
+
+fn lowercase_hex(digest: &[u8]) -> String {
+    let mut out = String::with_capacity(digest.len() * 2);
     for byte in digest {
         out.push(char::from_digit(u32::from(byte >> 4), 16).unwrap_or('0'));
         out.push(char::from_digit(u32::from(byte & 0xf), 16).unwrap_or('0'));
     }
     out
+}
+
+/// Lowercase hexadecimal SHA-256 and size of the file at `path`, read in
+/// pieces so that a file of any size takes little memory.
+pub fn sha256_file(path: &std::path::Path) -> std::io::Result<(String, u64)> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0; 64 * 1024];
+    let mut bytes = 0u64;
+    loop {
+        let read = match std::io::Read::read(&mut file, &mut buffer) {
+            Ok(0) => break,
+            Ok(read) => read,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(error),
+        };
+        hasher.update(&buffer[..read]);
+        bytes += read as u64;
+    }
+    Ok((lowercase_hex(&hasher.finalize()), bytes))
 }
 
 /// The digest of a whole bundle: SHA-256 over one line per file that has

@@ -130,9 +130,41 @@ impl Report {
 /// large enough for the parsers' nesting bounds (see the `stack` module).
 pub fn check(dir: &Path, config: &Config) -> Result<Report, Error> {
     match stack::pool() {
-        Some(pool) => pool.install(|| check_in_pool(dir, config, None)),
-        None => check_in_pool(dir, config, None),
+        Some(pool) => pool.install(|| check_in_pool(dir, config, None, false)),
+        None => check_in_pool(dir, config, None, false),
     }
+    .map(|(report, _)| report)
+}
+
+/// The files of a bundle as one check read them: the SHA-256 and size of
+/// the very bytes judged, for a manifest of what was checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadDigests {
+    /// Every regular file, sorted by path; a file the check could not read
+    /// has neither digest nor size.
+    pub files: Vec<evidence::FileDigest>,
+    /// The entries that are not regular files (links, pipes, unreadable
+    /// folders), which have no digest; the report has a finding for each.
+    pub not_files: Vec<String>,
+}
+
+/// [`check`], also returning the SHA-256 and size of every file as the
+/// check read it. A build that writes an evidence manifest takes its
+/// digests from here rather than reading the whole bundle once more:
+/// what the manifest lists is then exactly what was judged.
+pub fn check_digesting(dir: &Path, config: &Config) -> Result<(Report, ReadDigests), Error> {
+    let (report, digests) = match stack::pool() {
+        Some(pool) => pool.install(|| check_in_pool(dir, config, None, true)),
+        None => check_in_pool(dir, config, None, true),
+    }?;
+    // A check asked for digests always notes them.
+    Ok((
+        report,
+        digests.unwrap_or(ReadDigests {
+            files: Vec::new(),
+            not_files: Vec::new(),
+        }),
+    ))
 }
 
 /// [`check`], scanning again only the files whose outcome `memo` does not
@@ -143,9 +175,10 @@ pub fn check(dir: &Path, config: &Config) -> Result<Report, Error> {
 /// one bundle again and again, such as a dev server; a gate checks once.
 pub fn check_remembering(dir: &Path, config: &Config, memo: &mut Memo) -> Result<Report, Error> {
     match stack::pool() {
-        Some(pool) => pool.install(|| check_in_pool(dir, config, Some(memo))),
-        None => check_in_pool(dir, config, Some(memo)),
+        Some(pool) => pool.install(|| check_in_pool(dir, config, Some(memo), false)),
+        None => check_in_pool(dir, config, Some(memo), false),
     }
+    .map(|(report, _)| report)
 }
 
 /// A bundle opened for judging: the bundle-wide context, the entries that
@@ -232,14 +265,22 @@ pub(crate) fn open(dir: &Path, config: &Config) -> Result<Opened, Error> {
     })
 }
 
-fn check_in_pool(dir: &Path, config: &Config, memo: Option<&mut Memo>) -> Result<Report, Error> {
+fn check_in_pool(
+    dir: &Path,
+    config: &Config,
+    memo: Option<&mut Memo>,
+    digesting: bool,
+) -> Result<(Report, Option<ReadDigests>), Error> {
     let Opened {
-        site,
+        mut site,
         unlisted,
         headers_text,
         headers_unreadable,
         sitemap_text,
     } = open(dir, config)?;
+    if digesting {
+        site.note_read_digests();
+    }
 
     let html_paths: Vec<&str> = site
         .paths
@@ -258,12 +299,19 @@ fn check_in_pool(dir: &Path, config: &Config, memo: Option<&mut Memo>) -> Result
         || {
             (0..site.paths.len())
                 .into_par_iter()
+                .with_max_len(FILES_PER_TASK)
                 .map(|index| {
                     if let Some(outcome) = lookup.as_ref().and_then(|l| l.outcome(&site, index)) {
                         return outcome;
                     }
                     let _reservation = in_flight.reserve(bytes_to_judge(&site, index));
-                    scan_guarded(&site, index)
+                    let outcome = scan_guarded(&site, index);
+                    if digesting {
+                        // Files the rules leave unread are read here, on
+                        // the same thread, rather than after the scan.
+                        site.read_digest(index);
+                    }
+                    outcome
                 })
                 .collect::<Vec<FileOutcome>>()
         },
@@ -373,12 +421,35 @@ fn check_in_pool(dir: &Path, config: &Config, memo: Option<&mut Memo>) -> Result
         }
     });
     let coverage = tallies.finish(&findings, &suppressed);
-    Ok(Report {
-        findings,
-        suppressed,
-        coverage,
-    })
+    let digests = digesting.then(|| ReadDigests {
+        files: (0..site.paths.len())
+            .map(|index| {
+                let (sha256, bytes) = site.read_digest(index).unzip();
+                evidence::FileDigest {
+                    path: site.paths[index].clone(),
+                    sha256,
+                    bytes,
+                }
+            })
+            .collect(),
+        not_files: unlisted.iter().map(|entry| entry.path.clone()).collect(),
+    });
+    Ok((
+        Report {
+            findings,
+            suppressed,
+            coverage,
+        },
+        digests,
+    ))
 }
+
+/// The most files one task of the parallel scan judges in a row. Rayon
+/// otherwise hands each thread a few long runs of files, and the thread
+/// that drew the slower run works on alone for a large part of the scan
+/// while the others wait with nothing left to take; short runs keep every
+/// core busy to the end at a negligible cost per task.
+pub(crate) const FILES_PER_TASK: usize = 8;
 
 /// Scans one file, turning a panic in any rule into an error finding: the
 /// gate must fail on a file it could not finish judging, not stop judging

@@ -97,7 +97,10 @@ pub fn load(site: &Site, index: usize) -> Loaded {
         return Loaded::nothing(kind, served_as);
     }
     let bytes = match bundle::read_capped(&site.disk_path(index), cap) {
-        Ok(bytes) => bytes,
+        Ok(bytes) => {
+            site.read(index, &bytes);
+            bytes
+        }
         Err(error) => {
             let help = match error {
                 ReadError::TooLarge { .. } => {

@@ -177,6 +177,7 @@ impl Lookup {
         let now = now();
         let known: Vec<(Option<blake3::Hash>, Option<FileStamp>, bool)> = (0..site.paths.len())
             .into_par_iter()
+            .with_max_len(crate::FILES_PER_TASK)
             .map(|index| {
                 if !read_as_text(site, index) {
                     return (None, None, false);

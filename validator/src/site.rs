@@ -107,6 +107,10 @@ pub struct Site {
     /// context, by the file's index: what a remembered outcome depends on
     /// besides its own bytes (see the `memo` module).
     consulted: Mutex<Vec<(usize, Consulted)>>,
+    /// The SHA-256 (hexadecimal) and size of each file's bytes as read for
+    /// judging, by index, when the check was asked for them (see
+    /// [`crate::check_digesting`]).
+    read_digests: Option<Vec<OnceLock<(String, u64)>>>,
 }
 
 impl Site {
@@ -151,7 +155,33 @@ impl Site {
             raw_paths: HashMap::new(),
             policy_cache: Mutex::default(),
             consulted: Mutex::default(),
+            read_digests: None,
         }
+    }
+
+    /// Makes the check note the SHA-256 and size of every file's bytes
+    /// where it reads them.
+    pub(crate) fn note_read_digests(&mut self) {
+        self.read_digests = Some(self.paths.iter().map(|_| OnceLock::new()).collect());
+    }
+
+    /// Notes the bytes of file `index` as read, when digests are noted.
+    pub(crate) fn read(&self, index: usize, bytes: &[u8]) {
+        if let Some(slot) = self.read_digests.as_ref().and_then(|all| all.get(index)) {
+            slot.get_or_init(|| (crate::evidence::sha256_hex(bytes), bytes.len() as u64));
+        }
+    }
+
+    /// The noted digest of file `index`, reading the file for it when the
+    /// rules did not (binary files, files refused unread): `None` when
+    /// digests are not noted or the file cannot be read.
+    pub(crate) fn read_digest(&self, index: usize) -> Option<(String, u64)> {
+        let slot = self.read_digests.as_ref()?.get(index)?;
+        if let Some(noted) = slot.get() {
+            return Some(noted.clone());
+        }
+        let noted = crate::evidence::sha256_file(&self.disk_path(index)).ok()?;
+        Some(slot.get_or_init(|| noted).clone())
     }
 
     /// Sets the real paths of files whose names are not valid UTF-8.

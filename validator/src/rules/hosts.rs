@@ -171,7 +171,7 @@ impl HostMatcher {
     }
 
     /// Leftmost-longest, non-overlapping matches in `haystack`.
-    fn find_iter<'h>(&'h self, haystack: &'h str) -> Box<dyn Iterator<Item = Match> + 'h> {
+    fn find_iter<'h>(&'h self, haystack: &'h [u8]) -> Box<dyn Iterator<Item = Match> + 'h> {
         match self {
             HostMatcher::Packed(searcher) => Box::new(searcher.find_iter(haystack)),
             HostMatcher::Automaton(automaton) => Box::new(automaton.find_iter(haystack)),
@@ -187,25 +187,109 @@ pub struct HostMatch {
     pub kind: HostKind,
 }
 
+/// Where known hosts can be in a text: around each of their top-level
+/// labels. Every known host holds one (`.com` in `facebook.com/tr`), and
+/// in prose and markup a dot is almost always followed by a space, a quote
+/// or a file extension, so the search for hosts runs over a few short
+/// stretches of a page rather than the whole of it: the host list's
+/// three-byte prefixes (`con`, `pla`, `ana`, `che`) are everywhere in
+/// English text, and checking each candidate was a twentieth of a check.
+struct Anchors {
+    /// Every host's last dot and the label after it, any case.
+    searcher: AhoCorasick,
+    /// The longest host: a host holding an anchor lies within this many
+    /// bytes of it on either side.
+    reach: usize,
+}
+
+impl Anchors {
+    fn new() -> Self {
+        let hosts = ANALYTICS_HOSTS.iter().chain(PAYMENT_HOSTS);
+        let mut anchors: Vec<&str> = hosts.clone().map(|host| top_label(host)).collect();
+        anchors.sort_unstable();
+        anchors.dedup();
+        Anchors {
+            searcher: AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .build(anchors)
+                .expect("the top-level labels are valid patterns"),
+            reach: hosts.map(|host| host.len()).max().unwrap_or(0),
+        }
+    }
+
+    /// The stretches of `bytes` that hold every host in it, sorted, none
+    /// overlapping another: a host is never cut by a stretch's edge.
+    fn stretches(&self, bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
+        let mut stretches: Vec<std::ops::Range<usize>> = Vec::new();
+        for anchor in self.searcher.find_overlapping_iter(bytes) {
+            let start = anchor.start().saturating_sub(self.reach);
+            let end = anchor.end().saturating_add(self.reach).min(bytes.len());
+            match stretches.last_mut() {
+                Some(last) if start <= last.end => last.end = last.end.max(end),
+                _ => stretches.push(start..end),
+            }
+        }
+        stretches
+    }
+}
+
+/// The last dot of `host` and the label after it: `.com` of
+/// `paypal.com/sdk`.
+fn top_label(host: &str) -> &str {
+    let dot = host.rfind('.').unwrap_or(0);
+    let label = &host[dot + 1..];
+    let len = label
+        .find(|c: char| !c.is_ascii_alphanumeric())
+        .unwrap_or(label.len());
+    &host[dot..dot + 1 + len]
+}
+
+static ANCHORS: LazyLock<Anchors> = LazyLock::new(Anchors::new);
+
 /// Every known host in `text`, at a label boundary on both sides (so
 /// `nothotjar.com` or `hotjar.company` do not count).
+///
+/// The search runs over the stretches around top-level labels only (see
+/// [`Anchors`]). A match never crosses a stretch's edge: the stretch of a
+/// host's own top-level label holds all of it, and stretches that overlap
+/// are one. So each stretch searched on its own gives the leftmost-longest
+/// matches a search of the whole text gives there.
 pub fn find(text: &str) -> Vec<HostMatch> {
     let bytes = text.as_bytes();
+    let mut found = Vec::new();
+    for stretch in ANCHORS.stretches(bytes) {
+        let lowered = bytes[stretch.clone()].to_ascii_lowercase();
+        found.extend(MATCHER.find_iter(&lowered).map(|m| {
+            (
+                stretch.start + m.start(),
+                stretch.start + m.end(),
+                m.pattern(),
+            )
+        }));
+    }
+    hosts_at_boundaries(bytes, found)
+}
+
+/// The hosts of `found` (start, end, pattern) that stand at a label
+/// boundary on both sides of `bytes`.
+fn hosts_at_boundaries(
+    bytes: &[u8],
+    found: Vec<(usize, usize, aho_corasick::PatternID)>,
+) -> Vec<HostMatch> {
     let label = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
-    let lowered = text.to_ascii_lowercase();
-    MATCHER
-        .find_iter(&lowered)
-        .filter(|m| {
-            let before_ok = m.start() == 0 || !label(bytes[m.start() - 1]);
-            let after_ok = bytes.get(m.end()).is_none_or(|b| !label(*b))
-                && !(bytes.get(m.end()) == Some(&b'.')
+    found
+        .into_iter()
+        .filter(|&(start, end, _)| {
+            let before_ok = start == 0 || !label(bytes[start - 1]);
+            let after_ok = bytes.get(end).is_none_or(|b| !label(*b))
+                && !(bytes.get(end) == Some(&b'.')
                     && bytes
-                        .get(m.end() + 1)
+                        .get(end + 1)
                         .is_some_and(|b| b.is_ascii_alphanumeric()));
             before_ok && after_ok
         })
-        .map(|m| {
-            let index = m.pattern().as_usize();
+        .map(|(start, _, pattern)| {
+            let index = pattern.as_usize();
             let (host, kind) = if index < ANALYTICS_HOSTS.len() {
                 (ANALYTICS_HOSTS[index], HostKind::Analytics)
             } else {
@@ -215,7 +299,7 @@ pub fn find(text: &str) -> Vec<HostMatch> {
                 )
             };
             HostMatch {
-                offset: m.start(),
+                offset: start,
                 host,
                 kind,
             }
@@ -359,6 +443,8 @@ pub(crate) fn loaded_in_page(page: &Page<'_>, text: &str, found: Vec<HostMatch>)
 
 #[cfg(test)]
 mod tests {
+    use proptest::strategy::Strategy as _;
+
     use super::*;
 
     #[test]
@@ -382,7 +468,7 @@ mod tests {
                     js.stripe.comjs.stripe.com x.klarnacdn.net";
         let matches = |matcher: &HostMatcher| -> Vec<(usize, usize, usize)> {
             matcher
-                .find_iter(text)
+                .find_iter(text.as_bytes())
                 .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
                 .collect()
         };
@@ -504,6 +590,67 @@ mod tests {
             let page = crate::html::parse(&text);
             let kept = loaded_in_page(&page, &text, all.clone());
             proptest::prop_assert!(kept.iter().all(|m| all.contains(m)));
+        }
+    }
+
+    /// The search of the whole lowercased text, which [`find`] must equal.
+    fn find_in_whole_text(text: &str) -> Vec<HostMatch> {
+        let lowered = text.to_ascii_lowercase();
+        let found = MATCHER
+            .find_iter(lowered.as_bytes())
+            .map(|m| (m.start(), m.end(), m.pattern()))
+            .collect();
+        hosts_at_boundaries(text.as_bytes(), found)
+    }
+
+    #[test]
+    fn every_host_holds_its_anchor() {
+        for host in ANALYTICS_HOSTS.iter().chain(PAYMENT_HOSTS) {
+            let label = top_label(host);
+            assert!(label.len() > 1 && host.contains(label), "{host}: {label}");
+            assert!(host.len() <= ANCHORS.reach);
+        }
+        assert_eq!(top_label("facebook.com/tr"), ".com");
+    }
+
+    #[test]
+    fn stretches_find_what_the_whole_text_holds() {
+        // Hosts that overlap, abut, share a top-level label, sit at either
+        // end, in any case, and stretches that merge.
+        for text in [
+            "hotjar.io/hotjar.comjs.stripe.com.",
+            "a api.segment.io b cdn.segment.com hotjar.io/hotjar.com js.stripe.comjs.stripe.com x.klarnacdn.net",
+            "PAYPAL.COM/SDK/js x.FACEBOOK.com/tr?id=1 mc.yandex.ru.",
+            "google-analytics.com",
+            "no hosts. just prose.com and .io and dots...",
+            "ßanalytics.google.com中cloud.umami.is",
+        ] {
+            assert_eq!(find(text), find_in_whole_text(text), "{text}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(crate::fuzz::config())]
+
+        /// The stretched search finds exactly what a search of the whole
+        /// text finds, for texts dense with hosts, their pieces and
+        /// top-level labels in any case.
+        #[test]
+        fn fuzz_stretches_equal_the_whole_text(
+            pieces in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::sample::select(ANALYTICS_HOSTS).prop_map(str::to_string),
+                    proptest::sample::select(PAYMENT_HOSTS).prop_map(str::to_string),
+                    proptest::sample::select(ANALYTICS_HOSTS).prop_map(|h| h[h.len() / 2..].to_uppercase()),
+                    "[a-zA-Z./_ -]{0,8}",
+                    "[.](com|net|io|ms|COM|Io)",
+                    crate::fuzz::noise(),
+                ],
+                0..24,
+            )
+        ) {
+            let text = pieces.concat();
+            proptest::prop_assert_eq!(find(&text), find_in_whole_text(&text));
         }
     }
 
