@@ -1805,7 +1805,7 @@ fn render_pages(
     let nav = navigation(site.pages);
     let summaries = Summaries::new(
         site.pages
-            .iter()
+            .par_iter()
             .map(|page| PageSummary::of(page, &site.config.base_url))
             .collect(),
     );

@@ -24,6 +24,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
 
 use jiff::Timestamp;
+use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Kwargs, State, Tera, TeraResult, Value};
 
@@ -229,18 +230,25 @@ impl SiteFunctions {
         let base_url = config.base_url.clone();
         // Only content files are answered for; the extra listing pages a
         // build adds are reached through their section or taxonomy.
-        let mut data = Vec::new();
+        let answered = |page: &Page| page.pager == 1 && page.taxonomy.is_none();
+        // Copied on every thread: this runs while the others wait.
+        let data: Vec<PageData> = pages
+            .par_iter()
+            .filter(|page| answered(page))
+            .map(|page| PageData::of(page, &base_url))
+            .collect();
         let mut index_of: Vec<Option<usize>> = vec![None; pages.len()];
         let mut page_by_source = HashMap::new();
+        let mut next = 0;
         for (index, page) in pages.iter().enumerate() {
-            if page.pager != 1 || page.taxonomy.is_some() {
+            if !answered(page) {
                 continue;
             }
-            index_of[index] = Some(data.len());
+            index_of[index] = Some(next);
             if page.section.is_none() {
-                page_by_source.insert(page.source.clone(), data.len());
+                page_by_source.insert(page.source.clone(), next);
             }
-            data.push(PageData::of(page, &base_url));
+            next += 1;
         }
         let mapped = |indexes: &[usize]| -> Vec<usize> {
             indexes.iter().filter_map(|&i| index_of[i]).collect()

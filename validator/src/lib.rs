@@ -295,7 +295,7 @@ fn check_in_pool(
     let lookup = memo.as_deref_mut().map(|memo| {
         memo::Lookup::start(std::mem::take(memo), config, &site, headers_text.as_deref())
     });
-    let (outcomes, (mut findings, mut examined)) = rayon::join(
+    let (outcomes, (mut findings, mut examined, sitemap)) = rayon::join(
         || {
             (0..site.paths.len())
                 .into_par_iter()
@@ -316,12 +316,17 @@ fn check_in_pool(
                 .collect::<Vec<FileOutcome>>()
         },
         || {
+            // The sitemap is judged here but for the pages' robots meta
+            // tags, which the scan finds.
+            let sitemap = sitemap_text
+                .as_deref()
+                .map(|xml| rules::sitemap::judge(&site, xml));
             // A `_headers` that exists but could not be read is reported
             // as such; judging routes as if it were absent would only add
             // findings that are not true.
             let mut examined = coverage::Examined::new();
             if headers_unreadable {
-                return (Vec::new(), examined);
+                return (Vec::new(), examined, sitemap);
             }
             let headers = headers_text.as_deref();
             let mut findings = rules::headers::check(&site, headers, &html_paths, &mut examined);
@@ -334,7 +339,7 @@ fn check_in_pool(
                 ));
             }
             findings.extend(rules::cache::check(&site, headers, &mut examined));
-            (findings, examined)
+            (findings, examined, sitemap)
         },
     );
     if let (Some(lookup), Some(memo)) = (lookup, memo) {
@@ -359,9 +364,9 @@ fn check_in_pool(
     }
     settle(&site, &mut findings, &pages);
 
-    if let Some(xml) = sitemap_text.as_deref() {
+    if let Some(sitemap) = sitemap {
         let noindex: HashSet<usize> = pages.iter().filter(|p| p.noindex).map(|p| p.file).collect();
-        findings.extend(rules::sitemap::check(&site, xml, &noindex, &mut examined));
+        findings.extend(rules::sitemap::finish(sitemap, &noindex, &mut examined));
     }
     for (path, tally) in &examined {
         tallies.add(path, tally);

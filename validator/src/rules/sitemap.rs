@@ -96,14 +96,21 @@ pub fn locations(xml: &str) -> Vec<(usize, String)> {
     parse(xml).locations
 }
 
-/// `noindex` lists files whose page asks not to be indexed by meta tag.
-pub(crate) fn check(
-    site: &Site,
-    xml: &str,
-    noindex: &HashSet<usize>,
-    examined: &mut Examined,
-) -> Vec<Finding> {
+/// A sitemap judged on everything but the pages' own robots meta tags,
+/// which are known only once every page is scanned: so the listing, which
+/// is as long as the site, is judged while the pages are.
+pub(crate) struct Judged<'a> {
+    out: FileFindings<'a>,
+    /// The `<loc>`s of same-origin pages in the bundle: offset, file
+    /// index, path, and whether a header asks not to index it. Reported
+    /// in their order, as the rule's per-file cap keeps the first ones.
+    pages: Vec<(usize, usize, String, bool)>,
+}
+
+/// Judges the sitemap's entries but for the pages' robots meta tags.
+pub(crate) fn judge<'a>(site: &Site, xml: &'a str) -> Judged<'a> {
     let mut out = FileFindings::new("sitemap.xml", xml);
+    let mut pages = Vec::new();
     let sitemap = parse(xml);
     out.examine_routes(&CATEGORY, sitemap.locations.len());
     if let Some(offset) = sitemap.error {
@@ -162,16 +169,7 @@ pub(crate) fn check(
                             matches!(t.trim().to_ascii_lowercase().as_str(), "noindex" | "none")
                         })
                     });
-                if noindex.contains(&file) || header_noindex {
-                    out.at(
-                        offset,
-                        Message::error(
-                            "sitemap/noindex-page",
-                            format!("sitemap lists {path}, which asks not to be indexed"),
-                            NOINDEX_HELP,
-                        ),
-                    );
-                }
+                pages.push((offset, file, path, header_noindex));
             }
             other => {
                 let host = other.host().unwrap_or("another origin").to_string();
@@ -186,9 +184,33 @@ pub(crate) fn check(
             }
         }
     }
+    Judged { out, pages }
+}
+
+/// The findings of a judged sitemap, given the files whose page asks not
+/// to be indexed by meta tag.
+pub(crate) fn finish(
+    judged: Judged<'_>,
+    noindex: &HashSet<usize>,
+    examined: &mut Examined,
+) -> Vec<Finding> {
+    let Judged { mut out, pages } = judged;
+    for (offset, file, path, header_noindex) in pages {
+        if header_noindex || noindex.contains(&file) {
+            out.at(offset, noindex_message(&path));
+        }
+    }
     let (findings, tally) = out.into_parts();
     examined.push(("sitemap.xml".to_string(), tally));
     findings
+}
+
+fn noindex_message(path: &str) -> Message {
+    Message::error(
+        "sitemap/noindex-page",
+        format!("sitemap lists {path}, which asks not to be indexed"),
+        NOINDEX_HELP,
+    )
 }
 
 /// The first thing in a `<loc>` value (after XML decoding) that RFC 3986
