@@ -383,7 +383,7 @@ pub fn digest_files(
             .collect();
     }
     let listed = list_files(dir, "")?;
-    let mut files: Vec<FileDigest> = listed
+    let files: Vec<FileDigest> = listed
         .into_par_iter()
         .with_max_len(FILES_PER_TASK)
         .map(|relative| {
@@ -397,15 +397,7 @@ pub fn digest_files(
             digest_file(dir, relative)
         })
         .collect::<Result<_, Error>>()?;
-    if !files.iter().any(|file| file.path == manifest) {
-        files.push(FileDigest {
-            path: manifest.to_string(),
-            sha256: None,
-            bytes: None,
-        });
-    }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(files)
+    Ok(listing_the_manifest(files, manifest))
 }
 
 /// The files of a bundle as the check that judged it read them (see
@@ -435,6 +427,12 @@ pub fn files_as_read(
             ))));
         }
     }
+    Ok(listing_the_manifest(files, manifest))
+}
+
+/// `files` sorted by path, with the manifest at `manifest` listed (without
+/// digest or size) even when the bundle did not hold it yet.
+fn listing_the_manifest(mut files: Vec<FileDigest>, manifest: &str) -> Vec<FileDigest> {
     if !files.iter().any(|file| file.path == manifest) {
         files.push(FileDigest {
             path: manifest.to_string(),
@@ -443,7 +441,7 @@ pub fn files_as_read(
         });
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(files)
+    files
 }
 
 /// The digest of the file at bundle path `relative` of `dir`.
