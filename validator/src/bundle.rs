@@ -393,6 +393,17 @@ fn read_limited(path: &Path, cap: u64, follow_links: bool) -> Result<Vec<u8>, Re
     Ok(bytes)
 }
 
+/// The SHA-256 and size of the regular file at `path`, opened as every
+/// file of the bundle is (see [`open_regular`]) and read whole in pieces,
+/// whatever its size: for files the rules leave unread or refuse.
+pub(crate) fn sha256_regular(path: &Path) -> Result<(String, u64), ReadError> {
+    let file = open_regular(path, false)?;
+    if !file.metadata()?.is_file() {
+        return Err(ReadError::NotRegular);
+    }
+    Ok(crate::evidence::sha256_read(file)?)
+}
+
 /// Opens `path` for reading without following a symbolic link and without
 /// waiting: the listing only hands over regular files, but an entry can be
 /// swapped for a link or a named pipe after it was listed, and opening a

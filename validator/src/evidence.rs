@@ -233,15 +233,14 @@ fn lowercase_hex(digest: &[u8]) -> String {
     out
 }
 
-/// Lowercase hexadecimal SHA-256 and size of the file at `path`, read in
+/// Lowercase hexadecimal SHA-256 and size of what `reader` gives, read in
 /// pieces so that a file of any size takes little memory.
-pub fn sha256_file(path: &std::path::Path) -> std::io::Result<(String, u64)> {
-    let mut file = std::fs::File::open(path)?;
+pub(crate) fn sha256_read(mut reader: impl std::io::Read) -> std::io::Result<(String, u64)> {
     let mut hasher = Sha256::new();
     let mut buffer = vec![0; 64 * 1024];
     let mut bytes = 0u64;
     loop {
-        let read = match std::io::Read::read(&mut file, &mut buffer) {
+        let read = match reader.read(&mut buffer) {
             Ok(0) => break,
             Ok(read) => read,
             Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,

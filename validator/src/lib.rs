@@ -138,7 +138,7 @@ pub fn check(dir: &Path, config: &Config) -> Result<Report, Error> {
 
 /// The files of a bundle as one check read them: the SHA-256 and size of
 /// the very bytes judged, for a manifest of what was checked.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReadDigests {
     /// Every regular file, sorted by path; a file the check could not read
     /// has neither digest nor size.
@@ -158,13 +158,7 @@ pub fn check_digesting(dir: &Path, config: &Config) -> Result<(Report, ReadDiges
         None => check_in_pool(dir, config, None, true),
     }?;
     // A check asked for digests always notes them.
-    Ok((
-        report,
-        digests.unwrap_or(ReadDigests {
-            files: Vec::new(),
-            not_files: Vec::new(),
-        }),
-    ))
+    Ok((report, digests.unwrap_or_default()))
 }
 
 /// [`check`], scanning again only the files whose outcome `memo` does not
@@ -306,11 +300,10 @@ fn check_in_pool(
                     }
                     let _reservation = in_flight.reserve(bytes_to_judge(&site, index));
                     let outcome = scan_guarded(&site, index);
-                    if digesting {
-                        // Files the rules leave unread are read here, on
-                        // the same thread, rather than after the scan.
-                        site.read_digest(index);
-                    }
+                    // Files the rules leave unread are read for their
+                    // digest here, on the same thread, rather than after
+                    // the scan.
+                    site.read_unread(index);
                     outcome
                 })
                 .collect::<Vec<FileOutcome>>()
@@ -426,12 +419,14 @@ fn check_in_pool(
         }
     });
     let coverage = tallies.finish(&findings, &suppressed);
-    let digests = digesting.then(|| ReadDigests {
-        files: (0..site.paths.len())
-            .map(|index| {
-                let (sha256, bytes) = site.read_digest(index).unzip();
+    let digests = site.take_read_digests().map(|noted| ReadDigests {
+        files: noted
+            .into_iter()
+            .zip(&site.paths)
+            .map(|(noted, path)| {
+                let (sha256, bytes) = noted.unzip();
                 evidence::FileDigest {
-                    path: site.paths[index].clone(),
+                    path: path.clone(),
                     sha256,
                     bytes,
                 }

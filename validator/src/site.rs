@@ -172,16 +172,26 @@ impl Site {
         }
     }
 
-    /// The noted digest of file `index`, reading the file for it when the
-    /// rules did not (binary files, files refused unread): `None` when
-    /// digests are not noted or the file cannot be read.
-    pub(crate) fn read_digest(&self, index: usize) -> Option<(String, u64)> {
-        let slot = self.read_digests.as_ref()?.get(index)?;
-        if let Some(noted) = slot.get() {
-            return Some(noted.clone());
+    /// Notes the digest of file `index` when the rules did not read it
+    /// (binary files, files refused unread), reading it for that alone. A
+    /// file that cannot be read is left without one.
+    pub(crate) fn read_unread(&self, index: usize) {
+        let Some(slot) = self.read_digests.as_ref().and_then(|all| all.get(index)) else {
+            return;
+        };
+        if slot.get().is_none()
+            && let Ok(noted) = crate::bundle::sha256_regular(&self.disk_path(index))
+        {
+            slot.get_or_init(|| noted);
         }
-        let noted = crate::evidence::sha256_file(&self.disk_path(index)).ok()?;
-        Some(slot.get_or_init(|| noted).clone())
+    }
+
+    /// The noted digest and size of every file, by index, when digests
+    /// are noted; they are not noted again after this.
+    pub(crate) fn take_read_digests(&mut self) -> Option<Vec<Option<(String, u64)>>> {
+        self.read_digests
+            .take()
+            .map(|all| all.into_iter().map(OnceLock::into_inner).collect())
     }
 
     /// Sets the real paths of files whose names are not valid UTF-8.
