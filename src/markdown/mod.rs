@@ -884,6 +884,12 @@ impl State<'_> {
         &mut self,
         events: Vec<(Event<'a>, Range<usize>)>,
     ) -> Vec<(Event<'a>, Range<usize>)> {
+        if !events
+            .iter()
+            .any(|(event, _)| matches!(event, Event::Start(Tag::Image { .. })))
+        {
+            return events;
+        }
         let mut out = Vec::with_capacity(events.len());
         let mut events = events.into_iter();
         while let Some((event, range)) = events.next() {
@@ -1044,10 +1050,22 @@ impl std::fmt::Write for CountingWriter<'_> {
 /// Rewrites image and link destinations and raw HTML (each HTML block as a
 /// whole, so tags split over lines are understood).
 fn fingerprint_references<'a>(
-    events: Vec<(Event<'a>, Range<usize>)>,
+    mut events: Vec<(Event<'a>, Range<usize>)>,
     assets: &AssetMap,
     problems: &mut Vec<RewriteProblem>,
 ) -> Vec<(Event<'a>, Range<usize>)> {
+    // Without an HTML block every event stands for itself, and is
+    // rewritten where it is rather than moved into a new list.
+    if !events
+        .iter()
+        .any(|(event, _)| matches!(event, Event::Start(Tag::HtmlBlock)))
+    {
+        for (event, _) in &mut events {
+            let taken = std::mem::replace(event, Event::SoftBreak);
+            *event = fingerprint_event(taken, assets, problems);
+        }
+        return events;
+    }
     let mut out = Vec::with_capacity(events.len());
     let mut block: Option<(String, Range<usize>)> = None;
     for (event, range) in events {
@@ -1071,47 +1089,59 @@ fn fingerprint_references<'a>(
                 }
                 Event::End(TagEnd::HtmlBlock)
             }
-            Event::Html(text) => {
-                let rewritten = rewrite_fragment(text.into_string(), assets, problems);
-                Event::Html(rewritten.into())
-            }
-            Event::InlineHtml(text) => {
-                let rewritten = rewrite_fragment(text.into_string(), assets, problems);
-                Event::InlineHtml(rewritten.into())
-            }
+            other => fingerprint_event(other, assets, problems),
+        };
+        out.push((event, range));
+    }
+    out
+}
+
+/// One event outside an HTML block with its destinations and raw HTML
+/// rewritten.
+fn fingerprint_event<'a>(
+    event: Event<'a>,
+    assets: &AssetMap,
+    problems: &mut Vec<RewriteProblem>,
+) -> Event<'a> {
+    match event {
+        Event::Html(text) => {
+            let rewritten = rewrite_fragment(text.into_string(), assets, problems);
+            Event::Html(rewritten.into())
+        }
+        Event::InlineHtml(text) => {
+            let rewritten = rewrite_fragment(text.into_string(), assets, problems);
+            Event::InlineHtml(rewritten.into())
+        }
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => {
+            let dest_url = rewrite_destination(dest_url, assets, problems);
             Event::Start(Tag::Image {
                 link_type,
                 dest_url,
                 title,
                 id,
-            }) => {
-                let dest_url = rewrite_destination(dest_url, assets, problems);
-                Event::Start(Tag::Image {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                })
-            }
+            })
+        }
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => {
+            let dest_url = rewrite_destination(dest_url, assets, problems);
             Event::Start(Tag::Link {
                 link_type,
                 dest_url,
                 title,
                 id,
-            }) => {
-                let dest_url = rewrite_destination(dest_url, assets, problems);
-                Event::Start(Tag::Link {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                })
-            }
-            other => other,
-        };
-        out.push((event, range));
+            })
+        }
+        other => other,
     }
-    out
 }
 
 fn rewrite_destination<'a>(

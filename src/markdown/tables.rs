@@ -43,18 +43,14 @@ struct Table {
 
 /// Writes the opening tag of every table cell: header cells with their
 /// alignment class, body cells with their alignment class and their
-/// column's label. Every other event passes through unchanged.
-pub fn label_cells<'a>(events: Vec<(Event<'a>, Range<usize>)>) -> Vec<(Event<'a>, Range<usize>)> {
-    if !events
-        .iter()
-        .any(|(event, _)| matches!(event, Event::Start(Tag::Table(_))))
-    {
-        return events;
-    }
-    let mut out = Vec::with_capacity(events.len());
+/// column's label. Every other event passes through unchanged, and each
+/// cell's start is replaced where it stands, so the events are not moved.
+pub fn label_cells<'a>(
+    mut events: Vec<(Event<'a>, Range<usize>)>,
+) -> Vec<(Event<'a>, Range<usize>)> {
     let mut table: Option<Table> = None;
-    for (event, range) in events {
-        match &event {
+    for (event, _) in &mut events {
+        match &*event {
             Event::Start(Tag::Table(alignments)) => {
                 table = Some(Table {
                     alignments: alignments.clone(),
@@ -65,10 +61,9 @@ pub fn label_cells<'a>(events: Vec<(Event<'a>, Range<usize>)>) -> Vec<(Event<'a>
             _ => {}
         }
         let Some(state) = table.as_mut() else {
-            out.push((event, range));
             continue;
         };
-        match &event {
+        match &*event {
             Event::Start(Tag::TableHead) => state.in_head = true,
             Event::End(TagEnd::TableHead) => state.in_head = false,
             Event::Start(Tag::TableRow) => state.column = 0,
@@ -81,8 +76,7 @@ pub fn label_cells<'a>(events: Vec<(Event<'a>, Range<usize>)>) -> Vec<(Event<'a>
                     let label = state.labels.get(state.column).map(String::as_str);
                     cell_tag("td", label, class)
                 };
-                out.push((Event::Html(CowStr::from(tag)), range));
-                continue;
+                *event = Event::Html(CowStr::from(tag));
             }
             Event::End(TagEnd::TableCell) => {
                 if let Some(label) = state.label.take() {
@@ -102,9 +96,8 @@ pub fn label_cells<'a>(events: Vec<(Event<'a>, Range<usize>)>) -> Vec<(Event<'a>
             }
             _ => {}
         }
-        out.push((event, range));
     }
-    out
+    events
 }
 
 /// The opening tag of a cell. An empty label writes no attribute, so the

@@ -347,7 +347,14 @@ fn check_in_pool(
     ));
     let filter = config.filter();
     let mut tallies = coverage::Tallies::new(&filter);
-    let mut pages: Vec<PageFacts> = Vec::new();
+    // Sized once: the facts of every page are large, and a list that
+    // doubles its way up copies them several times over.
+    let mut pages: Vec<PageFacts> = Vec::with_capacity(
+        outcomes
+            .iter()
+            .filter(|outcome| outcome.facts.is_some())
+            .count(),
+    );
     let mut markers = Vec::new();
     for (index, outcome) in outcomes.into_iter().enumerate() {
         tallies.add(&site.paths[index], &outcome.tally);
@@ -517,8 +524,7 @@ fn settle(site: &Site, findings: &mut Vec<Finding>, pages: &[PageFacts]) {
     // Per page: the messages that held, at their offsets, and how many
     // more fragment links past the per-rule cap point at nothing.
     type Held = (usize, Vec<(usize, emit::Message)>, usize);
-    let mut held: Vec<Held> = Vec::new();
-    for page in pages {
+    let held = |page: &PageFacts| -> Option<Held> {
         // The consent loader is the gate itself: it loads the analytics
         // script after opt-in, so its own references are expected.
         let is_consent_loader = consent_loaders.contains(site.paths[page.file].as_str());
@@ -545,12 +551,13 @@ fn settle(site: &Site, findings: &mut Vec<Finding>, pages: &[PageFacts]) {
             })
             .map(|(_, count)| count)
             .sum();
-        if !messages.is_empty() || omitted > 0 {
-            held.push((page.file, messages, omitted));
-        }
-    }
-    let located: Vec<Vec<Finding>> = held
-        .into_par_iter()
+        (!messages.is_empty() || omitted > 0).then_some((page.file, messages, omitted))
+    };
+    // Pages are settled on every thread, in order.
+    let located: Vec<Vec<Finding>> = pages
+        .par_iter()
+        .with_max_len(FILES_PER_TASK)
+        .filter_map(held)
         .map(|(file, messages, omitted)| scan::locate_again(site, file, messages, omitted))
         .collect();
     findings.extend(located.into_iter().flatten());

@@ -9,8 +9,10 @@
 //! few small [`RegexSet`]s of every rule's keywords (plain literals, which
 //! the regex engine matches with SIMD) decide which rules can match at
 //! all. Only for those rules are the keyword hits located, and the full
-//! pattern runs only in a window around each hit, so prose that merely says
-//! "token" costs a few hundred bytes of matching, not a whole file. The
+//! pattern runs only in a window around each hit; the generic rule opens a
+//! window only where the text after a hit can be the rest of an assigned
+//! name (see `assignment_follows`), so prose that merely says "token"
+//! costs no matching at all, not a pass over the whole file. The
 //! patterns tolerate JSON escaping (`\"`, `\/`, `\n`), so secrets inside
 //! the `sourcesContent` of a `.map` file are found in the raw text.
 //!
@@ -58,6 +60,10 @@ struct Rule {
     pattern: &'static str,
     /// Extra judgement on a candidate value (`None`: every match counts).
     accept: Option<fn(&str, &str) -> bool>,
+    /// What the text right after a keyword hit must look like for a match
+    /// to hold that hit (`None`: anything). A hit that fails it opens no
+    /// window, so prose that merely says "token" costs no matching.
+    follows: Option<fn(&str) -> bool>,
     help: &'static str,
 }
 
@@ -81,6 +87,7 @@ const RULES: &[Rule] = &[
         keywords: &["AKIA", "ASIA", "ABIA", "ACCA", "A3T"],
         pattern: r"\b(?P<secret>(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})\b",
         accept: None,
+        follows: None,
         help: ROTATE,
     },
     Rule {
@@ -89,6 +96,7 @@ const RULES: &[Rule] = &[
         keywords: &["aws", "Aws", "AWS"],
         pattern: r#"(?i)aws[\w.-]{0,20}?secret[\w.-]{0,20}?\\?["']?\s*(?:[:=]|=>)\s*\\?["'`]?(?P<secret>[A-Za-z0-9/+]{40})\b"#,
         accept: None,
+        follows: None,
         help: ROTATE,
     },
     Rule {
@@ -97,6 +105,7 @@ const RULES: &[Rule] = &[
         keywords: &["k_live_", "k_test_", "k_prod_"],
         pattern: r"\b(?P<secret>(?:sk|rk)_(?:live|test|prod)_[A-Za-z0-9]{10,247})\b",
         accept: None,
+        follows: None,
         help: "Remove it and roll the key in the Stripe dashboard. Only publishable keys \
             (pk_…) belong in browser code; secret and restricted keys stay on the server.",
     },
@@ -106,6 +115,7 @@ const RULES: &[Rule] = &[
         keywords: &["phc_"],
         pattern: r"\b(?P<secret>phc_[A-Za-z0-9]{32,64})\b",
         accept: None,
+        follows: None,
         help: "A PostHog project key is public by design; make sure analytics load only \
             after consent and that the project rejects events from other origins.",
     },
@@ -115,6 +125,7 @@ const RULES: &[Rule] = &[
         keywords: &["k_live_", "k_test_"],
         pattern: r"\b(?P<secret>pk_(?:live|test)_[A-Za-z0-9]{10,247})\b",
         accept: None,
+        follows: None,
         help: "Publishable keys are meant for browsers, but this site promises a sandbox \
             checkout: make sure no live payment flow ships by accident.",
     },
@@ -124,6 +135,7 @@ const RULES: &[Rule] = &[
         keywords: &["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"],
         pattern: r"\b(?P<secret>(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b",
         accept: None,
+        follows: None,
         help: ROTATE,
     },
     Rule {
@@ -132,6 +144,7 @@ const RULES: &[Rule] = &[
         keywords: &["glpat-"],
         pattern: r"\b(?P<secret>glpat-[A-Za-z0-9_-]{20,255})",
         accept: None,
+        follows: None,
         help: ROTATE,
     },
     Rule {
@@ -140,6 +153,7 @@ const RULES: &[Rule] = &[
         keywords: &["xox", "xapp-"],
         pattern: r"\b(?P<secret>(?:xox[abeprs]|xapp)-[0-9A-Za-z-]{10,250})",
         accept: None,
+        follows: None,
         help: ROTATE,
     },
     Rule {
@@ -148,6 +162,7 @@ const RULES: &[Rule] = &[
         keywords: &["hooks.slack.com"],
         pattern: r"(?P<secret>hooks\.slack\.com(?:\\?/)(?:services|workflows|triggers)(?:\\?/)[A-Za-z0-9+_\\/-]{20,})",
         accept: None,
+        follows: None,
         help: "Anyone with this URL can post into the channel: revoke the webhook in \
             Slack and send notifications from the server side instead.",
     },
@@ -160,6 +175,7 @@ const RULES: &[Rule] = &[
         // `Proc-Type` and JSON-escaped newlines.
         pattern: r"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----[^-]{0,300}?(?P<secret>[A-Za-z0-9+/]{40,})",
         accept: None,
+        follows: None,
         help: "Remove the key from the bundle and replace the key pair: a private key \
             served to browsers is compromised.",
     },
@@ -169,6 +185,7 @@ const RULES: &[Rule] = &[
         keywords: &["eyJ"],
         pattern: r"\b(?P<secret>eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,})",
         accept: Some(not_sample_jwt),
+        follows: None,
         help: "A signed token grants whatever its claims say until it expires: remove \
             it, revoke it if it is long-lived, and fetch tokens at run time instead.",
     },
@@ -186,6 +203,7 @@ const RULES: &[Rule] = &[
         ],
         pattern: r#"(?i)(?:cloudflare|\bcf)[\w.-]{0,20}?(?:token|key|secret)\w*\\?["']?\s*(?:[:=]|=>)\s*\\?["'`]?(?P<secret>[A-Za-z0-9_-]{37,40})\b"#,
         accept: None,
+        follows: None,
         help: "Roll the token in the Cloudflare dashboard and keep it in CI or Worker \
             secrets; deployment credentials never belong in the site bundle.",
     },
@@ -195,6 +213,7 @@ const RULES: &[Rule] = &[
         keywords: &["v1.0-"],
         pattern: r"\b(?P<secret>v1\.0-[a-f0-9]{24}-[a-f0-9]{146})\b",
         accept: None,
+        follows: None,
         help: ROTATE,
     },
     Rule {
@@ -203,6 +222,7 @@ const RULES: &[Rule] = &[
         keywords: &["AIza"],
         pattern: r"\b(?P<secret>AIza[0-9A-Za-z_-]{35})",
         accept: None,
+        follows: None,
         help: "Browser-side Google keys (Maps and the like) are public by design: \
             restrict this key to the site's HTTP referrers and to the APIs it needs.",
     },
@@ -212,6 +232,7 @@ const RULES: &[Rule] = &[
         keywords: &["GOCSPX-"],
         pattern: r"\b(?P<secret>GOCSPX-[A-Za-z0-9_-]{28})",
         accept: None,
+        follows: None,
         help: ROTATE,
     },
     Rule {
@@ -220,6 +241,7 @@ const RULES: &[Rule] = &[
         keywords: &["sk-", "T3BlbkFJ"],
         pattern: r"\b(?P<secret>sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}|sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})",
         accept: None,
+        follows: None,
         help: ROTATE,
     },
     Rule {
@@ -228,6 +250,7 @@ const RULES: &[Rule] = &[
         keywords: &["sk-ant-"],
         pattern: r"\b(?P<secret>sk-ant-(?:api|admin)\d{2}-[A-Za-z0-9_-]{80,})",
         accept: None,
+        follows: None,
         help: ROTATE,
     },
     Rule {
@@ -236,6 +259,7 @@ const RULES: &[Rule] = &[
         keywords: &["npm_"],
         pattern: r"\b(?P<secret>npm_[A-Za-z0-9]{36})\b",
         accept: None,
+        follows: None,
         help: ROTATE,
     },
     Rule {
@@ -244,6 +268,7 @@ const RULES: &[Rule] = &[
         keywords: &["SG."],
         pattern: r"\b(?P<secret>SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})\b",
         accept: None,
+        follows: None,
         help: ROTATE,
     },
     Rule {
@@ -252,6 +277,7 @@ const RULES: &[Rule] = &[
         keywords: &["shpat_", "shpca_", "shppa_", "shpss_"],
         pattern: r"\b(?P<secret>shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32})\b",
         accept: None,
+        follows: None,
         help: ROTATE,
     },
     Rule {
@@ -263,6 +289,7 @@ const RULES: &[Rule] = &[
         ],
         pattern: r#"(?i)\b(?:postgres(?:ql)?|mysql|mongodb(?:\+srv)?|rediss?|amqps?)://[^\s:/@"'<>\\]+:(?P<secret>[^\s/@"'<>\\]{3,})@[^\s"'<>\\]+"#,
         accept: Some(not_placeholder_password),
+        follows: None,
         help: "Remove the connection string; the database password in it must be \
             changed. Browsers never need direct database credentials.",
     },
@@ -307,6 +334,7 @@ const RULES: &[Rule] = &[
         // (`DATABASE_PASSWORD=…`, unquoted, upper-case name).
         pattern: r#"(?i)(?P<name>[a-z0-9_.$-]*(?:secret|token|passwd|password|pwd|api[_-]?key|private[_-]?key|access[_-]?key|auth[_-]?key|credentials?)[a-z0-9_.-]*)\\?["']?\s*(?:[:=]|:=|=>|\|\|=|\?\?=)\s*\\?["'`](?P<secret>[^"'`\s\\<>{}]{8,200})\\?["'`]|\b(?:name|id|property|itemprop)\s*=\s*\\?["'](?P<attribute_name>[a-z0-9_.:-]*(?:secret|token|passwd|password|pwd|api[_-]?key|private[_-]?key|access[_-]?key|auth[_-]?key|credentials?)[a-z0-9_.:-]*)\\?["'][^<>]{0,200}?\b(?:content|value)\s*=\s*\\?["'](?P<attribute_secret>[^"'`\s\\<>{}]{8,200})\\?["']|(?m-i:^[\t ]*(?:export[\t ]+)?(?P<env_name>[A-Z0-9_]*(?:SECRET|TOKEN|PASSWORD|PASSWD|PWD|API_KEY|APIKEY|PRIVATE_KEY|ACCESS_KEY|AUTH_KEY|CREDENTIALS?)[A-Z0-9_]*)[\t ]*=[\t ]*(?P<env_secret>[^\s"'`#\\<>{}]{8,200})[\t ]*\r?$)"#,
         accept: Some(looks_like_generic_secret),
+        follows: Some(assignment_follows),
         help: ROTATE,
     },
 ];
@@ -395,10 +423,14 @@ fn keyword_pattern(rule: &Rule) -> String {
     escaped.join("|")
 }
 
-/// Byte ranges around each keyword hit, merged where they overlap.
-fn windows(keyword: &Regex, text: &str) -> Vec<(usize, usize)> {
+/// Byte ranges around each keyword hit that `follows` allows, merged
+/// where they overlap.
+fn windows(keyword: &Regex, follows: Option<fn(&str) -> bool>, text: &str) -> Vec<(usize, usize)> {
     let mut merged: Vec<(usize, usize)> = Vec::new();
     for hit in keyword.find_iter(text) {
+        if follows.is_some_and(|follows| !follows(&text[hit.end()..])) {
+            continue;
+        }
         let start = char_floor(text, hit.start().saturating_sub(WINDOW_BEFORE));
         let end = char_ceil(text, hit.end().saturating_add(WINDOW_AFTER).min(text.len()));
         match merged.last_mut() {
@@ -428,6 +460,12 @@ fn char_ceil(text: &str, mut index: usize) -> usize {
 /// Each detection's range covers the secret itself, so a caller that shows
 /// the offending source must redact that range (see [`redact`]).
 pub fn scan(text: &str) -> Vec<Detection> {
+    scan_windows(text, true)
+}
+
+/// [`scan`], with `follows` judging each keyword hit or (for tests that
+/// hold the two equal) every hit opening a window.
+fn scan_windows(text: &str, filtered: bool) -> Vec<Detection> {
     let scanner = &*SCANNER;
     let mut candidates: Vec<usize> = Vec::new();
     for group in &scanner.prefilter {
@@ -446,7 +484,8 @@ pub fn scan(text: &str) -> Vec<Detection> {
     for index in candidates {
         let rule = &RULES[index];
         let compiled = scanner.rule(index);
-        for (window_start, window_end) in windows(&compiled.keywords, text) {
+        let follows = rule.follows.filter(|_| filtered);
+        for (window_start, window_end) in windows(&compiled.keywords, follows, text) {
             let window = &text[window_start..window_end];
             for captures in compiled.pattern.captures_iter(window) {
                 let Some(secret) = captures
@@ -682,6 +721,49 @@ fn not_placeholder_password(_name: &str, password: &str) -> bool {
 
 /// The generic rule's judgement: the name must be about a credential and
 /// the value must look random, not like a word, a URL or a label.
+/// Whether the text after a keyword hit of the generic rule can go on to
+/// a match, in any of the rule's three shapes. In each, the keyword is
+/// part of a name, the rest of the name follows it, and then come:
+///
+/// - a code or config assignment: an optional `\`, an optional quote,
+///   white space, then an operator (`=`, `:`, `:=`, `=>`, `||=`, `??=`);
+/// - an attribute that names the secret: an optional `\`, then the quote
+///   that closes the attribute value (a name here may hold `:`);
+/// - a `.env` line: spaces or tabs, then `=` (a case of the first).
+///
+/// The characters skipped as the rest of a name are every character such
+/// a name may hold (the pattern is case-insensitive, so non-ASCII letters
+/// such as the Kelvin sign count) and none of the ASCII characters that
+/// may follow a name; non-ASCII white space is skipped with the names, as
+/// white space may follow them. So a hit inside a name that goes on to a
+/// match is always allowed, while prose ("the token is…") is not.
+fn assignment_follows(after: &str) -> bool {
+    let bytes = after.as_bytes();
+    let skip = |from: usize, more: &dyn Fn(u8) -> bool| {
+        let from = from.min(bytes.len());
+        from + bytes[from..]
+            .iter()
+            .take_while(|&&b| !b.is_ascii() || more(b))
+            .count()
+    };
+    let name = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'$');
+    let escape = |at: usize| at + usize::from(bytes.get(at) == Some(&b'\\'));
+    let is_quote = |at: usize| matches!(bytes.get(at), Some(b'"' | b'\'' | b'`'));
+    // An attribute value that names the secret, then its closing quote.
+    let at = escape(skip(0, &|b| name(b) || b == b':'));
+    if is_quote(at) {
+        return true;
+    }
+    // An assignment: the name, an optional escaped quote, white space and
+    // an operator.
+    let mut at = escape(skip(0, &name));
+    if is_quote(at) {
+        at += 1;
+    }
+    let at = skip(at, &|b| b.is_ascii_whitespace() || b == 0x0b);
+    matches!(bytes.get(at), Some(b':' | b'=' | b'|' | b'?'))
+}
+
 fn looks_like_generic_secret(name: &str, value: &str) -> bool {
     let name = name.to_ascii_lowercase();
     // Names that hold something about a secret rather than the secret.

@@ -1,4 +1,5 @@
 use super::*;
+use proptest::strategy::Strategy;
 
 /// `(rule, severity, matched text)` for every detection in `text`.
 fn found(text: &str) -> Vec<(&'static str, Severity, &str)> {
@@ -447,5 +448,119 @@ fn public_by_design_tokens_are_warnings() {
             [("secret/generic-assignment", Severity::Error)],
             "{text}"
         );
+    }
+}
+
+#[test]
+fn prose_about_secrets_opens_no_window_but_every_assignment_shape_does() {
+    // Prose that names a secret is not followed by an operator or the
+    // quote that closes an attribute value.
+    for prose in [
+        " is rotated daily",
+        "s, keys and passwords",
+        ". Tokens expire",
+        "-based sign-in (see below)",
+        "",
+    ] {
+        assert!(!assignment_follows(prose), "{prose:?}");
+    }
+    // Each shape of the generic rule, with the rest of the name, escaped
+    // quotes, any white space (non-ASCII too) and non-ASCII name letters.
+    for shape in [
+        " = \"",
+        "_value: '",
+        "\": \"",
+        "\\\": \\\"",
+        "s ||= '",
+        "Id ??= '",
+        "\u{2003}=> '",
+        "\u{212a}ey\u{a0}= '",
+        "-name\" content=\"",
+        ":main\\\" content=",
+        "_KEY=",
+        "_KEY \t= ",
+        "\u{b}:",
+        "$x.y-z\n:",
+    ] {
+        assert!(assignment_follows(shape), "{shape:?}");
+    }
+}
+
+#[test]
+fn secrets_after_prose_that_names_them_are_found() {
+    let value = join(&["Zq8Rt2Xv", "Lm4Np6Kw9Bc"]);
+    for text in [
+        format!("The token is rotated daily. const apiToken = \"{value}\";"),
+        format!("<p>Our token policy</p><meta name=\"site-token\" content=\"{value}\">"),
+        format!("tokens and secrets\nAPI_SECRET={value}\n"),
+        format!("{{\"auth\": {{\"token\"\u{2003}: \"{value}\"}}}}"),
+    ] {
+        assert_eq!(rules(&text), ["secret/generic-assignment"], "{text}");
+    }
+}
+
+/// A name, the characters that may follow it, an operator and a quoted
+/// value, each part in one of the forms the generic rule knows or nearly.
+fn assignment() -> impl Strategy<Value = String> {
+    use proptest::sample::select;
+    (
+        select(&["", "const ", "export ", "<meta name=\"", "id='", "\n"][..]),
+        select(
+            &[
+                "secret",
+                "Token",
+                "API_KEY",
+                "password",
+                "pwd",
+                "apiKey",
+                "private-key",
+                "credentials",
+                "access_key",
+                "authKey",
+                "clientSecret",
+                "SECRET",
+            ][..],
+        ),
+        select(&["", "s", "_value", "\u{212a}ey", "-x", ":main", "$", ".y"][..]),
+        select(&["", "\\", "\"", "'", "\\\"", " "][..]),
+        select(&["", " ", "\u{2003}", "\t", "\u{b}", "\u{a0} "][..]),
+        select(&[":", "=", ":=", "=>", "||=", "??=", " content=", "", "-"][..]),
+        select(&["", " ", "\u{2003}"][..]),
+        select(&["\"", "'", "`", "\\\"", ""][..]),
+        "[A-Za-z0-9]{6,24}",
+        select(&["\"", "'", "`", "\\\"", "", "\n"][..]),
+    )
+        .prop_map(
+            |(lead, name, tail, pre, space, op, space2, open, value, close)| {
+                format!("{lead}{name}{tail}{pre}{space}{op}{space2}{open}{value}{close}")
+            },
+        )
+}
+
+proptest::proptest! {
+    #![proptest_config(crate::fuzz::config())]
+
+    /// Skipping the keyword hits `follows` refuses finds exactly what
+    /// opening a window at every hit finds, for texts dense with names,
+    /// operators, quotes, escapes, white space of every kind and prose.
+    #[test]
+    fn fuzz_followed_hits_find_what_every_hit_finds(
+        pieces in proptest::collection::vec(
+            proptest::prop_oneof![
+                4 => assignment(),
+                1 => "[a-z ]{0,12}",
+                1 => crate::fuzz::noise(),
+            ],
+            1..12,
+        )
+    ) {
+        let text = pieces.concat();
+        let detections = |filtered| -> Vec<(&'static str, usize, usize)> {
+            scan_windows(&text, filtered)
+                .into_iter()
+                .map(|d| (d.rule, d.start, d.end))
+                .collect()
+        };
+        proptest::prop_assert_eq!(detections(true), detections(false));
     }
 }
