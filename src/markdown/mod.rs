@@ -1099,49 +1099,22 @@ fn fingerprint_references<'a>(
 /// One event outside an HTML block with its destinations and raw HTML
 /// rewritten.
 fn fingerprint_event<'a>(
-    event: Event<'a>,
+    mut event: Event<'a>,
     assets: &AssetMap,
     problems: &mut Vec<RewriteProblem>,
 ) -> Event<'a> {
-    match event {
-        Event::Html(text) => {
-            let rewritten = rewrite_fragment(text.into_string(), assets, problems);
-            Event::Html(rewritten.into())
+    match &mut event {
+        Event::Html(text) | Event::InlineHtml(text) => {
+            let html = std::mem::replace(text, CowStr::Borrowed(""));
+            *text = rewrite_fragment(html.into_string(), assets, problems).into();
         }
-        Event::InlineHtml(text) => {
-            let rewritten = rewrite_fragment(text.into_string(), assets, problems);
-            Event::InlineHtml(rewritten.into())
+        Event::Start(Tag::Image { dest_url, .. } | Tag::Link { dest_url, .. }) => {
+            let dest = std::mem::replace(dest_url, CowStr::Borrowed(""));
+            *dest_url = rewrite_destination(dest, assets, problems);
         }
-        Event::Start(Tag::Image {
-            link_type,
-            dest_url,
-            title,
-            id,
-        }) => {
-            let dest_url = rewrite_destination(dest_url, assets, problems);
-            Event::Start(Tag::Image {
-                link_type,
-                dest_url,
-                title,
-                id,
-            })
-        }
-        Event::Start(Tag::Link {
-            link_type,
-            dest_url,
-            title,
-            id,
-        }) => {
-            let dest_url = rewrite_destination(dest_url, assets, problems);
-            Event::Start(Tag::Link {
-                link_type,
-                dest_url,
-                title,
-                id,
-            })
-        }
-        other => other,
+        _ => {}
     }
+    event
 }
 
 fn rewrite_destination<'a>(
