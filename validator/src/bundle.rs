@@ -371,14 +371,7 @@ pub fn read_capped_following_links(path: &Path, cap: u64) -> Result<Vec<u8>, Rea
 }
 
 fn read_limited(path: &Path, cap: u64, follow_links: bool) -> Result<Vec<u8>, ReadError> {
-    let mut file = open_regular(path, follow_links)?;
-    // The size from the open handle: a separate metadata call would walk
-    // the path a second time for every file of the bundle.
-    let metadata = file.metadata()?;
-    if !metadata.is_file() {
-        return Err(ReadError::NotRegular);
-    }
-    let size = metadata.len();
+    let (mut file, size) = open_regular_file(path, follow_links)?;
     if size > cap {
         return Err(ReadError::TooLarge { size, cap });
     }
@@ -397,11 +390,21 @@ fn read_limited(path: &Path, cap: u64, follow_links: bool) -> Result<Vec<u8>, Re
 /// file of the bundle is (see [`open_regular`]) and read whole in pieces,
 /// whatever its size: for files the rules leave unread or refuse.
 pub(crate) fn sha256_regular(path: &Path) -> Result<(String, u64), ReadError> {
-    let file = open_regular(path, false)?;
-    if !file.metadata()?.is_file() {
+    let (file, _) = open_regular_file(path, false)?;
+    Ok(crate::evidence::sha256_read(file)?)
+}
+
+/// The regular file at `path`, opened with [`open_regular`], and its size;
+/// anything else that stands there is refused.
+fn open_regular_file(path: &Path, follow_links: bool) -> Result<(std::fs::File, u64), ReadError> {
+    let file = open_regular(path, follow_links)?;
+    // The size from the open handle: a separate metadata call would walk
+    // the path a second time for every file of the bundle.
+    let metadata = file.metadata()?;
+    if !metadata.is_file() {
         return Err(ReadError::NotRegular);
     }
-    Ok(crate::evidence::sha256_read(file)?)
+    Ok((file, metadata.len()))
 }
 
 /// Opens `path` for reading without following a symbolic link and without
