@@ -12,16 +12,22 @@
 //! is stricter than the gate: no `<script>` or `<style>` element at all,
 //! and a `javascript:` URL in any attribute.
 
+use std::borrow::Cow;
 use std::fmt;
+use std::sync::LazyLock;
 
 use bundle_validator::markup::{self, Execution};
 use lol_html::html_content::Element;
-use lol_html::{HtmlRewriter, MemorySettings, Settings, element};
+use lol_html::{ElementContentHandlers, HtmlRewriter, MemorySettings, Selector, Settings};
 
 /// The memory the tokenizer may use for one fragment beyond twice its
 /// size. A fragment of raw HTML in Markdown is small; the bound only stops
 /// a hostile one from growing without end.
 const TOKENIZER_MEMORY_ALLOWANCE: usize = 4 * 1024 * 1024;
+
+/// The selector for every element, parsed once rather than per fragment.
+static EVERY_ELEMENT: LazyLock<Selector> =
+    LazyLock::new(|| "*".parse().expect("`*` is a valid selector"));
 
 /// One way raw HTML can break the script boundary.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,10 +116,13 @@ pub fn inspect(html: &str) -> Vec<(usize, RawHtmlViolation)> {
             .with_memory_settings(MemorySettings::new().with_max_allowed_memory_usage(
                 TOKENIZER_MEMORY_ALLOWANCE.saturating_add(html.len().saturating_mul(2)),
             ))
-            .append_element_content_handler(element!("*", |el| {
-                inspect_element(el, &mut found);
-                Ok(())
-            }));
+            .append_element_content_handler((
+                Cow::Borrowed(&*EVERY_ELEMENT),
+                ElementContentHandlers::default().element(|el: &mut Element| {
+                    inspect_element(el, &mut found);
+                    Ok(())
+                }),
+            ));
         let mut rewriter = HtmlRewriter::new(settings, |_: &[u8]| {});
         // A rewriter that returned an error must not be used again.
         rewriter

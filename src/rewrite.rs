@@ -7,8 +7,11 @@
 //! [`crate::bundle`]); Markdown content is handled while it is rendered
 //! ([`crate::markdown`]), with this pass applied to its raw HTML only.
 
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
 use lol_html::html_content::Element;
-use lol_html::{HtmlRewriter, MemorySettings, Settings, element};
+use lol_html::{ElementContentHandlers, HtmlRewriter, MemorySettings, Selector, Settings};
 
 use crate::assets::AssetMap;
 
@@ -32,6 +35,14 @@ pub enum RewriteProblem {
 /// of growing without bound.
 const REWRITER_MEMORY_ALLOWANCE: usize = 8 * 1024 * 1024;
 
+/// The elements that may reference a static file, parsed once: parsing a
+/// selector costs as much as rewriting a small page.
+static REFERENCING: LazyLock<Selector> = LazyLock::new(|| {
+    "[src], [href], [srcset], [poster], [data-analytics-src]"
+        .parse()
+        .expect("a valid selector")
+});
+
 /// Rewrites one page. Returns the new HTML, or every problem found.
 pub fn rewrite_page(html: &str, assets: &AssetMap) -> Result<String, Vec<RewriteProblem>> {
     let mut problems = Vec::new();
@@ -46,12 +57,12 @@ pub fn rewrite_page(html: &str, assets: &AssetMap) -> Result<String, Vec<Rewrite
             .with_memory_settings(MemorySettings::new().with_max_allowed_memory_usage(
                 REWRITER_MEMORY_ALLOWANCE.saturating_add(html.len().saturating_mul(2)),
             ))
-            .append_element_content_handler(element!(
-                "[src], [href], [srcset], [poster], [data-analytics-src]",
-                |el| {
+            .append_element_content_handler((
+                Cow::Borrowed(&*REFERENCING),
+                ElementContentHandlers::default().element(|el: &mut Element| {
                     rewrite_element(el, assets, &mut problems);
                     Ok(())
-                }
+                }),
             ));
         let mut rewriter =
             HtmlRewriter::new(settings, |chunk: &[u8]| output.extend_from_slice(chunk));
